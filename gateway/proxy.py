@@ -1,0 +1,52 @@
+"""Forwards a request to the service that owns its path, and the answer back, untouched but for
+hop-by-hop headers. A service that is down or slow costs the caller a quick problem+json."""
+from __future__ import annotations
+
+import logging
+
+import httpx
+from fastapi import Request, Response
+
+from services.kit.problems import problem_response
+
+log = logging.getLogger("liaison.gateway.proxy")
+
+# RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. Host and length are
+# recomputed for the next hop.
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+    "transfer-encoding", "upgrade", "host", "content-length",
+})
+# Set by the gateway's own server on the way out; the service's copies would be duplicates.
+UPSTREAM_ONLY = frozenset({"date", "server", "x-request-id"})
+
+
+def forwardable(headers) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in headers.items() if name.lower() not in HOP_BY_HOP]
+
+
+async def forward(request: Request, *, client: httpx.AsyncClient, service: str, request_id: str) -> Response:
+    # The id the middleware accepted or made replaces whatever the client sent, so logs agree.
+    headers = [(n, v) for n, v in forwardable(request.headers) if n.lower() != "x-request-id"]
+    headers.append(("x-request-id", request_id))
+    try:
+        upstream = await client.request(
+            request.method,
+            request.url.path,
+            params=request.url.query,
+            headers=headers,
+            content=await request.body(),
+        )
+    except httpx.TimeoutException:
+        log.warning("upstream timeout", extra={"service": service})
+        return problem_response(504, title="Service timed out",
+                                detail=f"The {service} service did not answer in time.", service=service)
+    except httpx.TransportError as exc:
+        log.warning("upstream unreachable", extra={"service": service, "error": repr(exc)})
+        return problem_response(503, title="Service unavailable",
+                                detail=f"The {service} service cannot be reached.", service=service)
+    response_headers = [(n, v) for n, v in forwardable(upstream.headers) if n.lower() not in UPSTREAM_ONLY]
+    response = Response(content=upstream.content, status_code=upstream.status_code)
+    for name, value in response_headers:
+        response.headers.append(name, value)
+    return response

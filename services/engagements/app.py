@@ -1,0 +1,14 @@
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from services.engagements.api import router
+from services.engagements.events import CONSUMES, HANDLERS
+from services.engagements.settings import EngagementsSettings
+from services.kit.app import ServiceSpec, create_service_app
+
+SPEC = ServiceSpec(name="engagements", title="Liaison engagements", routers=[router],
+                   handlers=HANDLERS, consumes=CONSUMES)
+
+
+def create_app(settings: EngagementsSettings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    return create_service_app(SPEC, settings or EngagementsSettings(), engine=engine)

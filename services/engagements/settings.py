@@ -1,0 +1,16 @@
+from pydantic_settings import SettingsConfigDict
+
+from services.kit.settings import ServiceSettings, sqlite_url
+
+
+class EngagementsSettings(ServiceSettings):
+    """Environment: LIAISON_ENGAGEMENTS_DATABASE_URL, LIAISON_ENGAGEMENTS_KAFKA_BOOTSTRAP, ..."""
+
+    model_config = SettingsConfigDict(env_prefix="LIAISON_ENGAGEMENTS_", extra="ignore")
+
+    port: int = 8002
+    database_url: str = sqlite_url("engagements")
+
+    @property
+    def service_name(self) -> str:
+        return "engagements"

@@ -1,0 +1,53 @@
+"""Request ids and the access log, as plain ASGI (no per-request task or body copy)."""
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from services.kit.logging import request_id_var
+
+access_log = logging.getLogger("liaison.access")
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+
+
+def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:
+    for name, value in headers:
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _VALID_REQUEST_ID.match(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    """Accepts or makes `X-Request-ID`, returns it, and writes one access log line per request."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = incoming_request_id(scope["headers"])
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_with_id(message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info("request", extra={
+                "method": scope["method"], "path": scope["path"], "status": status_holder["status"],
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            })
+            request_id_var.reset(token)

@@ -1,0 +1,46 @@
+"""Migration steps every service's first revision shares: the outbox and inbox tables.
+
+These describe the tables as they were first shipped. Never edit them: a later change to the
+outbox or inbox is a new function here, called from a new revision in each service.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+def create_outbox_v1() -> None:
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(64), nullable=False, unique=True),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        sa.Column("topic", sa.String(200), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("available_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claim_token", sa.String(64)),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text()),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index("ix_outbox_due", "outbox", ["status", "available_at"])
+
+
+def drop_outbox_v1() -> None:
+    op.drop_index("ix_outbox_due", table_name="outbox")
+    op.drop_table("outbox")
+
+
+def create_inbox_v1() -> None:
+    op.create_table(
+        "inbox",
+        sa.Column("event_id", sa.String(64), primary_key=True),
+        sa.Column("consumer", sa.String(100), primary_key=True),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def drop_inbox_v1() -> None:
+    op.drop_table("inbox")

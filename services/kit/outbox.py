@@ -1,0 +1,57 @@
+"""The transactional outbox: an event row written in the same transaction as the change it reports."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, Session, SQLModel
+
+from services.kit.events import CloudEvent
+from services.kit.types import UTCDateTime, utcnow
+
+OUTBOX_PENDING_KEY = "liaison.outbox.pending"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    SENT = "sent"
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "available_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=64, unique=True)
+    event_type: str = Field(max_length=200)
+    topic: str = Field(max_length=200)
+    key: str = Field(max_length=200)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)
+    # When the row may next be claimed: now for new rows, later after a failure (backoff),
+    # or the end of the lease while a relay holds it.
+    available_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    claim_token: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def record_event(*, session: Session, event: CloudEvent, topic: str) -> OutboxMessage:
+    """Add the event to the outbox of the session's transaction; it is published once that commits.
+
+    The key is the event's subject (the aggregate id), so one aggregate's events stay in order.
+    """
+    message = OutboxMessage(
+        event_id=event.id,
+        event_type=event.type,
+        topic=topic,
+        key=event.subject,
+        payload=event.to_json(),
+    )
+    session.add(message)
+    session.info[OUTBOX_PENDING_KEY] = True
+    return message

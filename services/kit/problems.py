@@ -1,0 +1,88 @@
+"""RFC 9457 problem details: every error a client sees has this shape."""
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.kit.logging import request_id_var
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("liaison.problems")
+
+
+class Problem(Exception):
+    """A domain error with the status and words the client should get."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, status: int | None = None, title: str | None = None,
+                 **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if title is not None:
+            self.title = title
+        self.extensions = extensions
+
+
+class NotFound(Problem):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(Problem):
+    status = 409
+    title = "Conflict"
+
+
+def problem_response(status: int, *, title: str | None = None, detail: str | None = None,
+                     headers: dict[str, str] | None = None, **extensions: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    request_id = request_id_var.get()
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _domain(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, title=exc.title, detail=exc.detail, instance=request.url.path,
+                                **exc.extensions)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(exc.status_code, detail=str(exc.detail) if exc.detail else None,
+                                instance=request.url.path, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": list(error.get("loc", ())), "message": error.get("msg", ""), "type": error.get("type", "")}
+            for error in exc.errors()
+        ]
+        return problem_response(422, title="Invalid request",
+                                detail=f"{len(errors)} field(s) failed validation",
+                                instance=request.url.path, errors=errors)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(500, title="Internal error",
+                                detail="The server could not complete the request; it has been logged.",
+                                instance=request.url.path)

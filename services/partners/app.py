@@ -1,0 +1,12 @@
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from services.kit.app import ServiceSpec, create_service_app
+from services.partners.api import router
+from services.partners.settings import PartnersSettings
+
+SPEC = ServiceSpec(name="partners", title="Liaison partners", routers=[router])
+
+
+def create_app(settings: PartnersSettings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    return create_service_app(SPEC, settings or PartnersSettings(), engine=engine)

@@ -1,0 +1,26 @@
+"""Partner rules. Functions take keyword arguments and never commit: the caller's unit of work does."""
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import Session
+
+from services.kit.problems import NotFound
+from services.partners.events import record_partner_created
+from services.partners.models import Partner
+from services.partners.schemas import PartnerCreate
+
+
+def create_partner(*, session: Session, data: PartnerCreate) -> Partner:
+    partner = Partner.model_validate(data)
+    session.add(partner)
+    session.flush()
+    record_partner_created(session=session, partner=partner)
+    return partner
+
+
+def get_partner(*, session: Session, partner_id: uuid.UUID) -> Partner:
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise NotFound(f"No partner has the id {partner_id}.")
+    return partner
