@@ -5,6 +5,7 @@ Usage: python -m infra.kafka.admin ready|topics --bootstrap HOST:PORT [--timeout
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 import time
 
@@ -20,11 +21,26 @@ def project_topics() -> list[str]:
     return [t for topic in SERVICE_TOPICS for t in (topic, topic + DEAD_LETTER_SUFFIX)]
 
 
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def wait_until_ready(bootstrap: str, *, timeout: float = 60.0) -> dict:
     """Return the cluster description once the broker answers a metadata request."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
+    host, port = bootstrap.rsplit(":", 1)
     while time.monotonic() < deadline:
+        # kafka-python's client keeps retrying a dead port past any timeout we give it: ask the
+        # socket first, so `--timeout` means what it says.
+        if not port_open(host, int(port)):
+            last_error = ConnectionRefusedError(f"nothing listens on {bootstrap}")
+            time.sleep(0.3)
+            continue
         try:
             admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000,
                                      client_id="liaison-ready-probe")

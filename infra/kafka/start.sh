@@ -19,6 +19,17 @@ ready() { (cd "$root" && "$python" -m infra.kafka.admin ready --bootstrap "$boot
 if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   ready 60 && exit 0
 fi
+rm -f "$pidfile"
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  # Someone else's broker (or something else entirely) holds the port: use it if it is Kafka,
+  # never start a second broker that cannot bind.
+  if ready 10; then
+    echo "a Kafka broker not started by this script already answers on $bootstrap; using it" >&2
+    exit 0
+  fi
+  echo "127.0.0.1:$port is taken by something that is not a Kafka broker; set KAFKA_PORT" >&2
+  exit 1
+fi
 "$here/fetch.sh"
 mkdir -p "$data/logs"
 config=$data/server.properties

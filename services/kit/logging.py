@@ -44,5 +44,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     # kafka-python is chatty at INFO about every connection it opens.
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    # httpx logs every request at INFO; the gateway's access log already has one line per request.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # Our middleware writes the access log, with the request id; uvicorn's would be a second line.
     logging.getLogger("uvicorn.access").disabled = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, String
+from sqlalchemy import JSON, Column, Index, String
 from sqlmodel import Field
 
 from services.kit.types import UTCDateTime, utcnow
@@ -13,6 +13,7 @@ from services.partners.schemas import PartnerBase, PartnerStatus
 
 class Partner(PartnerBase, table=True):
     __tablename__ = "partners"
+    __table_args__ = (Index("ix_partners_country", "country"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     acronyms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -53,9 +53,17 @@ class PartnerBase(SQLModel):
     kind: PartnerKind = Field(sa_type=String(32))
     name_fr: str | None = Field(default=None, min_length=1, max_length=300)
     name_en: str | None = Field(default=None, min_length=1, max_length=300)
-    country: str | None = Field(default=None, regex=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+    country: str | None = Field(default=None, max_length=2, description="ISO 3166-1 alpha-2, upper case")
     region: Region | None = Field(default=None, sa_type=String(32))
     website: str | None = Field(default=None, max_length=500)
+
+
+    @field_validator("country")
+    @classmethod
+    def _country_code(cls, value: str | None) -> str | None:
+        if value is not None and not (len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()):
+            raise ValueError("country must be an ISO 3166-1 alpha-2 code in upper case, like DE")
+        return value
 
 
 class PartnerCreate(PartnerBase):

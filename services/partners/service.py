@@ -6,13 +6,16 @@ import uuid
 from sqlmodel import Session
 
 from services.kit.problems import NotFound
+from services.kit.types import utcnow
 from services.partners.events import record_partner_created
 from services.partners.models import Partner
 from services.partners.schemas import PartnerCreate
 
 
 def create_partner(*, session: Session, data: PartnerCreate) -> Partner:
-    partner = Partner.model_validate(data)
+    now = utcnow()
+    # One clock reading: a partner never updated has created_at == updated_at exactly.
+    partner = Partner.model_validate(data, update={"created_at": now, "updated_at": now})
     session.add(partner)
     session.flush()
     record_partner_created(session=session, partner=partner)

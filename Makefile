@@ -1,0 +1,45 @@
+# Liaison — the two commands: `make up` (run everything locally) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+KAFKA_LIBS := var/kafka/libs/.complete
+
+.PHONY: up test test-unit bench kafka-up kafka-down clean help
+
+help:
+	@echo "make up     start Kafka, the three services and the gateway (Ctrl-C stops them)"
+	@echo "make test   the whole test suite, on a real Kafka broker and a real PostgreSQL"
+	@echo "make bench  benchmarks (they print figures)"
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(KAFKA_LIBS): infra/kafka/pom.xml
+	infra/kafka/fetch.sh
+
+up: $(VENV)/.installed $(KAFKA_LIBS)
+	$(PY) -m infra.run
+
+test: $(VENV)/.installed $(KAFKA_LIBS)
+	infra/system-packages.sh
+	$(PY) -m pytest
+
+# Unit tests only: no broker, no PostgreSQL, a few seconds.
+test-unit: $(VENV)/.installed
+	$(PY) -m pytest -m "not kafka and not postgres and not processes" services gateway
+
+bench: $(VENV)/.installed $(KAFKA_LIBS)
+	infra/system-packages.sh
+	$(PY) -m tests.bench
+
+kafka-up: $(VENV)/.installed $(KAFKA_LIBS)
+	infra/kafka/start.sh && $(PY) -m infra.kafka.admin topics
+
+kafka-down:
+	infra/kafka/stop.sh
+
+clean:
+	rm -rf var/*.db var/*.db-* var/log .pytest_cache

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, what the tests need beyond Python and Java:
+#   postgresql (+ contrib: unaccent, pg_trgm)  – the tests start throw-away clusters from its binaries
+#   docker-compose                             – validates docker-compose.yml (no engine needed)
+# Does nothing when they are present; needs root (or sudo) when they are not.
+set -euo pipefail
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+compgen -G "/usr/share/postgresql/*/extension/pg_trgm.control" >/dev/null || missing+=(postgresql-contrib)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+command -v runuser >/dev/null || missing+=(util-linux)
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "installing Debian packages: ${missing[*]}"
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "run as root, or install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The package's own cluster is not ours to run: tests start their own, on free ports.
+if command -v pg_lsclusters >/dev/null; then
+  "${sudo[@]}" service postgresql stop >/dev/null 2>&1 || true
+fi

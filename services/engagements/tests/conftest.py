@@ -1,0 +1,25 @@
+import pytest
+from fastapi.testclient import TestClient
+
+from services.engagements.app import create_app
+from services.engagements.settings import EngagementsSettings
+from services.kit.db import make_engine, make_session_factory
+
+
+@pytest.fixture
+def engagements_engine(new_database):
+    engine = make_engine(new_database("engagements"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engagements_engine):
+    return make_session_factory(engagements_engine)
+
+
+@pytest.fixture
+def client(engagements_engine):
+    settings = EngagementsSettings(environment="test", kafka_enabled=False)
+    with TestClient(create_app(settings, engine=engagements_engine), raise_server_exceptions=False) as client:
+        yield client

@@ -1,0 +1,20 @@
+import pytest
+from fastapi.testclient import TestClient
+
+from services.kit.db import make_engine
+from services.partners.app import create_app
+from services.partners.settings import PartnersSettings
+
+
+@pytest.fixture
+def partners_engine(new_database):
+    engine = make_engine(new_database("partners"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def client(partners_engine):
+    settings = PartnersSettings(environment="test", kafka_enabled=False)
+    with TestClient(create_app(settings, engine=partners_engine), raise_server_exceptions=False) as client:
+        yield client

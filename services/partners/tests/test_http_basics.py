@@ -1,0 +1,35 @@
+"""What every service does the same way, checked once here on partners: request ids, health, errors."""
+
+
+def test_a_request_id_is_made_when_missing_and_echoed_when_given(client):
+    made = client.get("/healthz").headers["x-request-id"]
+    assert len(made) == 32
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"] == "abc-123"
+
+
+def test_an_unsafe_request_id_is_replaced(client):
+    echoed = client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"}).headers["x-request-id"]
+    assert echoed != "bad id\twith spaces" and len(echoed) == 32
+
+
+def test_problems_carry_the_request_id(client):
+    response = client.get("/api/v1/partners/nope", headers={"X-Request-ID": "trace-me"})
+    assert response.json()["request_id"] == "trace-me"
+
+
+def test_readyz_reports_the_database(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "checks": {"database": {"ok": True}}}
+
+
+def test_an_unknown_path_is_a_404_problem(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_wrong_method_is_a_405_problem(client):
+    response = client.delete("/api/v1/partners")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"

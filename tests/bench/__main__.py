@@ -1,0 +1,27 @@
+"""`make bench`: start a broker and a PostgreSQL cluster of its own, run every benchmark, print figures."""
+import tempfile
+import uuid
+
+from tests.bench import flow_latency
+from tests.support.kafka import KafkaBroker
+from tests.support.postgres import PostgresCluster
+from tests.support.databases import migrate
+
+
+def main() -> None:
+    broker = KafkaBroker().start()
+    cluster = PostgresCluster().start()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            sqlite = {name: migrate(name, f"sqlite:///{folder}/{name}.db") for name in flow_latency.SERVICES}
+            flow_latency.run(broker.bootstrap, sqlite, "SQLite")
+        postgres = {name: migrate(name, cluster.create_database(f"bench_{name}_{uuid.uuid4().hex[:6]}"))
+                    for name in flow_latency.SERVICES}
+        flow_latency.run(broker.bootstrap, postgres, "PostgreSQL")
+    finally:
+        cluster.stop()
+        broker.stop()
+
+
+if __name__ == "__main__":
+    main()

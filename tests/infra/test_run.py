@@ -1,0 +1,52 @@
+"""`python -m infra.run --check` (the runner behind `make up`) comes up on free ports and leaves nothing behind."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.ports import free_ports
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("partners", "engagements", "notifications")
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def runner_environment(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
+    env = {**os.environ, "KAFKA_PORT": str(ports["kafka"]), "KAFKA_CONTROLLER_PORT": str(ports["controller"]),
+           "KAFKA_DATA_DIR": str(tmp_path / "kafka"), "LIAISON_LOG_DIR": str(tmp_path / "log"),
+           "LIAISON_GATEWAY_PORT": str(ports["gateway"])}
+    for name in SERVICES:
+        prefix = f"LIAISON_{name.upper()}_"
+        env[prefix + "PORT"] = str(ports[name])
+        env[prefix + "KAFKA_BOOTSTRAP"] = f"127.0.0.1:{ports['kafka']}"
+        env[prefix + "DATABASE_URL"] = f"sqlite:///{tmp_path / f'{name}.db'}"
+        env[f"LIAISON_GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{ports[name]}"
+    return env
+
+
+@pytest.mark.processes
+@pytest.mark.kafka
+def test_check_comes_up_prints_the_urls_and_stops_everything(tmp_path: Path) -> None:
+    names = ("gateway", *SERVICES, "kafka", "controller")
+    ports = dict(zip(names, free_ports(len(names))))
+
+    result = subprocess.run([sys.executable, "-m", "infra.run", "--check"], cwd=REPO_ROOT,
+                            env=runner_environment(tmp_path, ports), capture_output=True, text=True, timeout=240)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"http://127.0.0.1:{ports['gateway']}/api/v1" in result.stdout
+    assert result.stdout.rstrip().endswith("stopped")
+    assert [name for name, port in ports.items() if listening(port)] == []
+    assert not (tmp_path / "kafka" / "kafka.pid").exists()
