@@ -11,11 +11,14 @@ from fastapi.responses import JSONResponse
 from gateway.proxy import forward
 from gateway.routing import API_PREFIX, service_for
 from gateway.settings import GatewaySettings
+from services.kit.identity import Caller
 from services.kit.logging import request_id_var
 from services.kit.middleware import RequestContextMiddleware
 from services.kit.problems import install_problem_handlers, problem_response
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+# Until the gateway authenticates callers (the gateway issue), every request is this one's.
+ANONYMOUS = Caller(user="anonymous")
 
 
 def make_clients(settings: GatewaySettings) -> dict[str, httpx.AsyncClient]:
@@ -65,6 +68,7 @@ def create_app(settings: GatewaySettings | None = None,
         if service is None:
             return problem_response(404, detail=f"No resource at {request.url.path}.")
         return await forward(request, client=request.app.state.clients[service], service=service,
-                             request_id=request_id_var.get() or "")
+                             request_id=request_id_var.get() or "", caller=ANONYMOUS,
+                             secret=settings.identity_key())
 
     return app

@@ -7,6 +7,7 @@ import logging
 import httpx
 from fastapi import Request, Response
 
+from services.kit.identity import IDENTITY_HEADERS, Caller, sign
 from services.kit.problems import problem_response
 
 log = logging.getLogger("liaison.gateway.proxy")
@@ -25,18 +26,20 @@ def forwardable(headers) -> list[tuple[str, str]]:
     return [(name, value) for name, value in headers.items() if name.lower() not in HOP_BY_HOP]
 
 
-async def forward(request: Request, *, client: httpx.AsyncClient, service: str, request_id: str) -> Response:
-    # The id the middleware accepted or made replaces whatever the client sent, so logs agree.
-    headers = [(n, v) for n, v in forwardable(request.headers) if n.lower() != "x-request-id"]
+async def forward(request: Request, *, client: httpx.AsyncClient, service: str, request_id: str,
+                  caller: Caller, secret: str) -> Response:
+    path = request.scope["path"]
+    query = request.scope["query_string"].decode("latin-1")
+    # Whatever identity headers the client sent are dropped: only the gateway speaks for a caller.
+    # The request id the middleware accepted or made replaces the client's, so the logs agree.
+    headers = [(n, v) for n, v in forwardable(request.headers)
+               if n.lower() != "x-request-id" and n.lower() not in IDENTITY_HEADERS]
     headers.append(("x-request-id", request_id))
+    headers.extend(sign(caller, secret=secret, method=request.method, path=path, query=query).items())
+    # The path and query go on as they arrived (raw), so the service verifies the very bytes signed here.
+    target = request.scope.get("raw_path", path.encode()).decode("latin-1") + (f"?{query}" if query else "")
     try:
-        upstream = await client.request(
-            request.method,
-            request.url.path,
-            params=request.url.query,
-            headers=headers,
-            content=await request.body(),
-        )
+        upstream = await client.request(request.method, target, headers=headers, content=await request.body())
     except httpx.TimeoutException:
         log.warning("upstream timeout", extra={"service": service})
         return problem_response(504, title="Service timed out",

@@ -11,6 +11,7 @@ from gateway.settings import GatewaySettings
 from services.kit.db import make_engine
 from services.partners.app import create_app as create_partners_app
 from services.partners.settings import PartnersSettings
+from tests.support.identity import TEST_IDENTITY_SECRET
 from tests.support.ports import free_port
 
 
@@ -40,7 +41,7 @@ def silent_service():
 
 
 def gateway_with(clients: dict) -> TestClient:
-    return TestClient(create_app(GatewaySettings(environment="test"), clients=clients), raise_server_exceptions=False)
+    return TestClient(create_app(GatewaySettings(environment="test", identity_secret=TEST_IDENTITY_SECRET), clients=clients), raise_server_exceptions=False)
 
 
 def asgi_client(app, **kwargs) -> httpx.AsyncClient:
@@ -52,7 +53,7 @@ def partners_app(tmp_path):
     from tests.support.databases import migrate
 
     engine = make_engine(migrate("partners", f"sqlite:///{tmp_path}/partners.db"))
-    app = create_partners_app(PartnersSettings(environment="test", kafka_enabled=False), engine=engine)
+    app = create_partners_app(PartnersSettings(environment="test", kafka_enabled=False, identity_secret=TEST_IDENTITY_SECRET), engine=engine)
     with TestClient(app):  # runs the partners app's lifespan
         yield app
     engine.dispose()
@@ -125,3 +126,20 @@ def test_readyz_names_the_services_that_are_not_ready(partners_app):
         response = gateway.get("/readyz")
     assert response.status_code == 503
     assert response.json()["services"] == {"partners": True, "engagements": False}
+
+
+def test_identity_headers_sent_by_a_client_are_replaced_by_the_gateways_own():
+    forged = {"x-liaison-user": "mallory", "x-liaison-roles": "admin", "x-liaison-signature": "0" * 64,
+              "x-liaison-identity-time": "1"}
+    with gateway_with({"engagements": asgi_client(echo_service)}) as gateway:
+        seen = gateway.get("/api/v1/engagements", headers=forged).json()["headers"]
+    assert seen["x-liaison-user"] == "anonymous"
+    assert seen["x-liaison-roles"] == ""
+    assert seen["x-liaison-signature"] != "0" * 64
+
+
+def test_the_signature_survives_awkward_paths_and_query_strings(partners_app):
+    with gateway_with({"partners": asgi_client(partners_app)}) as gateway:
+        created = gateway.post("/api/v1/partners", json={"kind": "state", "name_fr": "Québec"}).json()
+        response = gateway.get(f"/api/v1/partners/{created['id']}?q=a+b&x=%20caf%C3%A9&flag&empty=")
+    assert response.status_code == 200, response.text

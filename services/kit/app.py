@@ -14,7 +14,8 @@ from services.kit.consumer import ConsumerRunner, HandlerRegistry
 from services.kit.db import make_engine, make_session_factory
 from services.kit.health import router as health_router
 from services.kit.kafka import KafkaProbe, make_consumer, make_producer
-from services.kit.middleware import RequestContextMiddleware
+from services.kit.identity import Caller
+from services.kit.middleware import IdentityMiddleware, RequestContextMiddleware
 from services.kit.outbox import OUTBOX_PENDING_KEY
 from services.kit.problems import install_problem_handlers
 from services.kit.relay import OutboxRelay
@@ -76,6 +77,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
 
     app = FastAPI(title=spec.title, version="0.1.0", lifespan=lifespan,
                   openapi_url="/openapi.json", docs_url="/docs")
+    # Starlette runs the last added outermost: request ids first, so a 401 carries one too.
+    app.add_middleware(IdentityMiddleware, secret=settings.identity_key())
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
     app.include_router(health_router)
@@ -104,3 +107,11 @@ def request_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(request_session, scope="function")]
+
+
+def request_caller(request: Request) -> Caller:
+    """The caller the gateway vouched for (IdentityMiddleware verified it)."""
+    return request.state.caller
+
+
+CallerDep = Annotated[Caller, Depends(request_caller)]

@@ -6,7 +6,9 @@ import re
 import time
 import uuid
 
+from services.kit.identity import IDENTITY_HEADERS, IdentityError, verify
 from services.kit.logging import request_id_var
+from services.kit.problems import problem_response
 
 access_log = logging.getLogger("liaison.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
@@ -51,3 +53,33 @@ class RequestContextMiddleware:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             })
             request_id_var.reset(token)
+
+
+class IdentityMiddleware:
+    """Refuses every request but health and docs unless the gateway signed the caller's identity.
+
+    The verified `Caller` is left in `scope["state"]["caller"]` for the routes (`CallerDep`).
+    """
+
+    OPEN_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
+
+    def __init__(self, app, *, secret: str) -> None:
+        self.app = app
+        self.secret = secret
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+                   if name.decode("latin-1") in IDENTITY_HEADERS}
+        try:
+            caller = verify(headers, secret=self.secret, method=scope["method"], path=scope["path"],
+                            query=scope["query_string"].decode("latin-1"))
+        except IdentityError as exc:
+            response = problem_response(401, title="Unauthenticated",
+                                        detail=f"This service only answers requests signed by the gateway: {exc}.")
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["caller"] = caller
+        await self.app(scope, receive, send)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.contract.schemas import validator
+from tests.support.identity import TEST_IDENTITY_SECRET
 from tests.support.processes import ServiceProcess
 from tests.support.topics import produce, read_topic
 
@@ -28,10 +29,13 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
         env[prefix + "DATABASE_URL"] = pg_cluster.create_database(f"flow_{name}_{uuid.uuid4().hex[:6]}")
         env[prefix + "KAFKA_BOOTSTRAP"] = kafka_broker.bootstrap
         env[prefix + "RELAY_IDLE_SECONDS"] = "0.2"
+        env[prefix + "ENVIRONMENT"] = "test"
+        env[prefix + "IDENTITY_SECRET"] = TEST_IDENTITY_SECRET
     services = {name: ServiceProcess(name, env=env, log_dir=logs).start() for name in SERVICES}
     for service in services.values():
         service.wait_ready()
-    gateway_env = env | {f"LIAISON_GATEWAY_{name.upper()}_URL": services[name].url for name in SERVICES}
+    gateway_env = env | {f"LIAISON_GATEWAY_{name.upper()}_URL": services[name].url for name in SERVICES} | {
+        "LIAISON_GATEWAY_ENVIRONMENT": "test", "LIAISON_GATEWAY_IDENTITY_SECRET": TEST_IDENTITY_SECRET}
     gateway = ServiceProcess("gateway", env=gateway_env, log_dir=logs).start().wait_ready()
     yield {"gateway": gateway, **services, "bootstrap": kafka_broker.bootstrap}
     for process in (gateway, *services.values()):

@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 from services.engagements.app import create_app
 from services.engagements.settings import EngagementsSettings
 from services.kit.db import make_engine, make_session_factory
+from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
 
 
 @pytest.fixture
@@ -20,6 +21,7 @@ def sessions(engagements_engine):
 
 @pytest.fixture
 def client(engagements_engine):
-    settings = EngagementsSettings(environment="test", kafka_enabled=False)
+    settings = EngagementsSettings(environment="test", kafka_enabled=False, identity_secret=TEST_IDENTITY_SECRET)
     with TestClient(create_app(settings, engine=engagements_engine), raise_server_exceptions=False) as client:
+        client.auth = SignedAs()
         yield client

@@ -1,4 +1,5 @@
 """What every service does the same way, checked once here on partners: request ids, health, errors."""
+from tests.support.identity import SignedAs
 
 
 def test_a_request_id_is_made_when_missing_and_echoed_when_given(client):
@@ -33,3 +34,23 @@ def test_a_wrong_method_is_a_405_problem(client):
     response = client.delete("/api/v1/partners")
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_request_the_gateway_did_not_sign_is_refused_with_401(client):
+    client.auth = None
+    response = client.get("/api/v1/partners/00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "signed by the gateway" in response.json()["detail"]
+    assert response.json()["request_id"] == response.headers["x-request-id"]
+
+
+def test_a_request_signed_with_another_secret_is_refused(client):
+    client.auth = SignedAs(secret="not-the-shared-secret-at-all")
+    assert client.post("/api/v1/partners", json={"kind": "ngo", "name_en": "X"}).status_code == 401
+
+
+def test_health_and_docs_need_no_identity(client):
+    client.auth = None
+    for path in ("/healthz", "/readyz", "/docs", "/openapi.json"):
+        assert client.get(path).status_code == 200, path
