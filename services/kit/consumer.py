@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kafka.structs import OffsetAndMetadata, TopicPartition
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -31,6 +31,11 @@ DLQ_SUFFIX = ".dlq"
 
 class RejectedEvent(ValueError):
     """A handler's verdict that this event can never be applied (bad data): no retry, straight to the DLQ."""
+
+
+# The database is away, not the event at fault: dead-lettering would throw good events away. These
+# stop the round instead; the loop backs off and the uncommitted messages come again.
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class ConsumerRunner:
             except RejectedEvent as exc:
                 self._dead_letter(record, exc, event=event)
                 return Outcome("dead_lettered", event.id)
+            except INFRASTRUCTURE_ERRORS:
+                raise
             except Exception as exc:
                 log.warning("handler failed", extra={"event_id": event.id, "event_type": event.type,
                                                       "attempt": attempt, "error": repr(exc)})

@@ -118,3 +118,16 @@ def test_handle_batch_returns_the_next_offset_per_partition(sessions):
     batch = {("t", 0): [Record(value=None, offset=4), Record(value=None, offset=5)],
              ("t", 1): [Record(value=None, offset=9, partition=1)]}
     assert consumer.handle_batch(batch) == {("t", 0): 6, ("t", 1): 10}
+
+
+def test_a_database_outage_is_not_the_events_fault_and_never_dead_letters_it(sessions):
+    from sqlalchemy.exc import OperationalError
+
+    def database_gone(event, session):
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    producer = RecordingProducer()
+    consumer = runner(sessions, {"liaison.partner.created": [database_gone]}, producer)
+    with pytest.raises(OperationalError):
+        consumer.handle(event_record()[1])
+    assert producer.sent == [], "the event stays on its topic, uncommitted, for the next round"
