@@ -1,6 +1,7 @@
 """People at partners, and the posts they held. Personal data: erased on request (Loi 25 / GDPR)."""
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 
@@ -8,10 +9,12 @@ from sqlalchemy import delete, or_, select, tuple_
 from sqlmodel import Session
 
 from services.kit.identity import Caller
+from services.kit.outbox import OutboxMessage, OutboxStatus
 from services.kit.problems import NotFound, Problem
 from services.kit.types import utcnow
 from services.partners import audit
-from services.partners.events import record_contact_added, record_contact_erased, record_contact_updated
+from services.partners.events import (CONTACT_ADDED, CONTACT_UPDATED, record_contact_added, record_contact_erased,
+                                      record_contact_updated)
 from services.partners.listing import decode_cursor, encode_cursor
 from services.partners.models import AuditEntry, Contact, MandateRow, Partner
 from services.partners.schemas import ContactCreate, ContactRead, ContactUpdate, Mandate
@@ -107,12 +110,28 @@ def erase_contact(*, session: Session, contact_id: uuid.UUID, caller: Caller | N
     contact = get_contact(session=session, contact_id=contact_id)
     partner_id = contact.partner_id
     audit.forget_person(session=session, contact_id=contact_id)
+    _forget_sent_events(session, contact_id)
     session.execute(delete(MandateRow).where(MandateRow.contact_id == contact_id))
     session.delete(contact)
     session.flush()
     audit.record(session=session, partner_id=partner_id, entity_type="contact", entity_id=contact_id,
                  action="contact_erased", actor=caller.user if caller else None)
     record_contact_erased(session=session, contact_id=contact_id, partner_id=partner_id)
+
+
+def _forget_sent_events(session: Session, contact_id: uuid.UUID) -> None:
+    """Published events about the person are kept in the outbox table: keep their ids, drop the rest.
+    (Rows not yet published go out as they are; the erased event follows them on the same key.)"""
+    rows = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.SENT,
+        OutboxMessage.event_type.in_([CONTACT_ADDED, CONTACT_UPDATED]),
+        OutboxMessage.payload.contains(str(contact_id))))
+    for row in rows:
+        event = json.loads(row.payload)
+        if event.get("data", {}).get("id") == str(contact_id):
+            event["data"] = {"id": str(contact_id), "partner_id": event["data"].get("partner_id"), "erased": True}
+            row.payload = json.dumps(event)
+            session.add(row)
 
 
 def list_contacts(*, session: Session, partner_id: uuid.UUID, as_of: date | None, limit: int,
