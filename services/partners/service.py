@@ -57,12 +57,14 @@ def _user(caller: Caller | None) -> str | None:
 
 
 def create_partner(*, session: Session, data: PartnerCreate, caller: Caller | None = None,
-                   allow_duplicate: bool = False) -> Partner:
+                   allow_duplicate: bool = False, partner_id: uuid.UUID | None = None) -> Partner:
+    """`partner_id` is for loaders that need stable ids (the demo directory); the API never sets it."""
     thrusts = taxonomy().validate(data.thrusts)
     now = utcnow()
     # One clock reading: a partner never updated has created_at == updated_at exactly.
     partner = Partner.model_validate(data, update={"created_at": now, "updated_at": now, "thrusts": thrusts,
-                                                   "created_by": _user(caller), "updated_by": _user(caller)})
+                                                   "created_by": _user(caller), "updated_by": _user(caller),
+                                                   "id": partner_id or uuid.uuid4()})
     if not allow_duplicate:
         refuse_duplicates(session=session, partner=partner)
     session.add(partner)
