@@ -16,7 +16,7 @@ from services.kit.app import SessionDep
 from services.kit.problems import Problem
 from services.partners import audit, csv_io, listing, service
 from services.partners.merge import merge_partners
-from services.partners.roles import Admin, Editor, Reader
+from services.partners.roles import Admin, Editor, Reader, StaffReader
 from services.partners.schemas import (AuditEntryRead, MergeRequest, Page, PartnerCreate, PartnerKind, PartnerRead,
                                        PartnerStatus, PartnerUpdate, Region)
 
@@ -132,7 +132,7 @@ def merge_partner(partner_id: uuid.UUID, body: MergeRequest, session: SessionDep
 
 
 @router.get("/partners/{partner_id}/audit", response_model=Page[AuditEntryRead])
-def partner_audit(partner_id: uuid.UUID, session: SessionDep, _: Reader, limit: Limit = 50,
+def partner_audit(partner_id: uuid.UUID, session: SessionDep, _: StaffReader, limit: Limit = 50,
                   cursor: str | None = None) -> Page[AuditEntryRead]:
     service.get_partner(session=session, partner_id=partner_id)
     rows, next_cursor = audit.entries(session=session, partner_id=partner_id, limit=limit, cursor=cursor)

@@ -10,6 +10,7 @@ from services.kit.identity import Caller
 from services.kit.problems import Problem
 
 READERS = frozenset({"viewer", "integration", "officer", "admin", "service"})
+STAFF = frozenset({"viewer", "officer", "admin"})  # people, not integrations: the audit names colleagues
 EDITORS = frozenset({"officer", "admin"})
 ADMINS = frozenset({"admin"})
 
@@ -29,5 +30,6 @@ def _requiring(allowed: frozenset[str], action: str):
 
 
 Reader = Annotated[Caller, Depends(_requiring(READERS, "Reading the directory"))]
+StaffReader = Annotated[Caller, Depends(_requiring(STAFF, "Reading the audit trail"))]
 Editor = Annotated[Caller, Depends(_requiring(EDITORS, "Changing the directory"))]
 Admin = Annotated[Caller, Depends(_requiring(ADMINS, "Archiving or merging partners"))]
