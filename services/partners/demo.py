@@ -99,10 +99,14 @@ LINKS: list[tuple[str, str, str, str | None, date | None]] = [
     ("fr", "member_of", "oecd", "member", date(1961, 9, 30)), ("be", "member_of", "oecd", "member", date(1961, 9, 30)),
     ("de", "member_of", "oecd", "member", date(1961, 9, 30)), ("us", "member_of", "oecd", "member", date(1961, 9, 30)),
     ("is", "member_of", "oecd", "member", date(1961, 9, 30)), ("mx", "member_of", "oecd", "member", date(1994, 5, 18)),
-    ("us", "member_of", "arctic", "member", date(1996, 9, 19)), ("is", "member_of", "arctic", "member", date(1996, 9, 19)),
-    ("de", "member_of", "arctic", "observer", date(1998, 1, 1)), ("fr", "member_of", "arctic", "observer", date(2000, 1, 1)),
-    ("fr", "member_of", "unesco", "member", date(1946, 11, 4)), ("mx", "member_of", "unesco", "member", date(1946, 11, 4)),
-    ("sn", "member_of", "unesco", "member", date(1960, 11, 10)), ("ht", "member_of", "unesco", "member", date(1946, 11, 18)),
+    ("us", "member_of", "arctic", "member", date(1996, 9, 19)),
+    ("is", "member_of", "arctic", "member", date(1996, 9, 19)),
+    ("de", "member_of", "arctic", "observer", date(1998, 1, 1)),
+    ("fr", "member_of", "arctic", "observer", date(2000, 1, 1)),
+    ("fr", "member_of", "unesco", "member", date(1946, 11, 4)),
+    ("mx", "member_of", "unesco", "member", date(1946, 11, 4)),
+    ("sn", "member_of", "unesco", "member", date(1960, 11, 10)),
+    ("ht", "member_of", "unesco", "member", date(1946, 11, 18)),
     ("climategroup", "partner_of", "under2", None, None),
 ]
 
