@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.contract.schemas import validator
-from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
+from tests.support.identity import TEST_IDENTITY_SECRET
 from tests.support.processes import ServiceProcess
 from tests.support.topics import produce, read_topic
 
@@ -42,12 +42,6 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
         process.stop()
 
 
-def post_partner(stack, **kwargs) -> httpx.Response:
-    # Writing a partner needs the officer role, and this gateway signs every caller as an anonymous
-    # one without roles until it authenticates (issue 6): until then, sign as the gateway would.
-    return httpx.post(f"{stack['partners'].url}/api/v1/partners", auth=SignedAs(), **kwargs)
-
-
 def wait_for(fetch, *, timeout: float = 20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -61,7 +55,7 @@ def wait_for(fetch, *, timeout: float = 20.0):
 def test_a_partner_posted_at_the_gateway_reaches_the_engagements_read_copy(stack):
     gateway = stack["gateway"].url
     request_id = f"flow-{uuid.uuid4().hex[:8]}"
-    created = post_partner(stack, headers={"X-Request-ID": request_id}, json={
+    created = httpx.post(f"{gateway}/api/v1/partners", headers={"X-Request-ID": request_id}, json={
         "kind": "international_organization", "name_fr": "Organisation internationale de la Francophonie",
         "acronyms": ["OIF"], "region": "global"})
     assert created.status_code == 201, created.text
@@ -93,7 +87,8 @@ def test_a_malformed_message_on_the_partners_topic_is_dead_lettered_and_the_flow
     marker = uuid.uuid4().hex.encode()
     produce(stack["bootstrap"], "liaison.partners.v1", key=b"junk", value=b"not an event " + marker)
 
-    created = post_partner(stack, json={"kind": "academic", "name_fr": "Université Laval", "country": "CA"})
+    created = httpx.post(f"{stack['gateway'].url}/api/v1/partners",
+                         json={"kind": "academic", "name_fr": "Université Laval", "country": "CA"})
     assert created.status_code == 201
     wait_for(lambda: httpx.get(f"{stack['gateway'].url}/api/v1/partners/{created.json()['id']}/history"))
 
