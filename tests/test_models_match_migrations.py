@@ -15,10 +15,15 @@ import services.kit.outbox  # noqa: F401
 import services.partners.models  # noqa: F401
 
 TABLES = {
-    "partners": {"partners", "outbox"},
+    "partners": {"partners", "partner_names", "partner_thrusts", "relationships", "contacts", "mandates",
+                 "audit_entries", "outbox"},
     "engagements": {"partner_copies", "outbox", "inbox"},
     "notifications": {"outbox", "inbox"},
 }
+
+# Built by the migrations for one database only (PostgreSQL's GIN search indexes; SQLite's are FTS5
+# tables outside TABLES), with no model counterpart: the models describe what both databases share.
+DATABASE_SPECIFIC_INDEXES = {"ix_partner_names_trgm", "ix_partner_names_fts"}
 
 
 @pytest.mark.parametrize("service", sorted(TABLES))
@@ -26,6 +31,8 @@ def test_models_match_the_migrated_schema(new_database, service):
     engine = create_engine(new_database(service))
 
     def only_this_service(obj, name, type_, reflected, compare_to):
+        if type_ == "index" and reflected and name in DATABASE_SPECIFIC_INDEXES:
+            return False
         table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
         return table in TABLES[service]
 

@@ -1,13 +1,17 @@
 """What the partners API accepts and returns (API contract: the field names are public)."""
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
-from pydantic import field_validator, model_validator
+from pydantic import BaseModel, field_validator, model_validator
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
+
+from services.partners.places import check_country, check_place, subdivision_country
 
 
 class PartnerKind(StrEnum):
@@ -39,6 +43,9 @@ class PartnerStatus(StrEnum):
     ARCHIVED = "archived"
 
 
+_WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
 def _clean_names(values: list[str]) -> list[str]:
     cleaned: list[str] = []
     for value in values:
@@ -48,27 +55,47 @@ def _clean_names(values: list[str]) -> list[str]:
     return cleaned
 
 
-class PartnerBase(SQLModel):
+class _CheckedFields(SQLModel):
+    """Checks shared by create and update; fields are declared by the subclasses."""
+
+    @field_validator("country", check_fields=False)
+    @classmethod
+    def _country_code(cls, value: str | None) -> str | None:
+        return None if value is None else check_country(value)
+
+    @field_validator("subdivision", check_fields=False)
+    @classmethod
+    def _subdivision_code(cls, value: str | None) -> str | None:
+        if value is not None:
+            subdivision_country(value)
+        return value
+
+    @field_validator("website", check_fields=False)
+    @classmethod
+    def _website(cls, value: str | None) -> str | None:
+        if value is not None and not _WEBSITE.match(value):
+            raise ValueError("website must be an http:// or https:// address")
+        return value
+
+
+class PartnerBase(_CheckedFields):
     # Enums are stored as their plain values (sa_type), not as database enum types holding names.
     kind: PartnerKind = Field(sa_type=String(32))
     name_fr: str | None = Field(default=None, min_length=1, max_length=300)
     name_en: str | None = Field(default=None, min_length=1, max_length=300)
     country: str | None = Field(default=None, max_length=2, description="ISO 3166-1 alpha-2, upper case")
+    subdivision: str | None = Field(default=None, max_length=6, description="ISO 3166-2, within `country`")
     region: Region | None = Field(default=None, sa_type=String(32))
     website: str | None = Field(default=None, max_length=500)
-
-
-    @field_validator("country")
-    @classmethod
-    def _country_code(cls, value: str | None) -> str | None:
-        if value is not None and not (len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()):
-            raise ValueError("country must be an ISO 3166-1 alpha-2 code in upper case, like DE")
-        return value
+    description_fr: str | None = Field(default=None, max_length=5000)
+    description_en: str | None = Field(default=None, max_length=5000)
+    owner: str | None = Field(default=None, max_length=200, description="The officer responsible")
 
 
 class PartnerCreate(PartnerBase):
     acronyms: list[str] = Field(default_factory=list, max_length=20)
     aliases: list[str] = Field(default_factory=list, max_length=50)
+    thrusts: list[str] = Field(default_factory=list, max_length=50, description="Policy thrust codes")
 
     @field_validator("acronyms", "aliases")
     @classmethod
@@ -76,9 +103,40 @@ class PartnerCreate(PartnerBase):
         return _clean_names(values)
 
     @model_validator(mode="after")
-    def _named(self) -> "PartnerCreate":
+    def _named_and_placed(self) -> "PartnerCreate":
         if not (self.name_fr or self.name_en):
             raise ValueError("a partner needs name_fr or name_en (or both)")
+        check_place(self.country, self.subdivision)
+        return self
+
+
+class PartnerUpdate(_CheckedFields):
+    """Only the fields sent change; `null` clears an optional one. Status changes through /archive."""
+
+    kind: PartnerKind | None = None
+    name_fr: str | None = Field(default=None, min_length=1, max_length=300)
+    name_en: str | None = Field(default=None, min_length=1, max_length=300)
+    acronyms: list[str] | None = Field(default=None, max_length=20)
+    aliases: list[str] | None = Field(default=None, max_length=50)
+    country: str | None = Field(default=None, max_length=2)
+    subdivision: str | None = Field(default=None, max_length=6)
+    region: Region | None = None
+    website: str | None = Field(default=None, max_length=500)
+    description_fr: str | None = Field(default=None, max_length=5000)
+    description_en: str | None = Field(default=None, max_length=5000)
+    owner: str | None = Field(default=None, max_length=200)
+    thrusts: list[str] | None = Field(default=None, max_length=50)
+
+    @field_validator("acronyms", "aliases")
+    @classmethod
+    def _strip(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else _clean_names(values)
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> "PartnerUpdate":
+        for name in ("kind", "acronyms", "aliases", "thrusts"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
         return self
 
 
@@ -86,7 +144,172 @@ class PartnerRead(PartnerBase):
     id: uuid.UUID
     acronyms: list[str]
     aliases: list[str]
+    thrusts: list[str] = []
     status: PartnerStatus
+    merged_into: uuid.UUID | None = None
     version: int
     created_at: datetime
+    created_by: str | None = None
     updated_at: datetime
+    updated_by: str | None = None
+
+
+class MergeRequest(BaseModel):
+    duplicate_id: uuid.UUID
+
+
+class DuplicateCandidate(BaseModel):
+    id: uuid.UUID
+    name_fr: str | None
+    name_en: str | None
+    country: str | None
+    kind: str
+    matched: str
+
+
+# --- relationships ---------------------------------------------------------------------------
+
+class RelationshipType(StrEnum):
+    MEMBER_OF = "member_of"
+    PART_OF = "part_of"
+    PARTNER_OF = "partner_of"
+
+
+class MembershipStatus(StrEnum):
+    MEMBER = "member"
+    ASSOCIATE = "associate"
+    OBSERVER = "observer"
+    SUSPENDED = "suspended"
+
+
+class RelationshipCreate(BaseModel):
+    type: RelationshipType
+    target_id: uuid.UUID
+    membership_status: MembershipStatus | None = None
+    since: date | None = None
+    until: date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "RelationshipCreate":
+        if self.type is RelationshipType.MEMBER_OF:
+            self.membership_status = self.membership_status or MembershipStatus.MEMBER
+        elif self.membership_status is not None:
+            raise ValueError("membership_status applies to member_of only")
+        if self.since and self.until and self.until < self.since:
+            raise ValueError("until must not be before since")
+        return self
+
+
+class RelationshipRead(BaseModel):
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    type: RelationshipType
+    target_id: uuid.UUID
+    membership_status: MembershipStatus | None
+    since: date | None
+    until: date | None
+    created_at: datetime
+    created_by: str | None
+
+
+# --- audit and lists -------------------------------------------------------------------------
+
+class AuditEntryRead(BaseModel):
+    id: int
+    partner_id: uuid.UUID
+    entity_type: str
+    entity_id: str
+    action: str
+    changes: dict[str, Any]
+    actor: str | None
+    at: datetime
+
+
+Item = TypeVar("Item")
+
+
+class Page(BaseModel, Generic[Item]):
+    items: list[Item]
+    next_cursor: str | None
+    total: int | None = None
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+_E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Language(StrEnum):
+    FR = "fr"
+    EN = "en"
+
+
+class Mandate(BaseModel):
+    """A post a person held: "Minister of Economic Affairs (Bavaria), 2018-2023"."""
+
+    post: str = Field(min_length=1, max_length=300)
+    partner_id: uuid.UUID | None = Field(default=None, description="Where; the contact's partner when absent")
+    since: date | None = None
+    until: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Mandate":
+        if self.since and self.until and self.until < self.since:
+            raise ValueError("until must not be before since")
+        return self
+
+
+class _ContactChecks(BaseModel):
+    @field_validator("email", check_fields=False)
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError("email must look like name@example.org")
+        return value
+
+    @field_validator("phone", check_fields=False)
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and not _E164.match(value):
+            raise ValueError("phone must be in E.164 form, like +4989123456")
+        return value
+
+
+class ContactCreate(_ContactChecks):
+    honorific: str | None = Field(default=None, max_length=50)
+    name: str = Field(min_length=1, max_length=300)
+    title: str | None = Field(default=None, max_length=300)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=16)
+    preferred_language: Language | None = None
+    notes: str | None = Field(default=None, max_length=5000)
+    mandates: list[Mandate] = Field(default_factory=list, max_length=50)
+
+
+class ContactUpdate(_ContactChecks):
+    honorific: str | None = Field(default=None, max_length=50)
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    title: str | None = Field(default=None, max_length=300)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=16)
+    preferred_language: Language | None = None
+    notes: str | None = Field(default=None, max_length=5000)
+    mandates: list[Mandate] | None = Field(default=None, max_length=50)
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> "ContactUpdate":
+        for name in ("name", "mandates"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class ContactRead(ContactCreate):
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    version: int
+    created_at: datetime
+    created_by: str | None
+    updated_at: datetime
+    updated_by: str | None

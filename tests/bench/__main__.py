@@ -2,7 +2,7 @@
 import tempfile
 import uuid
 
-from tests.bench import flow_latency
+from tests.bench import flow_latency, partners_search
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresCluster
 from tests.support.databases import migrate
@@ -12,6 +12,11 @@ def main() -> None:
     broker = KafkaBroker().start()
     cluster = PostgresCluster().start()
     try:
+        with tempfile.TemporaryDirectory() as folder:
+            partners_search.run(migrate("partners", f"sqlite:///{folder}/search.db"), "SQLite",
+                                partners_search.SQLITE_PARTNERS)
+        partners_search.run(migrate("partners", cluster.create_database(f"bench_search_{uuid.uuid4().hex[:6]}")),
+                            "PostgreSQL", partners_search.POSTGRES_PARTNERS)
         with tempfile.TemporaryDirectory() as folder:
             sqlite = {name: migrate(name, f"sqlite:///{folder}/{name}.db") for name in flow_latency.SERVICES}
             flow_latency.run(broker.bootstrap, sqlite, "SQLite")

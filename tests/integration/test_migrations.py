@@ -8,7 +8,8 @@ from tests.support.databases import MIGRATIONS
 pytestmark = pytest.mark.postgres
 
 EXPECTED_TABLES = {
-    "partners": {"partners", "outbox"},
+    "partners": {"partners", "partner_names", "partner_thrusts", "relationships", "contacts", "mandates",
+                 "audit_entries", "outbox"},
     "engagements": {"partner_copies", "outbox", "inbox"},
     "notifications": {"outbox", "inbox"},
 }

@@ -1,0 +1,126 @@
+"""Lists of partners: filters, ranked search, opaque keyset cursors and a total."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, func, or_, select, tuple_
+from sqlmodel import Session
+
+from services.kit.problems import Problem
+from services.kit.thrusts import taxonomy
+from services.partners import search
+from services.partners.models import Partner, PartnerThrust, Relationship
+from services.partners.schemas import PartnerKind, PartnerStatus, Region
+
+MAX_LIMIT = 200
+
+
+class BadCursor(Problem):
+    status = 400
+    title = "Bad cursor"
+
+
+@dataclass(frozen=True)
+class PartnerFilters:
+    q: str | None = None
+    kind: PartnerKind | None = None
+    country: str | None = None
+    region: Region | None = None
+    thrust: str | None = None
+    status: PartnerStatus | None = None
+    member_of: uuid.UUID | None = None
+    as_of: date | None = None
+    owner: str | None = None
+
+    def conditions(self) -> list[ColumnElement]:
+        # A merged partner is a redirect, not a partner: never listed.
+        where: list[ColumnElement] = [Partner.merged_into.is_(None)]
+        for name in ("kind", "country", "region", "status", "owner"):
+            value = getattr(self, name)
+            if value is not None:
+                where.append(getattr(Partner, name) == value)
+        if self.thrust is not None:
+            codes = sorted(taxonomy().expand(self.thrust))
+            where.append(Partner.id.in_(select(PartnerThrust.partner_id).where(PartnerThrust.code.in_(codes))))
+        if self.member_of is not None:
+            where.append(Partner.id.in_(members_query(self.member_of, self.as_of)))
+        return where
+
+
+def members_query(organisation_id: uuid.UUID, as_of: date | None):
+    """Partners that are members of `organisation_id` on `as_of` (today's members when None)."""
+    day = as_of or date.today()
+    return select(Relationship.partner_id).where(
+        Relationship.type == "member_of", Relationship.target_id == organisation_id,
+        or_(Relationship.since.is_(None), Relationship.since <= day),
+        or_(Relationship.until.is_(None), Relationship.until >= day),
+    )
+
+
+def encode_cursor(position: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, shape: tuple[type, ...]) -> list:
+    try:
+        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadCursor("The cursor is not one this service gave out.") from None
+    if not (isinstance(position, list) and len(position) == len(shape)
+            and all(isinstance(v, t) for v, t in zip(position, shape))):
+        raise BadCursor("The cursor is not one this service gave out.")
+    return position
+
+
+def list_partners(*, session: Session, filters: PartnerFilters, limit: int = 50,
+                  cursor: str | None = None) -> tuple[list[Partner], str | None, int]:
+    conditions = filters.conditions()
+    if filters.q and search.fold(filters.q):
+        return _ranked_page(session, filters.q, conditions, limit, cursor)
+    total = session.scalar(select(func.count()).select_from(Partner).where(*conditions))
+    statement = select(Partner).where(*conditions)
+    if cursor:
+        sort_key, last_id = decode_cursor(cursor, shape=(str, str))
+        statement = statement.where(tuple_(Partner.sort_key, Partner.id) > tuple_(sort_key, _uuid(last_id)))
+    rows = list(session.scalars(statement.order_by(Partner.sort_key, Partner.id).limit(limit + 1)))
+    next_cursor = encode_cursor([rows[limit - 1].sort_key, str(rows[limit - 1].id)]) if len(rows) > limit else None
+    return rows[:limit], next_cursor, total
+
+
+def _ranked_page(session, q, conditions, limit, cursor):
+    results = search.ranked(session=session, query=q, conditions=conditions)
+    start = 0
+    if cursor:
+        score, sort_key, last_id = decode_cursor(cursor, shape=((int, float), str, str))
+        after = (-float(score), sort_key, last_id)
+        start = next((i for i, (s, p) in enumerate(results) if (-s, p.sort_key, str(p.id)) > after), len(results))
+    page = results[start:start + limit]
+    next_cursor = None
+    if start + limit < len(results):
+        s, last = page[-1]
+        next_cursor = encode_cursor([s, last.sort_key, str(last.id)])
+    return [p for _, p in page], next_cursor, len(results)
+
+
+def all_matching(*, session: Session, filters: PartnerFilters, batch: int = 500) -> Iterator[Partner]:
+    """Every partner of a filtered list, page after page (for the CSV export)."""
+    cursor = None
+    while True:
+        items, cursor, _ = list_partners(session=session, filters=filters, limit=batch, cursor=cursor)
+        yield from items
+        if cursor is None:
+            return
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise BadCursor("The cursor is not one this service gave out.") from None
+

@@ -1,0 +1,87 @@
+"""HTTP routes for what hangs off a partner: its relationships and its contacts (people)."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, Response, status
+
+from services.kit.app import SessionDep
+from services.partners import contacts, relationships
+from services.partners.api import IfMatch, Limit, etag, expected_version
+from services.partners.roles import Editor, Reader
+from services.partners.schemas import (ContactCreate, ContactRead, ContactUpdate, Page, RelationshipCreate,
+                                       RelationshipRead, RelationshipType)
+
+router = APIRouter(prefix="/api/v1", tags=["relationships and contacts"])
+
+
+def _relationship(row) -> RelationshipRead:
+    return RelationshipRead.model_validate(row, from_attributes=True)
+
+
+@router.get("/partners/{partner_id}/relationships", response_model=Page[RelationshipRead])
+def list_relationships(partner_id: uuid.UUID, session: SessionDep, _: Reader,
+                       direction: Literal["outgoing", "incoming", "both"] = "both",
+                       type: RelationshipType | None = None, as_of: date | None = None) -> Page[RelationshipRead]:
+    rows = relationships.list_relationships(session=session, partner_id=partner_id, direction=direction,
+                                            type=type, as_of=as_of)
+    return Page[RelationshipRead](items=[_relationship(r) for r in rows], next_cursor=None, total=len(rows))
+
+
+@router.post("/partners/{partner_id}/relationships", status_code=status.HTTP_201_CREATED,
+             response_model=RelationshipRead)
+def add_relationship(partner_id: uuid.UUID, body: RelationshipCreate, session: SessionDep,
+                     caller: Editor) -> RelationshipRead:
+    return _relationship(relationships.add_relationship(session=session, partner_id=partner_id, data=body,
+                                                        caller=caller))
+
+
+@router.delete("/partners/{partner_id}/relationships/{relationship_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_relationship(partner_id: uuid.UUID, relationship_id: uuid.UUID, session: SessionDep,
+                        caller: Editor) -> Response:
+    relationships.remove_relationship(session=session, partner_id=partner_id, relationship_id=relationship_id,
+                                      caller=caller)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/partners/{partner_id}/contacts", response_model=Page[ContactRead])
+def list_contacts(partner_id: uuid.UUID, session: SessionDep, _: Reader, as_of: date | None = None,
+                  limit: Limit = 50, cursor: str | None = None) -> Page[ContactRead]:
+    """With `as_of`: whoever held a post (a mandate) at this partner on that day."""
+    items, next_cursor = contacts.list_contacts(session=session, partner_id=partner_id, as_of=as_of, limit=limit,
+                                                cursor=cursor)
+    return Page[ContactRead](items=items, next_cursor=next_cursor)
+
+
+@router.post("/partners/{partner_id}/contacts", status_code=status.HTTP_201_CREATED, response_model=ContactRead)
+def add_contact(partner_id: uuid.UUID, body: ContactCreate, session: SessionDep, caller: Editor,
+                response: Response) -> ContactRead:
+    contact = contacts.add_contact(session=session, partner_id=partner_id, data=body, caller=caller)
+    response.headers["Location"] = f"/api/v1/contacts/{contact.id}"
+    response.headers["ETag"] = etag(contact.version)
+    return contact
+
+
+@router.get("/contacts/{contact_id}", response_model=ContactRead)
+def get_contact(contact_id: uuid.UUID, session: SessionDep, _: Reader, response: Response) -> ContactRead:
+    contact = contacts.get_contact(session=session, contact_id=contact_id)
+    response.headers["ETag"] = etag(contact.version)
+    return contacts.contact_read(session=session, contact=contact)
+
+
+@router.patch("/contacts/{contact_id}", response_model=ContactRead)
+def update_contact(contact_id: uuid.UUID, body: ContactUpdate, session: SessionDep, caller: Editor,
+                   response: Response, if_match: IfMatch = None) -> ContactRead:
+    contact = contacts.update_contact(session=session, contact_id=contact_id, data=body,
+                                      expected_version=expected_version(if_match), caller=caller)
+    response.headers["ETag"] = etag(contact.version)
+    return contact
+
+
+@router.delete("/contacts/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
+def erase_contact(contact_id: uuid.UUID, session: SessionDep, caller: Editor) -> Response:
+    """Erases the person's personal data (Loi 25 / GDPR); the audit keeps only that it happened."""
+    contacts.erase_contact(session=session, contact_id=contact_id, caller=caller)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
