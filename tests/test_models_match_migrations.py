@@ -12,12 +12,14 @@ from sqlmodel import SQLModel
 import services.engagements.models  # noqa: F401  (registers the tables)
 import services.kit.inbox  # noqa: F401
 import services.kit.outbox  # noqa: F401
+import services.notifications.models  # noqa: F401
 import services.partners.models  # noqa: F401
 
 TABLES = {
     "partners": {"partners", "outbox"},
     "engagements": {"partner_copies", "outbox", "inbox"},
-    "notifications": {"outbox", "inbox"},
+    "notifications": {"outbox", "inbox", "recipients", "subscriptions", "known_partners", "webhooks",
+                      "notifications", "deliveries", "delivery_attempts", "reminders"},
 }
 
 

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.postgres
 EXPECTED_TABLES = {
     "partners": {"partners", "outbox"},
     "engagements": {"partner_copies", "outbox", "inbox"},
-    "notifications": {"outbox", "inbox"},
+    "notifications": {"outbox", "inbox", "recipients", "subscriptions", "known_partners", "webhooks",
+                      "notifications", "deliveries", "delivery_attempts", "reminders"},
 }
 
 
