@@ -56,6 +56,12 @@ def apply_followup(*, session: Session, followup: FollowUp, settings: Notificati
         return  # an older event, redelivered late: the newer one already decided
     active = followup.status == OPEN and followup.assignee and followup.due_on is not None
     if not active:
+        if not existing:
+            # A tombstone, so that the follow-up's older events, redelivered late, schedule nothing.
+            session.add(Reminder(followup_id=followup.id, engagement_id=followup.engagement_id, kind=OVERDUE,
+                                 assignee=followup.assignee or "", description=followup.description,
+                                 due_on=followup.due_on or now.date(), fire_at=now, status="cancelled",
+                                 followup_version=followup.version))
         for reminder in existing.values():
             reminder.followup_version = followup.version
             if reminder.status == "pending":
