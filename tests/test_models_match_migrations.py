@@ -12,13 +12,15 @@ from sqlmodel import SQLModel
 import services.engagements.models  # noqa: F401  (registers the tables)
 import services.kit.inbox  # noqa: F401
 import services.kit.outbox  # noqa: F401
+import services.notifications.models  # noqa: F401
 import services.partners.models  # noqa: F401
 
 TABLES = {
     "partners": {"partners", "partner_names", "partner_thrusts", "relationships", "contacts", "mandates",
                  "audit_entries", "outbox"},
     "engagements": {"partner_copies", "outbox", "inbox"},
-    "notifications": {"outbox", "inbox"},
+    "notifications": {"outbox", "inbox", "recipients", "subscriptions", "known_partners", "webhooks",
+                      "notifications", "deliveries", "delivery_attempts", "reminders"},
 }
 
 # Built by the migrations for one database only (PostgreSQL's GIN search indexes; SQLite's are FTS5

@@ -1,3 +1,4 @@
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from services.kit.settings import ServiceSettings, sqlite_url
@@ -10,6 +11,35 @@ class NotificationsSettings(ServiceSettings):
 
     port: int = 8003
     database_url: str = sqlite_url("notifications")
+    # Asked (with this service's own identity) for what a restricted engagement's events leave out.
+    engagements_url: str = "http://127.0.0.1:8002"
+    engagements_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    # Email: off (no email deliveries are made) until an SMTP host is configured.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "Liaison <liaison@localhost>"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    # The dispatcher: deliveries are independent rows; a slow receiver holds one slot, never the others.
+    dispatch_concurrency: int = Field(default=16, ge=1)
+    dispatch_idle_seconds: float = Field(default=0.2, gt=0)
+    dispatch_lease_seconds: float = Field(default=60.0, gt=0)
+    delivery_max_attempts: int = Field(default=5, ge=1)
+    retry_base_seconds: float = Field(default=2.0, gt=0)
+    retry_max_seconds: float = Field(default=900.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    # Follow-up reminders: N days before due_on (at reminder_hour, local time) and once overdue.
+    reminder_days_before: int = Field(default=1, ge=0, le=60)
+    reminder_hour: int = Field(default=8, ge=0, le=23)
+    scheduler_interval_seconds: float = Field(default=30.0, gt=0)
+    timezone: str = "America/Toronto"
+    # Links in emails and inbox entries.
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def service_name(self) -> str:

@@ -2,7 +2,7 @@
 import tempfile
 import uuid
 
-from tests.bench import flow_latency, partners_search
+from tests.bench import flow_latency, notifications_latency, partners_search
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresCluster
 from tests.support.databases import migrate
@@ -23,6 +23,10 @@ def main() -> None:
         postgres = {name: migrate(name, cluster.create_database(f"bench_{name}_{uuid.uuid4().hex[:6]}"))
                     for name in flow_latency.SERVICES}
         flow_latency.run(broker.bootstrap, postgres, "PostgreSQL")
+        with tempfile.TemporaryDirectory() as folder:
+            notifications_latency.run(broker.bootstrap, migrate("notifications", f"sqlite:///{folder}/n.db"), "SQLite")
+        notifications_latency.run(broker.bootstrap, migrate("notifications", cluster.create_database(
+            f"bench_notifications_{uuid.uuid4().hex[:6]}")), "PostgreSQL")
     finally:
         cluster.stop()
         broker.stop()

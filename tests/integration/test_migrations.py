@@ -11,7 +11,8 @@ EXPECTED_TABLES = {
     "partners": {"partners", "partner_names", "partner_thrusts", "relationships", "contacts", "mandates",
                  "audit_entries", "outbox"},
     "engagements": {"partner_copies", "outbox", "inbox"},
-    "notifications": {"outbox", "inbox"},
+    "notifications": {"outbox", "inbox", "recipients", "subscriptions", "known_partners", "webhooks",
+                      "notifications", "deliveries", "delivery_attempts", "reminders"},
 }
 
 

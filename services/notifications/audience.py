@@ -1,0 +1,79 @@
+"""Who hears about an engagement: subscribers of its partners, thrusts, regions or type — never
+its author, and for a restricted one only its officers and admins."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, or_, select
+from sqlmodel import Session
+
+from services.notifications.models import KnownPartner, Recipient, Subscription
+from services.notifications.schemas import Rhythm, SubscriptionKind
+
+STAFF_ROLES = frozenset({"viewer", "officer", "admin"})
+
+
+@dataclass
+class Listener:
+    user: str
+    channels: set[str] = field(default_factory=set)
+    immediate: set[str] = field(default_factory=set)  # channels some immediate subscription asked for
+
+    @property
+    def held(self) -> frozenset[str]:
+        return frozenset(self.channels - self.immediate)
+
+
+def thrust_and_parents(codes: list[str]) -> set[str]:
+    """A subscription to `trade` covers `trade.investment`: match the code and every ancestor."""
+    covered = set()
+    for code in codes:
+        parts = code.split(".")
+        covered.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return covered
+
+
+def officer_users(officers: list) -> set[str]:
+    users = set()
+    for officer in officers or []:
+        if isinstance(officer, str):
+            users.add(officer)
+        elif isinstance(officer, dict):
+            user = officer.get("user") or officer.get("id") or officer.get("email")
+            if user:
+                users.add(str(user))
+    return users
+
+
+def listeners(*, session: Session, partner_ids: list[uuid.UUID], thrusts: list[str],
+              engagement_type: str | None) -> dict[str, Listener]:
+    regions = set(session.execute(select(KnownPartner.region).where(
+        KnownPartner.id.in_(partner_ids), KnownPartner.region.is_not(None))).scalars()) if partner_ids else set()
+    wanted = [and_(Subscription.kind == SubscriptionKind.PARTNER, Subscription.target.in_([str(p) for p in partner_ids])),
+              and_(Subscription.kind == SubscriptionKind.THRUST, Subscription.target.in_(thrust_and_parents(thrusts))),
+              and_(Subscription.kind == SubscriptionKind.REGION, Subscription.target.in_(regions))]
+    if engagement_type:
+        wanted.append(and_(Subscription.kind == SubscriptionKind.ENGAGEMENT_TYPE,
+                           Subscription.target == engagement_type))
+    found: dict[str, Listener] = {}
+    for subscription in session.execute(select(Subscription).where(or_(*wanted))).scalars():
+        listener = found.setdefault(subscription.user, Listener(subscription.user))
+        listener.channels.update(subscription.channels)
+        if subscription.rhythm == Rhythm.IMMEDIATE:
+            listener.immediate.update(subscription.channels)
+    return found
+
+
+def allowed(*, session: Session, found: dict[str, Listener], confidentiality: str, author: str | None,
+            officers: set[str]) -> list[Listener]:
+    """Drop the author, and whoever may not see an engagement of this confidentiality."""
+    candidates = {user: listener for user, listener in found.items() if user != author}
+    if confidentiality == "public" or not candidates:
+        return list(candidates.values())
+    roles = {r.user: set(r.roles) for r in session.execute(
+        select(Recipient).where(Recipient.user.in_(list(candidates)))).scalars()}
+    if confidentiality == "restricted":
+        return [listener for user, listener in candidates.items()
+                if user in officers or "admin" in roles.get(user, set())]
+    return [listener for user, listener in candidates.items() if roles.get(user, set()) & STAFF_ROLES]

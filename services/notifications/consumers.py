@@ -1,0 +1,218 @@
+"""What the notifications service does with the events it consumes: the handler registry.
+
+Each handler runs inside the kit consumer's transaction (with the inbox row), so a redelivered
+event changes nothing. Data that can never apply raises RejectedEvent (→ the topic's .dlq).
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from services.kit.consumer import RejectedEvent
+from services.kit.events import CloudEvent
+from services.kit.types import utcnow
+from services.notifications import audience
+from services.notifications.deliveries import DeliveryBatch, Trigger, webhooks_listening_to
+from services.notifications.engagements_client import EngagementsClient
+from services.notifications.erasure import erase_contact
+from services.notifications.messages import engagement_message
+from services.notifications.models import KnownPartner, Subscription
+from services.notifications.reminders import FollowUp, apply_followup
+from services.notifications.settings import NotificationsSettings
+
+ENGAGEMENTS_TOPIC = "liaison.engagements.v1"
+PARTNERS_TOPIC = "liaison.partners.v1"
+CONSUMES = [ENGAGEMENTS_TOPIC, PARTNERS_TOPIC]
+CONFIDENTIALITY = ("public", "internal", "restricted")
+HANDLED_TYPES = (
+    "liaison.engagement.logged", "liaison.engagement.updated", "liaison.engagement.deleted",
+    "liaison.followup.created", "liaison.followup.completed", "liaison.followup.reassigned",
+    "liaison.partner.created", "liaison.partner.updated", "liaison.partner.merged", "liaison.contact.erased",
+)
+
+
+@dataclass
+class Runtime:
+    settings: NotificationsSettings
+    engagements: EngagementsClient | None = None
+    clock: Callable[[], datetime] = utcnow
+
+
+def _uuid(value, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        raise RejectedEvent(f"{what} is not a UUID: {value!r}") from None
+
+
+def _uuids(values, what: str) -> list[uuid.UUID]:
+    if values is None:
+        return []
+    if not isinstance(values, list):
+        raise RejectedEvent(f"{what} is not a list")
+    return [_uuid(v, what) for v in values]
+
+
+def _strings(values, what: str) -> list[str]:
+    if values is None:
+        return []
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise RejectedEvent(f"{what} is not a list of strings")
+    return values
+
+
+class Consumers:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def registry(self) -> dict[str, list]:
+        return {
+            "liaison.engagement.logged": [self.on_engagement],
+            "liaison.engagement.updated": [self.on_engagement],
+            "liaison.engagement.deleted": [self.on_other_engagement_event],
+            "liaison.followup.created": [self.on_followup],
+            "liaison.followup.completed": [self.on_followup],
+            "liaison.followup.reassigned": [self.on_followup],
+            "liaison.partner.created": [self.on_partner],
+            "liaison.partner.updated": [self.on_partner],
+            "liaison.partner.merged": [self.on_partner_merged],
+            "liaison.contact.erased": [self.on_contact_erased],
+        }
+
+    # --- engagements ------------------------------------------------------------------------------
+
+    def on_engagement(self, event: CloudEvent, *, session: Session) -> None:
+        data = event.data
+        engagement_id = _uuid(data.get("id"), "data.id")
+        confidentiality = data.get("confidentiality")
+        if confidentiality not in CONFIDENTIALITY:
+            raise RejectedEvent(f"unknown confidentiality {confidentiality!r}")
+        now = self.runtime.clock()
+        batch = DeliveryBatch(session=session, trigger=Trigger(event.id, event.type, "engagement", str(engagement_id)),
+                              now=now, email_enabled=bool(self.runtime.settings.smtp_host))
+        event_json = event.to_json()
+        engagement = data
+        if confidentiality == "restricted":
+            # The event carries ids only; the details come from their owner, and only for the people
+            # allowed to read them. If it is gone, nobody is told about it.
+            engagement = self._restricted_details(engagement_id)
+        if engagement is not None:
+            partner_ids = _uuids(engagement.get("partner_ids"), "partner_ids")
+            thrusts = _strings(engagement.get("thrusts"), "thrusts")
+            found = audience.listeners(session=session, partner_ids=partner_ids, thrusts=thrusts,
+                                       engagement_type=engagement.get("type"))
+            author = data.get("updated_by") if event.type.endswith(".updated") else None
+            author = author or engagement.get("created_by") or data.get("created_by")
+            names = self._partner_names(session, partner_ids)
+            engagement = {**engagement, "changed_fields": data.get("changed_fields", engagement.get("changed_fields"))}
+            for listener in audience.allowed(session=session, found=found, confidentiality=confidentiality,
+                                             author=author, officers=audience.officer_users(engagement.get("officers"))):
+                batch.notify_user(
+                    user=listener.user, channels=listener.channels, held_channels=listener.held, event_json=event_json,
+                    render=lambda language, e=engagement: engagement_message(
+                        e, updated=event.type.endswith(".updated"), partner_names=names.get(language, []),
+                        language=language, public_url=self.runtime.settings.public_url))
+        for hook in webhooks_listening_to(session, event.type):
+            batch.webhook(hook, event_json)
+
+    def on_other_engagement_event(self, event: CloudEvent, *, session: Session) -> None:
+        self._webhooks_only(event, session=session)
+
+    def _restricted_details(self, engagement_id: uuid.UUID) -> dict | None:
+        if self.runtime.engagements is None:
+            raise RuntimeError("no engagements client: restricted engagements cannot be resolved")
+        return self.runtime.engagements.fetch(engagement_id)
+
+    @staticmethod
+    def _partner_names(session: Session, partner_ids: list[uuid.UUID]) -> dict[str, list[str]]:
+        known = {p.id: p for p in session.execute(
+            select(KnownPartner).where(KnownPartner.id.in_(partner_ids))).scalars()} if partner_ids else {}
+        names: dict[str, list[str]] = {"fr": [], "en": []}
+        for partner_id in partner_ids:
+            partner = known.get(partner_id)
+            if partner is None:
+                continue
+            names["fr"].append(partner.name_fr or partner.name_en or str(partner_id))
+            names["en"].append(partner.name_en or partner.name_fr or str(partner_id))
+        return names
+
+    def _webhooks_only(self, event: CloudEvent, *, session: Session) -> None:
+        hooks = webhooks_listening_to(session, event.type)
+        if hooks:
+            batch = DeliveryBatch(session=session, trigger=Trigger(event.id, event.type, "engagement", event.subject),
+                                  now=self.runtime.clock(), email_enabled=False)
+            for hook in hooks:
+                batch.webhook(hook, event.to_json())
+
+    # --- follow-ups -------------------------------------------------------------------------------
+
+    def on_followup(self, event: CloudEvent, *, session: Session) -> None:
+        data = event.data
+        try:
+            due_on = date.fromisoformat(data["due_on"]) if data.get("due_on") else None
+            version = int(data.get("version", 0))
+            status = str(data.get("status") or "open")
+        except (TypeError, ValueError) as exc:
+            raise RejectedEvent(f"unusable follow-up: {exc}") from None
+        assignee = data.get("assignee")
+        if assignee is not None and not isinstance(assignee, str):
+            assignee = (assignee or {}).get("user") if isinstance(assignee, dict) else None
+            if assignee is None:
+                raise RejectedEvent("assignee is neither a user nor an object naming one")
+        followup = FollowUp(id=_uuid(data.get("id"), "data.id"), engagement_id=_uuid(data.get("engagement_id"),
+                                                                                       "data.engagement_id"),
+                            assignee=assignee, due_on=due_on, status=status, version=version,
+                            description=str(data.get("description") or ""))
+        apply_followup(session=session, followup=followup, settings=self.runtime.settings, now=self.runtime.clock())
+        self._webhooks_only(event, session=session)
+
+    # --- partners ---------------------------------------------------------------------------------
+
+    def on_partner(self, event: CloudEvent, *, session: Session) -> None:
+        data = event.data
+        partner_id = _uuid(data.get("id"), "data.id")
+        self._remember_partner(session, partner_id, data)
+
+    @staticmethod
+    def _remember_partner(session: Session, partner_id: uuid.UUID, data: dict) -> None:
+        try:
+            version = int(data.get("version", 0))
+        except (TypeError, ValueError):
+            raise RejectedEvent(f"partner version is not a number: {data.get('version')!r}") from None
+        known = session.get(KnownPartner, partner_id)
+        if known is not None and known.version >= version:
+            return
+        known = known or KnownPartner(id=partner_id)
+        known.name_fr, known.name_en, known.region = data.get("name_fr"), data.get("name_en"), data.get("region")
+        known.version = version
+        session.add(known)
+
+    def on_partner_merged(self, event: CloudEvent, *, session: Session) -> None:
+        """The duplicate's followers now follow the survivor (once each)."""
+        data = event.data
+        duplicate = _uuid(data.get("id"), "data.id")
+        survivor = _uuid(data.get("merged_into"), "data.merged_into")
+        if duplicate == survivor:
+            raise RejectedEvent("a partner cannot be merged into itself")
+        following_survivor = set(session.execute(select(Subscription.user).where(
+            Subscription.kind == "partner", Subscription.target == str(survivor))).scalars())
+        for subscription in session.execute(select(Subscription).where(
+                Subscription.kind == "partner", Subscription.target == str(duplicate))).scalars().all():
+            if subscription.user in following_survivor:
+                session.delete(subscription)
+            else:
+                subscription.target = str(survivor)
+        if isinstance(data.get("survivor"), dict):
+            self._remember_partner(session, survivor, data["survivor"])
+        known = session.get(KnownPartner, duplicate) or KnownPartner(id=duplicate)
+        known.merged_into = survivor
+        session.add(known)
+
+    def on_contact_erased(self, event: CloudEvent, *, session: Session) -> None:
+        erase_contact(session=session, contact_id=_uuid(event.data.get("id"), "data.id"))
+

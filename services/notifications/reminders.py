@@ -1,0 +1,160 @@
+"""Follow-up reminders and daily digests: kept in the database, claimed once when due.
+
+A follow-up gets two reminders: `due_soon` (N days before due_on, at reminder_hour local time)
+and `overdue` (the day after due_on, same hour). Claiming is an UPDATE that re-checks the status
+(and, on PostgreSQL, a `FOR UPDATE SKIP LOCKED` pick), so two replicas never send one twice; the
+delivery log's unique key stands behind it.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from services.notifications.channels.email import email_payload
+from services.notifications.deliveries import DeliveryBatch, Trigger
+from services.notifications.messages import digest_message, language_of, reminder_message
+from services.notifications.models import Delivery, Recipient, Reminder
+from services.notifications.schemas import Channel, DeliveryStatus
+from services.notifications.settings import NotificationsSettings
+
+DUE_SOON, OVERDUE = "due_soon", "overdue"
+OPEN = "open"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: uuid.UUID
+    engagement_id: uuid.UUID
+    assignee: str | None
+    due_on: date | None
+    status: str
+    version: int
+    description: str = ""
+
+
+def fire_times(due_on: date, settings: NotificationsSettings) -> dict[str, datetime]:
+    zone = ZoneInfo(settings.timezone)
+    at = time(settings.reminder_hour)
+    return {
+        DUE_SOON: datetime.combine(due_on - timedelta(days=settings.reminder_days_before), at, zone),
+        OVERDUE: datetime.combine(due_on + timedelta(days=1), at, zone),
+    }
+
+
+def apply_followup(*, session: Session, followup: FollowUp, settings: NotificationsSettings, now: datetime) -> None:
+    """Bring the follow-up's reminders in line with its latest state: schedule, move or cancel."""
+    existing = {r.kind: r for r in session.execute(
+        select(Reminder).where(Reminder.followup_id == followup.id)).scalars()}
+    if any(r.followup_version > followup.version for r in existing.values()):
+        return  # an older event, redelivered late: the newer one already decided
+    active = followup.status == OPEN and followup.assignee and followup.due_on is not None
+    if not active:
+        if not existing:
+            # A tombstone, so that the follow-up's older events, redelivered late, schedule nothing.
+            session.add(Reminder(followup_id=followup.id, engagement_id=followup.engagement_id, kind=OVERDUE,
+                                 assignee=followup.assignee or "", description=followup.description,
+                                 due_on=followup.due_on or now.date(), fire_at=now, status="cancelled",
+                                 followup_version=followup.version))
+        for reminder in existing.values():
+            reminder.followup_version = followup.version
+            if reminder.status == "pending":
+                reminder.status = "cancelled"
+        return
+    times = fire_times(followup.due_on, settings)
+    for kind, fire_at in times.items():
+        reminder = existing.get(kind)
+        pointless = kind == DUE_SOON and now >= times[OVERDUE]  # already overdue: only that one matters
+        if reminder is None:
+            if pointless:
+                continue
+            reminder = Reminder(followup_id=followup.id, engagement_id=followup.engagement_id, kind=kind,
+                                assignee=followup.assignee, description=followup.description,
+                                due_on=followup.due_on, fire_at=fire_at)
+            session.add(reminder)
+        elif reminder.status == "sent" and reminder.due_on == followup.due_on:
+            reminder.followup_version = followup.version
+            continue  # told already; a reassignment moves only what is pending
+        else:
+            reminder.status = "cancelled" if pointless else "pending"
+            reminder.assignee, reminder.description = followup.assignee, followup.description
+            reminder.due_on, reminder.fire_at = followup.due_on, fire_at
+        reminder.followup_version = followup.version
+
+
+def reminder_trigger(reminder: Reminder) -> Trigger:
+    return Trigger(id=f"reminder:{reminder.followup_id}:{reminder.kind}:{reminder.due_on.isoformat()}",
+                   type=f"liaison.reminder.{reminder.kind}", kind="reminder", subject_id=str(reminder.followup_id))
+
+
+def send_due_reminders(sessions: sessionmaker[Session], *, settings: NotificationsSettings, now: datetime,
+                       limit: int = 200) -> int:
+    """Claim every reminder due by `now` and notify its assignee; return how many were sent."""
+    sent = 0
+    with sessions() as session:
+        due = session.execute(
+            select(Reminder).where(Reminder.status == "pending", Reminder.fire_at <= now)
+            .order_by(Reminder.fire_at).limit(limit).with_for_update(skip_locked=True)).scalars().all()
+        for reminder in due:
+            claimed = session.execute(update(Reminder).where(Reminder.id == reminder.id, Reminder.status == "pending")
+                                      .values(status="sent", sent_at=now)).rowcount
+            if claimed != 1:
+                continue  # another replica took it between our read and our write
+            batch = DeliveryBatch(session=session, trigger=reminder_trigger(reminder), now=now,
+                                  email_enabled=bool(settings.smtp_host))
+            batch.notify_user(user=reminder.assignee, channels={Channel.INBOX, Channel.EMAIL},
+                              render=lambda language, r=reminder: reminder_message(
+                                  kind=r.kind, description=r.description, due_on=r.due_on,
+                                  engagement_id=str(r.engagement_id), language=language,
+                                  public_url=settings.public_url))
+            sent += 1
+        session.commit()
+    return sent
+
+
+def send_digests(sessions: sessionmaker[Session], *, settings: NotificationsSettings, now: datetime) -> int:
+    """Once a day, after reminder_hour: one email per user gathering their held daily-rhythm emails."""
+    zone = ZoneInfo(settings.timezone)
+    local = now.astimezone(zone)
+    cut = datetime.combine(local.date(), time(settings.reminder_hour), zone)
+    if local < cut:
+        return 0
+    made = 0
+    with sessions() as session:
+        held = session.execute(
+            select(Delivery).where(Delivery.status == DeliveryStatus.HELD, Delivery.channel == Channel.EMAIL,
+                                   Delivery.created_at < cut).order_by(Delivery.recipient, Delivery.created_at)
+            .with_for_update(skip_locked=True)).scalars().all()
+        by_user: dict[str, list[Delivery]] = {}
+        for delivery in held:
+            by_user.setdefault(delivery.recipient, []).append(delivery)
+        for user, items in by_user.items():
+            trigger_id = f"digest:{user}:{local.date().isoformat()}"
+            if session.scalar(select(Delivery.id).where(Delivery.trigger_id == trigger_id)) is not None:
+                continue  # today's went out already; these wait for tomorrow's
+            recipient = session.get(Recipient, user)
+            claimed = session.execute(update(Delivery).where(Delivery.id.in_([d.id for d in items]),
+                                                             Delivery.status == DeliveryStatus.HELD)
+                                      .values(status=DeliveryStatus.DIGESTED)).rowcount
+            if claimed != len(items) or recipient is None or not recipient.email:
+                continue
+            language = language_of(recipient.language)
+            titles = [_subject_of(d) for d in items]
+            session.add(Delivery(trigger_id=trigger_id, trigger_type="liaison.digest",
+                                 recipient=user, channel=Channel.EMAIL, status=DeliveryStatus.PENDING,
+                                 next_attempt_at=now, created_at=now, payload=email_payload(
+                                     to=recipient.email, rendered=digest_message(titles=titles, language=language),
+                                     language=language)))
+            made += 1
+        session.commit()
+    return made
+
+
+def _subject_of(delivery: Delivery) -> str:
+    return json.loads(delivery.payload).get("subject", "")

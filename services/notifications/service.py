@@ -1,0 +1,173 @@
+"""Notification rules behind the REST API. Functions take keyword arguments and never commit:
+the request's unit of work does."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from services.kit.identity import Caller
+from services.kit.problems import Conflict, NotFound, Problem
+from services.notifications.deliveries import WEBHOOK_RECIPIENT
+from services.notifications.models import Delivery, DeliveryAttempt, Notification, Recipient, Subscription, Webhook
+from services.notifications.paging import page
+from services.notifications.schemas import (DeliveryStatus, PreferencesUpdate, SubscriptionCreate,
+                                            WebhookCreate)
+
+SUBSCRIBER_ROLES = ("viewer", "officer", "admin")
+WEBHOOK_ROLES = ("admin", "integration")
+
+
+class Forbidden(Problem):
+    status = 403
+    title = "Forbidden"
+
+
+def require_any(caller: Caller, roles: tuple[str, ...], doing: str) -> None:
+    if not caller.has_any(*roles):
+        raise Forbidden(f"{doing} needs one of the roles: {', '.join(roles)}.")
+
+
+def _recipient(session: Session, caller: Caller, now: datetime) -> Recipient:
+    """The caller as a recipient, with the roles their identity carries now."""
+    recipient = session.get(Recipient, caller.user) or Recipient(user=caller.user)
+    recipient.roles = sorted(caller.roles)
+    recipient.updated_at = now
+    session.add(recipient)
+    return recipient
+
+
+# --- subscriptions ------------------------------------------------------------------------------------
+
+def list_subscriptions(*, session: Session, caller: Caller, kind: str | None, cursor: str | None, limit: int):
+    where = [Subscription.user == caller.user] + ([Subscription.kind == kind] if kind else [])
+    return page(session, Subscription, *where, cursor=cursor, limit=limit)
+
+
+def create_subscription(*, session: Session, caller: Caller, data: SubscriptionCreate, now: datetime) -> Subscription:
+    require_any(caller, SUBSCRIBER_ROLES, "Following a partner, thrust, region or type")
+    existing = session.execute(select(Subscription).where(
+        Subscription.user == caller.user, Subscription.kind == data.kind, Subscription.target == data.target)
+    ).scalar_one_or_none()
+    if existing is not None:
+        raise Conflict(f"You already follow this {data.kind} ({existing.id}).", subscription_id=str(existing.id))
+    _recipient(session, caller, now)
+    subscription = Subscription(user=caller.user, kind=data.kind, target=data.target,
+                                channels=[str(c) for c in data.channels], rhythm=data.rhythm, created_at=now)
+    session.add(subscription)
+    try:
+        session.flush()
+    except IntegrityError:  # the same request twice at once
+        raise Conflict("You already follow this.") from None
+    return subscription
+
+
+def delete_subscription(*, session: Session, caller: Caller, subscription_id: uuid.UUID) -> None:
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None or subscription.user != caller.user:
+        raise NotFound(f"You have no subscription {subscription_id}.")
+    session.delete(subscription)
+
+
+# --- preferences --------------------------------------------------------------------------------------
+
+def get_preferences(*, session: Session, caller: Caller) -> Recipient:
+    return session.get(Recipient, caller.user) or Recipient(user=caller.user, updated_at=None)
+
+
+def put_preferences(*, session: Session, caller: Caller, data: PreferencesUpdate, now: datetime) -> Recipient:
+    recipient = _recipient(session, caller, now)
+    recipient.email, recipient.language, recipient.has_preferences = data.email, str(data.language), True
+    return recipient
+
+
+# --- the inbox ----------------------------------------------------------------------------------------
+
+def list_notifications(*, session: Session, caller: Caller, unread_only: bool, cursor: str | None, limit: int):
+    where = [Notification.user == caller.user] + ([Notification.read_at.is_(None)] if unread_only else [])
+    items, next_cursor, total = page(session, Notification, *where, cursor=cursor, limit=limit)
+    unread = session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user == caller.user, Notification.read_at.is_(None)))
+    return items, next_cursor, total, unread
+
+
+def mark_read(*, session: Session, caller: Caller, notification_id: uuid.UUID, now: datetime) -> Notification:
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.user != caller.user:
+        raise NotFound(f"You have no notification {notification_id}.")
+    if notification.read_at is None:
+        notification.read_at = now
+    return notification
+
+
+def mark_all_read(*, session: Session, caller: Caller, now: datetime) -> int:
+    return session.execute(update(Notification).where(Notification.user == caller.user,
+                                                      Notification.read_at.is_(None)).values(read_at=now)).rowcount
+
+
+# --- webhooks -----------------------------------------------------------------------------------------
+
+def list_webhooks(*, session: Session, caller: Caller, cursor: str | None, limit: int):
+    require_any(caller, WEBHOOK_ROLES, "Managing webhooks")
+    where = [Webhook.active.is_(True)] + ([] if caller.is_admin else [Webhook.owner == caller.user])
+    return page(session, Webhook, *where, cursor=cursor, limit=limit)
+
+
+def create_webhook(*, session: Session, caller: Caller, data: WebhookCreate, now: datetime) -> Webhook:
+    require_any(caller, WEBHOOK_ROLES, "Managing webhooks")
+    webhook = Webhook(owner=caller.user, url=data.url, secret=data.secret, event_types=data.event_types,
+                      description=data.description, created_at=now)
+    session.add(webhook)
+    return webhook
+
+
+def delete_webhook(*, session: Session, caller: Caller, webhook_id: uuid.UUID) -> None:
+    """Deactivated rather than deleted: the delivery log still names it."""
+    require_any(caller, WEBHOOK_ROLES, "Managing webhooks")
+    webhook = session.get(Webhook, webhook_id)
+    if webhook is None or not webhook.active or not (caller.is_admin or webhook.owner == caller.user):
+        raise NotFound(f"No webhook {webhook_id} of yours.")
+    webhook.active = False
+
+
+# --- the delivery log ---------------------------------------------------------------------------------
+
+def _visible_deliveries(session: Session, caller: Caller) -> list:
+    require_any(caller, WEBHOOK_ROLES, "Reading the delivery log")
+    if caller.is_admin:
+        return []
+    own = session.execute(select(Webhook.id).where(Webhook.owner == caller.user)).scalars().all()
+    return [Delivery.recipient.in_([f"{WEBHOOK_RECIPIENT}{hook}" for hook in own])]
+
+
+def list_deliveries(*, session: Session, caller: Caller, status: str | None, channel: str | None,
+                    recipient: str | None, trigger_id: str | None, cursor: str | None, limit: int):
+    where = _visible_deliveries(session, caller)
+    for column, value in ((Delivery.status, status), (Delivery.channel, channel), (Delivery.recipient, recipient),
+                          (Delivery.trigger_id, trigger_id)):
+        if value is not None:
+            where.append(column == value)
+    return page(session, Delivery, *where, cursor=cursor, limit=limit)
+
+
+def get_delivery(*, session: Session, caller: Caller, delivery_id: uuid.UUID) -> tuple[Delivery, list]:
+    where = _visible_deliveries(session, caller)
+    delivery = session.execute(select(Delivery).where(Delivery.id == delivery_id, *where)).scalar_one_or_none()
+    if delivery is None:
+        raise NotFound(f"No delivery {delivery_id} you may see.")
+    attempts = session.execute(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery_id)
+                               .order_by(DeliveryAttempt.number)).scalars().all()
+    return delivery, list(attempts)
+
+
+def replay_delivery(*, session: Session, caller: Caller, delivery_id: uuid.UUID, now: datetime) -> Delivery:
+    """A failed delivery gets a fresh round of attempts; its log keeps the old ones."""
+    delivery, _ = get_delivery(session=session, caller=caller, delivery_id=delivery_id)
+    if delivery.status != DeliveryStatus.FAILED:
+        raise Conflict(f"Only a failed delivery can be replayed; this one is {delivery.status}.",
+                       status_now=delivery.status)
+    delivery.status, delivery.attempts, delivery.next_attempt_at = DeliveryStatus.PENDING, 0, now
+    return delivery

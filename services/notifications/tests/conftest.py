@@ -1,0 +1,82 @@
+import threading
+from datetime import datetime, timezone
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.kit.db import make_engine, make_session_factory
+from services.kit.identity import Caller
+from services.notifications.app import create_app
+from services.notifications.consumers import Consumers, Runtime
+from services.notifications.settings import NotificationsSettings
+from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
+
+OFFICER = Caller("officer@example.test", frozenset({"officer"}))
+ADMIN = Caller("admin@example.test", frozenset({"admin"}))
+INTEGRATION = Caller("bi@example.test", frozenset({"integration"}))
+
+
+class Clock:
+    """Time the tests set: nothing here ever sleeps to let time pass."""
+
+    def __init__(self, now: datetime = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)) -> None:
+        self.now = now
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self.now
+
+    def set(self, now: datetime) -> None:
+        with self._lock:
+            self.now = now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def settings():
+    return NotificationsSettings(environment="test", kafka_enabled=False, identity_secret=TEST_IDENTITY_SECRET,
+                                 smtp_host="127.0.0.1", smtp_port=1, retry_base_seconds=1.0)
+
+
+@pytest.fixture
+def notifications_engine(new_database):
+    engine = make_engine(new_database("notifications"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(notifications_engine):
+    return make_session_factory(notifications_engine)
+
+
+@pytest.fixture
+def runtime(settings, clock):
+    return Runtime(settings=settings, clock=clock)
+
+
+@pytest.fixture
+def consumers(runtime):
+    return Consumers(runtime)
+
+
+@pytest.fixture
+def app(settings, notifications_engine, clock):
+    return create_app(settings, engine=notifications_engine, clock=clock)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.auth = SignedAs(OFFICER)
+        yield client
+
+
+def as_(client, caller: Caller):
+    client.auth = SignedAs(caller)
+    return client

@@ -1,0 +1,76 @@
+"""A webhook receiver on a free loopback port: records every request, and answers as each path is told
+(a list of statuses to give first, then 200; or a delay, to play a receiver that hangs)."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.support.ports import free_port
+
+
+@dataclass
+class ReceivedHook:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    answered: int
+    at: float
+
+
+class WebhookReceiver:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.received: list[ReceivedHook] = []
+        self.scripts: dict[str, list[int]] = {}
+        self.delays: dict[str, float] = {}
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                delay = receiver.delays.get(self.path, 0.0)
+                if delay:
+                    time.sleep(delay)
+                with receiver.lock:
+                    script = receiver.scripts.get(self.path) or []
+                    status = script.pop(0) if script else 200
+                    receiver.received.append(ReceivedHook(self.path, {k.lower(): v for k, v in self.headers.items()},
+                                                          body, status, time.monotonic()))
+                try:
+                    self.send_response(status)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the sender gave up waiting
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> "WebhookReceiver":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def at(self, path: str) -> list[ReceivedHook]:
+        with self.lock:
+            return [hook for hook in self.received if hook.path == path]
+
+    def wait_for(self, path: str, count: int = 1, timeout: float = 20.0, ok_only: bool = False) -> list[ReceivedHook]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [h for h in self.at(path) if not ok_only or 200 <= h.answered < 300]
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"{len(self.at(path))} request(s) at {path} after {timeout}s, wanted {count}")
