@@ -173,7 +173,9 @@ class HttpxUpstream(Upstream):
         try:
             response = await self.client.send(request, stream=True)
             try:
-                content = b"".join([chunk async for chunk in response.aiter_raw()])
+                # Raw bytes (still compressed if they were); a response a transport built in memory is read already.
+                content = response.content if response.is_stream_consumed else \
+                    b"".join([chunk async for chunk in response.aiter_raw()])
             finally:
                 await response.aclose()
         except httpx.ConnectError as exc:
