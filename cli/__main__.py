@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-GROUPS: list[str] = []  # module names under cli/, e.g. "partners", "users", "keys"
+GROUPS: list[str] = ["users", "keys"]  # module names under cli/, e.g. "partners", "users", "keys"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,6 @@
 """`python -m gateway migrate|serve|bootstrap-admin`."""
 import argparse
+import logging
 import os
 import secrets
 import sys
@@ -44,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = GatewaySettings()
     configure_logging("gateway", settings.log_level)
+    if args.command != "serve":  # a command's output is for the person who typed it, not a log
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     upgrade(MIGRATIONS, settings.database_url)
     if args.command == "bootstrap-admin":
         bootstrap_admin(settings)

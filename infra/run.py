@@ -207,6 +207,9 @@ def bring_up(services: list[Component], gateway: Component, env: dict[str, str],
     for service in services:
         print(f"migrating {service.name} ...")
         migrate(service, env)
+    # Migrates the gateway's database and, on the first run only, creates `admin` (password from
+    # LIAISON_ADMIN_PASSWORD, or generated and printed here once).
+    run_checked([sys.executable, "-m", "gateway", "bootstrap-admin"], env, "preparing the gateway's users")
     for component in [*services, gateway]:
         print(f"starting {component.name} on {component.url} (log: {component.log_path})")
         start(component, env)
