@@ -29,6 +29,7 @@ from services.kit.identity import Caller
 from services.kit.types import utcnow
 
 log = logging.getLogger("liaison.gateway.auth")
+MAX_VERIFIED_TOKENS = 10_000
 
 
 class AuthError(Exception):
@@ -41,6 +42,7 @@ class Principal:
     via: str  # "token" (local user), "oidc" or "key"
     scopes: frozenset[str] | None = None  # API keys only
     claims: dict | None = None  # local access tokens only (logout needs jti and fam)
+    expires: float = 0.0  # OIDC tokens: their exp
 
     @property
     def bucket(self) -> str:
@@ -62,6 +64,8 @@ class Authenticator:
         self.disabled_users: frozenset[str] = frozenset()
         self.revoked_keys: frozenset[str] = frozenset()
         self._keys: dict[str, _CachedKey] = {}
+        # token -> (exp, principal): a token's signature is checked once, not on each of its requests.
+        self._verified: dict[str, tuple[float, Principal]] = {}
         self._key_uses: dict[str, datetime] = {}
         # Revoked here, kept apart from the polled sets: a poll that read the database just before
         # this worker's own commit must not bring a token it revoked back to life.
@@ -80,6 +84,24 @@ class Authenticator:
             raise AuthError("the Authorization header must be 'Bearer <token>'")
         if credential.startswith("lia_"):
             return await self._api_key(credential)
+        verified = self._verified.get(credential)
+        if verified is not None and verified[0] > time.time():
+            # Checked again on every use: revocation is not cached, only the signature's verdict.
+            return self._still_valid(verified[1])
+        principal = await self._verify(credential)
+        if len(self._verified) >= MAX_VERIFIED_TOKENS:
+            self._verified.clear()
+        expires = (principal.claims or {}).get("exp") or principal.expires
+        self._verified[credential] = (float(expires), principal)
+        return principal
+
+    def _still_valid(self, principal: Principal) -> Principal:
+        claims = principal.claims
+        if claims is not None:
+            self._check_revocation(claims)
+        return principal
+
+    async def _verify(self, credential: str) -> Principal:
         try:
             algorithm = jwt.get_unverified_header(credential).get("alg")
         except jwt.InvalidTokenError:
@@ -88,10 +110,10 @@ class Authenticator:
             return self._local_token(credential)
         if self.oidc is not None:
             try:
-                user, roles = await self.oidc.verify(credential)
+                user, roles, expires = await self.oidc.verify(credential)
             except OidcError as exc:
                 raise AuthError(f"invalid token: {exc}") from None
-            return Principal(Caller(user=user, roles=roles), via="oidc")
+            return Principal(Caller(user=user, roles=roles), via="oidc", expires=expires)
         raise AuthError(f"tokens signed with {algorithm!r} are not accepted")
 
     def _local_token(self, token: str) -> Principal:
@@ -101,14 +123,17 @@ class Authenticator:
             raise AuthError("token expired") from None
         except jwt.InvalidTokenError as exc:
             raise AuthError(f"invalid token: {exc}") from None
+        self._check_revocation(claims)
+        roles = claims.get("roles") or []
+        return Principal(Caller(user=claims["sub"], roles=frozenset(roles)), via="token", claims=claims)
+
+    def _check_revocation(self, claims: dict) -> None:
         jti, family = claims["jti"], claims["fam"]
         if jti in self.revoked_ids or family in self.revoked_ids or jti in self._revoked_here \
                 or family in self._revoked_here:
             raise AuthError("token revoked")
         if claims["sub"] in self.disabled_users or claims["sub"] in self._users_disabled_here:
             raise AuthError("user disabled")
-        roles = claims.get("roles") or []
-        return Principal(Caller(user=claims["sub"], roles=frozenset(roles)), via="token", claims=claims)
 
     async def _api_key(self, presented: str) -> Principal:
         parts = split_key(presented)

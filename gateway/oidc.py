@@ -54,8 +54,8 @@ class OidcVerifier:
                     log.warning("JWKS key skipped", extra={"kid": entry.get("kid"), "error": str(exc)})
             self.keys = keys
 
-    async def verify(self, token: str) -> tuple[str, frozenset[str]]:
-        """The caller's user id and Liaison roles; raises OidcError."""
+    async def verify(self, token: str) -> tuple[str, frozenset[str], float]:
+        """The caller's user id, Liaison roles and the token's expiry; raises OidcError."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -82,7 +82,7 @@ class OidcVerifier:
         user = claims.get(self.settings.oidc_user_claim)
         if not user:
             raise OidcError(f"token has no {self.settings.oidc_user_claim!r} claim")
-        return str(user), self.map_roles(claims)
+        return str(user), self.map_roles(claims), float(claims["exp"])
 
     def map_roles(self, claims: dict) -> frozenset[str]:
         value: object = claims

@@ -2,7 +2,7 @@
 import tempfile
 import uuid
 
-from tests.bench import flow_latency
+from tests.bench import flow_latency, gateway_throughput
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresCluster
 from tests.support.databases import migrate
@@ -12,6 +12,7 @@ def main() -> None:
     broker = KafkaBroker().start()
     cluster = PostgresCluster().start()
     try:
+        gateway_throughput.run(broker.bootstrap)
         with tempfile.TemporaryDirectory() as folder:
             sqlite = {name: migrate(name, f"sqlite:///{folder}/{name}.db") for name in flow_latency.SERVICES}
             flow_latency.run(broker.bootstrap, sqlite, "SQLite")
