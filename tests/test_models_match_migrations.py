@@ -9,7 +9,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import services.engagements.models  # noqa: F401  (registers the tables)
+import gateway.models  # noqa: F401  (registers the tables)
+import services.engagements.models  # noqa: F401
 import services.kit.inbox  # noqa: F401
 import services.kit.outbox  # noqa: F401
 import services.partners.models  # noqa: F401
@@ -18,6 +19,7 @@ TABLES = {
     "partners": {"partners", "outbox"},
     "engagements": {"partner_copies", "outbox", "inbox"},
     "notifications": {"outbox", "inbox"},
+    "gateway": {"users", "refresh_tokens", "api_keys", "revoked_tokens"},
 }
 
 
