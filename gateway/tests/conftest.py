@@ -49,6 +49,15 @@ def add_user(engine, username: str, roles: list[str], password: str = PASSWORD) 
         create_user(session=session, data=UserCreate(username=username, password=password, roles=roles))
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """Still argon2id, with the smallest cost: the production parameters take ~0.2 s a hash here."""
+    from argon2 import PasswordHasher
+
+    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr("gateway.accounts.hasher", lambda: fast)
+
+
 @pytest.fixture
 def gateway_engine(tmp_path):
     """SQLite: for tests about the gateway's behaviour, not its storage (those use new_database)."""

@@ -165,3 +165,17 @@ def test_bad_keys_are_refused(gateway, body):
 
 def test_revoking_a_missing_key_is_404(gateway):
     assert gateway.delete("/api/v1/keys/nothing", headers=ADMIN).status_code == 404
+
+
+def test_passwords_are_stored_as_argon2id_hashes(gateway, engine):
+    from sqlmodel import Session, select
+
+    from gateway.accounts import hasher
+    from gateway.models import User
+
+    new_user(gateway)
+    with Session(engine) as session:
+        stored = session.exec(select(User).where(User.username == "vera")).one().password_hash
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert hasher().verify(stored, PASSWORD)
+

@@ -11,6 +11,7 @@ EXPECTED_TABLES = {
     "partners": {"partners", "outbox"},
     "engagements": {"partner_copies", "outbox", "inbox"},
     "notifications": {"outbox", "inbox"},
+    "gateway": {"users", "refresh_tokens", "api_keys", "revoked_tokens"},
 }
 
 
