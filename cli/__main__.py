@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-GROUPS: list[str] = ["partners"]  # module names under cli/, e.g. "partners", "users", "keys"
+GROUPS: list[str] = ["partners", "users", "keys"]  # module names under cli/
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,21 +1,58 @@
-"""`python -m gateway serve`."""
+"""`python -m gateway migrate|serve|bootstrap-admin`."""
 import argparse
+import logging
+import os
+import secrets
 import sys
+from pathlib import Path
 
 import uvicorn
 
 from gateway.settings import GatewaySettings
 from services.kit.logging import configure_logging
+from services.kit.migrations import upgrade
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def bootstrap_admin(settings: GatewaySettings) -> None:
+    """Creates `admin` on a gateway with no users yet: LIAISON_ADMIN_PASSWORD, or a generated password
+    printed this once (it is stored only as an argon2 hash)."""
+    from gateway.accounts import ADMIN_USERNAME, bootstrap_admin as create_admin
+    from services.kit.db import make_engine, make_session_factory, unit_of_work
+
+    given = os.environ.get("LIAISON_ADMIN_PASSWORD")
+    password = given or secrets.token_urlsafe(18)
+    engine = make_engine(settings.database_url)
+    try:
+        for session in unit_of_work(make_session_factory(engine)):
+            created = create_admin(session=session, password=password)
+    finally:
+        engine.dispose()
+    if created is None:
+        print("gateway: users exist already; no admin created")
+    elif given:
+        print(f"gateway: created user '{ADMIN_USERNAME}' with the password from LIAISON_ADMIN_PASSWORD")
+    else:
+        print(f"gateway: created user '{ADMIN_USERNAME}'; its password, shown this once: {password}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gateway")
-    parser.add_argument("command", choices=["serve"])
-    parser.parse_args(argv)
+    parser.add_argument("command", choices=["migrate", "serve", "bootstrap-admin"],
+                        help="migrate: apply the migrations; serve: migrate, then serve HTTP; "
+                             "bootstrap-admin: migrate, then create the admin user if there is no user yet")
+    args = parser.parse_args(argv)
     settings = GatewaySettings()
     configure_logging("gateway", settings.log_level)
-    uvicorn.run("gateway.app:create_app", factory=True, host=settings.host, port=settings.port,
-                log_config=None, access_log=False)
+    if args.command != "serve":  # a command's output is for the person who typed it, not a log
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    upgrade(MIGRATIONS, settings.database_url)
+    if args.command == "bootstrap-admin":
+        bootstrap_admin(settings)
+    elif args.command == "serve":
+        uvicorn.run("gateway.app:create_app", factory=True, host=settings.host, port=settings.port,
+                    workers=settings.workers, log_config=None, access_log=False, lifespan="on")
     return 0
 
 

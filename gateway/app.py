@@ -1,74 +1,140 @@
-"""The gateway: the only public entry. Routing now; authentication and roles arrive with the gateway issue."""
+"""The gateway: the only public entry. `create_app()` returns the front door (front.py) wrapped
+around a FastAPI app that owns the lifespan and the gateway's own routes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from sqlalchemy import Engine
 
-from gateway.proxy import forward
-from gateway.routing import API_PREFIX, service_for
+from gateway.api import router as accounts_router
+from gateway.auth import Authenticator
+from gateway.front import FrontDoor
+from gateway.oidc import OidcVerifier
+from gateway.openapi import MergedOpenAPI
+from gateway.views import router as views_router
+from gateway.policy import DEFAULT_POLICY, GATEWAY
+from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
-from services.kit.identity import Caller
-from services.kit.logging import request_id_var
-from services.kit.middleware import RequestContextMiddleware
-from services.kit.problems import install_problem_handlers, problem_response
-
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-# Until the gateway authenticates callers (the gateway issue), every request is this one's.
-ANONYMOUS = Caller(user="anonymous")
+from gateway.upstream import AiohttpUpstream, CircuitBreaker, HttpxUpstream, Upstream
+from services.kit.db import make_engine, make_session_factory
+from services.kit.logging import configure_logging
+from services.kit.problems import install_problem_handlers
 
 
-def make_clients(settings: GatewaySettings) -> dict[str, httpx.AsyncClient]:
-    timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
-    limits = httpx.Limits(max_connections=settings.max_connections_per_service,
-                          max_keepalive_connections=settings.max_connections_per_service)
-    return {name: httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits)
-            for name, url in settings.service_urls().items()}
+@dataclass
+class Runtime:
+    """What the gateway builds at start-up and every request uses."""
+
+    settings: GatewaySettings
+    identity_secret: str
+    sessions: object
+    upstreams: dict[str, Upstream]
+    authenticator: Authenticator
+    limiter: RateLimiter
+    openapi: MergedOpenAPI
 
 
-def create_app(settings: GatewaySettings | None = None,
-               *, clients: dict[str, httpx.AsyncClient] | None = None) -> FastAPI:
-    settings = settings or GatewaySettings()
+def make_upstreams(settings: GatewaySettings, clients: Mapping[str, httpx.AsyncClient] | None) -> dict[str, Upstream]:
+    def breaker() -> CircuitBreaker:
+        return CircuitBreaker(failures=settings.breaker_failures, reset_seconds=settings.breaker_reset_seconds)
+
+    if clients is not None:  # tests hand in clients bound to in-process services
+        return {name: HttpxUpstream(name, client, retries=settings.retries, breaker=breaker(), owned=False)
+                for name, client in clients.items()}
+    upstreams: dict[str, Upstream] = {}
+    for name, url in settings.service_urls().items():
+        if settings.transport == "aiohttp":
+            upstreams[name] = AiohttpUpstream(name, url, connect_timeout=settings.connect_timeout,
+                                              read_timeout=settings.read_timeout,
+                                              max_connections=settings.max_connections_per_service,
+                                              retries=settings.retries, breaker=breaker())
+        else:
+            limits = httpx.Limits(max_connections=settings.max_connections_per_service,
+                                  max_keepalive_connections=settings.max_connections_per_service,
+                                  keepalive_expiry=4.0)
+            client = httpx.AsyncClient(base_url=url, limits=limits,
+                                       timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout))
+            upstreams[name] = HttpxUpstream(name, client, retries=settings.retries, breaker=breaker())
+    return upstreams
+
+
+def create_app(settings: GatewaySettings | None = None, *, clients: Mapping[str, httpx.AsyncClient] | None = None,
+               engine: Engine | None = None):
+    """`clients` and `engine` let tests hand in in-process services and a database they prepared."""
+    if settings is None:
+        # Called by uvicorn as the factory, in each worker process: each one configures its own logs.
+        settings = GatewaySettings()
+        configure_logging("gateway", settings.log_level)
+    front: FrontDoor
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.clients = clients or make_clients(settings)
+        own_engine = engine is None
+        db = engine or make_engine(settings.database_url)
+        sessions = make_session_factory(db)
+        app.state.sessions = sessions
+        upstreams = make_upstreams(settings, clients)
+        for upstream in upstreams.values():
+            await upstream.start()
+        jwks_client = httpx.AsyncClient(timeout=5.0)
+
+        async def fetch_json(url: str) -> dict:
+            response = await jwks_client.get(url)
+            response.raise_for_status()
+            return response.json()
+
+        oidc = OidcVerifier(settings, fetch_json) if settings.oidc_enabled else None
+        authenticator = Authenticator(settings, sessions, oidc)
+        await asyncio.to_thread(authenticator.poll)
+        if oidc is not None:
+            await oidc.refresh()
+        runtime = Runtime(
+            settings=settings, identity_secret=settings.identity_key(), sessions=sessions, upstreams=upstreams,
+            authenticator=authenticator,
+            limiter=RateLimiter(per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
+            openapi=MergedOpenAPI(upstreams=upstreams, gateway_doc=lambda: own_openapi(app),
+                                  refresh_seconds=settings.openapi_refresh_seconds,
+                                  owner_of=lambda method, path: owner_of(method, path)),
+        )
+        app.state.runtime = front.runtime = runtime
+        poller = asyncio.create_task(authenticator.run_poller())
         try:
             yield
         finally:
-            if clients is None:
-                await asyncio.gather(*(client.aclose() for client in app.state.clients.values()))
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(authenticator.poll)  # the last API key uses
+            await asyncio.gather(*(upstream.close() for upstream in upstreams.values()))
+            await jwks_client.aclose()
+            if own_engine:
+                db.dispose()
 
-    app = FastAPI(title="Liaison gateway", version="0.1.0", lifespan=lifespan)
-    app.add_middleware(RequestContextMiddleware)
+    app = FastAPI(title="Liaison gateway", version="0.1.0", lifespan=lifespan, openapi_url=None, docs_url=None,
+                  redoc_url=None)
     install_problem_handlers(app)
+    app.include_router(accounts_router)
+    app.include_router(views_router)
+    front = FrontDoor(app, policy=DEFAULT_POLICY)
+    return front
 
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict:
-        return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
-    async def readyz(request: Request) -> JSONResponse:
-        async def probe(name: str, client: httpx.AsyncClient) -> tuple[str, bool]:
-            try:
-                return name, (await client.get("/readyz", timeout=3.0)).status_code == 200
-            except httpx.HTTPError:
-                return name, False
-        results = dict(await asyncio.gather(*(probe(n, c) for n, c in request.app.state.clients.items())))
-        ready = all(results.values())
-        return JSONResponse({"status": "ready" if ready else "unavailable", "services": results},
-                            status_code=200 if ready else 503)
+def owner_of(method: str, path: str) -> str | None:
+    rule = DEFAULT_POLICY.match(method, path).rule
+    return None if rule is None else rule.target
 
-    @app.api_route(API_PREFIX + "/{path:path}", methods=METHODS, include_in_schema=False)
-    async def route(request: Request, path: str):
-        service = service_for(request.url.path)
-        if service is None:
-            return problem_response(404, detail=f"No resource at {request.url.path}.")
-        return await forward(request, client=request.app.state.clients[service], service=service,
-                             request_id=request_id_var.get() or "", caller=ANONYMOUS,
-                             secret=settings.identity_key())
 
-    return app
+def own_openapi(app: FastAPI) -> dict:
+    document = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    # Only what the policy table says the gateway answers itself.
+    document["paths"] = {path: ops for path, ops in document.get("paths", {}).items()
+                         if any(owner_of(m.upper(), path) == GATEWAY for m in ops)}
+    return document

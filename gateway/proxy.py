@@ -1,12 +1,15 @@
 """Forwards a request to the service that owns its path, and the answer back, untouched but for
-hop-by-hop headers. A service that is down or slow costs the caller a quick problem+json."""
+hop-by-hop headers. A service that is down or slow costs the caller a quick problem+json.
+
+Plain ASGI on purpose: this is the gateway's hot path, so no framework objects are built per request.
+"""
 from __future__ import annotations
 
 import logging
+import os
+import re
 
-import httpx
-from fastapi import Request, Response
-
+from gateway.upstream import Upstream, UpstreamError, UpstreamResponse
 from services.kit.identity import IDENTITY_HEADERS, Caller, sign
 from services.kit.problems import problem_response
 
@@ -18,38 +21,91 @@ HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
     "transfer-encoding", "upgrade", "host", "content-length",
 })
+# The gateway sets these itself (request id, trace context) or keeps them (credentials stop here:
+# the services trust the signed identity, never a token they could replay).
+_NOT_FORWARDED = HOP_BY_HOP | IDENTITY_HEADERS | {"x-request-id", "traceparent", "authorization", "x-api-key"}
 # Set by the gateway's own server on the way out; the service's copies would be duplicates.
-UPSTREAM_ONLY = frozenset({"date", "server", "x-request-id"})
+_NOT_RETURNED = frozenset(name.encode() for name in HOP_BY_HOP | {"date", "server", "x-request-id", "traceparent"})
+
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 
 
-def forwardable(headers) -> list[tuple[str, str]]:
-    return [(name, value) for name, value in headers.items() if name.lower() not in HOP_BY_HOP]
+class TraceContext:
+    """W3C trace context: the caller's trace id is kept (or one is made); the gateway is a new span."""
+
+    __slots__ = ("trace_id", "span_id", "flags")
+
+    def __init__(self, incoming: str | None) -> None:
+        match = _TRACEPARENT.match(incoming) if incoming else None
+        if match and match.group(1) != "0" * 32 and match.group(2) != "0" * 16:
+            self.trace_id, self.flags = match.group(1), match.group(3)
+        else:
+            self.trace_id, self.flags = os.urandom(16).hex(), "01"
+        self.span_id = os.urandom(8).hex()
+
+    @property
+    def traceparent(self) -> str:
+        return f"00-{self.trace_id}-{self.span_id}-{self.flags}"
 
 
-async def forward(request: Request, *, client: httpx.AsyncClient, service: str, request_id: str,
-                  caller: Caller, secret: str) -> Response:
-    path = request.scope["path"]
-    query = request.scope["query_string"].decode("latin-1")
-    # Whatever identity headers the client sent are dropped: only the gateway speaks for a caller.
-    # The request id the middleware accepted or made replaces the client's, so the logs agree.
-    headers = [(n, v) for n, v in forwardable(request.headers)
-               if n.lower() != "x-request-id" and n.lower() not in IDENTITY_HEADERS]
+def forwarded_headers(raw: list[tuple[bytes, bytes]], *, request_id: str, trace: TraceContext) -> list[tuple[str, str]]:
+    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw
+               if name.decode("latin-1") not in _NOT_FORWARDED]
     headers.append(("x-request-id", request_id))
-    headers.extend(sign(caller, secret=secret, method=request.method, path=path, query=query).items())
-    # The path and query go on as they arrived (raw), so the service verifies the very bytes signed here.
-    target = request.scope.get("raw_path", path.encode()).decode("latin-1") + (f"?{query}" if query else "")
-    try:
-        upstream = await client.request(request.method, target, headers=headers, content=await request.body())
-    except httpx.TimeoutException:
-        log.warning("upstream timeout", extra={"service": service})
+    headers.append(("traceparent", trace.traceparent))
+    return headers
+
+
+def signed_headers(headers: list[tuple[str, str]], *, caller: Caller, secret: str, method: str, path: str,
+                   query: str) -> list[tuple[str, str]]:
+    return [*headers, *sign(caller, secret=secret, method=method, path=path, query=query).items()]
+
+
+def returned_headers(response: UpstreamResponse, *, head: bool) -> list[tuple[bytes, bytes]]:
+    headers = [(name.lower(), value) for name, value in response.headers if name.lower() not in _NOT_RETURNED]
+    if head:  # a HEAD answer's length is the GET body's: keep the service's
+        length = response.header(b"content-length")
+        if length is not None:
+            headers.append((b"content-length", length))
+    else:
+        headers.append((b"content-length", str(len(response.body)).encode()))
+    return headers
+
+
+async def read_body(receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def upstream_problem(error: UpstreamError):
+    if error.reason == "timeout":
         return problem_response(504, title="Service timed out",
-                                detail=f"The {service} service did not answer in time.", service=service)
-    except httpx.TransportError as exc:
-        log.warning("upstream unreachable", extra={"service": service, "error": repr(exc)})
-        return problem_response(503, title="Service unavailable",
-                                detail=f"The {service} service cannot be reached.", service=service)
-    response_headers = [(n, v) for n, v in forwardable(upstream.headers) if n.lower() not in UPSTREAM_ONLY]
-    response = Response(content=upstream.content, status_code=upstream.status_code)
-    for name, value in response_headers:
-        response.headers.append(name, value)
-    return response
+                                detail=f"The {error.service} service did not answer in time.", service=error.service)
+    detail = (f"The {error.service} service is failing; the gateway stopped calling it for a few seconds."
+              if error.reason == "circuit_open" else f"The {error.service} service cannot be reached.")
+    return problem_response(503, title="Service unavailable", detail=detail, service=error.service,
+                            headers={"Retry-After": "5"})
+
+
+async def forward(scope, receive, send, *, upstream: Upstream, caller: Caller, secret: str, request_id: str,
+                  trace: TraceContext) -> None:
+    method = scope["method"]
+    query = scope["query_string"].decode("latin-1")
+    headers = signed_headers(forwarded_headers(scope["headers"], request_id=request_id, trace=trace),
+                             caller=caller, secret=secret, method=method, path=scope["path"], query=query)
+    # The path and query go on as they arrived (raw), so the service verifies the very bytes signed here.
+    target = scope.get("raw_path", scope["path"].encode()).decode("latin-1") + (f"?{query}" if query else "")
+    body = await read_body(receive)
+    try:
+        response = await upstream.request(method, target, headers=headers, body=body)
+    except UpstreamError as error:
+        log.warning("upstream failed", extra={"service": error.service, "reason": error.reason})
+        await upstream_problem(error)(scope, receive, send)
+        return
+    await send({"type": "http.response.start", "status": response.status,
+                "headers": returned_headers(response, head=method == "HEAD")})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else response.body})

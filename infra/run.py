@@ -187,8 +187,13 @@ def print_urls(services: list[Component], gateway: Component, elapsed: float) ->
     for service in services:
         print(f"  {service.name:<13} {service.url}/docs")
     body = '{"kind":"federated_state","name_fr":"Bavière","name_en":"Bavaria","country":"DE","region":"europe"}'
-    print(f"\nTry:\n  curl -s -X POST {api}/partners -H 'content-type: application/json' -d '{body}'"
-          f"\n  curl -s {api}/partners/<id>/history    # the same partner, as engagements knows it")
+    print(f"  docs          {gateway.url}/docs")
+    print(f"\nTry (the admin password was printed above on the first run, or is LIAISON_ADMIN_PASSWORD):"
+          f"\n  TOKEN=$(curl -s {api}/auth/token -d grant_type=password -d username=admin -d password=... "
+          f"| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
+          f"\n  curl -s -X POST {api}/partners -H \"authorization: Bearer $TOKEN\" "
+          f"-H 'content-type: application/json' -d '{body}'"
+          f"\n  curl -s {api}/partners/<id>/overview -H \"authorization: Bearer $TOKEN\"    # partner 360")
 
 
 def raise_shutdown(signum: int, _frame) -> None:
@@ -207,6 +212,9 @@ def bring_up(services: list[Component], gateway: Component, env: dict[str, str],
     for service in services:
         print(f"migrating {service.name} ...")
         migrate(service, env)
+    # Migrates the gateway's database and, on the first run only, creates `admin` (password from
+    # LIAISON_ADMIN_PASSWORD, or generated and printed here once).
+    run_checked([sys.executable, "-m", "gateway", "bootstrap-admin"], env, "preparing the gateway's users")
     for component in [*services, gateway]:
         print(f"starting {component.name} on {component.url} (log: {component.log_path})")
         start(component, env)

@@ -2,6 +2,7 @@
 # Installs, from Debian's packages, what the tests need beyond Python and Java:
 #   postgresql (+ contrib: unaccent, pg_trgm)  – the tests start throw-away clusters from its binaries
 #   docker-compose                             – validates docker-compose.yml (no engine needed)
+#   nginx, wrk                                 – the gateway benchmark (tests/bench/gateway_throughput.py)
 # Does nothing when they are present; needs root (or sudo) when they are not.
 set -euo pipefail
 missing=()
@@ -9,6 +10,8 @@ compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql
 compgen -G "/usr/share/postgresql/*/extension/pg_trgm.control" >/dev/null || missing+=(postgresql-contrib)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 command -v runuser >/dev/null || missing+=(util-linux)
+[[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx)
+command -v wrk >/dev/null || missing+=(wrk)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 echo "installing Debian packages: ${missing[*]}"
@@ -23,4 +26,8 @@ export DEBIAN_FRONTEND=noninteractive
 # The package's own cluster is not ours to run: tests start their own, on free ports.
 if command -v pg_lsclusters >/dev/null; then
   "${sudo[@]}" service postgresql stop >/dev/null 2>&1 || true
+fi
+# Nor is the package's nginx on port 80: the benchmark starts its own, on a free port.
+if [[ " ${missing[*]} " == *" nginx "* ]]; then
+  "${sudo[@]}" service nginx stop >/dev/null 2>&1 || true
 fi

@@ -12,7 +12,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-SECRETS = {"POSTGRES_PASSWORD": "test-password", "LIAISON_IDENTITY_SECRET": "test-identity-secret"}
+SECRETS = {"POSTGRES_PASSWORD": "test-password", "LIAISON_IDENTITY_SECRET": "test-identity-secret",
+           "LIAISON_TOKEN_SECRET": "test-token-secret-0123456789abcdef"}
 LONG_RUNNING = {"kafka", "postgres", "partners", "engagements", "notifications", "gateway"}
 ONE_SHOT = {"kafka-topics"}
 
@@ -53,3 +54,9 @@ def test_every_long_running_service_has_a_healthcheck(tmp_path: Path) -> None:
         assert services[name]["depends_on"]["kafka-topics"]["condition"] == "service_completed_successfully"
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["gateway"]["ports"] == ["127.0.0.1:8000:8000/tcp"]
+
+
+def test_the_gateways_token_secret_has_no_default(tmp_path: Path) -> None:
+    result = run_compose(tmp_path, "-q", env={k: v for k, v in SECRETS.items() if k != "LIAISON_TOKEN_SECRET"})
+    assert result.returncode != 0
+    assert "LIAISON_TOKEN_SECRET" in result.stderr

@@ -9,7 +9,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import services.engagements.models  # noqa: F401  (registers the tables)
+import gateway.models  # noqa: F401  (registers the tables)
+import services.engagements.models  # noqa: F401
 import services.kit.inbox  # noqa: F401
 import services.kit.outbox  # noqa: F401
 import services.notifications.models  # noqa: F401
@@ -21,6 +22,7 @@ TABLES = {
     "engagements": {"partner_copies", "outbox", "inbox"},
     "notifications": {"outbox", "inbox", "recipients", "subscriptions", "known_partners", "webhooks",
                       "notifications", "deliveries", "delivery_attempts", "reminders"},
+    "gateway": {"users", "refresh_tokens", "api_keys", "revoked_tokens"},
 }
 
 # Built by the migrations for one database only (PostgreSQL's GIN search indexes; SQLite's are FTS5

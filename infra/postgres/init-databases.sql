@@ -3,6 +3,7 @@
 CREATE DATABASE partners OWNER liaison;
 CREATE DATABASE engagements OWNER liaison;
 CREATE DATABASE notifications OWNER liaison;
+CREATE DATABASE gateway OWNER liaison;
 
 \connect partners
 CREATE EXTENSION IF NOT EXISTS unaccent;

@@ -2,7 +2,7 @@
 import tempfile
 import uuid
 
-from tests.bench import flow_latency, notifications_latency, partners_search
+from tests.bench import flow_latency, gateway_throughput, notifications_latency, partners_search
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresCluster
 from tests.support.databases import migrate
@@ -12,6 +12,7 @@ def main() -> None:
     broker = KafkaBroker().start()
     cluster = PostgresCluster().start()
     try:
+        gateway_throughput.run(broker.bootstrap)
         with tempfile.TemporaryDirectory() as folder:
             partners_search.run(migrate("partners", f"sqlite:///{folder}/search.db"), "SQLite",
                                 partners_search.SQLITE_PARTNERS)

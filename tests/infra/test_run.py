@@ -26,7 +26,9 @@ def listening(port: int) -> bool:
 def runner_environment(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
     env = {**os.environ, "KAFKA_PORT": str(ports["kafka"]), "KAFKA_CONTROLLER_PORT": str(ports["controller"]),
            "KAFKA_DATA_DIR": str(tmp_path / "kafka"), "LIAISON_LOG_DIR": str(tmp_path / "log"),
-           "LIAISON_GATEWAY_PORT": str(ports["gateway"])}
+           "LIAISON_GATEWAY_PORT": str(ports["gateway"]),
+           "LIAISON_GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}"}
+    env.pop("LIAISON_ADMIN_PASSWORD", None)
     for name in SERVICES:
         prefix = f"LIAISON_{name.upper()}_"
         env[prefix + "PORT"] = str(ports[name])
@@ -48,5 +50,6 @@ def test_check_comes_up_prints_the_urls_and_stops_everything(tmp_path: Path) -> 
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"http://127.0.0.1:{ports['gateway']}/api/v1" in result.stdout
     assert result.stdout.rstrip().endswith("stopped")
+    assert "created user 'admin'; its password, shown this once: " in result.stdout
     assert [name for name, port in ports.items() if listening(port)] == []
     assert not (tmp_path / "kafka" / "kafka.pid").exists()

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.contract.schemas import validator
+from tests.support.gateway import bearer, login, start_gateway
 from tests.support.identity import TEST_IDENTITY_SECRET
 from tests.support.processes import ServiceProcess
 from tests.support.topics import produce, read_topic
@@ -34,10 +35,9 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
     services = {name: ServiceProcess(name, env=env, log_dir=logs).start() for name in SERVICES}
     for service in services.values():
         service.wait_ready()
-    gateway_env = env | {f"LIAISON_GATEWAY_{name.upper()}_URL": services[name].url for name in SERVICES} | {
-        "LIAISON_GATEWAY_ENVIRONMENT": "test", "LIAISON_GATEWAY_IDENTITY_SECRET": TEST_IDENTITY_SECRET}
-    gateway = ServiceProcess("gateway", env=gateway_env, log_dir=logs).start().wait_ready()
-    yield {"gateway": gateway, **services, "bootstrap": kafka_broker.bootstrap}
+    gateway = start_gateway({name: services[name].url for name in SERVICES},
+                            pg_cluster.create_database(f"flow_gateway_{uuid.uuid4().hex[:6]}"), logs)
+    yield {"gateway": gateway, **services, "bootstrap": kafka_broker.bootstrap, "auth": bearer(login(gateway.url))}
     for process in (gateway, *services.values()):
         process.stop()
 
@@ -55,14 +55,14 @@ def wait_for(fetch, *, timeout: float = 20.0):
 def test_a_partner_posted_at_the_gateway_reaches_the_engagements_read_copy(stack):
     gateway = stack["gateway"].url
     request_id = f"flow-{uuid.uuid4().hex[:8]}"
-    created = httpx.post(f"{gateway}/api/v1/partners", headers={"X-Request-ID": request_id}, json={
+    created = httpx.post(f"{gateway}/api/v1/partners", headers={"X-Request-ID": request_id, **stack["auth"]}, json={
         "kind": "international_organization", "name_fr": "Organisation internationale de la Francophonie",
         "acronyms": ["OIF"], "region": "global"})
     assert created.status_code == 201, created.text
     assert created.headers["x-request-id"] == request_id
     partner = created.json()
 
-    history = wait_for(lambda: httpx.get(f"{gateway}/api/v1/partners/{partner['id']}/history"))
+    history = wait_for(lambda: httpx.get(f"{gateway}/api/v1/partners/{partner['id']}/history", headers=stack["auth"]))
     assert history.json()["partner"] == {
         "id": partner["id"], "kind": "international_organization", "name_fr": partner["name_fr"],
         "name_en": None, "acronyms": ["OIF"], "country": None, "region": "global", "status": "active", "version": 1}
@@ -87,10 +87,11 @@ def test_a_malformed_message_on_the_partners_topic_is_dead_lettered_and_the_flow
     marker = uuid.uuid4().hex.encode()
     produce(stack["bootstrap"], "liaison.partners.v1", key=b"junk", value=b"not an event " + marker)
 
-    created = httpx.post(f"{stack['gateway'].url}/api/v1/partners",
+    created = httpx.post(f"{stack['gateway'].url}/api/v1/partners", headers=stack["auth"],
                          json={"kind": "academic", "name_fr": "Université Laval", "country": "CA"})
     assert created.status_code == 201
-    wait_for(lambda: httpx.get(f"{stack['gateway'].url}/api/v1/partners/{created.json()['id']}/history"))
+    wait_for(lambda: httpx.get(f"{stack['gateway'].url}/api/v1/partners/{created.json()['id']}/history",
+                               headers=stack["auth"]))
 
     # Every consumer of the topic dead-letters it (notifications too): this one is engagements'.
     [letter] = read_topic(stack["bootstrap"], "liaison.partners.v1.dlq", expect=1,

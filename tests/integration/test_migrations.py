@@ -13,6 +13,7 @@ EXPECTED_TABLES = {
     "engagements": {"partner_copies", "outbox", "inbox"},
     "notifications": {"outbox", "inbox", "recipients", "subscriptions", "known_partners", "webhooks",
                       "notifications", "deliveries", "delivery_attempts", "reminders"},
+    "gateway": {"users", "refresh_tokens", "api_keys", "revoked_tokens"},
 }
 
 

@@ -8,6 +8,7 @@ from services.kit.migrations import upgrade
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = {name: REPO_ROOT / "services" / name / "migrations"
               for name in ("partners", "engagements", "notifications")}
+MIGRATIONS["gateway"] = REPO_ROOT / "gateway" / "migrations"
 
 
 def migrate(service: str, url: str) -> str:

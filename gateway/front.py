@@ -1,0 +1,124 @@
+"""The front door every request goes through, as plain ASGI (the hot path builds no framework objects):
+
+request id and trace context -> the policy table (404/405) -> who is calling (401) -> may they (403)
+-> their rate limit (429) -> the owning service (proxy), or the gateway's own routes (FastAPI app).
+One structured access log line per request.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from gateway.auth import AuthError, Principal
+from gateway.policy import API_PREFIX, GATEWAY, Policy
+from gateway.proxy import TraceContext, forward
+from gateway.ratelimit import retry_after_header
+from services.kit.logging import request_id_var
+from services.kit.middleware import incoming_request_id
+from services.kit.problems import problem_response
+
+access_log = logging.getLogger("liaison.access")
+
+
+def _header(scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class FrontDoor:
+    def __init__(self, inner, *, policy: Policy) -> None:
+        self.inner = inner  # the FastAPI app: lifespan, health, docs, the gateway's own routes
+        self.policy = policy
+        self.runtime = None  # set by the inner app's lifespan
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.inner(scope, receive, send)
+            return
+        request_id = incoming_request_id(scope["headers"])
+        token = request_id_var.set(request_id)
+        trace = TraceContext(_header(scope, b"traceparent"))
+        started = time.perf_counter()
+        outcome = {"status": 500, "user": None, "service": None}
+        extra_headers = [(b"x-request-id", request_id.encode()), (b"traceparent", trace.traceparent.encode())]
+
+        async def send_with_context(message) -> None:
+            if message["type"] == "http.response.start":
+                outcome["status"] = message["status"]
+                message["headers"] = [*message.get("headers", []), *extra_headers]
+            await send(message)
+
+        try:
+            await self.dispatch(scope, receive, send_with_context, request_id=request_id, trace=trace,
+                                outcome=outcome)
+        finally:
+            access_log.info("request", extra={
+                "method": scope["method"], "path": scope["path"], "status": outcome["status"],
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2), "user": outcome["user"],
+                "service": outcome["service"], "trace_id": trace.trace_id,
+            })
+            request_id_var.reset(token)
+
+    async def dispatch(self, scope, receive, send, *, request_id: str, trace: TraceContext, outcome: dict) -> None:
+        path = scope["path"]
+        if not path.startswith(API_PREFIX + "/"):
+            await self.inner(scope, receive, send)  # /healthz, /readyz, /docs
+            return
+        runtime = self.runtime
+        match = self.policy.match(scope["method"], path)
+        rule = match.rule
+        if rule is None:
+            if match.allowed_methods:
+                allowed = ", ".join(match.allowed_methods)
+                response = problem_response(405, detail=f"{path} answers {allowed}.", headers={"Allow": allowed})
+            else:
+                response = problem_response(404, title="No such route", detail=f"No resource at {path}.")
+            await response(scope, receive, send)
+            return
+
+        principal: Principal | None = None
+        if rule.public:
+            wait = runtime.limiter.take("ip:" + (scope.get("client") or ("?",))[0])
+        else:
+            try:
+                principal = await runtime.authenticator.authenticate(_header(scope, b"authorization"),
+                                                                     _header(scope, b"x-api-key"))
+            except AuthError as exc:
+                response = problem_response(401, title="Unauthenticated", detail=str(exc),
+                                            headers={"WWW-Authenticate": 'Bearer realm="liaison"'})
+                await response(scope, receive, send)
+                return
+            outcome["user"] = principal.caller.user
+            refusal = self.refusal(rule, principal)
+            if refusal:
+                await problem_response(403, title="Forbidden", detail=refusal)(scope, receive, send)
+                return
+            wait = runtime.limiter.take(principal.bucket)
+        if wait:
+            await problem_response(429, title="Too many requests",
+                                   detail="Rate limit reached; try again after Retry-After seconds.",
+                                   headers={"Retry-After": retry_after_header(wait)})(scope, receive, send)
+            return
+
+        if rule.target == GATEWAY:
+            outcome["service"] = GATEWAY
+            state = scope.setdefault("state", {})
+            state["principal"] = principal
+            state["trace"] = trace
+            await self.inner(scope, receive, send)
+            return
+        outcome["service"] = rule.target
+        await forward(scope, receive, send, upstream=runtime.upstreams[rule.target], caller=principal.caller,
+                      secret=runtime.identity_secret, request_id=request_id, trace=trace)
+
+    @staticmethod
+    def refusal(rule, principal: Principal) -> str | None:
+        if not rule.allows(principal.caller.roles):
+            held = ", ".join(sorted(principal.caller.roles)) or "no role"
+            return f"{rule.method} {API_PREFIX}{rule.template} needs one of: {', '.join(sorted(rule.roles))} ({held} held)."
+        if principal.scopes is not None and rule.key_scope not in principal.scopes:
+            return (f"This API key's scopes ({', '.join(sorted(principal.scopes))}) do not cover "
+                    f"{rule.method} {API_PREFIX}{rule.template}.")
+        return None

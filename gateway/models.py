@@ -1,0 +1,68 @@
+"""The gateway's own tables: users, refresh tokens, API keys, revocations."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, Index, String
+from sqlmodel import Field, SQLModel
+
+from gateway.schemas import UserBase
+from services.kit.types import UTCDateTime, utcnow
+
+
+class User(UserBase, table=True):
+    __tablename__ = "users"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    username: str = Field(max_length=64, sa_type=String(64), unique=True)
+    password_hash: str = Field(sa_type=String(200))
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    disabled: bool = False
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RefreshToken(SQLModel, table=True):
+    """One link of a rotation chain: each use replaces it by a new token of the same family."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (Index("ix_refresh_tokens_family", "family_id"), Index("ix_refresh_tokens_user", "user_id"))
+
+    id: uuid.UUID = Field(primary_key=True)
+    family_id: uuid.UUID
+    user_id: uuid.UUID = Field(foreign_key="users.id")
+    secret_hash: str = Field(sa_type=String(64))
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: str = Field(primary_key=True, max_length=32, sa_type=String(32))
+    name: str = Field(max_length=200, sa_type=String(200))
+    secret_hash: str = Field(sa_type=String(64))
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by: str = Field(max_length=200, sa_type=String(200))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RevokedToken(SQLModel, table=True):
+    """An access token id, a token family or an API key that no worker may accept any more.
+
+    Every worker polls this table, so a logout or a revocation reaches all of them within
+    `revocation_poll_seconds`; rows are purged once what they name has expired anyway.
+    """
+
+    __tablename__ = "revoked_tokens"
+    __table_args__ = (Index("ix_revoked_tokens_expires_at", "expires_at"),)
+
+    token_id: str = Field(primary_key=True, max_length=64, sa_type=String(64))
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,105 @@
+"""One OpenAPI document for the whole public API, merged from each service's own `/openapi.json`
+and the gateway's routes. Fetched when first asked for and refreshed after `openapi_refresh_seconds`
+(sooner while a service is missing); a service that is down leaves its part out and is named in
+`x-liaison-missing` and in the description."""
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import time
+
+from gateway.policy import API_PREFIX
+from gateway.upstream import UpstreamError
+
+log = logging.getLogger("liaison.gateway.openapi")
+MISSING_RETRY_SECONDS = 5.0
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _rename_refs(node, renames: dict[str, str]):
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name in renames:
+                node = {**node, "$ref": f"#/components/schemas/{renames[name]}"}
+        return {key: _rename_refs(value, renames) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_rename_refs(value, renames) for value in node]
+    return node
+
+
+def merge(gateway_doc: dict, service_docs: dict[str, dict | None], *, owner_of) -> dict:
+    """`owner_of(method, path)` says which service the gateway routes a path to: a service's
+    path is published only if the gateway sends it there (and the gateway's own routes win)."""
+    merged = copy.deepcopy(gateway_doc)
+    merged["info"] = {"title": "Liaison API", "version": gateway_doc.get("info", {}).get("version", "1")}
+    paths: dict = merged.setdefault("paths", {})
+    schemas: dict = merged.setdefault("components", {}).setdefault("schemas", {})
+    missing = sorted(name for name, doc in service_docs.items() if doc is None)
+    for service, doc in sorted((n, d) for n, d in service_docs.items() if d is not None):
+        renames = {}
+        for name, schema in doc.get("components", {}).get("schemas", {}).items():
+            if name in schemas and schemas[name] != schema:
+                renames[name] = f"{service}.{name}"  # same name, different shape: keep both
+        doc = _rename_refs(doc, renames)
+        for name, schema in doc.get("components", {}).get("schemas", {}).items():
+            schemas[renames.get(name, name)] = schema
+        for path, operations in doc.get("paths", {}).items():
+            if not path.startswith(API_PREFIX + "/"):
+                continue  # health and docs are each service's own, not the public API
+            kept = {method: op for method, op in operations.items()
+                    if method not in METHODS or owner_of(method.upper(), path) == service}
+            if any(method in METHODS for method in kept):
+                paths.setdefault(path, {}).update({m: op for m, op in kept.items() if m not in paths.get(path, {})})
+    merged.setdefault("components", {})["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    }
+    merged["security"] = [{"bearer": []}, {"apiKey": []}]
+    merged["x-liaison-missing"] = missing
+    description = "Every route of the Liaison API, through the gateway."
+    if missing:
+        description += f" Incomplete: the {', '.join(missing)} service(s) did not answer; their routes are missing."
+    merged["info"]["description"] = description
+    return merged
+
+
+class MergedOpenAPI:
+    def __init__(self, *, upstreams: dict, gateway_doc, refresh_seconds: float, owner_of) -> None:
+        self.upstreams = upstreams
+        self.gateway_doc = gateway_doc  # a callable: the gateway app's own document
+        self.refresh_seconds = refresh_seconds
+        self.owner_of = owner_of
+        self.document: dict | None = None
+        self.built_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    def stale(self) -> bool:
+        age = time.monotonic() - self.built_at
+        if self.document is None or age > self.refresh_seconds:
+            return True
+        return bool(self.document["x-liaison-missing"]) and age > MISSING_RETRY_SECONDS
+
+    async def get(self) -> dict:
+        if self.stale():
+            async with self._lock:
+                if self.stale():
+                    docs = dict(await asyncio.gather(*(self._fetch(n, u) for n, u in self.upstreams.items())))
+                    self.document = merge(self.gateway_doc(), docs, owner_of=self.owner_of)
+                    self.built_at = time.monotonic()
+        return self.document
+
+    @staticmethod
+    async def _fetch(name: str, upstream) -> tuple[str, dict | None]:
+        try:
+            response = await upstream.request("GET", "/openapi.json", headers=[("accept", "application/json")],
+                                              timeout=5.0)
+            if response.status == 200:
+                return name, json.loads(response.body)
+            log.warning("openapi fetch failed", extra={"service": name, "status": response.status})
+        except (UpstreamError, ValueError) as exc:
+            log.warning("openapi fetch failed", extra={"service": name, "error": repr(exc)})
+        return name, None

@@ -1,0 +1,125 @@
+"""What the gateway's own API accepts and returns: users, API keys, tokens."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel, field_validator
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from gateway.policy import KEY_SCOPES, ROLES
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@\-]{1,63}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+def check_roles(values: list[str]) -> list[str]:
+    unknown = sorted(set(values) - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown role(s) {unknown}; roles are {list(ROLES)}")
+    return sorted(set(values))
+
+
+def check_password(value: str) -> str:
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    return value
+
+
+class UserBase(SQLModel):
+    username: str = Field(max_length=64, sa_type=String(64))
+    display_name: str | None = Field(default=None, max_length=200)
+
+
+class UserCreate(UserBase):
+    password: str = Field(max_length=1024)
+    roles: list[str] = Field(min_length=1)
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        if not _USERNAME.match(value):
+            raise ValueError("a username is 2-64 lower-case letters, digits, '.', '_', '-' or '@'")
+        return value
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, values: list[str]) -> list[str]:
+        return check_roles(values)
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str) -> str:
+        return check_password(value)
+
+
+class UserUpdate(SQLModel):
+    display_name: str | None = Field(default=None, max_length=200)
+    roles: list[str] | None = Field(default=None, min_length=1)
+    password: str | None = Field(default=None, max_length=1024)
+    disabled: bool | None = None
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else check_roles(values)
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None) -> str | None:
+        return None if value is None else check_password(value)
+
+
+class UserRead(UserBase):
+    roles: list[str]
+    disabled: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class KeyCreate(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[str] = Field(min_length=1)
+
+    @field_validator("scopes")
+    @classmethod
+    def _scopes(cls, values: list[str]) -> list[str]:
+        unknown = sorted(set(values) - set(KEY_SCOPES))
+        if unknown:
+            raise ValueError(f"unknown scope(s) {unknown}; scopes are {list(KEY_SCOPES)}")
+        return sorted(set(values))
+
+
+class KeyRead(SQLModel):
+    id: str
+    name: str
+    scopes: list[str]
+    created_by: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class KeyCreated(KeyRead):
+    key: str = Field(description="The secret: shown this once, stored only hashed.")
+
+
+class Page(BaseModel):
+    items: list
+    next_cursor: str | None
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class CallerRead(BaseModel):
+    user: str
+    roles: list[str]
+    via: str

@@ -1,0 +1,71 @@
+"""The gateway's read routes: health, the merged OpenAPI and its docs page, partner 360 and briefing."""
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from gateway.briefing import render_briefing
+from gateway.composite import Composer
+from gateway.upstream import UpstreamError
+from services.kit.logging import request_id_var
+from services.kit.types import utcnow
+
+router = APIRouter()
+
+
+@router.get("/healthz", tags=["health"], include_in_schema=False)
+async def healthz() -> dict:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["health"], include_in_schema=False)
+async def readyz(request: Request) -> JSONResponse:
+    async def probe(name: str, upstream) -> tuple[str, bool]:
+        try:
+            return name, (await upstream.request("GET", "/readyz", headers=[], timeout=3.0)).status == 200
+        except UpstreamError:
+            return name, False
+
+    upstreams = request.app.state.runtime.upstreams
+    results = dict(await asyncio.gather(*(probe(n, u) for n, u in upstreams.items())))
+    ready = all(results.values())
+    return JSONResponse({"status": "ready" if ready else "unavailable", "services": results},
+                        status_code=200 if ready else 503)
+
+
+@router.get("/api/v1/openapi.json", include_in_schema=False)
+async def merged_openapi(request: Request) -> JSONResponse:
+    return JSONResponse(await request.app.state.runtime.openapi.get())
+
+
+@router.get("/docs", include_in_schema=False)
+async def docs() -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="Liaison API")
+
+
+def composer(request: Request) -> Composer:
+    runtime = request.app.state.runtime
+    state = request.scope["state"]
+    return Composer(upstreams=runtime.upstreams, secret=runtime.identity_secret, caller=state["principal"].caller,
+                    request_id=request_id_var.get() or "", trace=state["trace"])
+
+
+@router.get("/api/v1/partners/{partner_id}/overview", tags=["partner 360"])
+async def partner_overview(partner_id: str, request: Request) -> JSONResponse:
+    """The partner, its contacts and relationships, its last 10 engagements the caller may see, and
+    open follow-ups; `missing` names any part a service could not give (the answer is then partial)."""
+    overview = await composer(request).overview(partner_id)
+    return JSONResponse(overview, headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/api/v1/partners/{partner_id}/briefing", response_class=HTMLResponse, tags=["partner 360"])
+async def partner_briefing(partner_id: str, request: Request,
+                           lang: Literal["fr", "en"] = Query("fr")) -> HTMLResponse:
+    """A printable briefing note before a mission, in French or English."""
+    overview = await composer(request).overview(partner_id)
+    return HTMLResponse(render_briefing(overview, lang=lang, now=utcnow()),
+                        headers={"Cache-Control": "private, no-store", "Content-Language": lang})
