@@ -4,8 +4,8 @@ PostgreSQL) → inbox, an email in a real SMTP server, a signed webhook at a loc
 Engagement events are produced to liaison.engagements.v1 the way the engagements relay does (its
 POST and read endpoints arrive with the engagements issue); a restricted engagement's details come
 from an in-process stand-in of the engagements service, served over HTTP. REST calls go straight to
-the notifications service with a signed identity (tests.support.identity), since the gateway signs
-every caller as `anonymous` until its authentication lands; one test checks the gateway's routes.
+the notifications service with a signed identity (tests.support.identity); one test checks that the
+gateway routes the notifications paths for a logged-in user and applies its role policy.
 """
 import json
 import time
@@ -19,7 +19,7 @@ from services.notifications.channels.webhook import verify
 from services.notifications.tests import factories as f
 from services.notifications.tests.stubs import engagements_stub
 from tests.contract.schemas import validator
-from tests.support.gateway_auth import auth_headers
+from tests.support.gateway import start_gateway, user_headers
 from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
 from tests.support.processes import ServiceProcess
 from tests.support.servers import ThreadedServer
@@ -47,10 +47,8 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
            prefix + "RETRY_BASE_SECONDS": "0.2", prefix + "DISPATCH_IDLE_SECONDS": "0.05",
            prefix + "RELAY_IDLE_SECONDS": "0.2", prefix + "WEBHOOK_TIMEOUT_SECONDS": "2"}
     service = ServiceProcess("notifications", env=env, log_dir=logs).start().wait_ready()
-    gateway = ServiceProcess("gateway", env={"LIAISON_GATEWAY_NOTIFICATIONS_URL": service.url,
-                                             "LIAISON_GATEWAY_ENVIRONMENT": "test",
-                                             "LIAISON_GATEWAY_IDENTITY_SECRET": TEST_IDENTITY_SECRET},
-                             log_dir=logs).start()
+    # Only notifications runs here, so the gateway is waited for on /healthz, not /readyz.
+    gateway = start_gateway({"notifications": service.url}, f"sqlite:///{logs}/gateway.db", logs, wait="/healthz")
     yield {"service": service, "gateway": gateway, "smtp": smtp, "receiver": receiver, "restricted": restricted,
            "bootstrap": kafka_broker.bootstrap}
     for process in (gateway, service):
@@ -198,17 +196,10 @@ def test_malformed_events_go_to_the_dead_letter_topic_and_the_service_goes_on(st
 
 def test_the_gateway_routes_the_notifications_paths_to_the_service(stack):
     gateway = stack["gateway"]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(gateway.url + "/healthz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    response = httpx.get(gateway.url + "/api/v1/notifications",
-                         headers=auth_headers("officer@example.test", {"officer"}))
+    officer = user_headers(gateway.url, "officer@example.test", {"officer"})
+    response = httpx.get(gateway.url + "/api/v1/notifications", headers=officer)
     assert response.status_code == 200
     assert set(response.json()) == {"items", "next_cursor", "total", "unread"}
-    deliveries = httpx.get(gateway.url + "/api/v1/deliveries", headers=auth_headers("officer@example.test",
-                                                                                     {"officer"}))
-    assert deliveries.headers["content-type"] == "application/problem+json", "answered by the service"
+    deliveries = httpx.get(gateway.url + "/api/v1/deliveries", headers=officer)
+    assert deliveries.status_code == 403, "the delivery log is for admins and integrations"
+    assert deliveries.headers["content-type"] == "application/problem+json"

@@ -54,3 +54,14 @@ def login(gateway_url: str, username: str = "admin", password: str = ADMIN_PASSW
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def user_headers(gateway_url: str, username: str, roles: set[str]) -> dict[str, str]:
+    """Bearer headers for `username` with `roles`: the admin creates the user on first use, then it logs in."""
+    password = f"{username} test password"
+    admin = bearer(login(gateway_url))
+    created = httpx.post(f"{gateway_url}/api/v1/users", headers=admin, timeout=30,
+                         json={"username": username, "password": password, "roles": sorted(roles)})
+    if created.status_code != 409:  # 409: made by an earlier call
+        created.raise_for_status()
+    return bearer(login(gateway_url, username, password))
