@@ -16,9 +16,13 @@ import services.partners.models  # noqa: F401
 
 TABLES = {
     "partners": {"partners", "outbox"},
-    "engagements": {"partner_copies", "outbox", "inbox"},
+    "engagements": {"partner_copies", "outbox", "inbox", "partner_relationships", "engagements", "engagement_partners",
+                    "engagement_thrusts", "engagement_officers", "follow_ups", "idempotency_keys"},
     "notifications": {"outbox", "inbox"},
 }
+# Built by a migration for one database only, with no model to compare to (the full-text index
+# of engagements on PostgreSQL; SQLite's FTS5 table is not in TABLES).
+DIALECT_ONLY = {"ix_engagements_search"}
 
 
 @pytest.mark.parametrize("service", sorted(TABLES))
@@ -27,7 +31,7 @@ def test_models_match_the_migrated_schema(new_database, service):
 
     def only_this_service(obj, name, type_, reflected, compare_to):
         table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
-        return table in TABLES[service]
+        return table in TABLES[service] and name not in DIALECT_ONLY
 
     try:
         with engine.connect() as connection:
