@@ -114,7 +114,9 @@ def _values(data: EngagementCreate | EngagementUpdate, names) -> dict[str, Any]:
     return {name: getattr(data, name) for name in names}
 
 
-def log_engagement(*, session: Session, caller: Caller, data: EngagementCreate) -> Engagement:
+def log_engagement(*, session: Session, caller: Caller, data: EngagementCreate,
+                   engagement_id: uuid.UUID | None = None) -> Engagement:
+    """`engagement_id`: only for loaders that need stable ids (demo data); the API always makes a new one."""
     require_writer(caller)
     partners = resolve_for_engagement(session=session, partner_ids=data.partner_ids)
     now = utcnow()
@@ -124,7 +126,7 @@ def log_engagement(*, session: Session, caller: Caller, data: EngagementCreate) 
         fields[name] = fields[name] or []
     location = data.location
     engagement = Engagement(
-        **fields, id=uuid.uuid4(), partner_ids=[str(p.id) for p in partners],
+        **fields, id=engagement_id or uuid.uuid4(), partner_ids=[str(p.id) for p in partners],
         location_city=location.city if location else None, location_country=location.country if location else None,
         local_year=0, local_quarter=0, created_by=caller.user, version=1, created_at=now, updated_at=now)
     engagement.contact_ids = [str(c) for c in engagement.contact_ids]
