@@ -54,10 +54,12 @@ def list_engagements(
                                    type=type, country=country, region=region, officer=officer,
                                    starts_from=as_utc(starts_from), starts_to=as_utc(starts_to),
                                    confidentiality=confidentiality, mission_id=mission_id)
-    page = queries.find(session=session, caller=caller, flt=flt, limit=limit, cursor=cursor)
     counts = queries.facets(session=session, caller=caller, flt=flt) if (facets or (facets is None and q)) else None
+    page = queries.find(session=session, caller=caller, flt=flt, limit=limit, cursor=cursor, count=counts is None)
+    # Every engagement has exactly one type: the type counts add up to the total.
+    total = sum(counts["type"].values()) if counts is not None else page.total
     return EngagementPage(items=engagements_read(session, page.items), next_cursor=page.next_cursor,
-                          total=page.total, facets=counts)
+                          total=total, facets=counts)
 
 
 @router.post("/engagements", status_code=status.HTTP_201_CREATED, response_model=EngagementRead)

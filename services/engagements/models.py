@@ -88,7 +88,7 @@ class Engagement(SQLModel, table=True):
     effective_on: date | None = None
     expires_on: date | None = None
     # Title, summary, notes, outcome, discussion points and the partners' names, as one text:
-    # what the full-text index reads (PostgreSQL: an expression index; SQLite: FTS5, see search.py).
+    # what the full-text index reads (PostgreSQL: a generated tsvector column; SQLite: FTS5, see search.py).
     search_document: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_by: str = Field(max_length=200)
     version: int = 1

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, String, cast, exists, func, literal, select, union_all
 from sqlmodel import Session
 
 from services.kit.identity import Caller
@@ -87,9 +87,10 @@ def _after(cursor: str) -> ColumnElement[bool]:
 
 
 def find(*, session: Session, caller: Caller, flt: EngagementFilter, limit: int = 20,
-         cursor: str | None = None) -> Page:
+         cursor: str | None = None, count: bool = True) -> Page:
+    """`count=False` leaves `total` at 0 for a caller that knows it already (from facets)."""
     where = conditions(session, caller, flt)
-    total = session.scalar(select(func.count()).select_from(Engagement).where(*where))
+    total = session.scalar(select(func.count()).select_from(Engagement).where(*where)) if count else 0
     query: Select = select(Engagement).where(*where)
     if cursor:
         query = query.where(_after(cursor))
@@ -102,21 +103,28 @@ def find(*, session: Session, caller: Caller, flt: EngagementFilter, limit: int 
 
 
 def facets(*, session: Session, caller: Caller, flt: EngagementFilter) -> dict[str, dict[str, int]]:
-    """Counts by thrust (a parent counts each engagement under it once), type, year and region."""
-    matching = select(Engagement.id).where(*conditions(session, caller, flt)).scalar_subquery()
+    """Counts by thrust (a parent counts each engagement under it once), type, year and region.
 
-    def counted(column, *, joins=(), distinct=EngagementThrust.engagement_id, source=EngagementThrust):
-        query = select(column, func.count(func.distinct(distinct))).select_from(source)
-        for target, on in joins:
-            query = query.join(target, on)
-        rows = session.execute(query.where(distinct.in_(matching)).group_by(column)).all()
-        return {str(key if key is not None else "unknown"): n for key, n in rows}
-
-    thrust = counted(EngagementThrust.code) | counted(EngagementThrust.top)
-    return {
-        "thrust": dict(sorted(thrust.items())),
-        "type": counted(Engagement.type, distinct=Engagement.id, source=Engagement),
-        "year": counted(Engagement.local_year, distinct=Engagement.id, source=Engagement),
-        "region": counted(PartnerCopy.region, source=EngagementPartner, distinct=EngagementPartner.engagement_id,
-                          joins=[(PartnerCopy, PartnerCopy.id == EngagementPartner.partner_id)]),
-    }
+    One statement: the matching engagements are found once (a CTE) and counted four ways.
+    """
+    matching = select(Engagement.id.label("id"), Engagement.type.label("type"),
+                      Engagement.local_year.label("year")).where(*conditions(session, caller, flt)).cte("matching")
+    thrusts = EngagementThrust.__table__.alias("thrusts")
+    links = EngagementPartner.__table__.alias("links")
+    partners = PartnerCopy.__table__.alias("partners")
+    parts = [
+        select(literal("type"), cast(matching.c.type, String), func.count()).group_by(matching.c.type),
+        select(literal("year"), cast(matching.c.year, String), func.count()).group_by(matching.c.year),
+        select(literal("thrust"), thrusts.c.code, func.count()).join(
+            matching, matching.c.id == thrusts.c.engagement_id).group_by(thrusts.c.code),
+        select(literal("thrust"), thrusts.c.top, func.count(func.distinct(thrusts.c.engagement_id))).join(
+            matching, matching.c.id == thrusts.c.engagement_id).group_by(thrusts.c.top),
+        select(literal("region"), partners.c.region, func.count(func.distinct(links.c.engagement_id))).select_from(
+            links).join(matching, matching.c.id == links.c.engagement_id).join(
+            partners, partners.c.id == links.c.partner_id).group_by(partners.c.region),
+    ]
+    counts: dict[str, dict[str, int]] = {"thrust": {}, "type": {}, "year": {}, "region": {}}
+    for facet, key, n in session.execute(union_all(*parts)):
+        counts[facet][key if key is not None else "unknown"] = n
+    counts["thrust"] = dict(sorted(counts["thrust"].items()))
+    return counts

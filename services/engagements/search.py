@@ -2,7 +2,7 @@
 
 The searched text is one document per engagement (title, summary, notes, outcome, discussion
 points and its partners' names), kept in `engagements.search_document`.
-- PostgreSQL: a GIN index over that document in two text search configurations, `liaison_fr` and
+- PostgreSQL: a stored, GIN-indexed tsvector of that document in two text search configurations, `liaison_fr` and
   `liaison_en` (each: unaccent, then the language's Snowball stemmer; migration 0002); a query
   matches if it matches in either language.
 - SQLite: FTS5 has no French stemmer, so the words are unaccented and stemmed here with the same
@@ -22,8 +22,8 @@ from sqlmodel import Session
 
 from services.engagements.models import Engagement, PartnerCopy
 
-PG_VECTOR = ("(to_tsvector('liaison_fr'::regconfig, engagements.search_document) || "
-             "to_tsvector('liaison_en'::regconfig, engagements.search_document))")
+# A generated column on PostgreSQL only (migration 0002), so not in the model.
+PG_VECTOR = "engagements.search_vector"
 PG_QUERY = "(plainto_tsquery('liaison_fr', :q) || plainto_tsquery('liaison_en', :q))"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -66,7 +66,7 @@ def fts_rowid(engagement_id: uuid.UUID) -> int:
 def index(*, session: Session, engagement: Engagement, partners: list[PartnerCopy]) -> None:
     engagement.search_document = document(engagement, partners)
     if is_postgres(session):
-        return  # the expression index follows the column
+        return  # the generated search_vector column follows
     terms = " ".join(stem for word in words(engagement.search_document) for stem in stems(word))
     rowid = fts_rowid(engagement.id)
     session.execute(text("DELETE FROM engagement_fts WHERE rowid = :r"), {"r": rowid})

@@ -21,13 +21,15 @@ PG_SEARCH_SETUP = [
     "CREATE TEXT SEARCH CONFIGURATION liaison_en (COPY = pg_catalog.english)",
     "ALTER TEXT SEARCH CONFIGURATION liaison_en ALTER MAPPING FOR hword, hword_part, word "
     "WITH unaccent, english_stem",
-    # The expression must stay identical to services/engagements/search.py's PG_VECTOR.
-    "CREATE INDEX ix_engagements_search ON engagements USING gin ("
-    "(to_tsvector('liaison_fr'::regconfig, search_document) || "
-    "to_tsvector('liaison_en'::regconfig, search_document)))",
+    # A stored vector: matching reads it instead of re-parsing every candidate's text.
+    "ALTER TABLE engagements ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+    "to_tsvector('liaison_fr'::regconfig, search_document) || "
+    "to_tsvector('liaison_en'::regconfig, search_document)) STORED",
+    "CREATE INDEX ix_engagements_search ON engagements USING gin (search_vector)",
 ]
 PG_SEARCH_TEARDOWN = [
     "DROP INDEX IF EXISTS ix_engagements_search",
+    "ALTER TABLE engagements DROP COLUMN IF EXISTS search_vector",
     "DROP TEXT SEARCH CONFIGURATION IF EXISTS liaison_en",
     "DROP TEXT SEARCH CONFIGURATION IF EXISTS liaison_fr",
 ]
