@@ -13,6 +13,7 @@ Scale: LIAISON_BENCH_ENGAGEMENTS, LIAISON_BENCH_PARTNERS (smaller for a quick lo
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -73,7 +74,7 @@ def load(database_url: str, *, engagements: int, partners: int, seed: int = 7) -
     regions = {pid: rng.choice(REGIONS) for pid in partner_ids}
     names = {pid: f"Partenaire {n} {rng.choice(SUBJECTS)}" for n, pid in enumerate(partner_ids)}
     # Some partners are busy (a state, an organisation), most are rarely seen: a skewed pick.
-    weights = [1.0 / (rank + 1) ** 0.8 for rank in range(partners)]
+    cumulative = list(itertools.accumulate(1.0 / (rank + 1) ** 0.8 for rank in range(partners)))
     now = datetime.now(timezone.utc)
     started = time.perf_counter()
     with psycopg.connect(_plain(database_url), autocommit=True) as conn:
@@ -96,7 +97,7 @@ def load(database_url: str, *, engagements: int, partners: int, seed: int = 7) -
             with cur.copy(f"COPY engagements ({columns}) FROM STDIN") as copy:
                 for n in range(engagements):
                     eid = uuid.UUID(int=rng.getrandbits(128), version=4)
-                    named = list(dict.fromkeys(rng.choices(partner_ids, weights=weights, k=rng.choice((1, 1, 2, 3)))))
+                    named = list(dict.fromkeys(rng.choices(partner_ids, cum_weights=cumulative, k=rng.choice((1, 1, 2, 3)))))
                     thrusts = list(dict.fromkeys(rng.sample(codes, k=rng.choice((1, 1, 2)))))
                     people = rng.sample(officers, k=rng.choice((1, 2)))
                     starts = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 365 * 8))

@@ -9,7 +9,9 @@ pytestmark = pytest.mark.postgres
 
 EXPECTED_TABLES = {
     "partners": {"partners", "outbox"},
-    "engagements": {"partner_copies", "outbox", "inbox"},
+    "engagements": {"partner_copies", "outbox", "inbox", "partner_relationships", "engagements",
+                    "engagement_partners", "engagement_thrusts", "engagement_officers", "follow_ups",
+                    "idempotency_keys"},
     "notifications": {"outbox", "inbox"},
 }
 
