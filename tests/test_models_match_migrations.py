@@ -19,11 +19,16 @@ import services.partners.models  # noqa: F401
 TABLES = {
     "partners": {"partners", "partner_names", "partner_thrusts", "relationships", "contacts", "mandates",
                  "audit_entries", "outbox"},
-    "engagements": {"partner_copies", "outbox", "inbox"},
+    "engagements": {"partner_copies", "outbox", "inbox", "partner_relationships", "engagements",
+                    "engagement_partners", "engagement_thrusts", "engagement_officers", "follow_ups",
+                    "idempotency_keys"},
     "notifications": {"outbox", "inbox", "recipients", "subscriptions", "known_partners", "webhooks",
                       "notifications", "deliveries", "delivery_attempts", "reminders"},
     "gateway": {"users", "refresh_tokens", "api_keys", "revoked_tokens"},
 }
+# Built by a migration for one database only, with no model to compare to (engagements' full-text
+# vector and its index on PostgreSQL; SQLite's FTS5 table is not in TABLES).
+DIALECT_ONLY = {"ix_engagements_search", "search_vector"}
 
 # Built by the migrations for one database only (PostgreSQL's GIN search indexes; SQLite's are FTS5
 # tables outside TABLES), with no model counterpart: the models describe what both databases share.
@@ -38,7 +43,7 @@ def test_models_match_the_migrated_schema(new_database, service):
         if type_ == "index" and reflected and name in DATABASE_SPECIFIC_INDEXES:
             return False
         table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
-        return table in TABLES[service]
+        return table in TABLES[service] and name not in DIALECT_ONLY
 
     try:
         with engine.connect() as connection:

@@ -1,37 +1,56 @@
-"""`make bench`: start a broker and a PostgreSQL cluster of its own, run every benchmark, print figures."""
+"""`make bench`: start a broker and a PostgreSQL cluster of its own, run the benchmarks, print figures.
+
+`python -m tests.bench [gateway] [search] [flow] [notifications] [engagements]` runs only those named;
+with none, all of them (engagements at scale loads 1,000,000 rows: it takes several minutes).
+"""
+import sys
 import tempfile
 import uuid
 
-from tests.bench import flow_latency, gateway_throughput, notifications_latency, partners_search
+from tests.bench import engagements_scale, flow_latency, gateway_throughput, notifications_latency, partners_search
+from tests.support.databases import migrate
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresCluster
-from tests.support.databases import migrate
+
+BENCHES = ("gateway", "search", "flow", "notifications", "engagements")
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    unknown = set(argv) - set(BENCHES)
+    if unknown:
+        sys.exit(f"unknown benchmark(s): {', '.join(sorted(unknown))}; choose from {', '.join(BENCHES)}")
+    chosen = set(argv) or set(BENCHES)
     broker = KafkaBroker().start()
     cluster = PostgresCluster().start()
+
+    def new_postgres(service: str, label: str) -> str:
+        return migrate(service, cluster.create_database(f"bench_{label}_{uuid.uuid4().hex[:6]}"))
+
     try:
-        gateway_throughput.run(broker.bootstrap)
-        with tempfile.TemporaryDirectory() as folder:
-            partners_search.run(migrate("partners", f"sqlite:///{folder}/search.db"), "SQLite",
-                                partners_search.SQLITE_PARTNERS)
-        partners_search.run(migrate("partners", cluster.create_database(f"bench_search_{uuid.uuid4().hex[:6]}")),
-                            "PostgreSQL", partners_search.POSTGRES_PARTNERS)
-        with tempfile.TemporaryDirectory() as folder:
-            sqlite = {name: migrate(name, f"sqlite:///{folder}/{name}.db") for name in flow_latency.SERVICES}
-            flow_latency.run(broker.bootstrap, sqlite, "SQLite")
-        postgres = {name: migrate(name, cluster.create_database(f"bench_{name}_{uuid.uuid4().hex[:6]}"))
-                    for name in flow_latency.SERVICES}
-        flow_latency.run(broker.bootstrap, postgres, "PostgreSQL")
-        with tempfile.TemporaryDirectory() as folder:
-            notifications_latency.run(broker.bootstrap, migrate("notifications", f"sqlite:///{folder}/n.db"), "SQLite")
-        notifications_latency.run(broker.bootstrap, migrate("notifications", cluster.create_database(
-            f"bench_notifications_{uuid.uuid4().hex[:6]}")), "PostgreSQL")
+        if "gateway" in chosen:
+            gateway_throughput.run(broker.bootstrap)
+        if "search" in chosen:
+            with tempfile.TemporaryDirectory() as folder:
+                partners_search.run(migrate("partners", f"sqlite:///{folder}/search.db"), "SQLite",
+                                    partners_search.SQLITE_PARTNERS)
+            partners_search.run(new_postgres("partners", "search"), "PostgreSQL", partners_search.POSTGRES_PARTNERS)
+        if "flow" in chosen:
+            with tempfile.TemporaryDirectory() as folder:
+                sqlite = {name: migrate(name, f"sqlite:///{folder}/{name}.db") for name in flow_latency.SERVICES}
+                flow_latency.run(broker.bootstrap, sqlite, "SQLite")
+            flow_latency.run(broker.bootstrap, {name: new_postgres(name, name) for name in flow_latency.SERVICES},
+                             "PostgreSQL")
+        if "notifications" in chosen:
+            with tempfile.TemporaryDirectory() as folder:
+                notifications_latency.run(broker.bootstrap, migrate("notifications", f"sqlite:///{folder}/n.db"),
+                                          "SQLite")
+            notifications_latency.run(broker.bootstrap, new_postgres("notifications", "notifications"), "PostgreSQL")
+        if "engagements" in chosen:
+            engagements_scale.run(broker.bootstrap, new_postgres("engagements", "scale"))
     finally:
         cluster.stop()
         broker.stop()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.postgres
 EXPECTED_TABLES = {
     "partners": {"partners", "partner_names", "partner_thrusts", "relationships", "contacts", "mandates",
                  "audit_entries", "outbox"},
-    "engagements": {"partner_copies", "outbox", "inbox"},
+    "engagements": {"partner_copies", "outbox", "inbox", "partner_relationships", "engagements",
+                    "engagement_partners", "engagement_thrusts", "engagement_officers", "follow_ups",
+                    "idempotency_keys"},
     "notifications": {"outbox", "inbox", "recipients", "subscriptions", "known_partners", "webhooks",
                       "notifications", "deliveries", "delivery_attempts", "reminders"},
     "gateway": {"users", "refresh_tokens", "api_keys", "revoked_tokens"},

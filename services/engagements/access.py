@@ -1,0 +1,43 @@
+"""Who may do what: writes need officer or admin; restricted engagements are seen by few.
+
+A restricted engagement is visible only to its author, its officers and admins (and, by id, to
+another service calling with role `service`, to learn who may be told about it). Everyone else
+gets what they would get if it did not exist: a 404, no search hit, no count.
+"""
+from __future__ import annotations
+
+from fastapi import HTTPException
+from sqlalchemy import ColumnElement, exists, or_, true
+
+from services.kit.identity import Caller
+from services.engagements.models import Engagement, EngagementOfficer
+
+WRITERS = ("officer", "admin")
+SERVICE = "service"
+RESTRICTED = "restricted"
+
+
+def require_writer(caller: Caller) -> None:
+    if not caller.has_any(*WRITERS):
+        raise HTTPException(status_code=403, detail="Logging and changing engagements needs the officer or admin role.")
+
+
+def is_insider(caller: Caller, engagement: Engagement) -> bool:
+    return caller.is_admin or caller.user == engagement.created_by or caller.user in engagement.officers
+
+
+def can_see(caller: Caller, engagement: Engagement, *, by_id: bool = False) -> bool:
+    if engagement.confidentiality != RESTRICTED or is_insider(caller, engagement):
+        return True
+    return by_id and SERVICE in caller.roles
+
+
+def visible_to(caller: Caller) -> ColumnElement[bool]:
+    """The SQL condition every list, count, facet and report adds."""
+    if caller.is_admin:
+        return true()
+    return or_(
+        Engagement.confidentiality != RESTRICTED,
+        Engagement.created_by == caller.user,
+        exists().where(EngagementOfficer.engagement_id == Engagement.id, EngagementOfficer.officer == caller.user),
+    )

@@ -1,0 +1,72 @@
+"""An officer's engagements and open follow-ups as iCalendar (RFC 5545), times in America/Toronto."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from icalendar import Calendar, Event
+from sqlalchemy import exists, or_, select
+from sqlmodel import Session
+
+from services.kit.identity import Caller
+from services.kit.types import utcnow
+from services.engagements.access import visible_to
+from services.engagements.models import Engagement, EngagementOfficer, FollowUp
+from services.engagements.views import LOCAL_ZONE
+
+PAST_DAYS = 365
+MAX_EVENTS = 2000
+PRODID = "-//Liaison//Engagements//FR"
+
+
+def officer_calendar(*, session: Session, caller: Caller, officer: str, public_url: str = "") -> bytes:
+    since = utcnow() - timedelta(days=PAST_DAYS)
+    takes_part = or_(Engagement.created_by == officer, exists().where(
+        EngagementOfficer.engagement_id == Engagement.id, EngagementOfficer.officer == officer))
+    engagements = session.scalars(select(Engagement).where(visible_to(caller), takes_part,
+                                                           Engagement.ends_at >= since)
+                                  .order_by(Engagement.starts_at).limit(MAX_EVENTS))
+    follow_ups = session.execute(select(FollowUp, Engagement).join(Engagement, Engagement.id == FollowUp.engagement_id)
+                                 .where(visible_to(caller), FollowUp.assignee == officer, FollowUp.status == "open",
+                                        FollowUp.due_on.is_not(None))
+                                 .order_by(FollowUp.due_on).limit(MAX_EVENTS))
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"Liaison — {officer}")
+    calendar.add("x-wr-timezone", "America/Toronto")
+    stamp = utcnow()
+    for engagement in engagements:
+        event = Event()
+        event.add("uid", f"engagement-{engagement.id}@liaison")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", engagement.starts_at.astimezone(LOCAL_ZONE))
+        event.add("dtend", max(engagement.ends_at, engagement.starts_at + timedelta(minutes=1)).astimezone(LOCAL_ZONE))
+        event.add("summary", f"[{engagement.type}] {engagement.title}")
+        event.add("last-modified", engagement.updated_at)
+        event.add("sequence", engagement.version - 1)
+        if engagement.summary:
+            event.add("description", engagement.summary)
+        place = ", ".join(p for p in (engagement.location_city, engagement.location_country) if p)
+        if place:
+            event.add("location", place)
+        if engagement.confidentiality != "public":
+            event.add("class", "CONFIDENTIAL" if engagement.confidentiality == "restricted" else "PRIVATE")
+        if public_url:
+            event.add("url", f"{public_url}/api/v1/engagements/{engagement.id}")
+        calendar.add_component(event)
+    for follow_up, engagement in follow_ups:
+        event = Event()
+        event.add("uid", f"follow-up-{follow_up.id}@liaison")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", follow_up.due_on)
+        event.add("dtend", follow_up.due_on + timedelta(days=1))
+        event.add("summary", f"Follow-up due: {follow_up.description[:120]}")
+        event.add("description", f"{follow_up.description}\n\nEngagement: {engagement.title}")
+        event.add("transp", "TRANSPARENT")
+        event.add("sequence", follow_up.version - 1)
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+

@@ -1,0 +1,171 @@
+"""The partner read copy: kept from liaison.partners.v1, used to validate, display and search.
+
+Rules: an older partner version never overwrites a newer copy; a merged partner's id is
+re-pointed to its survivor wherever engagements name it; an erased contact leaves every engagement.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from services.kit.problems import NotFound, Problem
+from services.engagements.models import Engagement, EngagementPartner, PartnerCopy, PartnerRelationship
+
+MAX_MERGE_HOPS = 20
+MEMBER_TYPES = ("part_of", "member_of")
+
+
+class UnknownPartner(Problem):
+    status = 422
+    title = "Unknown partner"
+
+
+@dataclass(frozen=True)
+class RecordPartner:
+    """Command: make the read copy of a partner match what the partners service says it now is."""
+
+    id: uuid.UUID
+    kind: str
+    status: str
+    version: int
+    name_fr: str | None = None
+    name_en: str | None = None
+    acronyms: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    country: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordRelationship:
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    type: str
+    target_id: uuid.UUID
+    membership_status: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def record_partner(*, session: Session, command: RecordPartner) -> tuple[PartnerCopy, bool]:
+    """The copy, and whether its searchable names changed (engagements naming it are then re-indexed)."""
+    copy = session.get(PartnerCopy, command.id)
+    if copy is not None and copy.version >= command.version:
+        return copy, False
+    values = {name: getattr(command, name) for name in command.__dataclass_fields__}
+    if copy is None:
+        copy = PartnerCopy(**values)
+        names_changed = False
+    else:
+        before = copy.search_names()
+        for name, value in values.items():
+            setattr(copy, name, value)
+        names_changed = copy.search_names() != before
+    session.add(copy)
+    return copy, names_changed
+
+
+def mark_merged(*, session: Session, duplicate_id: uuid.UUID, survivor_id: uuid.UUID) -> None:
+    if duplicate_id == survivor_id:
+        raise ValueError("a partner cannot be merged into itself")
+    copy = session.get(PartnerCopy, duplicate_id)
+    if copy is None:
+        # Never heard of it: keep a tombstone so that a late request naming it is still re-pointed.
+        copy = PartnerCopy(id=duplicate_id, kind="other", status="archived", version=0)
+    copy.merged_into = survivor_id
+    session.add(copy)
+    # Relationships of the duplicate now belong to the survivor.
+    for relationship in session.scalars(select(PartnerRelationship).where(
+            (PartnerRelationship.partner_id == duplicate_id) | (PartnerRelationship.target_id == duplicate_id))):
+        if relationship.partner_id == duplicate_id:
+            relationship.partner_id = survivor_id
+        if relationship.target_id == duplicate_id:
+            relationship.target_id = survivor_id
+        if relationship.partner_id == relationship.target_id:
+            session.delete(relationship)
+
+
+def engagements_of(*, session: Session, partner_id: uuid.UUID) -> list[Engagement]:
+    return list(session.scalars(select(Engagement).join(
+        EngagementPartner, EngagementPartner.engagement_id == Engagement.id).where(
+        EngagementPartner.partner_id == partner_id)))
+
+
+def record_relationship(*, session: Session, command: RecordRelationship) -> None:
+    relationship = session.get(PartnerRelationship, command.id) or PartnerRelationship(id=command.id,
+                                                                                       partner_id=command.partner_id,
+                                                                                       type=command.type,
+                                                                                       target_id=command.target_id)
+    for name in command.__dataclass_fields__:
+        setattr(relationship, name, getattr(command, name))
+    session.add(relationship)
+
+
+def remove_relationship(*, session: Session, relationship_id: uuid.UUID) -> None:
+    session.execute(delete(PartnerRelationship).where(PartnerRelationship.id == relationship_id))
+
+
+def survivor(*, session: Session, partner_id: uuid.UUID) -> PartnerCopy | None:
+    """The partner the id now stands for (following merges), or None if never heard of."""
+    copy = session.get(PartnerCopy, partner_id)
+    for _ in range(MAX_MERGE_HOPS):
+        if copy is None or copy.merged_into is None:
+            return copy
+        copy = session.get(PartnerCopy, copy.merged_into)
+    return None
+
+
+def resolve_for_engagement(*, session: Session, partner_ids: list[uuid.UUID],
+                           already: set[uuid.UUID] = frozenset()) -> list[PartnerCopy]:
+    """The partners a new or changed engagement names, merged ids re-pointed and de-duplicated.
+
+    `already` are those the engagement named before: an archived one may stay, not be added.
+    """
+    unknown, archived, resolved = [], [], {}
+    for partner_id in partner_ids:
+        copy = survivor(session=session, partner_id=partner_id)
+        if copy is None or copy.version == 0:
+            unknown.append(str(partner_id))
+        elif copy.status != "active" and copy.id not in already:
+            archived.append(str(partner_id))
+        else:
+            resolved.setdefault(copy.id, copy)
+    if unknown:
+        raise UnknownPartner(
+            f"The engagements service has not heard of partner(s) {', '.join(unknown)}: create them first "
+            "(if just created, their event may still be on its way; retry in a moment).", partner_ids=unknown)
+    if archived:
+        raise UnknownPartner(f"Archived partner(s) cannot be named on an engagement: {', '.join(archived)}.",
+                             title="Archived partner", partner_ids=archived)
+    return list(resolved.values())
+
+
+def get_known_partner(*, session: Session, partner_id: uuid.UUID) -> PartnerCopy:
+    copy = survivor(session=session, partner_id=partner_id)
+    if copy is None or copy.version == 0:
+        raise NotFound(f"The engagements service has not heard of partner {partner_id}; "
+                       "if it was just created, its event may still be on its way.")
+    return copy
+
+
+def with_members(*, session: Session, partner_id: uuid.UUID, depth: int = 5) -> list[uuid.UUID]:
+    """The partner and those part_of / member_of it, transitively (Bavaria part_of Germany member_of EU)."""
+    found, frontier = [partner_id], [partner_id]
+    for _ in range(depth):
+        if not frontier:
+            break
+        members = session.scalars(select(PartnerRelationship.partner_id).where(
+            PartnerRelationship.target_id.in_(frontier), PartnerRelationship.type.in_(MEMBER_TYPES))).all()
+        frontier = [m for m in dict.fromkeys(members) if m not in found]
+        found.extend(frontier)
+    return found
+
+
+def partners_by_id(*, session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, PartnerCopy]:
+    if not ids:
+        return {}
+    return {p.id: p for p in session.scalars(select(PartnerCopy).where(PartnerCopy.id.in_(ids)))}

@@ -1,0 +1,95 @@
+"""Full-text search over engagements, the same behaviour on PostgreSQL and SQLite.
+
+The searched text is one document per engagement (title, summary, notes, outcome, discussion
+points and its partners' names), kept in `engagements.search_document`.
+- PostgreSQL: a stored, GIN-indexed tsvector of that document in two text search configurations, `liaison_fr` and
+  `liaison_en` (each: unaccent, then the language's Snowball stemmer; migration 0002); a query
+  matches if it matches in either language.
+- SQLite: FTS5 has no French stemmer, so the words are unaccented and stemmed here with the same
+  Snowball stemmers (French and English) and FTS5 indexes the stems (`engagement_fts`).
+Either way "négociations" finds "negociation" and "investments" finds "investment".
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from functools import cache
+
+import snowballstemmer
+from sqlalchemy import ColumnElement, text
+from sqlmodel import Session
+
+from services.engagements.models import Engagement, PartnerCopy
+
+# A generated column on PostgreSQL only (migration 0002), so not in the model.
+PG_VECTOR = "engagements.search_vector"
+PG_QUERY = "(plainto_tsquery('liaison_fr', :q) || plainto_tsquery('liaison_en', :q))"
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+@cache
+def _stemmers():
+    return snowballstemmer.stemmer("french"), snowballstemmer.stemmer("english")
+
+
+def fold(value: str) -> str:
+    """Lower case without accents: "Négociations" -> "negociations"."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def stems(word: str) -> list[str]:
+    french, english = _stemmers()
+    return list(dict.fromkeys((french.stemWord(word), english.stemWord(word))))
+
+
+def words(value: str) -> list[str]:
+    return _WORD.findall(fold(value))
+
+
+def document(engagement: Engagement, partners: list[PartnerCopy]) -> str:
+    parts = [engagement.title, engagement.summary, engagement.notes, engagement.outcome,
+             *engagement.discussion_points, *(name for p in partners for name in p.search_names())]
+    return "\n".join(p for p in parts if p)
+
+
+def fts_rowid(engagement_id: uuid.UUID) -> int:
+    # A stable 63-bit integer from the id: FTS5 finds its row by rowid without a scan.
+    return int.from_bytes(engagement_id.bytes[:8], "big") >> 1
+
+
+def index(*, session: Session, engagement: Engagement, partners: list[PartnerCopy]) -> None:
+    engagement.search_document = document(engagement, partners)
+    if is_postgres(session):
+        return  # the generated search_vector column follows
+    terms = " ".join(stem for word in words(engagement.search_document) for stem in stems(word))
+    rowid = fts_rowid(engagement.id)
+    session.execute(text("DELETE FROM engagement_fts WHERE rowid = :r"), {"r": rowid})
+    session.execute(text("INSERT INTO engagement_fts (rowid, engagement_id, terms) VALUES (:r, :e, :t)"),
+                    {"r": rowid, "e": engagement.id.hex, "t": terms})
+
+
+def unindex(*, session: Session, engagement_id: uuid.UUID) -> None:
+    if not is_postgres(session):
+        session.execute(text("DELETE FROM engagement_fts WHERE rowid = :r"), {"r": fts_rowid(engagement_id)})
+
+
+def fts5_query(q: str) -> str | None:
+    """Every word must match, by its French or its English stem; words are quoted (no FTS syntax)."""
+    clauses = ["(" + " OR ".join(f'"{stem}"' for stem in stems(word)) + ")" for word in words(q)]
+    return " AND ".join(clauses) or None
+
+
+def matches(session: Session, q: str) -> ColumnElement[bool] | None:
+    """The condition "this engagement matches q", or None when q has no word to look for."""
+    if not words(q):
+        return None
+    if is_postgres(session):
+        return text(f"{PG_VECTOR} @@ {PG_QUERY}").bindparams(q=q)
+    return text("engagements.id IN (SELECT engagement_id FROM engagement_fts WHERE engagement_fts MATCH :fts)"
+                ).bindparams(fts=fts5_query(q))
