@@ -37,10 +37,15 @@ def test_every_service_route_is_in_the_gateway_policy(service):
     assert missing == [], f"routes of {service} the gateway cannot reach"
 
 
+def route_pattern(path: str) -> re.Pattern[str]:
+    return re.compile("^" + "[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", path)) + "$")
+
+
 def test_every_policy_rule_for_a_service_has_a_route_behind_it():
-    served = {(service, method, re.sub(r"\{[^}]+\}", "{}", path))
-              for service, routers in ROUTERS.items() for method, path in service_routes(routers)}
+    served = [(service, method, route_pattern(path))
+              for service, routers in ROUTERS.items() for method, path in service_routes(routers)]
     phantom = sorted(f"{rule.method} {rule.template} -> {rule.target}" for rule in POLICY
-                     if rule.target != GATEWAY and (rule.target, rule.method, re.sub(
-                         r"\{[^}]+\}", "{}", API_PREFIX + rule.template)) not in served)
+                     if rule.target != GATEWAY and not any(
+                         service == rule.target and method == rule.method
+                         and pattern.match(API_PREFIX + sample(rule.template)) for service, method, pattern in served))
     assert phantom == [], "rules that let callers through to a route no service serves"

@@ -15,7 +15,11 @@ from gateway.policy import DEFAULT_POLICY, GATEWAY, POLICY, PUBLIC, ROLES, servi
     ("GET", "/api/v1/engagements", "engagements"),
     ("PATCH", "/api/v1/follow-ups/3", "engagements"),
     ("GET", "/api/v1/thrusts", "engagements"),
-    ("GET", "/api/v1/reports/by-thrust/2026", "engagements"),
+    ("GET", "/api/v1/reports/thrusts", "engagements"),
+    ("GET", "/api/v1/calendar/alice.ics", "engagements"),
+    ("PUT", "/api/v1/notifications/preferences", "notifications"),
+    ("POST", "/api/v1/notifications/7/read", "notifications"),
+    ("GET", "/api/v1/deliveries", "notifications"),
     ("GET", "/api/v1/notifications", "notifications"),
     ("DELETE", "/api/v1/subscriptions/1", "notifications"),
     ("POST", "/api/v1/deliveries/1/replay", "notifications"),
@@ -44,7 +48,7 @@ def test_no_two_rules_claim_the_same_method_and_template():
     "partners/{id}/archive", "partners/{id}/history", "partners/{id}/audit", "partners/import",
     "partners/export.csv", "partners/{id}/overview", "partners/{id}/briefing", "contacts/{id}", "engagements",
     "engagements/{id}", "engagements/{id}/follow-ups", "follow-ups", "follow-ups/{id}", "thrusts",
-    "reports/{report:path}", "calendar/{feed:path}", "notifications", "subscriptions", "webhooks",
+    "reports/thrusts", "calendar/{officer}.ics", "notifications", "subscriptions", "webhooks",
     "deliveries/{id}/replay", "auth/token", "users", "keys",
 ])
 def test_the_table_covers_the_whole_rest_surface(resource):

@@ -156,7 +156,7 @@ def test_a_path_no_rule_covers_is_a_404_problem_and_a_method_it_does_not_list_a_
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     wrong_method = gateway.delete("/api/v1/partners/1", headers=OFFICER)
     assert wrong_method.status_code == 405
-    assert wrong_method.headers["allow"] == "GET, PATCH, PUT"
+    assert wrong_method.headers["allow"] == "GET, PATCH"
 
 
 def test_readyz_names_the_services_that_are_not_ready(make_gateway, partners_app):
