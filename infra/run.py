@@ -201,7 +201,7 @@ def raise_shutdown(signum: int, _frame) -> None:
 
 
 def bring_up(services: list[Component], gateway: Component, env: dict[str, str], *, start_kafka: bool,
-             started_at: float) -> None:
+             started_at: float, demo: bool) -> None:
     if start_kafka:
         print(f"starting kafka at {KAFKA_BOOTSTRAP} ...")
         run_checked([str(KAFKA_SCRIPTS / "start.sh")], env, "infra/kafka/start.sh")
@@ -215,12 +215,19 @@ def bring_up(services: list[Component], gateway: Component, env: dict[str, str],
     # Migrates the gateway's database and, on the first run only, creates `admin` (password from
     # LIAISON_ADMIN_PASSWORD, or generated and printed here once).
     run_checked([sys.executable, "-m", "gateway", "bootstrap-admin"], env, "preparing the gateway's users")
+    if demo:
+        # Written through the partners service's own rules, with outbox rows: once the services run,
+        # the directory reaches engagements (and notifications) as events, like any other partner.
+        run_checked([sys.executable, "-m", "services.partners", "demo"], env, "loading the demo directory")
     for component in [*services, gateway]:
         print(f"starting {component.name} on {component.url} (log: {component.log_path})")
         start(component, env)
     for component in [*services, gateway]:
         wait_until_ready(component)
         print(f"{component.name} ready")
+    if demo:
+        run_checked([sys.executable, "-m", "services.engagements.demo", "--wait-for-partners", "30"], env,
+                    "loading the demo engagements")
     print_urls(services, gateway, time.monotonic() - started_at)
 
 
@@ -242,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.run", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="come up, print the URLs, then shut down")
     parser.add_argument("--no-kafka-stop", action="store_true", help="leave Kafka running on exit")
+    parser.add_argument("--no-demo", action="store_true",
+                        help="skip the demo directory and engagements (loaded by default; never twice)")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress lines must show as they happen, even through make
     started_at = time.monotonic()
@@ -257,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_ports_free([*services, gateway])
         # Decided before start.sh runs: if it fails half-way, its broker is still ours to stop.
         kafka_started_here = not kafka_is_running(env)
-        bring_up(services, gateway, env, start_kafka=kafka_started_here, started_at=started_at)
+        bring_up(services, gateway, env, start_kafka=kafka_started_here, started_at=started_at, demo=not args.no_demo)
         if not args.check:
             print("\nCtrl-C to stop.")
             crashed = first_exited([*services, gateway])

@@ -2,42 +2,50 @@
 
 `python -m services.engagements.demo` (after `migrate`) loads them into the configured database;
 running it again changes nothing. The engagements need partners in the read copy, so the demo puts
-copies there itself, with stable ids: uuid5(DEMO_NAMESPACE, "partner:" + English name, or French
-name if none). The partners service's demo data uses the same ids, so that its events (version 1)
-land on these copies instead of creating look-alikes.
+copies there itself when they are missing, under the ids of the partners service's demo directory
+(services/partners/demo.py: uuid5 of its namespace and a handle). `make up` loads that directory first
+and runs this with `--wait-for-partners`, so the copies made from the partners' own events are used.
 """
 from __future__ import annotations
 
+import argparse
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from services.kit.db import make_engine, make_session_factory
 from services.kit.identity import Caller
 from services.engagements import followups, partner_copies, service
-from services.engagements.models import Engagement
+from services.engagements.models import Engagement, PartnerCopy
 from services.engagements.schemas import EngagementCreate, FollowUpCreate
 from services.engagements.settings import EngagementsSettings
 
 DEMO_NAMESPACE = uuid.UUID("6f1c9a52-4d0e-4f6b-9a57-1c2f3e4d5a60")
+# The partners service's demo directory names its partners uuid5(this, handle); a convention of the
+# demo data only (the services share nothing else).
+PARTNERS_DEMO_NAMESPACE = uuid.UUID("6f0c7d2e-3a41-4c59-9d7a-4b1f3e2a9c10")
 OFFICERS = ["marie.tremblay@mrif.example", "jean.gagnon@mrif.example", "sophie.roy@mrif.example"]
 
-# kind, name_fr, name_en, acronyms, country, region
+# handle (in the partners demo directory), kind, name_fr, name_en, acronyms, country, region
 PARTNERS = [
-    ("state", "France", "France", [], "FR", "europe"),
-    ("federated_state", "Bavière", "Bavaria", ["BY"], "DE", "europe"),
-    ("state", "Mexique", "Mexico", [], "MX", "latin-america-caribbean"),
-    ("federated_state", "État de New York", "New York State", ["NYS"], "US", "north-america"),
-    ("international_organization", "Organisation internationale de la Francophonie", None, ["OIF"], None, "global"),
-    ("international_organization", "UNESCO", "UNESCO", ["UNESCO"], None, "global"),
-    ("state", "Japon", "Japan", [], "JP", "asia-pacific"),
-    ("federated_state", "Catalogne", "Catalonia", [], "ES", "europe"),
-    ("state", "Sénégal", "Senegal", [], "SN", "africa"),
-    ("forum", "Conseil de l'Arctique", "Arctic Council", [], None, "arctic"),
-    ("federated_state", "Californie", "California", ["CA"], "US", "north-america"),
-    ("academic", "Université de Montpellier", "University of Montpellier", [], "FR", "europe"),
+    ("fr", "state", "France", "France", [], "FR", "europe"),
+    ("by", "federated_state", "Bavière", "Bavaria", ["BY"], "DE", "europe"),
+    ("mx", "state", "Mexique", "Mexico", [], "MX", "latin-america-caribbean"),
+    ("ny", "federated_state", "État de New York", "New York State", ["NYS"], "US", "north-america"),
+    ("oif", "international_organization", "Organisation internationale de la Francophonie", None, ["OIF"], None,
+     "global"),
+    ("unesco", "international_organization", "UNESCO", "UNESCO", ["UNESCO"], None, "global"),
+    ("jp", "state", "Japon", "Japan", [], "JP", "asia-pacific"),
+    ("cat", "federated_state", "Catalogne", "Catalonia", [], "ES", "europe"),
+    ("sn", "state", "Sénégal", "Senegal", [], "SN", "africa"),
+    ("arctic", "forum", "Conseil de l'Arctique", "Arctic Council", [], None, "arctic"),
+    ("california", "federated_state", "Californie", "California", ["CA"], "US", "north-america"),
+    ("umontpellier", "academic", "Université de Montpellier", "University of Montpellier", [], "FR", "europe"),
 ]
+_HANDLES = {name: handle for handle, _, name_fr, name_en, *_ in PARTNERS for name in (name_fr, name_en) if name}
 
 # type, title, partners (English or French names), thrusts, days ago, city, country, summary, confidentiality
 ENGAGEMENTS = [
@@ -106,7 +114,8 @@ ENGAGEMENTS = [
 
 
 def partner_id(name: str) -> uuid.UUID:
-    return uuid.uuid5(DEMO_NAMESPACE, f"partner:{name}")
+    """The demo partner called `name` (English or French), under the partners demo directory's id."""
+    return uuid.uuid5(PARTNERS_DEMO_NAMESPACE, _HANDLES[name])
 
 
 def engagement_id(title: str) -> uuid.UUID:
@@ -117,12 +126,13 @@ def load(session: Session, *, now: datetime | None = None) -> int:
     """Put the demo partners and engagements in; returns how many engagements were added."""
     now = now or datetime.now(timezone.utc)
     by_name: dict[str, uuid.UUID] = {}
-    for kind, name_fr, name_en, acronyms, country, region in PARTNERS:
+    for _handle, kind, name_fr, name_en, acronyms, country, region in PARTNERS:
         pid = partner_id(name_en or name_fr)
         by_name[name_en or name_fr] = by_name[name_fr] = pid
-        partner_copies.record_partner(session=session, command=partner_copies.RecordPartner(
-            id=pid, kind=kind, status="active", version=1, name_fr=name_fr, name_en=name_en, acronyms=acronyms,
-            country=country, region=region))
+        if session.get(PartnerCopy, pid) is None:  # the partners service's own copy wins when there is one
+            partner_copies.record_partner(session=session, command=partner_copies.RecordPartner(
+                id=pid, kind=kind, status="active", version=1, name_fr=name_fr, name_en=name_en,
+                acronyms=acronyms, country=country, region=region))
     session.flush()
     added = 0
     for n, (kind, title, names, thrusts, days_ago, city, country, summary, level) in enumerate(ENGAGEMENTS):
@@ -148,11 +158,31 @@ def load(session: Session, *, now: datetime | None = None) -> int:
     return added
 
 
-def main() -> None:
+def wait_for_partners(sessions, timeout: float) -> int:
+    """Wait until the read copy knows every demo partner (from the partners service's events); return how many it knows."""
+    wanted = {partner_id(name_en or name_fr) for _, _, name_fr, name_en, *_ in PARTNERS}
+    deadline = time.monotonic() + timeout
+    while True:
+        with sessions() as session:
+            known = len(session.execute(select(PartnerCopy.id).where(PartnerCopy.id.in_(wanted))).all())
+        if known == len(wanted) or time.monotonic() >= deadline:
+            return known
+        time.sleep(0.5)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services.engagements.demo")
+    parser.add_argument("--wait-for-partners", type=float, default=0.0, metavar="SECONDS",
+                        help="first wait up to SECONDS for the partners demo directory's events to arrive")
+    args = parser.parse_args(argv)
     settings = EngagementsSettings()
     engine = make_engine(settings.database_url)
     try:
-        with make_session_factory(engine)() as session:
+        sessions = make_session_factory(engine)
+        if args.wait_for_partners:
+            known = wait_for_partners(sessions, args.wait_for_partners)
+            print(f"demo: {known} of {len(PARTNERS)} demo partners known from the partners service")
+        with sessions() as session:
             added = load(session)
             session.commit()
         print(f"demo: {added} engagements added ({len(ENGAGEMENTS) - added} already there)")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -51,5 +52,8 @@ def test_check_comes_up_prints_the_urls_and_stops_everything(tmp_path: Path) -> 
     assert f"http://127.0.0.1:{ports['gateway']}/api/v1" in result.stdout
     assert result.stdout.rstrip().endswith("stopped")
     assert "created user 'admin'; its password, shown this once: " in result.stdout
+    # The demo directory went in through partners, reached engagements as events, and got its engagements.
+    assert re.search(r"demo: (\d+) of \1 demo partners known from the partners service", result.stdout), result.stdout
+    assert re.search(r"demo: [1-9]\d* engagements added", result.stdout), result.stdout
     assert [name for name, port in ports.items() if listening(port)] == []
     assert not (tmp_path / "kafka" / "kafka.pid").exists()

@@ -2,7 +2,8 @@
 
 POST /api/v1/partners at the gateway → partners (row + outbox, one transaction) → relay →
 liaison.partners.v1 (key = partner id) → engagements' consumer → its read copy → visible at the
-gateway through engagements.
+gateway through engagements; then engagements logged through the gateway by logged-in users, with
+confidentiality enforced on every read path and on the topic.
 """
 import json
 import time
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from tests.contract.schemas import validator
-from tests.support.gateway import bearer, login, start_gateway
+from tests.support.gateway import bearer, login, start_gateway, user_headers
 from tests.support.identity import TEST_IDENTITY_SECRET
 from tests.support.processes import ServiceProcess
 from tests.support.topics import produce, read_topic
@@ -107,3 +108,38 @@ def test_every_service_and_the_gateway_are_ready(stack):
     for name in SERVICES:
         checks = httpx.get(f"{stack[name].url}/readyz").json()["checks"]
         assert checks["database"]["ok"] and checks["kafka"]["ok"]
+
+
+def test_engagements_through_the_gateway_keep_restricted_ones_to_those_allowed(stack):
+    gateway, admin = stack["gateway"].url, stack["auth"]
+    alice = user_headers(gateway, "alice@mrif.example", {"officer"})
+    bob = user_headers(gateway, "bob@mrif.example", {"officer"})
+    vera = user_headers(gateway, "vera@mrif.example", {"viewer"})
+    partner = httpx.post(f"{gateway}/api/v1/partners", headers=admin, json={
+        "kind": "federated_state", "name_fr": "Catalogne", "name_en": "Catalonia", "country": "ES"}).json()
+    wait_for(lambda: httpx.get(f"{gateway}/api/v1/partners/{partner['id']}/history", headers=admin))
+
+    def log(headers, title, confidentiality):
+        return httpx.post(f"{gateway}/api/v1/engagements", headers=headers, json={
+            "type": "meeting", "title": title, "starts_at": "2026-11-20T10:00:00-05:00",
+            "partner_ids": [partner["id"]], "thrusts": ["culture"], "confidentiality": confidentiality,
+            "summary": "Entente sur les échanges d'artistes"})
+
+    assert log(vera, "Viewers only read", "public").status_code == 403, "the gateway's role check"
+    secret = log(alice, "Discussion confidentielle sur la Catalogne", "restricted")
+    shared = log(alice, "Rencontre culturelle avec la Catalogne", "internal")
+    assert secret.status_code == shared.status_code == 201, secret.text
+    secret_url = f"{gateway}/api/v1/engagements/{secret.json()['id']}"
+
+    assert httpx.get(secret_url, headers=alice).status_code == 200
+    assert httpx.get(secret_url, headers=admin).status_code == 200
+    assert httpx.get(secret_url, headers=bob).status_code == 404, "404, not 403: its existence is not told"
+    found_by_bob = httpx.get(f"{gateway}/api/v1/engagements", params={"q": "Catalogne"}, headers=bob).json()
+    assert [e["title"] for e in found_by_bob["items"]] == ["Rencontre culturelle avec la Catalogne"]
+    history_for_vera = httpx.get(f"{gateway}/api/v1/partners/{partner['id']}/history", headers=vera).json()
+    assert secret.json()["id"] not in json.dumps(history_for_vera)
+
+    [record] = read_topic(stack["bootstrap"], "liaison.engagements.v1", expect=1,
+                          match=lambda r: r.key == secret.json()["id"].encode())
+    assert set(json.loads(record.value)["data"]) <= {"id", "confidentiality", "version", "created_by"}, \
+        "a restricted engagement's event carries no details"

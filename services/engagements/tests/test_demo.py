@@ -19,3 +19,21 @@ def test_demo_loads_once_and_is_searchable(client, sessions):
     assert found["total"] == 1
     bavaria = demo.partner_id("Bavaria")
     assert client.get(f"/api/v1/partners/{bavaria}/history").json()["total"] >= 3
+
+
+def test_the_demo_uses_the_partners_demo_directorys_ids_and_its_copies_when_they_came_first(sessions):
+    from services.engagements.models import PartnerCopy
+    from services.engagements.tests.test_events import apply, partner_event
+    from services.partners.demo import PARTNERS as DIRECTORY, demo_id
+
+    handles = {handle for handle, *_ in DIRECTORY}
+    assert {handle for handle, *_ in demo.PARTNERS} <= handles, "every demo partner is in the partners demo"
+    assert demo.partner_id("Bavaria") == demo_id("by")
+    apply(sessions, partner_event(demo_id("by"), version=1, name_en="Bavaria", aliases=["Freistaat Bayern"]))
+    with sessions() as session:
+        demo.load(session)
+        session.commit()
+    with sessions() as session:
+        assert session.get(PartnerCopy, demo_id("by")).aliases == ["Freistaat Bayern"], "the partners' copy is kept"
+        assert session.get(PartnerCopy, demo_id("fr")).name_fr == "France", "a missing one is made"
+    assert demo.wait_for_partners(sessions, timeout=0) == len(demo.PARTNERS)
