@@ -13,6 +13,7 @@ from gateway.models import ApiKey, User
 from gateway.schemas import KeyCreate, UserCreate, UserUpdate
 from gateway.settings import GatewaySettings
 from gateway.tokens import digest, revoke_user_tokens
+from services.kit.preconditions import check_version
 from services.kit.problems import Conflict, NotFound, Problem
 from services.kit.types import utcnow
 
@@ -57,11 +58,9 @@ def list_users(*, session: Session, after: str | None, limit: int) -> tuple[list
 
 
 def update_user(*, session: Session, settings: GatewaySettings, username: str, data: UserUpdate,
-                expected_version: int) -> User:
+                expected_version: int | None) -> User:
     user = get_user(session=session, username=username)
-    if user.version != expected_version:
-        raise Problem(f"User {username!r} is at version {user.version}, not {expected_version}.",
-                      status=412, title="Precondition failed")
+    check_version(user.version, expected_version, what="user")
     changes = data.model_dump(exclude_unset=True)
     if "password" in changes:
         user.password_hash = hasher().hash(changes.pop("password"))

@@ -19,6 +19,7 @@ from gateway import accounts, tokens
 from gateway.auth import Principal
 from gateway.schemas import CallerRead, KeyCreate, KeyCreated, KeyRead, TokenResponse, UserCreate, UserRead, UserUpdate
 from services.kit.app import SessionDep
+from services.kit.preconditions import etag, expected_version
 from services.kit.problems import Problem, problem_response
 
 router = APIRouter(prefix="/api/v1")
@@ -46,20 +47,6 @@ def decode_cursor(cursor: str | None) -> str | None:
         return str(json.loads(base64.urlsafe_b64decode(cursor.encode()))["after"])
     except (ValueError, KeyError, TypeError):
         raise Problem("The cursor is not one this API gave out.", status=400, title="Invalid cursor") from None
-
-
-def expected_version(if_match: str | None) -> int:
-    if if_match is None:
-        raise Problem("Send If-Match with the ETag you read.", status=428, title="Precondition required")
-    try:
-        return int(if_match.removeprefix("W/").strip('"'))
-    except ValueError:
-        raise Problem(f"If-Match {if_match!r} is not an ETag of this API.", status=412,
-                      title="Precondition failed") from None
-
-
-def etag(version: int) -> str:
-    return f'W/"{version}"'
 
 
 class TokenRequest(BaseModel):

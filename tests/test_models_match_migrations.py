@@ -15,35 +15,22 @@ import services.kit.inbox  # noqa: F401
 import services.kit.outbox  # noqa: F401
 import services.notifications.models  # noqa: F401
 import services.partners.models  # noqa: F401
+from tests.support.databases import SERVICE_TABLES
 
-TABLES = {
-    "partners": {"partners", "partner_names", "partner_thrusts", "relationships", "contacts", "mandates",
-                 "audit_entries", "outbox"},
-    "engagements": {"partner_copies", "outbox", "inbox", "partner_relationships", "engagements",
-                    "engagement_partners", "engagement_thrusts", "engagement_officers", "follow_ups",
-                    "idempotency_keys"},
-    "notifications": {"outbox", "inbox", "recipients", "subscriptions", "known_partners", "webhooks",
-                      "notifications", "deliveries", "delivery_attempts", "reminders"},
-    "gateway": {"users", "refresh_tokens", "api_keys", "revoked_tokens"},
-}
-# Built by a migration for one database only, with no model to compare to (engagements' full-text
-# vector and its index on PostgreSQL; SQLite's FTS5 table is not in TABLES).
-DIALECT_ONLY = {"ix_engagements_search", "search_vector"}
-
-# Built by the migrations for one database only (PostgreSQL's GIN search indexes; SQLite's are FTS5
-# tables outside TABLES), with no model counterpart: the models describe what both databases share.
-DATABASE_SPECIFIC_INDEXES = {"ix_partner_names_trgm", "ix_partner_names_fts"}
+# Built by a migration for PostgreSQL only, with no model to compare to: the full-text columns and
+# GIN indexes of engagements and partners (SQLite's FTS5 tables are not in SERVICE_TABLES).
+DATABASE_SPECIFIC = {"search_vector", "ix_engagements_search", "ix_partner_names_trgm", "ix_partner_names_fts"}
 
 
-@pytest.mark.parametrize("service", sorted(TABLES))
+@pytest.mark.parametrize("service", sorted(SERVICE_TABLES))
 def test_models_match_the_migrated_schema(new_database, service):
     engine = create_engine(new_database(service))
 
     def only_this_service(obj, name, type_, reflected, compare_to):
-        if type_ == "index" and reflected and name in DATABASE_SPECIFIC_INDEXES:
+        if reflected and name in DATABASE_SPECIFIC:
             return False
         table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
-        return table in TABLES[service] and name not in DIALECT_ONLY
+        return table in SERVICE_TABLES[service]
 
     try:
         with engine.connect() as connection:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.kit.app import CallerDep, SessionDep
 from services.kit.thrusts import taxonomy
+from services.kit.preconditions import etag
 from services.engagements import idempotency, queries, service
 from services.engagements.schemas import (Confidentiality, EngagementCreate, EngagementPage, EngagementRead,
                                           EngagementType, EngagementUpdate)
@@ -74,7 +75,7 @@ def log_engagement(body: EngagementCreate, request: Request, session: SessionDep
                                 headers=record.headers | {"Idempotent-Replayed": "true"})
     engagement = service.log_engagement(session=session, caller=caller, data=body)
     read = _read(session, engagement)
-    headers = {"Location": f"/api/v1/engagements/{engagement.id}", "ETag": service.etag(engagement.version)}
+    headers = {"Location": f"/api/v1/engagements/{engagement.id}", "ETag": etag(engagement.version)}
     if record is not None:
         idempotency.finish(session=session, record=record, status_code=201, response=read.model_dump(mode="json"),
                            headers=headers)
@@ -86,7 +87,7 @@ def log_engagement(body: EngagementCreate, request: Request, session: SessionDep
 def get_engagement(engagement_id: uuid.UUID, session: SessionDep, caller: CallerDep,
                    response: Response) -> EngagementRead:
     engagement = service.get_engagement(session=session, caller=caller, engagement_id=engagement_id)
-    response.headers["ETag"] = service.etag(engagement.version)
+    response.headers["ETag"] = etag(engagement.version)
     return _read(session, engagement)
 
 
@@ -95,7 +96,7 @@ def update_engagement(engagement_id: uuid.UUID, body: EngagementUpdate, session:
                       response: Response, if_match: IfMatch = None) -> EngagementRead:
     engagement = service.update_engagement(session=session, caller=caller, engagement_id=engagement_id, data=body,
                                            if_match=if_match)
-    response.headers["ETag"] = service.etag(engagement.version)
+    response.headers["ETag"] = etag(engagement.version)
     return _read(session, engagement)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from services.kit.app import CallerDep, SessionDep
+from services.kit.preconditions import etag
 from services.engagements import followups, idempotency, service
 from services.engagements.api import IdempotencyKey, IfMatch
 from services.engagements.schemas import (FollowUpCreate, FollowUpPage, FollowUpRead, FollowUpStatus,
@@ -47,7 +48,7 @@ def add_follow_up(engagement_id: uuid.UUID, body: FollowUpCreate, session: Sessi
                                 headers=record.headers | {"Idempotent-Replayed": "true"})
     follow_up = followups.add_follow_up(session=session, caller=caller, engagement_id=engagement_id, data=body)
     read = follow_up_read(follow_up)
-    headers = {"Location": f"/api/v1/follow-ups/{follow_up.id}", "ETag": service.etag(follow_up.version)}
+    headers = {"Location": f"/api/v1/follow-ups/{follow_up.id}", "ETag": etag(follow_up.version)}
     if record is not None:
         idempotency.finish(session=session, record=record, status_code=201, response=read.model_dump(mode="json"),
                            headers=headers)
@@ -68,7 +69,7 @@ def list_follow_ups(session: SessionDep, caller: CallerDep,
 @router.get("/follow-ups/{follow_up_id}", response_model=FollowUpRead)
 def get_follow_up(follow_up_id: uuid.UUID, session: SessionDep, caller: CallerDep, response: Response):
     follow_up, _ = followups.get_follow_up(session=session, caller=caller, follow_up_id=follow_up_id)
-    response.headers["ETag"] = service.etag(follow_up.version)
+    response.headers["ETag"] = etag(follow_up.version)
     return follow_up_read(follow_up)
 
 
@@ -77,5 +78,5 @@ def update_follow_up(follow_up_id: uuid.UUID, body: FollowUpUpdate, session: Ses
                      response: Response, if_match: IfMatch = None):
     follow_up = followups.update_follow_up(session=session, caller=caller, follow_up_id=follow_up_id, data=body,
                                            if_match=if_match)
-    response.headers["ETag"] = service.etag(follow_up.version)
+    response.headers["ETag"] = etag(follow_up.version)
     return follow_up_read(follow_up)

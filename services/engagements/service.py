@@ -18,6 +18,7 @@ from services.engagements.models import (Engagement, EngagementOfficer, Engageme
                                          FollowUp, PartnerCopy)
 from services.engagements.partner_copies import resolve_for_engagement
 from services.engagements.schemas import EngagementCreate, EngagementUpdate
+from services.kit.preconditions import check_version, expected_version
 from services.engagements.views import LOCAL_ZONE
 
 AGREEMENT_FIELDS = ("agreement_status", "signatories", "signed_on", "effective_on", "expires_on")
@@ -30,30 +31,10 @@ class InvalidEngagement(Problem):
     title = "Invalid engagement"
 
 
-class PreconditionFailed(Problem):
-    status = 412
-    title = "Precondition failed"
-
-
-class PreconditionRequired(Problem):
-    status = 428
-    title = "Precondition required"
-
-
-def etag(version: int) -> str:
-    return f'W/"{version}"'
-
-
-def check_if_match(if_match: str | None, version: int, *, required: bool = True) -> None:
-    if if_match is None:
-        if required:
-            raise PreconditionRequired("Send If-Match with the ETag you read (e.g. W/\"3\"), so that you do not "
-                                       "overwrite a change you have not seen.")
+def check_if_match(if_match: str | None, version: int, *, what: str = "engagement", required: bool = True) -> None:
+    if if_match is None and not required:
         return
-    accepted = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
-    if "*" not in accepted and str(version) not in accepted:
-        raise PreconditionFailed(f"The engagement changed since you read it (now version {version}); "
-                                 "read it again and re-apply your change.", current_version=version)
+    check_version(version, expected_version(if_match), what=what)
 
 
 # --- reading -------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 
 from services.kit.app import SessionDep
+from services.kit.preconditions import etag, expected_version
 from services.kit.problems import Problem
 from services.partners import audit, csv_io, listing, service
 from services.partners.merge import merge_partners
@@ -21,23 +22,9 @@ from services.partners.schemas import (AuditEntryRead, MergeRequest, Page, Partn
                                        PartnerStatus, PartnerUpdate, Region)
 
 router = APIRouter(prefix="/api/v1", tags=["partners"])
-_ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
 Limit = Annotated[int, Query(ge=1, le=listing.MAX_LIMIT)]
 IfMatch = Annotated[str | None, Header(description='The ETag last read, W/"<version>"')]
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
-
-
-def etag(version: int) -> str:
-    return f'W/"{version}"'
-
-
-def expected_version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    match = _ETAG.match(if_match.strip())
-    if match is None:
-        raise Problem('If-Match must be an ETag this service gave out, like W/"3".', status=400)
-    return int(match.group(1))
 
 
 def location(partner_id: uuid.UUID) -> str:

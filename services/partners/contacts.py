@@ -18,7 +18,8 @@ from services.partners.events import (CONTACT_ADDED, CONTACT_UPDATED, record_con
 from services.partners.listing import decode_cursor, encode_cursor
 from services.partners.models import AuditEntry, Contact, MandateRow, Partner
 from services.partners.schemas import ContactCreate, ContactRead, ContactUpdate, Mandate
-from services.partners.service import check_version, get_partner, live_partner
+from services.kit.preconditions import check_version
+from services.partners.service import get_partner, live_partner
 
 PERSONAL = ("honorific", "name", "title", "email", "phone", "preferred_language", "notes", "mandates")
 
@@ -83,7 +84,7 @@ def get_contact(*, session: Session, contact_id: uuid.UUID) -> Contact:
 def update_contact(*, session: Session, contact_id: uuid.UUID, data: ContactUpdate, expected_version: int | None,
                    caller: Caller | None = None) -> ContactRead:
     contact = get_contact(session=session, contact_id=contact_id)
-    check_version(contact.version, expected_version)
+    check_version(contact.version, expected_version, what="contact")
     before = contact_read(session=session, contact=contact)
     changes = data.model_dump(exclude_unset=True, exclude={"mandates"})
     for name, value in changes.items():

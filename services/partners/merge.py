@@ -15,7 +15,8 @@ from services.partners.events import (record_contact_updated, record_partner_mer
                                       record_relationship_added, record_relationship_removed)
 from services.partners.models import Contact, MandateRow, Partner, Relationship
 from services.partners.schemas import PartnerStatus
-from services.partners.service import index_partner, touch, check_version, editable_state, live_partner
+from services.kit.preconditions import check_version
+from services.partners.service import editable_state, index_partner, live_partner, touch
 
 
 def merge_partners(*, session: Session, survivor_id: uuid.UUID, duplicate_id: uuid.UUID,
@@ -25,7 +26,7 @@ def merge_partners(*, session: Session, survivor_id: uuid.UUID, duplicate_id: uu
     survivor = live_partner(session=session, partner_id=survivor_id, for_update=True)
     duplicate = live_partner(session=session, partner_id=duplicate_id, for_update=True)
     if expected_version is not None:
-        check_version(survivor.version, expected_version)
+        check_version(survivor.version, expected_version, what="partner")
     user = caller.user if caller else None
 
     before = editable_state(survivor)

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Response, status
 
 from services.kit.app import SessionDep
 from services.partners import contacts, relationships
-from services.partners.api import IfMatch, Limit, etag, expected_version
+from services.kit.preconditions import etag, expected_version
+from services.partners.api import IfMatch, Limit
 from services.partners.roles import Editor, Reader
 from services.partners.schemas import (ContactCreate, ContactRead, ContactUpdate, Page, RelationshipCreate,
                                        RelationshipRead, RelationshipType)

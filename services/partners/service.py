@@ -7,6 +7,7 @@ from sqlalchemy import delete
 from sqlmodel import Session
 
 from services.kit.identity import Caller
+from services.kit.preconditions import check_version
 from services.kit.problems import Conflict, NotFound, Problem
 from services.kit.thrusts import taxonomy
 from services.kit.types import utcnow
@@ -20,16 +21,6 @@ MAX_REDIRECTS = 10
 # What the audit and `changed_fields` compare: the fields a person edits.
 EDITABLE = ("kind", "name_fr", "name_en", "acronyms", "aliases", "country", "subdivision", "region", "website",
             "description_fr", "description_en", "owner", "thrusts")
-
-
-class PreconditionFailed(Problem):
-    status = 412
-    title = "Precondition failed"
-
-
-class PreconditionRequired(Problem):
-    status = 428
-    title = "Precondition required"
 
 
 class LikelyDuplicate(Conflict):
@@ -115,18 +106,10 @@ def live_partner(*, session: Session, partner_id: uuid.UUID, for_update: bool = 
     return partner
 
 
-def check_version(partner_version: int, expected: int | None) -> None:
-    if expected is None:
-        raise PreconditionRequired("Send If-Match with the ETag you last read (W/\"<version>\").")
-    if expected != partner_version:
-        raise PreconditionFailed(f"The partner changed since you read it: version is now {partner_version}.",
-                                 current_version=partner_version)
-
-
 def update_partner(*, session: Session, partner_id: uuid.UUID, data: PartnerUpdate, expected_version: int | None,
                    caller: Caller | None = None) -> Partner:
     partner = live_partner(session=session, partner_id=partner_id, for_update=True)
-    check_version(partner.version, expected_version)
+    check_version(partner.version, expected_version, what="partner")
     changes = data.model_dump(exclude_unset=True)
     if "thrusts" in changes:
         changes["thrusts"] = taxonomy().validate(changes["thrusts"])
@@ -156,7 +139,7 @@ def archive_partner(*, session: Session, partner_id: uuid.UUID, expected_version
                     caller: Caller | None = None) -> Partner:
     partner = live_partner(session=session, partner_id=partner_id, for_update=True)
     if expected_version is not None:
-        check_version(partner.version, expected_version)
+        check_version(partner.version, expected_version, what="partner")
     if partner.status == PartnerStatus.ARCHIVED:
         return partner
     partner.status = PartnerStatus.ARCHIVED
