@@ -23,7 +23,12 @@ LABELS = {
         "commitments": "Engagements en cours", "ours": "De notre côté", "theirs": "De leur côté",
         "thrusts": "Orientations couvertes", "none": "Aucun élément.", "due": "échéance",
         "missing": "Information partielle : ces parties n'ont pu être obtenues", "generated": "Préparée le",
-        "merged": "Ce partenaire a été fusionné; la note porte sur le partenaire conservé.",
+        "merged": "Ce partenaire a été fusionné; la note porte sur le partenaire conservé.", "since": "depuis",
+        "member_of": "membre de", "part_of": "fait partie de", "partner_of": "partenaire de",
+        "kinds": {"state": "État", "federated_state": "État fédéré", "international_organization":
+                  "Organisation internationale", "forum": "Forum", "ngo": "ONG", "company": "Entreprise",
+                  "academic": "Établissement d'enseignement", "cultural": "Organisme culturel",
+                  "government_agency": "Organisme public", "other": "Autre"},
     },
     "en": {
         "title": "Briefing note", "who": "Who they are", "kind": "Kind", "country": "Country", "region": "Region",
@@ -32,7 +37,12 @@ LABELS = {
         "commitments": "Open commitments", "ours": "On our side", "theirs": "On their side",
         "thrusts": "Thrusts covered", "none": "Nothing recorded.", "due": "due",
         "missing": "Partial information: these parts could not be fetched", "generated": "Prepared on",
-        "merged": "This partner was merged; the note is about the partner kept.",
+        "merged": "This partner was merged; the note is about the partner kept.", "since": "since",
+        "member_of": "member of", "part_of": "part of", "partner_of": "partner of",
+        "kinds": {"state": "State", "federated_state": "Federated state", "international_organization":
+                  "International organisation", "forum": "Forum", "ngo": "NGO", "company": "Company",
+                  "academic": "Academic institution", "cultural": "Cultural body",
+                  "government_agency": "Government agency", "other": "Other"},
     },
 }
 
@@ -66,8 +76,7 @@ def partner_name(partner: dict | None, lang: str) -> str:
 
 
 def contact_name(contact: dict) -> str:
-    full = " ".join(p for p in (contact.get("first_name"), contact.get("last_name")) if p)
-    return contact.get("full_name") or contact.get("name") or full or "?"
+    return " ".join(p for p in (contact.get("honorific"), contact.get("name")) if p) or "?"
 
 
 def thrust_label(code: str, lang: str) -> str:
@@ -75,16 +84,37 @@ def thrust_label(code: str, lang: str) -> str:
     return getattr(thrust, lang) if thrust else code
 
 
+def engagements_of(history: list[dict]) -> list[dict]:
+    """The engagements in a history page, whose items are `{"kind": "engagement", "engagement": {...}}`."""
+    return [item["engagement"] for item in history if item.get("kind") == "engagement" and item.get("engagement")]
+
+
+def tie(relationship: dict, partner_id: object, lang: str) -> str:
+    """One relationship as a reader says it: "part of Germany", or "LMU — part of Bavaria" seen from Bavaria."""
+    labels = LABELS[lang]
+    verb = labels.get(relationship.get("type"), relationship.get("type") or "?")
+    since = f" ({labels['since']} {relationship['since']})" if relationship.get("since") else ""
+    status = relationship.get("membership_status")
+    status = f" [{status}]" if status and status != "member" else ""
+    if str(relationship.get("partner_id")) == str(partner_id):
+        return f"{verb} {partner_name(relationship.get('target'), lang)}{status}{since}"
+    return (f"{partner_name(relationship.get('partner'), lang)} — {verb} "
+            f"{partner_name(relationship.get('target'), lang)}{status}{since}")
+
+
 def render_briefing(overview: dict, *, lang: str, now: datetime) -> str:
-    history = items(overview.get("history"))
+    partner = overview.get("partner") or {}
+    history = engagements_of(items(overview.get("history")))
     follow_ups = items(overview.get("open_follow_ups"))
-    codes = sorted({code for engagement in history for code in engagement.get("thrusts") or []})
+    codes = sorted({code for engagement in history for code in engagement.get("thrusts") or []}
+                   | set(partner.get("thrusts") or []))
     thrusts = [(code, thrust_label(code, lang)) for code in codes]
     ours = [f for f in follow_ups if f.get("owed_by", "quebec") != "partner"]
     theirs = [f for f in follow_ups if f.get("owed_by") == "partner"]
-    relationships = items(overview.get("relationships"))
+    relationships = [tie(r, partner.get("id"), lang) for r in items(overview.get("relationships"))]
     return environment().get_template("briefing.html").render(
-        lang=lang, t=LABELS[lang], partner=overview.get("partner") or {}, name=partner_name(overview.get("partner"), lang),
+        lang=lang, t=LABELS[lang], partner=partner, name=partner_name(partner, lang),
+        kind=LABELS[lang]["kinds"].get(partner.get("kind"), partner.get("kind")),
         contacts=items(overview.get("contacts")), contact_name=contact_name, relationships=relationships,
         history=history, ours=ours, theirs=theirs, thrusts=thrusts, missing=overview.get("missing", []),
         merged="requested_id" in overview, generated=now.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M"),

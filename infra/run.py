@@ -186,7 +186,7 @@ def print_urls(services: list[Component], gateway: Component, elapsed: float) ->
     print(f"\nLiaison is up in {elapsed:.1f}s.\n  gateway   {gateway.url}\n  API       {api}")
     for service in services:
         print(f"  {service.name:<13} {service.url}/docs")
-    body = '{"kind":"federated_state","name_fr":"Bavière","name_en":"Bavaria","country":"DE","region":"europe"}'
+    body = '{"kind":"federated_state","name_fr":"Écosse","name_en":"Scotland","country":"GB","subdivision":"GB-SCT","region":"europe"}'
     print(f"  docs          {gateway.url}/docs")
     print(f"\nTry (the admin password was printed above on the first run, or is LIAISON_ADMIN_PASSWORD):"
           f"\n  TOKEN=$(curl -s {api}/auth/token -d grant_type=password -d username=admin -d password=... "

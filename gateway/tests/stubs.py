@@ -46,13 +46,16 @@ def partners_stub(calls: list, *, name_fr: str = "Bavière") -> FastAPI:
     @app.get("/api/v1/partners/{partner_id}/contacts")
     def contacts(partner_id: str, request: Request):
         record(request)
-        return page([{"id": "c1", "first_name": "Anna", "last_name": "Huber", "title": "Head of protocol",
-                      "mandate": "Francophonie"}])
+        return page([{"id": "c1", "partner_id": partner_id, "honorific": "Dr.", "name": "Anna Huber",
+                      "title": "Head of protocol", "preferred_language": "en", "mandates": []}])
 
     @app.get("/api/v1/partners/{partner_id}/relationships")
     def relationships(partner_id: str, request: Request):
         record(request)
-        return page([{"id": "r1", "type": "member_of", "other_id": "x", "other_name": "Assembly of European Regions"}])
+        region = {"id": "x", "name_fr": None, "name_en": "Assembly of European Regions"}
+        return page([{"id": "r1", "partner_id": partner_id, "type": "member_of", "target_id": "x",
+                      "membership_status": "member", "since": "1985-06-15", "until": None,
+                      "partner": {"id": partner_id, "name_fr": name_fr, "name_en": "Bavaria"}, "target": region}])
 
     return app
 
@@ -64,12 +67,14 @@ def engagements_stub(calls: list) -> FastAPI:
     @app.get("/api/v1/partners/{partner_id}/history")
     def history(partner_id: str, request: Request, limit: int = 50):
         calls.append((request.url.path, str(request.url.query), request.state.caller))
-        items = [{"id": "e1", "type": "mission", "title": "Mission économique à Munich",
-                  "starts_at": "2026-10-01T14:00:00Z", "thrusts": ["trade.internationalization"],
-                  "outcome": "Accord de principe", "confidentiality": "internal"}]
+        # The engagements service's history items: {"kind": "engagement", "engagement": {...}}.
+        items = [{"kind": "engagement", "engagement": {
+            "id": "e1", "type": "mission", "title": "Mission économique à Munich", "starts_at": "2026-10-01T14:00:00Z",
+            "thrusts": ["trade.internationalization"], "outcome": "Accord de principe", "confidentiality": "internal"}}]
         if request.state.caller.is_admin:
-            items.append({"id": "e2", "type": "meeting", "title": "Restricted talk", "starts_at": "2026-09-01T10:00:00Z",
-                          "thrusts": [], "confidentiality": "restricted"})
+            items.append({"kind": "engagement", "engagement": {
+                "id": "e2", "type": "meeting", "title": "Restricted talk", "starts_at": "2026-09-01T10:00:00Z",
+                "thrusts": [], "confidentiality": "restricted"}})
         return page(items[:limit])
 
     @app.get("/api/v1/follow-ups")

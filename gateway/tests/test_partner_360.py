@@ -24,9 +24,9 @@ def test_the_overview_gathers_every_part_with_the_callers_identity(gateway, call
     assert response.status_code == 200, response.text
     overview = response.json()
     assert overview["partner"]["name_en"] == "Bavaria"
-    assert overview["contacts"]["items"][0]["last_name"] == "Huber"
+    assert overview["contacts"]["items"][0]["name"] == "Anna Huber"
     assert overview["relationships"]["total"] == 1
-    assert [e["id"] for e in overview["history"]["items"]] == ["e1"]
+    assert [e["engagement"]["id"] for e in overview["history"]["items"]] == ["e1"]
     assert len(overview["open_follow_ups"]["items"]) == 2
     assert overview["missing"] == [] and overview["complete"] is True
     assert response.headers["cache-control"] == "private, no-store"
@@ -39,8 +39,8 @@ def test_the_overview_gathers_every_part_with_the_callers_identity(gateway, call
 def test_each_caller_sees_what_the_services_let_them_see_nothing_is_shared(gateway):
     as_admin = gateway.get(f"/api/v1/partners/{PARTNER_ID}/overview", headers=bearer(token_for("admin"))).json()
     as_viewer = gateway.get(f"/api/v1/partners/{PARTNER_ID}/overview", headers=VIEWER).json()
-    assert [e["id"] for e in as_admin["history"]["items"]] == ["e1", "e2"]
-    assert [e["id"] for e in as_viewer["history"]["items"]] == ["e1"]
+    assert [e["engagement"]["id"] for e in as_admin["history"]["items"]] == ["e1", "e2"]
+    assert [e["engagement"]["id"] for e in as_viewer["history"]["items"]] == ["e1"]
 
 
 def test_a_service_down_makes_the_answer_partial_and_says_what_is_missing(make_gateway, calls):
@@ -78,8 +78,9 @@ def test_the_briefing_is_printable_html_in_french_and_english(gateway, lang, hea
     html = response.text
     assert f'<html lang="{lang}">' in html and heading in html and ours in html
     assert "@media print" in html
-    for fact in ("Bavaria", "Anna Huber", "Head of protocol", "Assembly of European Regions",
-                 "Mission économique à Munich", "2026-10-01 10:00",  # 14:00 UTC in Toronto
+    member_of, kind = {"fr": ("membre de", "État fédéré"), "en": ("member of", "Federated state")}[lang]
+    for fact in ("Bavaria", "Anna Huber", "Head of protocol", f"{member_of} Assembly of European Regions",
+                 "1985-06-15", kind, "Mission économique à Munich", "2026-10-01 10:00",  # 14:00 UTC in Toronto
                  "Envoyer le projet d&#39;entente", "Confirm the delegation", "trade.internationalization"):
         assert fact in html, fact
 

@@ -6,14 +6,16 @@ from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Response, status
+from sqlalchemy import select
 
 from services.kit.app import SessionDep
-from services.partners import contacts, relationships
 from services.kit.preconditions import etag, expected_version
+from services.partners import contacts, relationships
 from services.partners.api import IfMatch, Limit
+from services.partners.models import Partner
 from services.partners.roles import Editor, Reader
-from services.partners.schemas import (ContactCreate, ContactRead, ContactUpdate, Page, RelationshipCreate,
-                                       RelationshipRead, RelationshipType)
+from services.partners.schemas import (ContactCreate, ContactRead, ContactUpdate, Page, PartnerNames,
+                                       RelationshipCreate, RelationshipListed, RelationshipRead, RelationshipType)
 
 router = APIRouter(prefix="/api/v1", tags=["relationships and contacts"])
 
@@ -22,13 +24,17 @@ def _relationship(row) -> RelationshipRead:
     return RelationshipRead.model_validate(row, from_attributes=True)
 
 
-@router.get("/partners/{partner_id}/relationships", response_model=Page[RelationshipRead])
+@router.get("/partners/{partner_id}/relationships", response_model=Page[RelationshipListed])
 def list_relationships(partner_id: uuid.UUID, session: SessionDep, _: Reader,
                        direction: Literal["outgoing", "incoming", "both"] = "both",
-                       type: RelationshipType | None = None, as_of: date | None = None) -> Page[RelationshipRead]:
+                       type: RelationshipType | None = None, as_of: date | None = None) -> Page[RelationshipListed]:
     rows = relationships.list_relationships(session=session, partner_id=partner_id, direction=direction,
                                             type=type, as_of=as_of)
-    return Page[RelationshipRead](items=[_relationship(r) for r in rows], next_cursor=None, total=len(rows))
+    ends = {p.id: PartnerNames.model_validate(p, from_attributes=True) for p in session.scalars(
+        select(Partner).where(Partner.id.in_({r.partner_id for r in rows} | {r.target_id for r in rows})))}
+    listed = [RelationshipListed(**_relationship(r).model_dump(), partner=ends[r.partner_id], target=ends[r.target_id])
+              for r in rows]
+    return Page[RelationshipListed](items=listed, next_cursor=None, total=len(rows))
 
 
 @router.post("/partners/{partner_id}/relationships", status_code=status.HTTP_201_CREATED,

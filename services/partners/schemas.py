@@ -212,6 +212,19 @@ class RelationshipRead(BaseModel):
     created_by: str | None
 
 
+class PartnerNames(BaseModel):
+    id: uuid.UUID
+    name_fr: str | None
+    name_en: str | None
+
+
+class RelationshipListed(RelationshipRead):
+    """A relationship in a partner's list, with both ends named so that a reader needs no second call."""
+
+    partner: PartnerNames
+    target: PartnerNames
+
+
 # --- audit and lists -------------------------------------------------------------------------
 
 class AuditEntryRead(BaseModel):

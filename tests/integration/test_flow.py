@@ -143,3 +143,32 @@ def test_engagements_through_the_gateway_keep_restricted_ones_to_those_allowed(s
                           match=lambda r: r.key == secret.json()["id"].encode())
     assert set(json.loads(record.value)["data"]) <= {"id", "confidentiality", "version", "created_by"}, \
         "a restricted engagement's event carries no details"
+
+
+def test_the_briefing_on_real_services_names_ties_and_what_the_reader_may_see(stack):
+    gateway, admin = stack["gateway"].url, stack["auth"]
+    alice = user_headers(gateway, "alice@mrif.example", {"officer"})
+    bob = user_headers(gateway, "bob@mrif.example", {"officer"})
+    scotland = httpx.post(f"{gateway}/api/v1/partners", headers=admin, json={
+        "kind": "federated_state", "name_fr": "Écosse", "name_en": "Scotland", "country": "GB",
+        "subdivision": "GB-SCT"}).json()
+    uk = httpx.post(f"{gateway}/api/v1/partners", headers=admin, json={
+        "kind": "state", "name_fr": "Royaume-Uni", "name_en": "United Kingdom", "country": "GB"}).json()
+    tie = httpx.post(f"{gateway}/api/v1/partners/{scotland['id']}/relationships", headers=alice,
+                     json={"type": "part_of", "target_id": uk["id"]})
+    assert tie.status_code == 201, tie.text
+    wait_for(lambda: httpx.get(f"{gateway}/api/v1/partners/{scotland['id']}/history", headers=admin))
+    for title, level in (("Énergie marémotrice : visite à Orkney", "internal"), ("Dossier sensible", "restricted")):
+        assert httpx.post(f"{gateway}/api/v1/engagements", headers=alice, json={
+            "type": "visit", "title": title, "starts_at": "2026-11-02T09:00:00+00:00",
+            "partner_ids": [scotland["id"]], "thrusts": ["climate.clean-tech"], "confidentiality": level,
+        }).status_code == 201
+
+    as_bob = httpx.get(f"{gateway}/api/v1/partners/{scotland['id']}/briefing", params={"lang": "fr"}, headers=bob)
+    assert as_bob.status_code == 200
+    assert "fait partie de Royaume-Uni" in as_bob.text
+    assert "Énergie marémotrice : visite à Orkney" in as_bob.text
+    assert "Technologies propres" in as_bob.text or "climate.clean-tech" in as_bob.text
+    assert "Dossier sensible" not in as_bob.text, "a restricted engagement stays out of others' briefings"
+    as_alice = httpx.get(f"{gateway}/api/v1/partners/{scotland['id']}/briefing", params={"lang": "en"}, headers=alice)
+    assert "Dossier sensible" in as_alice.text and "part of United Kingdom" in as_alice.text

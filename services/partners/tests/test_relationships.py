@@ -31,6 +31,9 @@ def test_part_of_and_member_of_with_their_events(client, partners_engine):
     assert {r["id"] for r in both["items"]} == {part.json()["id"], member.json()["id"]}
     incoming = client.get(f"/api/v1/partners/{germany['id']}/relationships", params={"direction": "incoming"})
     assert [r["partner_id"] for r in incoming.json()["items"]] == [bavaria["id"]]
+    [listed] = incoming.json()["items"]
+    assert listed["partner"] == {"id": bavaria["id"], "name_fr": bavaria["name_fr"], "name_en": bavaria["name_en"]}
+    assert listed["target"]["id"] == germany["id"] and listed["target"]["name_fr"] == germany["name_fr"]
 
 
 def test_members_as_of_a_day(client):
