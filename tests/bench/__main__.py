@@ -1,18 +1,19 @@
 """`make bench`: start a broker and a PostgreSQL cluster of its own, run the benchmarks, print figures.
 
-`python -m tests.bench [gateway] [search] [flow] [notifications] [engagements]` runs only those named;
+`python -m tests.bench [gateway] [search] [flow] [notifications] [inbox] [engagements]` runs only those named;
 with none, all of them (engagements at scale loads 1,000,000 rows: it takes several minutes).
 """
 import sys
 import tempfile
 import uuid
 
-from tests.bench import engagements_scale, flow_latency, gateway_throughput, notifications_latency, partners_search
+from tests.bench import (engagement_to_inbox, engagements_scale, flow_latency, gateway_throughput,
+                         notifications_latency, partners_search)
 from tests.support.databases import migrate
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresCluster
 
-BENCHES = ("gateway", "search", "flow", "notifications", "engagements")
+BENCHES = ("gateway", "search", "flow", "notifications", "inbox", "engagements")
 
 
 def main(argv: list[str]) -> None:
@@ -45,6 +46,9 @@ def main(argv: list[str]) -> None:
                 notifications_latency.run(broker.bootstrap, migrate("notifications", f"sqlite:///{folder}/n.db"),
                                           "SQLite")
             notifications_latency.run(broker.bootstrap, new_postgres("notifications", "notifications"), "PostgreSQL")
+        if "inbox" in chosen:
+            engagement_to_inbox.run(broker.bootstrap, {name: new_postgres(name, f"inbox_{name}")
+                                                       for name in (*flow_latency.SERVICES, "gateway")}, "PostgreSQL")
         if "engagements" in chosen:
             engagements_scale.run(broker.bootstrap, new_postgres("engagements", "scale"))
     finally:

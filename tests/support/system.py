@@ -1,0 +1,43 @@
+"""The whole system as real processes: the three services and the gateway, on a broker and databases
+the caller provides, with notifications mailing through `smtp_port` when one is given."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support.gateway import bearer, login, start_gateway
+from tests.support.identity import TEST_IDENTITY_SECRET
+from tests.support.processes import ServiceProcess
+
+SERVICES = ("partners", "engagements", "notifications")
+
+
+def start_system(*, bootstrap: str, database_urls: dict[str, str], logs: Path, smtp_port: int | None = None,
+                 **settings: str) -> dict:
+    """`database_urls` names one database per service and one for the gateway. Returns the processes, the
+    gateway's URL and the admin's bearer headers; `stop_system` ends them."""
+    env = {}
+    for name in SERVICES:
+        prefix = f"LIAISON_{name.upper()}_"
+        env |= {prefix + "DATABASE_URL": database_urls[name], prefix + "KAFKA_BOOTSTRAP": bootstrap,
+                prefix + "ENVIRONMENT": "test", prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
+                prefix + "RELAY_IDLE_SECONDS": "0.2"}
+    env |= settings
+    processes = {"partners": ServiceProcess("partners", env=env, log_dir=logs).start(),
+                 "engagements": ServiceProcess("engagements", env=env, log_dir=logs).start()}
+    env["LIAISON_NOTIFICATIONS_ENGAGEMENTS_URL"] = processes["engagements"].url
+    env["LIAISON_NOTIFICATIONS_DISPATCH_IDLE_SECONDS"] = "0.05"
+    if smtp_port is not None:
+        env |= {"LIAISON_NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "LIAISON_NOTIFICATIONS_SMTP_PORT": str(smtp_port)}
+    processes["notifications"] = ServiceProcess("notifications", env=env, log_dir=logs).start()
+    for process in processes.values():
+        process.wait_ready()
+    processes["gateway"] = start_gateway({name: processes[name].url for name in SERVICES},
+                                         database_urls["gateway"], logs)
+    gateway = processes["gateway"].url
+    return {"processes": processes, "gateway": gateway, "admin": bearer(login(gateway))}
+
+
+def stop_system(system: dict) -> None:
+    processes = system["processes"]
+    for name in ("gateway", *SERVICES):
+        processes[name].stop()
