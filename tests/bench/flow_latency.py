@@ -13,32 +13,12 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.gateway import bearer, login, start_gateway
-from tests.support.identity import TEST_IDENTITY_SECRET
-from tests.support.processes import ServiceProcess
-
-SERVICES = ("partners", "engagements", "notifications")
+from tests.support.system import SERVICES, start_system, stop_system
 
 
-def start_stack(bootstrap: str, database_urls: dict[str, str], logs: Path) -> list[ServiceProcess]:
-    env = {}
-    for name in SERVICES:
-        env[f"LIAISON_{name.upper()}_DATABASE_URL"] = database_urls[name]
-        env[f"LIAISON_{name.upper()}_KAFKA_BOOTSTRAP"] = bootstrap
-        env[f"LIAISON_{name.upper()}_LOG_LEVEL"] = "WARNING"
-        env[f"LIAISON_{name.upper()}_ENVIRONMENT"] = "test"
-        env[f"LIAISON_{name.upper()}_IDENTITY_SECRET"] = TEST_IDENTITY_SECRET
-    services = {name: ServiceProcess(name, env=env, log_dir=logs).start() for name in SERVICES}
-    for service in services.values():
-        service.wait_ready()
-    gateway = start_gateway({n: services[n].url for n in SERVICES}, f"sqlite:///{logs}/gateway.db", logs,
-                            LOG_LEVEL="WARNING", RATE_LIMIT_PER_SECOND="100000", RATE_LIMIT_BURST="100000")
-    return [gateway, *services.values()]
-
-
-def measure(gateway_url: str, count: int) -> list[float]:
+def measure(gateway_url: str, admin: dict[str, str], count: int) -> list[float]:
     delays = []
-    with httpx.Client(timeout=10, headers=bearer(login(gateway_url))) as client:
+    with httpx.Client(timeout=10, headers=admin) as client:
         for n in range(count + 2):  # the first two warm the connections and the consumer up
             started = time.perf_counter()
             created = client.post(f"{gateway_url}/api/v1/partners",
@@ -56,12 +36,15 @@ def measure(gateway_url: str, count: int) -> list[float]:
 
 def run(bootstrap: str, database_urls: dict[str, str], label: str, count: int = 20) -> None:
     with tempfile.TemporaryDirectory() as logs:
-        processes = start_stack(bootstrap, database_urls, Path(logs))
+        quiet = {f"LIAISON_{name.upper()}_LOG_LEVEL": "WARNING" for name in SERVICES}
+        system = start_system(bootstrap=bootstrap, database_urls={"gateway": f"sqlite:///{logs}/gateway.db",
+                                                                  **database_urls}, logs=Path(logs),
+                              gateway_settings={"LOG_LEVEL": "WARNING", "RATE_LIMIT_PER_SECOND": "100000",
+                                                "RATE_LIMIT_BURST": "100000"}, **quiet)
         try:
-            delays = measure(processes[0].url, count)
+            delays = measure(system["gateway"], system["admin"], count)
         finally:
-            for process in processes:
-                process.stop()
+            stop_system(system)
     quantiles = statistics.quantiles(delays, n=20)
     print(f"POST → engagements read copy [{label}], {count} partners: median {statistics.median(delays):.1f} ms, "
           f"p95 {quantiles[18]:.1f} ms, min {min(delays):.1f} ms, max {max(delays):.1f} ms")

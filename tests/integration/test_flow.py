@@ -13,34 +13,21 @@ import httpx
 import pytest
 
 from tests.contract.schemas import validator
-from tests.support.gateway import bearer, login, start_gateway, user_headers
-from tests.support.identity import TEST_IDENTITY_SECRET
-from tests.support.processes import ServiceProcess
+from tests.support.gateway import user_headers
+from tests.support.system import SERVICES, start_system, stop_system
 from tests.support.topics import produce, read_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.processes]
-SERVICES = ("partners", "engagements", "notifications")
 
 
 @pytest.fixture(scope="module")
 def stack(kafka_broker, pg_cluster, tmp_path_factory):
-    logs = tmp_path_factory.mktemp("logs")
-    env = {}
-    for name in SERVICES:
-        prefix = f"LIAISON_{name.upper()}_"
-        env[prefix + "DATABASE_URL"] = pg_cluster.create_database(f"flow_{name}_{uuid.uuid4().hex[:6]}")
-        env[prefix + "KAFKA_BOOTSTRAP"] = kafka_broker.bootstrap
-        env[prefix + "RELAY_IDLE_SECONDS"] = "0.2"
-        env[prefix + "ENVIRONMENT"] = "test"
-        env[prefix + "IDENTITY_SECRET"] = TEST_IDENTITY_SECRET
-    services = {name: ServiceProcess(name, env=env, log_dir=logs).start() for name in SERVICES}
-    for service in services.values():
-        service.wait_ready()
-    gateway = start_gateway({name: services[name].url for name in SERVICES},
-                            pg_cluster.create_database(f"flow_gateway_{uuid.uuid4().hex[:6]}"), logs)
-    yield {"gateway": gateway, **services, "bootstrap": kafka_broker.bootstrap, "auth": bearer(login(gateway.url))}
-    for process in (gateway, *services.values()):
-        process.stop()
+    databases = {name: pg_cluster.create_database(f"flow_{name}_{uuid.uuid4().hex[:6]}")
+                 for name in (*SERVICES, "gateway")}
+    system = start_system(bootstrap=kafka_broker.bootstrap, database_urls=databases,
+                          logs=tmp_path_factory.mktemp("logs"))
+    yield {**system["processes"], "bootstrap": kafka_broker.bootstrap, "auth": system["admin"]}
+    stop_system(system)
 
 
 def wait_for(fetch, *, timeout: float = 20.0):

@@ -12,32 +12,22 @@ from services.kit.identity import Caller, sign
 from tests.support.gateway import bearer, login, start_gateway
 from tests.support.identity import TEST_IDENTITY_SECRET
 from tests.support.ports import free_port
-from tests.support.processes import ServiceProcess
+from tests.support.system import SERVICES, start_system, stop_system
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.processes]
-SERVICES = ("partners", "engagements", "notifications")
 PASSWORD = "a long enough password"
 
 
 @pytest.fixture(scope="module")
 def stack(kafka_broker, pg_cluster, tmp_path_factory):
     logs = tmp_path_factory.mktemp("gateway-logs")
-    env = {}
-    for name in SERVICES:
-        prefix = f"LIAISON_{name.upper()}_"
-        env[prefix + "DATABASE_URL"] = pg_cluster.create_database(f"gw_{name}_{uuid.uuid4().hex[:6]}")
-        env[prefix + "KAFKA_BOOTSTRAP"] = kafka_broker.bootstrap
-        env[prefix + "ENVIRONMENT"] = "test"
-        env[prefix + "IDENTITY_SECRET"] = TEST_IDENTITY_SECRET
-    services = {name: ServiceProcess(name, env=env, log_dir=logs).start() for name in SERVICES}
-    for service in services.values():
-        service.wait_ready()
-    urls = {name: service.url for name, service in services.items()}
-    gateway = start_gateway(urls, pg_cluster.create_database(f"gw_gateway_{uuid.uuid4().hex[:6]}"), logs,
-                            WORKERS="2", REVOCATION_POLL_SECONDS="0.2")
-    yield {"gateway": gateway, "urls": urls, "logs": logs, **services}
-    for process in (gateway, *services.values()):
-        process.stop()
+    databases = {name: pg_cluster.create_database(f"gw_{name}_{uuid.uuid4().hex[:6]}")
+                 for name in (*SERVICES, "gateway")}
+    system = start_system(bootstrap=kafka_broker.bootstrap, database_urls=databases, logs=logs,
+                          gateway_settings={"WORKERS": "2", "REVOCATION_POLL_SECONDS": "0.2"})
+    processes = system["processes"]
+    yield {**processes, "urls": {name: processes[name].url for name in SERVICES}, "logs": logs}
+    stop_system(system)
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,10 @@ SERVICES = ("partners", "engagements", "notifications")
 
 
 def start_system(*, bootstrap: str, database_urls: dict[str, str], logs: Path, smtp_port: int | None = None,
-                 **settings: str) -> dict:
-    """`database_urls` names one database per service and one for the gateway. Returns the processes, the
-    gateway's URL and the admin's bearer headers; `stop_system` ends them."""
+                 gateway_settings: dict[str, str] | None = None, **settings: str) -> dict:
+    """`database_urls` names one database per service and one for the gateway; `settings` are environment
+    variables for the services, `gateway_settings` LIAISON_GATEWAY_* settings without their prefix.
+    Returns the processes, the gateway's URL and the admin's bearer headers; `stop_system` ends them."""
     env = {}
     for name in SERVICES:
         prefix = f"LIAISON_{name.upper()}_"
@@ -32,7 +33,7 @@ def start_system(*, bootstrap: str, database_urls: dict[str, str], logs: Path, s
     for process in processes.values():
         process.wait_ready()
     processes["gateway"] = start_gateway({name: processes[name].url for name in SERVICES},
-                                         database_urls["gateway"], logs)
+                                         database_urls["gateway"], logs, **(gateway_settings or {}))
     gateway = processes["gateway"].url
     return {"processes": processes, "gateway": gateway, "admin": bearer(login(gateway))}
 
