@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KAFKA_LIBS := var/kafka/libs/.complete
 
-.PHONY: up test test-unit bench kafka-up kafka-down clean help
+.PHONY: up test test-unit lint bench kafka-up kafka-down clean help
 
 help:
 	@echo "make up     start Kafka, the three services and the gateway (Ctrl-C stops them)"
@@ -23,7 +23,12 @@ $(KAFKA_LIBS): infra/kafka/pom.xml
 up: $(VENV)/.installed $(KAFKA_LIBS)
 	$(PY) -m infra.run
 
-test: $(VENV)/.installed $(KAFKA_LIBS)
+# The static checks run first: they take seconds and catch what a 5-minute run would only hint at.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint $(KAFKA_LIBS)
 	infra/system-packages.sh
 	$(PY) -m pytest
 

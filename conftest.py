@@ -1,5 +1,6 @@
 """Fixtures every test folder shares: the real Kafka broker and PostgreSQL cluster the test session
 starts (only when a test asks for them), and fresh migrated databases on either backend."""
+
 from __future__ import annotations
 
 import uuid

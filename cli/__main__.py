@@ -4,6 +4,7 @@ Each group is a module in this package with a `register(subparsers)` that adds i
 each command sets `handler(args) -> int`. Commands run the owning service's own code against its
 own database (LIAISON_<SERVICE>_DATABASE_URL), the way its API would.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """The gateway's database for the users and keys commands: migrated, one unit of work per command."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """`liaison keys create|list|revoke`: integrations' API keys, in the gateway's database."""
+
 from __future__ import annotations
 
 import sys
@@ -11,14 +12,15 @@ def create(args) -> int:
     from gateway.schemas import KeyCreate
 
     with gateway_session() as session:
-        key, secret = create_key(session=session, data=KeyCreate(name=args.name, scopes=args.scope),
-                                 created_by=args.created_by)
+        key, secret = create_key(
+            session=session, data=KeyCreate(name=args.name, scopes=args.scope), created_by=args.created_by
+        )
         print(f"created key {key.id} ({', '.join(key.scopes)}) for {key.name}")
     print(f"key, shown this once: {secret}")
     return 0
 
 
-def list_keys(args) -> int:
+def list_keys(_args) -> int:
     from gateway.accounts import list_keys as fetch
 
     with gateway_session() as session:

@@ -3,6 +3,7 @@
 Runs the partners service's own code on its database (LIAISON_PARTNERS_DATABASE_URL), the way its
 API would: the same checks, the same events in the same transaction.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,9 +74,15 @@ def import_file(args: argparse.Namespace) -> int:
     caller = Caller(user=args.user or f"cli:{getpass.getuser()}", roles=frozenset({"officer"}))
     try:
         with partners_session() as session:
-            report = import_partners(session=session, raw=raw, dry_run=args.dry_run, caller=caller,
-                                     allow_duplicates=args.allow_duplicates, progress=ProgressBar("checking"),
-                                     write_progress=ProgressBar("writing "))
+            report = import_partners(
+                session=session,
+                raw=raw,
+                dry_run=args.dry_run,
+                caller=caller,
+                allow_duplicates=args.allow_duplicates,
+                progress=ProgressBar("checking"),
+                write_progress=ProgressBar("writing "),
+            )
     except Problem as problem:
         print(f"error: {problem.detail}", file=sys.stderr)
         return 1
@@ -90,7 +97,7 @@ def import_file(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_demo(args: argparse.Namespace) -> int:
+def load_demo(_args: argparse.Namespace) -> int:
     from services.partners.demo import load_demo as load
 
     with partners_session() as session:

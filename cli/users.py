@@ -1,4 +1,5 @@
 """`liaison users add|list|disable`: the gateway's local users, in its own database (LIAISON_GATEWAY_DATABASE_URL)."""
+
 from __future__ import annotations
 
 import secrets
@@ -8,16 +9,19 @@ from cli.gateway_db import gateway_session
 
 
 def add(args) -> int:
+    from pydantic import ValidationError
+
     from gateway.accounts import create_user
     from gateway.schemas import UserCreate
-    from pydantic import ValidationError
 
     generated = args.password_stdin is False
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else secrets.token_urlsafe(18)
     try:
         data = UserCreate(username=args.username, password=password, roles=args.role, display_name=args.name)
     except ValidationError as exc:
-        print("error: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()), file=sys.stderr)
+        print(
+            "error: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()), file=sys.stderr
+        )
         return 2
     from services.kit.problems import Problem
 
@@ -33,7 +37,7 @@ def add(args) -> int:
     return 0
 
 
-def list_users(args) -> int:
+def list_users(_args) -> int:
     from gateway.accounts import list_users as fetch
 
     with gateway_session() as session:
@@ -53,8 +57,13 @@ def disable(args) -> int:
     try:
         with gateway_session() as session:
             user = get_user(session=session, username=args.username)
-            update_user(session=session, settings=GatewaySettings(), username=args.username,
-                        data=UserUpdate(disabled=True), expected_version=user.version)
+            update_user(
+                session=session,
+                settings=GatewaySettings(),
+                username=args.username,
+                data=UserUpdate(disabled=True),
+                expected_version=user.version,
+            )
     except Problem as problem:
         print(f"error: {problem.detail}", file=sys.stderr)
         return 1
@@ -65,10 +74,17 @@ def disable(args) -> int:
 def register(groups) -> None:
     parser = groups.add_parser("users", help="the gateway's local users")
     commands = parser.add_subparsers(dest="command", required=True)
-    add_parser = commands.add_parser("add", help="add a user (password generated and printed once, or --password-stdin)")
+    add_parser = commands.add_parser(
+        "add", help="add a user (password generated and printed once, or --password-stdin)"
+    )
     add_parser.add_argument("username")
-    add_parser.add_argument("--role", action="append", required=True,
-                            choices=["viewer", "officer", "admin", "integration"], help="repeat for several roles")
+    add_parser.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=["viewer", "officer", "admin", "integration"],
+        help="repeat for several roles",
+    )
     add_parser.add_argument("--name", help="display name")
     add_parser.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add_parser.set_defaults(handler=add)
@@ -76,4 +92,3 @@ def register(groups) -> None:
     disable_parser = commands.add_parser("disable", help="disable a user and end their sessions")
     disable_parser.add_argument("username")
     disable_parser.set_defaults(handler=disable)
-

@@ -1,4 +1,5 @@
 """`python -m gateway migrate|serve|bootstrap-admin`."""
+
 import argparse
 import logging
 import os
@@ -18,7 +19,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def bootstrap_admin(settings: GatewaySettings) -> None:
     """Creates `admin` on a gateway with no users yet: LIAISON_ADMIN_PASSWORD, or a generated password
     printed this once (it is stored only as an argon2 hash)."""
-    from gateway.accounts import ADMIN_USERNAME, bootstrap_admin as create_admin
+    from gateway.accounts import ADMIN_USERNAME
+    from gateway.accounts import bootstrap_admin as create_admin
     from services.kit.db import make_engine, make_session_factory, unit_of_work
 
     given = os.environ.get("LIAISON_ADMIN_PASSWORD")
@@ -39,9 +41,12 @@ def bootstrap_admin(settings: GatewaySettings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gateway")
-    parser.add_argument("command", choices=["migrate", "serve", "bootstrap-admin"],
-                        help="migrate: apply the migrations; serve: migrate, then serve HTTP; "
-                             "bootstrap-admin: migrate, then create the admin user if there is no user yet")
+    parser.add_argument(
+        "command",
+        choices=["migrate", "serve", "bootstrap-admin"],
+        help="migrate: apply the migrations; serve: migrate, then serve HTTP; "
+        "bootstrap-admin: migrate, then create the admin user if there is no user yet",
+    )
     args = parser.parse_args(argv)
     settings = GatewaySettings()
     configure_logging("gateway", settings.log_level)
@@ -51,8 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bootstrap-admin":
         bootstrap_admin(settings)
     elif args.command == "serve":
-        uvicorn.run("gateway.app:create_app", factory=True, host=settings.host, port=settings.port,
-                    workers=settings.workers, log_config=None, access_log=False, lifespan="on")
+        uvicorn.run(
+            "gateway.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
     return 0
 
 

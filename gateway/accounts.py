@@ -1,4 +1,5 @@
 """Local users (argon2 password hashes) and integrations' API keys. Functions take a session and never commit."""
+
 from __future__ import annotations
 
 import base64
@@ -14,7 +15,7 @@ from gateway.schemas import KeyCreate, UserCreate, UserUpdate
 from gateway.settings import GatewaySettings
 from gateway.tokens import digest, revoke_user_tokens
 from services.kit.preconditions import check_version
-from services.kit.problems import Conflict, NotFound, Problem
+from services.kit.problems import Conflict, NotFound
 from services.kit.types import utcnow
 
 KEY_PREFIX = "lia_"
@@ -34,8 +35,12 @@ def _decoy_hash() -> str:
 def create_user(*, session: Session, data: UserCreate) -> User:
     if session.exec(select(User.id).where(User.username == data.username)).first() is not None:
         raise Conflict(f"A user named {data.username!r} already exists.")
-    user = User(username=data.username, display_name=data.display_name, roles=data.roles,
-                password_hash=hasher().hash(data.password))
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        roles=data.roles,
+        password_hash=hasher().hash(data.password),
+    )
     session.add(user)
     session.flush()
     return user
@@ -57,8 +62,9 @@ def list_users(*, session: Session, after: str | None, limit: int) -> tuple[list
     return users[:limit], next_after
 
 
-def update_user(*, session: Session, settings: GatewaySettings, username: str, data: UserUpdate,
-                expected_version: int | None) -> User:
+def update_user(
+    *, session: Session, settings: GatewaySettings, username: str, data: UserUpdate, expected_version: int | None
+) -> User:
     user = get_user(session=session, username=username)
     check_version(user.version, expected_version, what="user")
     changes = data.model_dump(exclude_unset=True)
@@ -95,8 +101,9 @@ def bootstrap_admin(*, session: Session, password: str) -> User | None:
     """The first user, on a database that has none; None when there are users already."""
     if session.exec(select(User.id)).first() is not None:
         return None
-    user = User(username=ADMIN_USERNAME, display_name="Administrator", roles=["admin"],
-                password_hash=hasher().hash(password))
+    user = User(
+        username=ADMIN_USERNAME, display_name="Administrator", roles=["admin"], password_hash=hasher().hash(password)
+    )
     session.add(user)
     session.flush()
     return user
@@ -109,7 +116,7 @@ def new_key_id() -> str:
 def split_key(presented: str) -> tuple[str, str] | None:
     if not presented.startswith(KEY_PREFIX):
         return None
-    key_id, sep, secret = presented[len(KEY_PREFIX):].partition("_")
+    key_id, sep, secret = presented[len(KEY_PREFIX) :].partition("_")
     return (key_id, secret) if sep and key_id and secret else None
 
 

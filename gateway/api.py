@@ -3,17 +3,18 @@
 The front door has already checked the caller against the policy table; these routes read the
 verified `Principal` it left in the request's state.
 """
+
 from __future__ import annotations
 
 import base64
 import json
 from dataclasses import asdict
 from typing import Annotated, Literal
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from urllib.parse import parse_qsl
 
 from gateway import accounts, tokens
 from gateway.auth import Principal
@@ -62,7 +63,9 @@ async def token_request(request: Request) -> TokenRequest:
         try:
             data = await request.json()
         except ValueError:
-            raise RequestValidationError([{"loc": ("body",), "msg": "malformed JSON", "type": "json_invalid"}])
+            raise RequestValidationError(
+                [{"loc": ("body",), "msg": "malformed JSON", "type": "json_invalid"}]
+            ) from None
     else:  # application/x-www-form-urlencoded (parsed here: no multipart dependency for three fields)
         data = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
     try:
@@ -112,8 +115,10 @@ def who_am_i(principal: PrincipalDep) -> CallerRead:
 @router.get("/users", tags=["users"])
 def list_users(session: SessionDep, cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
     users, after = accounts.list_users(session=session, after=decode_cursor(cursor), limit=limit)
-    return {"items": [UserRead.model_validate(u).model_dump(mode="json") for u in users],
-            "next_cursor": encode_cursor(after)}
+    return {
+        "items": [UserRead.model_validate(u).model_dump(mode="json") for u in users],
+        "next_cursor": encode_cursor(after),
+    }
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserRead, tags=["users"])
@@ -132,11 +137,22 @@ def get_user(username: str, session: SessionDep, response: Response) -> UserRead
 
 
 @router.patch("/users/{username}", response_model=UserRead, tags=["users"])
-def update_user(username: str, body: UserUpdate, session: SessionDep, request: Request, response: Response,
-                if_match: Annotated[str | None, Header()] = None) -> UserRead:
+def update_user(
+    username: str,
+    body: UserUpdate,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> UserRead:
     runtime = runtime_of(request)
-    user = accounts.update_user(session=session, settings=runtime.settings, username=username, data=body,
-                                expected_version=expected_version(if_match))
+    user = accounts.update_user(
+        session=session,
+        settings=runtime.settings,
+        username=username,
+        data=body,
+        expected_version=expected_version(if_match),
+    )
     if body.disabled is not None:
         runtime.authenticator.user_disabled(username, body.disabled)
     response.headers["ETag"] = etag(user.version)
@@ -146,8 +162,10 @@ def update_user(username: str, body: UserUpdate, session: SessionDep, request: R
 @router.get("/keys", tags=["keys"])
 def list_keys(session: SessionDep, cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
     keys, after = accounts.list_keys(session=session, after=decode_cursor(cursor), limit=limit)
-    return {"items": [KeyRead.model_validate(k).model_dump(mode="json") for k in keys],
-            "next_cursor": encode_cursor(after)}
+    return {
+        "items": [KeyRead.model_validate(k).model_dump(mode="json") for k in keys],
+        "next_cursor": encode_cursor(after),
+    }
 
 
 @router.post("/keys", status_code=status.HTTP_201_CREATED, response_model=KeyCreated, tags=["keys"])

@@ -1,5 +1,6 @@
 """The gateway: the only public entry. `create_app()` returns the front door (front.py) wrapped
 around a FastAPI app that owns the lifespan and the gateway's own routes."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,11 +19,11 @@ from gateway.auth import Authenticator
 from gateway.front import FrontDoor
 from gateway.oidc import OidcVerifier
 from gateway.openapi import MergedOpenAPI
-from gateway.views import router as views_router
 from gateway.policy import DEFAULT_POLICY, GATEWAY
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.upstream import AiohttpUpstream, CircuitBreaker, HttpxUpstream, Upstream
+from gateway.views import router as views_router
 from services.kit.db import make_engine, make_session_factory
 from services.kit.logging import configure_logging
 from services.kit.problems import install_problem_handlers
@@ -46,27 +47,43 @@ def make_upstreams(settings: GatewaySettings, clients: Mapping[str, httpx.AsyncC
         return CircuitBreaker(failures=settings.breaker_failures, reset_seconds=settings.breaker_reset_seconds)
 
     if clients is not None:  # tests hand in clients bound to in-process services
-        return {name: HttpxUpstream(name, client, retries=settings.retries, breaker=breaker(), owned=False)
-                for name, client in clients.items()}
+        return {
+            name: HttpxUpstream(name, client, retries=settings.retries, breaker=breaker(), owned=False)
+            for name, client in clients.items()
+        }
     upstreams: dict[str, Upstream] = {}
     for name, url in settings.service_urls().items():
         if settings.transport == "aiohttp":
-            upstreams[name] = AiohttpUpstream(name, url, connect_timeout=settings.connect_timeout,
-                                              read_timeout=settings.read_timeout,
-                                              max_connections=settings.max_connections_per_service,
-                                              retries=settings.retries, breaker=breaker())
+            upstreams[name] = AiohttpUpstream(
+                name,
+                url,
+                connect_timeout=settings.connect_timeout,
+                read_timeout=settings.read_timeout,
+                max_connections=settings.max_connections_per_service,
+                retries=settings.retries,
+                breaker=breaker(),
+            )
         else:
-            limits = httpx.Limits(max_connections=settings.max_connections_per_service,
-                                  max_keepalive_connections=settings.max_connections_per_service,
-                                  keepalive_expiry=4.0)
-            client = httpx.AsyncClient(base_url=url, limits=limits,
-                                       timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout))
+            limits = httpx.Limits(
+                max_connections=settings.max_connections_per_service,
+                max_keepalive_connections=settings.max_connections_per_service,
+                keepalive_expiry=4.0,
+            )
+            client = httpx.AsyncClient(
+                base_url=url,
+                limits=limits,
+                timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+            )
             upstreams[name] = HttpxUpstream(name, client, retries=settings.retries, breaker=breaker())
     return upstreams
 
 
-def create_app(settings: GatewaySettings | None = None, *, clients: Mapping[str, httpx.AsyncClient] | None = None,
-               engine: Engine | None = None):
+def create_app(
+    settings: GatewaySettings | None = None,
+    *,
+    clients: Mapping[str, httpx.AsyncClient] | None = None,
+    engine: Engine | None = None,
+):
     """`clients` and `engine` let tests hand in in-process services and a database they prepared."""
     if settings is None:
         # Called by uvicorn as the factory, in each worker process: each one configures its own logs.
@@ -96,12 +113,18 @@ def create_app(settings: GatewaySettings | None = None, *, clients: Mapping[str,
         if oidc is not None:
             await oidc.refresh()
         runtime = Runtime(
-            settings=settings, identity_secret=settings.identity_key(), sessions=sessions, upstreams=upstreams,
+            settings=settings,
+            identity_secret=settings.identity_key(),
+            sessions=sessions,
+            upstreams=upstreams,
             authenticator=authenticator,
             limiter=RateLimiter(per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
-            openapi=MergedOpenAPI(upstreams=upstreams, gateway_doc=lambda: own_openapi(app),
-                                  refresh_seconds=settings.openapi_refresh_seconds,
-                                  owner_of=lambda method, path: owner_of(method, path)),
+            openapi=MergedOpenAPI(
+                upstreams=upstreams,
+                gateway_doc=lambda: own_openapi(app),
+                refresh_seconds=settings.openapi_refresh_seconds,
+                owner_of=owner_of,
+            ),
         )
         app.state.runtime = front.runtime = runtime
         poller = asyncio.create_task(authenticator.run_poller())
@@ -118,8 +141,9 @@ def create_app(settings: GatewaySettings | None = None, *, clients: Mapping[str,
             if own_engine:
                 db.dispose()
 
-    app = FastAPI(title="Liaison gateway", version="0.1.0", lifespan=lifespan, openapi_url=None, docs_url=None,
-                  redoc_url=None)
+    app = FastAPI(
+        title="Liaison gateway", version="0.1.0", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
+    )
     install_problem_handlers(app)
     app.include_router(accounts_router)
     app.include_router(views_router)
@@ -135,6 +159,9 @@ def owner_of(method: str, path: str) -> str | None:
 def own_openapi(app: FastAPI) -> dict:
     document = get_openapi(title=app.title, version=app.version, routes=app.routes)
     # Only what the policy table says the gateway answers itself.
-    document["paths"] = {path: ops for path, ops in document.get("paths", {}).items()
-                         if any(owner_of(m.upper(), path) == GATEWAY for m in ops)}
+    document["paths"] = {
+        path: ops
+        for path, ops in document.get("paths", {}).items()
+        if any(owner_of(m.upper(), path) == GATEWAY for m in ops)
+    }
     return document

@@ -6,6 +6,7 @@ families, disabled users, revoked keys) is a set in memory that every worker ref
 database every `revocation_poll_seconds`. The worker that revokes something updates its own sets
 at once. API keys' last use is written back by the same poll, not by each request.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -129,8 +130,12 @@ class Authenticator:
 
     def _check_revocation(self, claims: dict) -> None:
         jti, family = claims["jti"], claims["fam"]
-        if jti in self.revoked_ids or family in self.revoked_ids or jti in self._revoked_here \
-                or family in self._revoked_here:
+        if (
+            jti in self.revoked_ids
+            or family in self.revoked_ids
+            or jti in self._revoked_here
+            or family in self._revoked_here
+        ):
             raise AuthError("token revoked")
         if claims["sub"] in self.disabled_users or claims["sub"] in self._users_disabled_here:
             raise AuthError("user disabled")
@@ -148,8 +153,7 @@ class Authenticator:
         if cached is None or not hmac.compare_digest(cached.secret_hash, digest(secret)):
             raise AuthError("unknown API key")
         self._key_uses[key_id] = utcnow()
-        return Principal(Caller(user=f"key:{key_id}", roles=frozenset({INTEGRATION})), via="key",
-                         scopes=cached.scopes)
+        return Principal(Caller(user=f"key:{key_id}", roles=frozenset({INTEGRATION})), via="key", scopes=cached.scopes)
 
     def _load_key(self, key_id: str) -> _CachedKey | None:
         with self.sessions() as session:

@@ -5,6 +5,7 @@ Nothing is cached or shared between callers: what each service lets this caller 
 engagements, for one) is its decision, made on every call. A part whose service fails is left
 out and named in `missing`; the answer is then partial, never an error.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -59,15 +60,25 @@ class Composer:
     async def fetch(self, part: Part, partner_id: str) -> Fetched:
         path = part.path.format(id=quote(partner_id, safe=""))
         query = urlencode({k: str(v).format(id=partner_id) for k, v in part.query.items()})
-        headers = signed_headers([("accept", "application/json"), ("x-request-id", self.request_id),
-                                  ("traceparent", self.trace.traceparent)],
-                                 caller=self.caller, secret=self.secret, method="GET", path=path, query=query)
+        headers = signed_headers(
+            [
+                ("accept", "application/json"),
+                ("x-request-id", self.request_id),
+                ("traceparent", self.trace.traceparent),
+            ],
+            caller=self.caller,
+            secret=self.secret,
+            method="GET",
+            path=path,
+            query=query,
+        )
         upstream = self.upstreams.get(part.service)
         if upstream is None:
             return Fetched(part, None, None, f"the {part.service} service is not configured")
         try:
-            response = await upstream.request("GET", path + (f"?{query}" if query else ""), headers=headers,
-                                              timeout=PART_TIMEOUT)
+            response = await upstream.request(
+                "GET", path + (f"?{query}" if query else ""), headers=headers, timeout=PART_TIMEOUT
+            )
         except UpstreamError as error:
             return Fetched(part, None, None, f"the {part.service} service is unavailable ({error.reason})")
         try:
@@ -76,17 +87,23 @@ class Composer:
             return Fetched(part, response.status, None, f"the {part.service} service answered something not JSON")
         if response.status != 200:
             detail = body.get("detail") if isinstance(body, dict) else None
-            return Fetched(part, response.status, body, detail or f"the {part.service} service answered {response.status}")
+            return Fetched(
+                part, response.status, body, detail or f"the {part.service} service answered {response.status}"
+            )
         return Fetched(part, 200, body)
 
     async def overview(self, partner_id: str) -> dict:
-        partner, *others = await asyncio.gather(self.fetch(PARTNER, partner_id),
-                                                *(self.fetch(part, partner_id) for part in PARTS))
+        partner, *others = await asyncio.gather(
+            self.fetch(PARTNER, partner_id), *(self.fetch(part, partner_id) for part in PARTS)
+        )
         if partner.status is not None and partner.status != 200:
             # The partner itself is what was asked for: its 404 or 403 is the answer.
             detail = partner.problem or f"partners answered {partner.status}"
-            raise Problem(detail, status=partner.status if 400 <= partner.status < 500 else 502,
-                          title="Partner unavailable" if partner.status >= 500 else None)
+            raise Problem(
+                detail,
+                status=partner.status if 400 <= partner.status < 500 else 502,
+                title="Partner unavailable" if partner.status >= 500 else None,
+            )
         survivor = surviving_id(partner.body, partner_id) if partner.status == 200 else partner_id
         if survivor != partner_id:
             # A merged partner: the rest is about the survivor, which holds the merged history now.
@@ -99,8 +116,14 @@ class Composer:
             if fetched.part is not PARTNER:
                 answer[fetched.part.name] = fetched.body if fetched.status == 200 else None
             if fetched.status != 200:
-                missing.append({"part": fetched.part.name, "service": fetched.part.service,
-                                "status": fetched.status, "detail": fetched.problem})
+                missing.append(
+                    {
+                        "part": fetched.part.name,
+                        "service": fetched.part.service,
+                        "status": fetched.status,
+                        "detail": fetched.problem,
+                    }
+                )
         answer["missing"] = missing
         answer["complete"] = not missing
         return answer

@@ -4,6 +4,7 @@ request id and trace context -> the policy table (404/405) -> who is calling (40
 -> their rate limit (429) -> the owning service (proxy), or the gateway's own routes (FastAPI app).
 One structured access log line per request.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,14 +52,20 @@ class FrontDoor:
             await send(message)
 
         try:
-            await self.dispatch(scope, receive, send_with_context, request_id=request_id, trace=trace,
-                                outcome=outcome)
+            await self.dispatch(scope, receive, send_with_context, request_id=request_id, trace=trace, outcome=outcome)
         finally:
-            access_log.info("request", extra={
-                "method": scope["method"], "path": scope["path"], "status": outcome["status"],
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2), "user": outcome["user"],
-                "service": outcome["service"], "trace_id": trace.trace_id,
-            })
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": outcome["status"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "user": outcome["user"],
+                    "service": outcome["service"],
+                    "trace_id": trace.trace_id,
+                },
+            )
             request_id_var.reset(token)
 
     async def dispatch(self, scope, receive, send, *, request_id: str, trace: TraceContext, outcome: dict) -> None:
@@ -83,11 +90,16 @@ class FrontDoor:
             wait = runtime.limiter.take("ip:" + (scope.get("client") or ("?",))[0])
         else:
             try:
-                principal = await runtime.authenticator.authenticate(_header(scope, b"authorization"),
-                                                                     _header(scope, b"x-api-key"))
+                principal = await runtime.authenticator.authenticate(
+                    _header(scope, b"authorization"), _header(scope, b"x-api-key")
+                )
             except AuthError as exc:
-                response = problem_response(401, title="Unauthenticated", detail=str(exc),
-                                            headers={"WWW-Authenticate": 'Bearer realm="liaison"'})
+                response = problem_response(
+                    401,
+                    title="Unauthenticated",
+                    detail=str(exc),
+                    headers={"WWW-Authenticate": 'Bearer realm="liaison"'},
+                )
                 await response(scope, receive, send)
                 return
             outcome["user"] = principal.caller.user
@@ -97,9 +109,12 @@ class FrontDoor:
                 return
             wait = runtime.limiter.take(principal.bucket)
         if wait:
-            await problem_response(429, title="Too many requests",
-                                   detail="Rate limit reached; try again after Retry-After seconds.",
-                                   headers={"Retry-After": retry_after_header(wait)})(scope, receive, send)
+            await problem_response(
+                429,
+                title="Too many requests",
+                detail="Rate limit reached; try again after Retry-After seconds.",
+                headers={"Retry-After": retry_after_header(wait)},
+            )(scope, receive, send)
             return
 
         if rule.target == GATEWAY:
@@ -110,15 +125,26 @@ class FrontDoor:
             await self.inner(scope, receive, send)
             return
         outcome["service"] = rule.target
-        await forward(scope, receive, send, upstream=runtime.upstreams[rule.target], caller=principal.caller,
-                      secret=runtime.identity_secret, request_id=request_id, trace=trace)
+        await forward(
+            scope,
+            receive,
+            send,
+            upstream=runtime.upstreams[rule.target],
+            caller=principal.caller,
+            secret=runtime.identity_secret,
+            request_id=request_id,
+            trace=trace,
+        )
 
     @staticmethod
     def refusal(rule, principal: Principal) -> str | None:
         if not rule.allows(principal.caller.roles):
             held = ", ".join(sorted(principal.caller.roles)) or "no role"
-            return f"{rule.method} {API_PREFIX}{rule.template} needs one of: {', '.join(sorted(rule.roles))} ({held} held)."
+            roles = ", ".join(sorted(rule.roles))
+            return f"{rule.method} {API_PREFIX}{rule.template} needs one of: {roles} ({held} held)."
         if principal.scopes is not None and rule.key_scope not in principal.scopes:
-            return (f"This API key's scopes ({', '.join(sorted(principal.scopes))}) do not cover "
-                    f"{rule.method} {API_PREFIX}{rule.template}.")
+            return (
+                f"This API key's scopes ({', '.join(sorted(principal.scopes))}) do not cover "
+                f"{rule.method} {API_PREFIX}{rule.template}."
+            )
         return None

@@ -1,4 +1,5 @@
 """The gateway's own tables: users, refresh tokens, API keys, revocations."""
+
 from __future__ import annotations
 
 import uuid

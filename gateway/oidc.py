@@ -4,6 +4,7 @@ The JWKS is cached; a token signed with a `kid` not in the cache refetches it (t
 its keys), at most once per `oidc_jwks_min_refetch_seconds`, so forged kids cannot make the
 gateway hammer the issuer.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -73,10 +74,15 @@ class OidcVerifier:
         if declared and declared != algorithm:
             raise OidcError(f"key {kid!r} is for {declared}, the token claims {algorithm}")
         try:
-            claims = jwt.decode(token, key.key, algorithms=[algorithm], issuer=self.settings.oidc_issuer,
-                                audience=self.settings.oidc_audience, leeway=self.settings.oidc_leeway_seconds,
-                                options={"require": ["exp", "iss"], "verify_aud": self.settings.oidc_audience
-                                         is not None})
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=[algorithm],
+                issuer=self.settings.oidc_issuer,
+                audience=self.settings.oidc_audience,
+                leeway=self.settings.oidc_leeway_seconds,
+                options={"require": ["exp", "iss"], "verify_aud": self.settings.oidc_audience is not None},
+            )
         except jwt.InvalidTokenError as exc:
             raise OidcError(str(exc)) from None
         user = claims.get(self.settings.oidc_user_claim)

@@ -2,6 +2,7 @@
 and the gateway's routes. Fetched when first asked for and refreshed after `openapi_refresh_seconds`
 (sooner while a service is missing); a service that is down leaves its part out and is named in
 `x-liaison-missing` and in the description."""
+
 from __future__ import annotations
 
 import asyncio
@@ -39,19 +40,22 @@ def merge(gateway_doc: dict, service_docs: dict[str, dict | None], *, owner_of) 
     paths: dict = merged.setdefault("paths", {})
     schemas: dict = merged.setdefault("components", {}).setdefault("schemas", {})
     missing = sorted(name for name, doc in service_docs.items() if doc is None)
-    for service, doc in sorted((n, d) for n, d in service_docs.items() if d is not None):
+    for service, original in sorted((n, d) for n, d in service_docs.items() if d is not None):
         renames = {}
-        for name, schema in doc.get("components", {}).get("schemas", {}).items():
+        for name, schema in original.get("components", {}).get("schemas", {}).items():
             if name in schemas and schemas[name] != schema:
                 renames[name] = f"{service}.{name}"  # same name, different shape: keep both
-        doc = _rename_refs(doc, renames)
+        doc = _rename_refs(original, renames)
         for name, schema in doc.get("components", {}).get("schemas", {}).items():
             schemas[renames.get(name, name)] = schema
         for path, operations in doc.get("paths", {}).items():
             if not path.startswith(API_PREFIX + "/"):
                 continue  # health and docs are each service's own, not the public API
-            kept = {method: op for method, op in operations.items()
-                    if method not in METHODS or owner_of(method.upper(), path) == service}
+            kept = {
+                method: op
+                for method, op in operations.items()
+                if method not in METHODS or owner_of(method.upper(), path) == service
+            }
             if any(method in METHODS for method in kept):
                 paths.setdefault(path, {}).update({m: op for m, op in kept.items() if m not in paths.get(path, {})})
     merged.setdefault("components", {})["securitySchemes"] = {
@@ -95,8 +99,9 @@ class MergedOpenAPI:
     @staticmethod
     async def _fetch(name: str, upstream) -> tuple[str, dict | None]:
         try:
-            response = await upstream.request("GET", "/openapi.json", headers=[("accept", "application/json")],
-                                              timeout=5.0)
+            response = await upstream.request(
+                "GET", "/openapi.json", headers=[("accept", "application/json")], timeout=5.0
+            )
             if response.status == 200:
                 return name, json.loads(response.body)
             log.warning("openapi fetch failed", extra={"service": name, "status": response.status})

@@ -6,6 +6,7 @@ it and 405 for a method it does not list; the services then enforce confidential
 their own admin-only actions. The matrix test (gateway/tests/test_policy_matrix.py) walks this
 table with every role and every kind of bad credential.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,6 +44,7 @@ class Rule:
             if text.startswith("{") and text.endswith(":path}"):
                 return ".+"
             return "[^/]+" if text.startswith("{") else re.escape(text)
+
         regex = "/".join(segment(part) for part in self.template.split("/"))
         object.__setattr__(self, "pattern", re.compile(f"^{re.escape(API_PREFIX)}{regex}/?$"))
 
@@ -134,7 +136,7 @@ class Policy:
     def match(self, method: str, path: str) -> Match:
         if not path.startswith(API_PREFIX + "/"):
             return Match(None)
-        segment = path[len(API_PREFIX) + 1:].split("/", 1)[0]
+        segment = path[len(API_PREFIX) + 1 :].split("/", 1)[0]
         # HEAD is a GET without the body: whoever may GET may HEAD.
         wanted = "GET" if method == "HEAD" else method
         others: list[str] = []

@@ -3,6 +3,7 @@ hop-by-hop headers. A service that is down or slow costs the caller a quick prob
 
 Plain ASGI on purpose: this is the gateway's hot path, so no framework objects are built per request.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,10 +18,20 @@ log = logging.getLogger("liaison.gateway.proxy")
 
 # RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. Host and length are
 # recomputed for the next hop.
-HOP_BY_HOP = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade", "host", "content-length",
-})
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
 # The gateway sets these itself (request id, trace context) or keeps them (credentials stop here:
 # the services trust the signed identity, never a token they could replay).
 _NOT_FORWARDED = HOP_BY_HOP | IDENTITY_HEADERS | {"x-request-id", "traceparent", "authorization", "x-api-key"}
@@ -33,7 +44,7 @@ _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 class TraceContext:
     """W3C trace context: the caller's trace id is kept (or one is made); the gateway is a new span."""
 
-    __slots__ = ("trace_id", "span_id", "flags")
+    __slots__ = ("flags", "span_id", "trace_id")
 
     def __init__(self, incoming: str | None) -> None:
         match = _TRACEPARENT.match(incoming) if incoming else None
@@ -49,15 +60,19 @@ class TraceContext:
 
 
 def forwarded_headers(raw: list[tuple[bytes, bytes]], *, request_id: str, trace: TraceContext) -> list[tuple[str, str]]:
-    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw
-               if name.decode("latin-1") not in _NOT_FORWARDED]
+    headers = [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, value in raw
+        if name.decode("latin-1") not in _NOT_FORWARDED
+    ]
     headers.append(("x-request-id", request_id))
     headers.append(("traceparent", trace.traceparent))
     return headers
 
 
-def signed_headers(headers: list[tuple[str, str]], *, caller: Caller, secret: str, method: str, path: str,
-                   query: str) -> list[tuple[str, str]]:
+def signed_headers(
+    headers: list[tuple[str, str]], *, caller: Caller, secret: str, method: str, path: str, query: str
+) -> list[tuple[str, str]]:
     return [*headers, *sign(caller, secret=secret, method=method, path=path, query=query).items()]
 
 
@@ -83,20 +98,35 @@ async def read_body(receive) -> bytes:
 
 def upstream_problem(error: UpstreamError):
     if error.reason == "timeout":
-        return problem_response(504, title="Service timed out",
-                                detail=f"The {error.service} service did not answer in time.", service=error.service)
-    detail = (f"The {error.service} service is failing; the gateway stopped calling it for a few seconds."
-              if error.reason == "circuit_open" else f"The {error.service} service cannot be reached.")
-    return problem_response(503, title="Service unavailable", detail=detail, service=error.service,
-                            headers={"Retry-After": "5"})
+        return problem_response(
+            504,
+            title="Service timed out",
+            detail=f"The {error.service} service did not answer in time.",
+            service=error.service,
+        )
+    detail = (
+        f"The {error.service} service is failing; the gateway stopped calling it for a few seconds."
+        if error.reason == "circuit_open"
+        else f"The {error.service} service cannot be reached."
+    )
+    return problem_response(
+        503, title="Service unavailable", detail=detail, service=error.service, headers={"Retry-After": "5"}
+    )
 
 
-async def forward(scope, receive, send, *, upstream: Upstream, caller: Caller, secret: str, request_id: str,
-                  trace: TraceContext) -> None:
+async def forward(
+    scope, receive, send, *, upstream: Upstream, caller: Caller, secret: str, request_id: str, trace: TraceContext
+) -> None:
     method = scope["method"]
     query = scope["query_string"].decode("latin-1")
-    headers = signed_headers(forwarded_headers(scope["headers"], request_id=request_id, trace=trace),
-                             caller=caller, secret=secret, method=method, path=scope["path"], query=query)
+    headers = signed_headers(
+        forwarded_headers(scope["headers"], request_id=request_id, trace=trace),
+        caller=caller,
+        secret=secret,
+        method=method,
+        path=scope["path"],
+        query=query,
+    )
     # The path and query go on as they arrived (raw), so the service verifies the very bytes signed here.
     target = scope.get("raw_path", scope["path"].encode()).decode("latin-1") + (f"?{query}" if query else "")
     body = await read_body(receive)
@@ -106,6 +136,11 @@ async def forward(scope, receive, send, *, upstream: Upstream, caller: Caller, s
         log.warning("upstream failed", extra={"service": error.service, "reason": error.reason})
         await upstream_problem(error)(scope, receive, send)
         return
-    await send({"type": "http.response.start", "status": response.status,
-                "headers": returned_headers(response, head=method == "HEAD")})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": returned_headers(response, head=method == "HEAD"),
+        }
+    )
     await send({"type": "http.response.body", "body": b"" if method == "HEAD" else response.body})

@@ -1,4 +1,5 @@
 """Token buckets, one per user or API key (per worker process)."""
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,7 @@ class RateLimiter:
         if bucket is None:
             if len(self._buckets) >= MAX_BUCKETS:
                 # Only idle callers are forgotten: a full bucket is what they would have anyway.
-                self._buckets = {k: b for k, b in self._buckets.items()
-                                 if b[0] + (now - b[1]) * self.rate < self.burst}
+                self._buckets = {k: b for k, b in self._buckets.items() if b[0] + (now - b[1]) * self.rate < self.burst}
             bucket = self._buckets[who] = [self.burst, now]
         tokens = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
         bucket[1] = now

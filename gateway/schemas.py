@@ -1,4 +1,5 @@
 """What the gateway's own API accepts and returns: users, API keys, tokens."""
+
 from __future__ import annotations
 
 import re
@@ -113,7 +114,7 @@ class Page(BaseModel):
 
 class TokenResponse(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the OAuth token type, not a secret)
     expires_in: int
     refresh_token: str
     refresh_expires_in: int

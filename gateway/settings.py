@@ -6,7 +6,7 @@ from pydantic_settings import SettingsConfigDict
 from services.kit.settings import LiaisonSettings, sqlite_url
 
 # Good for one laptop only, like the identity secret: every other environment configures its own.
-DEVELOPMENT_TOKEN_SECRET = "liaison-development-only-token-signing-secret"
+DEVELOPMENT_TOKEN_SECRET = "liaison-development-only-token-signing-secret"  # noqa: S105 (the defect issue 10 removes)
 LOCAL_ISSUER = "liaison-gateway"
 
 
@@ -71,8 +71,11 @@ class GatewaySettings(LiaisonSettings):
         return self.token_secret.get_secret_value()
 
     def service_urls(self) -> dict[str, str]:
-        return {"partners": self.partners_url, "engagements": self.engagements_url,
-                "notifications": self.notifications_url}
+        return {
+            "partners": self.partners_url,
+            "engagements": self.engagements_url,
+            "notifications": self.notifications_url,
+        }
 
     @property
     def oidc_enabled(self) -> bool:

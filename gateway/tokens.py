@@ -5,6 +5,7 @@ by a new token of the same family. Presenting a token that was already used mean
 the whole family is revoked, and so are the access tokens issued from it (they carry `fam`).
 Functions take a session and never commit.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,33 +37,51 @@ class IssuedTokens:
     refresh_expires_in: int
 
 
-def issue_access_token(*, settings: GatewaySettings, user: User, family_id: uuid.UUID,
-                       now: datetime | None = None) -> str:
+def issue_access_token(
+    *, settings: GatewaySettings, user: User, family_id: uuid.UUID, now: datetime | None = None
+) -> str:
     now = now or utcnow()
     claims = {
-        "iss": settings.token_issuer, "sub": user.username, "roles": sorted(user.roles),
-        "iat": int(now.timestamp()), "exp": int(now.timestamp()) + settings.access_token_seconds,
-        "jti": uuid.uuid4().hex, "fam": family_id.hex, "typ": "access",
+        "iss": settings.token_issuer,
+        "sub": user.username,
+        "roles": sorted(user.roles),
+        "iat": int(now.timestamp()),
+        "exp": int(now.timestamp()) + settings.access_token_seconds,
+        "jti": uuid.uuid4().hex,
+        "fam": family_id.hex,
+        "typ": "access",
     }
     return jwt.encode(claims, settings.token_key(), algorithm=ACCESS_ALGORITHM)
 
 
 def decode_access_token(token: str, *, settings: GatewaySettings) -> dict:
     """Raises jwt.InvalidTokenError unless the token is ours, intact and current."""
-    claims = jwt.decode(token, settings.token_key(), algorithms=[ACCESS_ALGORITHM], issuer=settings.token_issuer,
-                        options={"require": ["exp", "iat", "sub", "jti", "fam"]})
+    claims = jwt.decode(
+        token,
+        settings.token_key(),
+        algorithms=[ACCESS_ALGORITHM],
+        issuer=settings.token_issuer,
+        options={"require": ["exp", "iat", "sub", "jti", "fam"]},
+    )
     if claims.get("typ") != "access":
         raise jwt.InvalidTokenError("not an access token")
     return claims
 
 
-def issue_tokens(*, session: Session, settings: GatewaySettings, user: User,
-                 family_id: uuid.UUID | None = None) -> IssuedTokens:
+def issue_tokens(
+    *, session: Session, settings: GatewaySettings, user: User, family_id: uuid.UUID | None = None
+) -> IssuedTokens:
     now = utcnow()
     family_id = family_id or uuid.uuid4()
     secret = secrets.token_urlsafe(32)
-    refresh = RefreshToken(id=uuid.uuid4(), family_id=family_id, user_id=user.id, secret_hash=digest(secret),
-                           issued_at=now, expires_at=now + timedelta(seconds=settings.refresh_token_seconds))
+    refresh = RefreshToken(
+        id=uuid.uuid4(),
+        family_id=family_id,
+        user_id=user.id,
+        secret_hash=digest(secret),
+        issued_at=now,
+        expires_at=now + timedelta(seconds=settings.refresh_token_seconds),
+    )
     session.add(refresh)
     return IssuedTokens(
         access_token=issue_access_token(settings=settings, user=user, family_id=family_id, now=now),
@@ -94,8 +113,9 @@ def rotate(*, session: Session, settings: GatewaySettings, presented: str) -> Ro
         return Rotation(None, "refresh token revoked")
     if stored.used_at is not None:
         revoke_family(session=session, settings=settings, family_id=stored.family_id)
-        return Rotation(None, "refresh token already used: every token of its family is now revoked",
-                        reuse_detected=True)
+        return Rotation(
+            None, "refresh token already used: every token of its family is now revoked", reuse_detected=True
+        )
     if stored.expires_at <= now:
         return Rotation(None, "refresh token expired")
     user = session.get(User, stored.user_id)
@@ -108,18 +128,21 @@ def rotate(*, session: Session, settings: GatewaySettings, presented: str) -> Ro
 
 def revoke_family(*, session: Session, settings: GatewaySettings, family_id: uuid.UUID) -> None:
     now = utcnow()
-    for token in session.exec(select(RefreshToken).where(RefreshToken.family_id == family_id,
-                                                         RefreshToken.revoked_at.is_(None))):
+    for token in session.exec(
+        select(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+    ):
         token.revoked_at = now
         session.add(token)
     # Access tokens of the family live at most this long; the row can go after that.
-    revoke_token_id(session=session, token_id=family_id.hex,
-                    expires_at=now + timedelta(seconds=settings.access_token_seconds))
+    revoke_token_id(
+        session=session, token_id=family_id.hex, expires_at=now + timedelta(seconds=settings.access_token_seconds)
+    )
 
 
 def revoke_user_tokens(*, session: Session, settings: GatewaySettings, user: User) -> None:
-    families = session.exec(select(RefreshToken.family_id).where(RefreshToken.user_id == user.id,
-                                                                 RefreshToken.revoked_at.is_(None))).all()
+    families = session.exec(
+        select(RefreshToken.family_id).where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+    ).all()
     for family_id in set(families):
         revoke_family(session=session, settings=settings, family_id=family_id)
 
@@ -132,5 +155,6 @@ def revoke_token_id(*, session: Session, token_id: str, expires_at: datetime) ->
 def logout(*, session: Session, settings: GatewaySettings, claims: dict) -> None:
     """Ends the session the access token belongs to: its family (refresh tokens) and the token itself."""
     revoke_family(session=session, settings=settings, family_id=uuid.UUID(hex=claims["fam"]))
-    revoke_token_id(session=session, token_id=claims["jti"],
-                    expires_at=datetime.fromtimestamp(claims["exp"], tz=utcnow().tzinfo))
+    revoke_token_id(
+        session=session, token_id=claims["jti"], expires_at=datetime.fromtimestamp(claims["exp"], tz=utcnow().tzinfo)
+    )

@@ -5,9 +5,9 @@ times faster than httpx's connection pool on this kind of machine (tests/bench/g
 prints both). httpx stays for tests, whose in-process services are reached through httpx's ASGI transport.
 Both hand back the service's raw header bytes and raw (still encoded) body: nothing is re-encoded.
 """
+
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -83,8 +83,15 @@ class Upstream:
         self.retries = retries
         self.breaker = breaker
 
-    async def request(self, method: str, target: str, *, headers: list[tuple[str, str]], body: bytes = b"",
-                      timeout: float | None = None) -> UpstreamResponse:
+    async def request(
+        self,
+        method: str,
+        target: str,
+        *,
+        headers: list[tuple[str, str]],
+        body: bytes = b"",
+        timeout: float | None = None,
+    ) -> UpstreamResponse:
         attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
         for attempt in range(attempts):
             if not self.breaker.allow():
@@ -113,8 +120,17 @@ class Upstream:
 
 
 class AiohttpUpstream(Upstream):
-    def __init__(self, name: str, base_url: str, *, connect_timeout: float, read_timeout: float,
-                 max_connections: int, retries: int, breaker: CircuitBreaker) -> None:
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        connect_timeout: float,
+        read_timeout: float,
+        max_connections: int,
+        retries: int,
+        breaker: CircuitBreaker,
+    ) -> None:
         super().__init__(name, retries=retries, breaker=breaker)
         self.base_url = base_url.rstrip("/")
         self.connect_timeout = connect_timeout
@@ -125,11 +141,18 @@ class AiohttpUpstream(Upstream):
     async def start(self) -> None:
         # keepalive below uvicorn's 5 s: the gateway drops an idle connection before the service
         # does, so a request is never written into a socket the service is closing.
-        connector = aiohttp.TCPConnector(limit=self.max_connections, limit_per_host=self.max_connections,
-                                         keepalive_timeout=4.0, enable_cleanup_closed=True)
+        connector = aiohttp.TCPConnector(
+            limit=self.max_connections,
+            limit_per_host=self.max_connections,
+            keepalive_timeout=4.0,
+            enable_cleanup_closed=True,
+        )
         self.session = aiohttp.ClientSession(
-            connector=connector, auto_decompress=False, skip_auto_headers=_AUTO_HEADERS,
-            timeout=aiohttp.ClientTimeout(total=None, connect=self.connect_timeout, sock_read=self.read_timeout))
+            connector=connector,
+            auto_decompress=False,
+            skip_auto_headers=_AUTO_HEADERS,
+            timeout=aiohttp.ClientTimeout(total=None, connect=self.connect_timeout, sock_read=self.read_timeout),
+        )
 
     async def close(self) -> None:
         if self.session is not None:
@@ -142,21 +165,23 @@ class AiohttpUpstream(Upstream):
         if timeout is not None:
             options["timeout"] = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, self.connect_timeout))
         try:
-            async with self.session.request(method, url, headers=headers, data=body or None,
-                                            allow_redirects=False, **options) as response:
+            async with self.session.request(
+                method, url, headers=headers, data=body or None, allow_redirects=False, **options
+            ) as response:
                 return UpstreamResponse(response.status, list(response.raw_headers), await response.read())
         except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
             # ServerDisconnected on a reused connection: the service closed it before reading our request.
             raise UpstreamError(self.name, "unavailable") from exc
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise UpstreamError(self.name, "timeout") from exc
         except aiohttp.ClientError as exc:
             raise UpstreamError(self.name, "unavailable") from exc
 
 
 class HttpxUpstream(Upstream):
-    def __init__(self, name: str, client: httpx.AsyncClient, *, retries: int, breaker: CircuitBreaker,
-                 owned: bool = True) -> None:
+    def __init__(
+        self, name: str, client: httpx.AsyncClient, *, retries: int, breaker: CircuitBreaker, owned: bool = True
+    ) -> None:
         super().__init__(name, retries=retries, breaker=breaker)
         for header in _AUTO_HEADERS:
             client.headers.pop(header, None)
@@ -168,14 +193,22 @@ class HttpxUpstream(Upstream):
             await self.client.aclose()
 
     async def _send(self, method, target, headers, body, timeout) -> UpstreamResponse:
-        request = self.client.build_request(method, target, headers=headers, content=body,
-                                            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+        request = self.client.build_request(
+            method,
+            target,
+            headers=headers,
+            content=body,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
         try:
             response = await self.client.send(request, stream=True)
             try:
                 # Raw bytes (still compressed if they were); a response a transport built in memory is read already.
-                content = response.content if response.is_stream_consumed else \
-                    b"".join([chunk async for chunk in response.aiter_raw()])
+                content = (
+                    response.content
+                    if response.is_stream_consumed
+                    else b"".join([chunk async for chunk in response.aiter_raw()])
+                )
             finally:
                 await response.aclose()
         except httpx.ConnectError as exc:

@@ -1,4 +1,5 @@
 """The gateway's read routes: health, the merged OpenAPI and its docs page, partner 360 and briefing."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,8 +34,9 @@ async def readyz(request: Request) -> JSONResponse:
     upstreams = request.app.state.runtime.upstreams
     results = dict(await asyncio.gather(*(probe(n, u) for n, u in upstreams.items())))
     ready = all(results.values())
-    return JSONResponse({"status": "ready" if ready else "unavailable", "services": results},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "services": results}, status_code=200 if ready else 503
+    )
 
 
 @router.get("/api/v1/openapi.json", include_in_schema=False)
@@ -50,8 +52,13 @@ async def docs() -> HTMLResponse:
 def composer(request: Request) -> Composer:
     runtime = request.app.state.runtime
     state = request.scope["state"]
-    return Composer(upstreams=runtime.upstreams, secret=runtime.identity_secret, caller=state["principal"].caller,
-                    request_id=request_id_var.get() or "", trace=state["trace"])
+    return Composer(
+        upstreams=runtime.upstreams,
+        secret=runtime.identity_secret,
+        caller=state["principal"].caller,
+        request_id=request_id_var.get() or "",
+        trace=state["trace"],
+    )
 
 
 @router.get("/api/v1/partners/{partner_id}/overview", tags=["partner 360"])
@@ -63,9 +70,10 @@ async def partner_overview(partner_id: str, request: Request) -> JSONResponse:
 
 
 @router.get("/api/v1/partners/{partner_id}/briefing", response_class=HTMLResponse, tags=["partner 360"])
-async def partner_briefing(partner_id: str, request: Request,
-                           lang: Literal["fr", "en"] = Query("fr")) -> HTMLResponse:
+async def partner_briefing(partner_id: str, request: Request, lang: Literal["fr", "en"] = Query("fr")) -> HTMLResponse:
     """A printable briefing note before a mission, in French or English."""
     overview = await composer(request).overview(partner_id)
-    return HTMLResponse(render_briefing(overview, lang=lang, now=utcnow()),
-                        headers={"Cache-Control": "private, no-store", "Content-Language": lang})
+    return HTMLResponse(
+        render_briefing(overview, lang=lang, now=utcnow()),
+        headers={"Cache-Control": "private, no-store", "Content-Language": lang},
+    )

@@ -7,6 +7,7 @@ Ports and databases come from the same variables the services read (LIAISON_<NAM
 LIAISON_<NAME>_DATABASE_URL, KAFKA_PORT, ...). Each run starts fresh logs in var/log/<name>.log
 (LIAISON_LOG_DIR moves them, so that a test run does not overwrite those of a developer's stack).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -90,8 +91,10 @@ def port_is_free(port: int) -> bool:
 def ensure_ports_free(all_components: list[Component]) -> None:
     for component in all_components:
         if not port_is_free(component.port):
-            raise StartupFailed(f"port {component.port} ({component.name}) is already in use; stop what holds it "
-                                f"(ss -ltnp 'sport = :{component.port}') or set LIAISON_{component.name.upper()}_PORT")
+            raise StartupFailed(
+                f"port {component.port} ({component.name}) is already in use; stop what holds it "
+                f"(ss -ltnp 'sport = :{component.port}') or set LIAISON_{component.name.upper()}_PORT"
+            )
 
 
 def run_checked(args: list[str], env: dict[str, str], what: str) -> None:
@@ -114,8 +117,9 @@ def kafka_is_running(env: dict[str, str]) -> bool:
 
 def migrate(service: Component, env: dict[str, str]) -> None:
     with service.log_path.open("w") as log:
-        result = subprocess.run([sys.executable, "-m", service.module, "migrate"], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        result = subprocess.run(
+            [sys.executable, "-m", service.module, "migrate"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     if result.returncode != 0:
         raise StartupFailed(f"migrating {service.name} failed (exit {result.returncode})", service)
 
@@ -123,9 +127,15 @@ def migrate(service: Component, env: dict[str, str]) -> None:
 def start(component: Component, env: dict[str, str]) -> None:
     with component.log_path.open("a") as log:
         # Its own session: the terminal's Ctrl-C reaches only the runner, which stops the children in order.
-        component.process = subprocess.Popen([sys.executable, "-m", component.module, "serve"], cwd=ROOT, env=env,
-                                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True)
+        component.process = subprocess.Popen(
+            [sys.executable, "-m", component.module, "serve"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def answers_ready(component: Component) -> bool:
@@ -140,13 +150,15 @@ def wait_until_ready(component: Component, timeout: float = READY_TIMEOUT) -> No
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if component.process.poll() is not None:
-            raise StartupFailed(f"{component.name} exited (code {component.process.returncode}) before it was ready",
-                                component)
+            raise StartupFailed(
+                f"{component.name} exited (code {component.process.returncode}) before it was ready", component
+            )
         if answers_ready(component):
             return
         time.sleep(0.25)
-    raise StartupFailed(f"{component.name} did not answer {component.url}/readyz with 200 within {timeout:.0f}s",
-                        component)
+    raise StartupFailed(
+        f"{component.name} did not answer {component.url}/readyz with 200 within {timeout:.0f}s", component
+    )
 
 
 def log_tail(component: Component) -> str:
@@ -186,29 +198,44 @@ def print_urls(services: list[Component], gateway: Component, elapsed: float) ->
     print(f"\nLiaison is up in {elapsed:.1f}s.\n  gateway   {gateway.url}\n  API       {api}")
     for service in services:
         print(f"  {service.name:<13} {service.url}/docs")
-    body = '{"kind":"federated_state","name_fr":"Écosse","name_en":"Scotland","country":"GB","subdivision":"GB-SCT","region":"europe"}'
+    body = (
+        '{"kind":"federated_state","name_fr":"Écosse","name_en":"Scotland",'
+        '"country":"GB","subdivision":"GB-SCT","region":"europe"}'
+    )
     print(f"  docs          {gateway.url}/docs")
-    print(f"\nTry (the admin password was printed above on the first run, or is LIAISON_ADMIN_PASSWORD):"
-          f"\n  TOKEN=$(curl -s {api}/auth/token -d grant_type=password -d username=admin -d password=... "
-          f"| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
-          f"\n  curl -s -X POST {api}/partners -H \"authorization: Bearer $TOKEN\" "
-          f"-H 'content-type: application/json' -d '{body}'"
-          f"\n  curl -s {api}/partners/<id>/overview -H \"authorization: Bearer $TOKEN\"    # partner 360")
+    print(
+        f"\nTry (the admin password was printed above on the first run, or is LIAISON_ADMIN_PASSWORD):"
+        f"\n  TOKEN=$(curl -s {api}/auth/token -d grant_type=password -d username=admin -d password=... "
+        f"| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
+        f'\n  curl -s -X POST {api}/partners -H "authorization: Bearer $TOKEN" '
+        f"-H 'content-type: application/json' -d '{body}'"
+        f'\n  curl -s {api}/partners/<id>/overview -H "authorization: Bearer $TOKEN"    # partner 360'
+    )
 
 
 def raise_shutdown(signum: int, _frame) -> None:
     raise Shutdown(signal.Signals(signum).name)
 
 
-def bring_up(services: list[Component], gateway: Component, env: dict[str, str], *, start_kafka: bool,
-             started_at: float, demo: bool) -> None:
+def bring_up(
+    services: list[Component],
+    gateway: Component,
+    env: dict[str, str],
+    *,
+    start_kafka: bool,
+    started_at: float,
+    demo: bool,
+) -> None:
     if start_kafka:
         print(f"starting kafka at {KAFKA_BOOTSTRAP} ...")
         run_checked([str(KAFKA_SCRIPTS / "start.sh")], env, "infra/kafka/start.sh")
     else:
         print(f"kafka already running at {KAFKA_BOOTSTRAP}; it will be left running")
-    run_checked([sys.executable, "-m", "infra.kafka.admin", "topics", "--bootstrap", KAFKA_BOOTSTRAP],
-                env, "creating the topics")
+    run_checked(
+        [sys.executable, "-m", "infra.kafka.admin", "topics", "--bootstrap", KAFKA_BOOTSTRAP],
+        env,
+        "creating the topics",
+    )
     for service in services:
         print(f"migrating {service.name} ...")
         migrate(service, env)
@@ -226,8 +253,11 @@ def bring_up(services: list[Component], gateway: Component, env: dict[str, str],
         wait_until_ready(component)
         print(f"{component.name} ready")
     if demo:
-        run_checked([sys.executable, "-m", "services.engagements.demo", "--wait-for-partners", "30"], env,
-                    "loading the demo engagements")
+        run_checked(
+            [sys.executable, "-m", "services.engagements.demo", "--wait-for-partners", "30"],
+            env,
+            "loading the demo engagements",
+        )
     print_urls(services, gateway, time.monotonic() - started_at)
 
 
@@ -249,8 +279,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.run", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="come up, print the URLs, then shut down")
     parser.add_argument("--no-kafka-stop", action="store_true", help="leave Kafka running on exit")
-    parser.add_argument("--no-demo", action="store_true",
-                        help="skip the demo directory and engagements (loaded by default; never twice)")
+    parser.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="skip the demo directory and engagements (loaded by default; never twice)",
+    )
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress lines must show as they happen, even through make
     started_at = time.monotonic()
@@ -270,8 +303,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.check:
             print("\nCtrl-C to stop.")
             crashed = first_exited([*services, gateway])
-            print(f"\n{crashed.name} exited unexpectedly (code {crashed.process.returncode}); "
-                  f"last lines of {crashed.log_path}:\n{log_tail(crashed)}")
+            print(
+                f"\n{crashed.name} exited unexpectedly (code {crashed.process.returncode}); "
+                f"last lines of {crashed.log_path}:\n{log_tail(crashed)}"
+            )
             exit_code = 1
     except StartupFailed as failure:
         print(f"error: {failure}")

@@ -1,5 +1,6 @@
 """docker-compose.yml is a valid Compose file with no default secrets and a healthcheck on every
 long-running container. Validated by Debian's docker-compose (v1.29), which needs no Docker engine."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-SECRETS = {"POSTGRES_PASSWORD": "test-password", "LIAISON_IDENTITY_SECRET": "test-identity-secret",
-           "LIAISON_TOKEN_SECRET": "test-token-secret-0123456789abcdef"}
+SECRETS = {
+    "POSTGRES_PASSWORD": "test-password",
+    "LIAISON_IDENTITY_SECRET": "test-identity-secret",
+    "LIAISON_TOKEN_SECRET": "test-token-secret-0123456789abcdef",
+}
 LONG_RUNNING = {"kafka", "postgres", "partners", "engagements", "notifications", "gateway"}
 ONE_SHOT = {"kafka-topics"}
 
@@ -28,7 +32,11 @@ def run_compose(tmp_path: Path, *args: str, env: dict[str, str]) -> subprocess.C
     base_env = {k: v for k, v in os.environ.items() if k not in SECRETS}
     return subprocess.run(
         [binary, "--env-file", str(empty_env_file), "-f", str(COMPOSE_FILE), "config", *args],
-        cwd=ROOT, env={**base_env, **env}, capture_output=True, text=True, timeout=30,
+        cwd=ROOT,
+        env={**base_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
 
 

@@ -3,6 +3,7 @@
 A route a service serves but the table lacks is unreachable (404 at the gateway); a rule with no
 route behind it lets callers through to a 404/405 and misleads the role matrix. Both are caught here.
 """
+
 import re
 
 import pytest
@@ -32,8 +33,11 @@ def sample(template: str) -> str:
 
 @pytest.mark.parametrize("service", sorted(ROUTERS))
 def test_every_service_route_is_in_the_gateway_policy(service):
-    missing = sorted(f"{method} {path}" for method, path in service_routes(ROUTERS[service])
-                     if (rule := DEFAULT_POLICY.match(method, sample(path)).rule) is None or rule.target != service)
+    missing = sorted(
+        f"{method} {path}"
+        for method, path in service_routes(ROUTERS[service])
+        if (rule := DEFAULT_POLICY.match(method, sample(path)).rule) is None or rule.target != service
+    )
     assert missing == [], f"routes of {service} the gateway cannot reach"
 
 
@@ -42,10 +46,18 @@ def route_pattern(path: str) -> re.Pattern[str]:
 
 
 def test_every_policy_rule_for_a_service_has_a_route_behind_it():
-    served = [(service, method, route_pattern(path))
-              for service, routers in ROUTERS.items() for method, path in service_routes(routers)]
-    phantom = sorted(f"{rule.method} {rule.template} -> {rule.target}" for rule in POLICY
-                     if rule.target != GATEWAY and not any(
-                         service == rule.target and method == rule.method
-                         and pattern.match(API_PREFIX + sample(rule.template)) for service, method, pattern in served))
+    served = [
+        (service, method, route_pattern(path))
+        for service, routers in ROUTERS.items()
+        for method, path in service_routes(routers)
+    ]
+    phantom = sorted(
+        f"{rule.method} {rule.template} -> {rule.target}"
+        for rule in POLICY
+        if rule.target != GATEWAY
+        and not any(
+            service == rule.target and method == rule.method and pattern.match(API_PREFIX + sample(rule.template))
+            for service, method, pattern in served
+        )
+    )
     assert phantom == [], "rules that let callers through to a route no service serves"

@@ -3,6 +3,7 @@
 Alembic compares the models' metadata with a database migrated to head; any difference (a column
 added to a model without a migration, a type that differs) is listed.
 """
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,10 +11,10 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import gateway.models  # noqa: F401  (registers the tables)
-import services.engagements.models  # noqa: F401
-import services.kit.inbox  # noqa: F401
-import services.kit.outbox  # noqa: F401
-import services.notifications.models  # noqa: F401
+import services.engagements.models
+import services.kit.inbox
+import services.kit.outbox
+import services.notifications.models
 import services.partners.models  # noqa: F401
 from tests.support.databases import SERVICE_TABLES
 
@@ -34,8 +35,9 @@ def test_models_match_the_migrated_schema(new_database, service):
 
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={
-                "include_object": only_this_service, "compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"include_object": only_this_service, "compare_type": True}
+            )
             differences = compare_metadata(context, SQLModel.metadata)
     finally:
         engine.dispose()

@@ -1,4 +1,5 @@
 """A gateway in-process, on a migrated database of its own, in front of in-process stand-in services."""
+
 from __future__ import annotations
 
 import uuid
@@ -20,8 +21,14 @@ PASSWORD = "a long enough password"
 
 
 def gateway_settings(**overrides) -> GatewaySettings:
-    values = {"environment": "test", "identity_secret": TEST_IDENTITY_SECRET, "token_secret": TEST_TOKEN_SECRET,
-              "rate_limit_per_second": 1000, "rate_limit_burst": 1000, "revocation_poll_seconds": 0.2}
+    values = {
+        "environment": "test",
+        "identity_secret": TEST_IDENTITY_SECRET,
+        "token_secret": TEST_TOKEN_SECRET,
+        "rate_limit_per_second": 1000,
+        "rate_limit_burst": 1000,
+        "revocation_poll_seconds": 0.2,
+    }
     return GatewaySettings(**(values | overrides))
 
 
@@ -29,8 +36,13 @@ def asgi_client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service")
 
 
-def token_for(role: str | None = None, *, roles: list[str] | None = None, user: str | None = None,
-              settings: GatewaySettings | None = None) -> str:
+def token_for(
+    role: str | None = None,
+    *,
+    roles: list[str] | None = None,
+    user: str | None = None,
+    settings: GatewaySettings | None = None,
+) -> str:
     """An access token from the gateway's own issuer, minted without a login (the user need not exist)."""
     roles = roles if roles is not None else [role]
     person = User(username=user or f"{'-'.join(roles) or 'nobody'}@example.test", roles=roles, password_hash="-")
@@ -72,8 +84,10 @@ def make_gateway(gateway_engine):
     started = []
 
     def make(services: dict | None = None, *, engine=None, **overrides) -> TestClient:
-        clients = {name: svc if isinstance(svc, httpx.AsyncClient) else asgi_client(svc)
-                   for name, svc in (services or {}).items()}
+        clients = {
+            name: svc if isinstance(svc, httpx.AsyncClient) else asgi_client(svc)
+            for name, svc in (services or {}).items()
+        }
         app = create_app(gateway_settings(**overrides), clients=clients, engine=engine or gateway_engine)
         client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()
@@ -97,11 +111,25 @@ async def echo_service(scope, receive, send):
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
-    payload = {"method": scope["method"], "path": scope["path"], "query": scope["query_string"].decode(),
-               "headers": {k.decode(): v.decode() for k, v in scope["headers"]}, "body": body.decode()}
-    await send({"type": "http.response.start", "status": 207, "headers": [
-        (b"content-type", b"application/json"), (b"x-custom", b"kept"), (b"connection", b"close"),
-        (b"x-request-id", b"downstream-made-this")]})
+    payload = {
+        "method": scope["method"],
+        "path": scope["path"],
+        "query": scope["query_string"].decode(),
+        "headers": {k.decode(): v.decode() for k, v in scope["headers"]},
+        "body": body.decode(),
+    }
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 207,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"x-custom", b"kept"),
+                (b"connection", b"close"),
+                (b"x-request-id", b"downstream-made-this"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
 
 

@@ -1,4 +1,5 @@
 """`liaison users ...` and `liaison keys ...` against the gateway's database (SQLite and PostgreSQL)."""
+
 import io
 
 import pytest
@@ -35,12 +36,15 @@ def test_users_add_list_and_disable(database, capsys, monkeypatch):
         assert session.exec(select(User).where(User.username == "olivia")).one().disabled
 
 
-@pytest.mark.parametrize("argv, code, message", [
-    (["users", "add", "olivia", "--role", "officer"], 1, "already exists"),
-    (["users", "add", "Bad Name", "--role", "officer"], 2, "username"),
-    (["users", "disable", "ghost"], 1, "No user is named 'ghost'"),
-    (["keys", "revoke", "nothing"], 1, "No API key"),
-])
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["users", "add", "olivia", "--role", "officer"], 1, "already exists"),
+        (["users", "add", "Bad Name", "--role", "officer"], 2, "username"),
+        (["users", "disable", "ghost"], 1, "No user is named 'ghost'"),
+        (["keys", "revoke", "nothing"], 1, "No API key"),
+    ],
+)
 def test_bad_commands_say_why_and_change_nothing(database, capsys, argv, code, message):
     main(["users", "add", "olivia", "--role", "officer"])
     capsys.readouterr()

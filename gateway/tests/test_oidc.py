@@ -1,4 +1,5 @@
 """Single sign-on tokens (RS256 and ES256) checked against a JWKS this test serves over HTTP on loopback."""
+
 import json
 import threading
 import time
@@ -23,8 +24,11 @@ class Issuer:
         self.fetches = 0
 
     def add_key(self, kid: str, algorithm: str, publish: bool = True) -> None:
-        private = rsa.generate_private_key(public_exponent=65537, key_size=2048) if algorithm == "RS256" \
+        private = (
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            if algorithm == "RS256"
             else ec.generate_private_key(ec.SECP256R1())
+        )
         self.keys[kid] = (private, algorithm)
         if publish:
             self.published.append(kid)
@@ -41,11 +45,19 @@ class Issuer:
     def token(self, kid: str, **claims) -> str:
         private, algorithm = self.keys[kid]
         now = int(time.time())
-        body = {"iss": ISSUER, "aud": AUDIENCE, "sub": "f0c1d2e3", "iat": now, "exp": now + 300,
-                "preferred_username": "marie.tremblay", "realm_access": {"roles": ["crm-officer", "offline"]}}
+        body = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": "f0c1d2e3",
+            "iat": now,
+            "exp": now + 300,
+            "preferred_username": "marie.tremblay",
+            "realm_access": {"roles": ["crm-officer", "offline"]},
+        }
         body.update(claims)
-        return jwt.encode({k: v for k, v in body.items() if v is not None}, private, algorithm=algorithm,
-                          headers={"kid": kid})
+        return jwt.encode(
+            {k: v for k, v in body.items() if v is not None}, private, algorithm=algorithm, headers={"kid": kid}
+        )
 
 
 @pytest.fixture
@@ -78,10 +90,15 @@ def issuer():
 
 @pytest.fixture
 def gateway(make_gateway, issuer):
-    return make_gateway({"engagements": echo_service}, oidc_issuer=ISSUER, oidc_audience=AUDIENCE,
-                        oidc_jwks_url=issuer.url, oidc_roles_claim="realm_access.roles",
-                        oidc_role_map={"crm-officer": "officer", "crm-admin": "admin"},
-                        oidc_jwks_min_refetch_seconds=0)
+    return make_gateway(
+        {"engagements": echo_service},
+        oidc_issuer=ISSUER,
+        oidc_audience=AUDIENCE,
+        oidc_jwks_url=issuer.url,
+        oidc_roles_claim="realm_access.roles",
+        oidc_role_map={"crm-officer": "officer", "crm-admin": "admin"},
+        oidc_jwks_min_refetch_seconds=0,
+    )
 
 
 def call(gateway, token):
@@ -97,24 +114,32 @@ def test_a_valid_sso_token_reaches_the_service_as_its_subject_with_mapped_roles(
 
 
 def test_the_user_claim_is_configurable(make_gateway, issuer):
-    gateway = make_gateway({"engagements": echo_service}, oidc_issuer=ISSUER, oidc_audience=AUDIENCE,
-                           oidc_jwks_url=issuer.url, oidc_user_claim="preferred_username",
-                           oidc_roles_claim="groups")
+    gateway = make_gateway(
+        {"engagements": echo_service},
+        oidc_issuer=ISSUER,
+        oidc_audience=AUDIENCE,
+        oidc_jwks_url=issuer.url,
+        oidc_user_claim="preferred_username",
+        oidc_roles_claim="groups",
+    )
     response = call(gateway, issuer.token("k1", groups="viewer admin-ish"))
     assert response.json()["headers"]["x-liaison-user"] == "marie.tremblay"
     assert response.json()["headers"]["x-liaison-roles"] == "viewer"
 
 
-@pytest.mark.parametrize("claims, reason", [
-    ({"aud": "someone-else"}, "audience"),
-    ({"iss": "https://evil.example.test"}, "issuer"),
-    ({"exp": int(time.time()) - 600}, "expired"),
-    ({"exp": None}, "exp"),
-])
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"aud": "someone-else"}, "audience"),
+        ({"iss": "https://evil.example.test"}, "issuer"),
+        ({"exp": int(time.time()) - 600}, "expired"),
+        ({"exp": None}, "exp"),
+    ],
+)
 def test_tokens_for_another_audience_from_another_issuer_or_expired_are_refused(gateway, issuer, claims, reason):
     response = call(gateway, issuer.token("k1", **claims))
     assert response.status_code == 401
-    assert reason in response.json()["detail"].lower() or reason == "expired" and "expired" in response.text
+    assert reason in response.json()["detail"].lower() or (reason == "expired" and "expired" in response.text)
 
 
 def test_a_token_signed_by_a_key_the_issuer_does_not_publish_is_refused(gateway, issuer):
@@ -125,8 +150,12 @@ def test_a_token_signed_by_a_key_the_issuer_does_not_publish_is_refused(gateway,
 
 def test_a_token_whose_kid_names_a_published_key_but_was_signed_by_another_is_refused(gateway, issuer):
     issuer.add_key("rogue", "RS256", publish=False)
-    forged = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": int(time.time()) + 60},
-                        issuer.keys["rogue"][0], algorithm="RS256", headers={"kid": "k1"})
+    forged = jwt.encode(
+        {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": int(time.time()) + 60},
+        issuer.keys["rogue"][0],
+        algorithm="RS256",
+        headers={"kid": "k1"},
+    )
     assert call(gateway, forged).status_code == 401
 
 
@@ -144,8 +173,13 @@ def test_a_new_kid_after_key_rotation_is_fetched_and_a_retired_one_stops_working
 
 
 def test_unknown_kids_do_not_hammer_the_issuer(make_gateway, issuer):
-    gateway = make_gateway({"engagements": echo_service}, oidc_issuer=ISSUER, oidc_audience=AUDIENCE,
-                           oidc_jwks_url=issuer.url, oidc_jwks_min_refetch_seconds=60)
+    gateway = make_gateway(
+        {"engagements": echo_service},
+        oidc_issuer=ISSUER,
+        oidc_audience=AUDIENCE,
+        oidc_jwks_url=issuer.url,
+        oidc_jwks_min_refetch_seconds=60,
+    )
     issuer.add_key("rogue", "RS256", publish=False)
     fetches = issuer.fetches
     for _ in range(5):
@@ -156,11 +190,16 @@ def test_unknown_kids_do_not_hammer_the_issuer(make_gateway, issuer):
 def test_algorithm_confusion_is_refused(gateway, issuer):
     # An HS256 token "signed" with the issuer's public key as the secret must not pass as SSO.
     now = int(time.time())
-    unsigned = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": now + 60}, key=None,
-                          algorithm="none", headers={"kid": "k1"})
+    unsigned = jwt.encode(
+        {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": now + 60}, key=None, algorithm="none", headers={"kid": "k1"}
+    )
     assert call(gateway, unsigned).status_code == 401
-    hs = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": now + 60}, "k" * 40, algorithm="HS256",
-                    headers={"kid": "k1"})
+    hs = jwt.encode(
+        {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": now + 60},
+        "k" * 40,
+        algorithm="HS256",
+        headers={"kid": "k1"},
+    )
     assert call(gateway, hs).status_code == 401
 
 
@@ -172,7 +211,11 @@ def test_a_token_without_a_known_role_gets_403_not_401(gateway, issuer):
 def test_the_gateway_starts_even_when_the_issuer_is_down(make_gateway, issuer):
     from tests.support.ports import free_port
 
-    gateway = make_gateway({"engagements": echo_service}, oidc_issuer=ISSUER, oidc_audience=AUDIENCE,
-                           oidc_jwks_url=f"http://127.0.0.1:{free_port()}/certs")
+    gateway = make_gateway(
+        {"engagements": echo_service},
+        oidc_issuer=ISSUER,
+        oidc_audience=AUDIENCE,
+        oidc_jwks_url=f"http://127.0.0.1:{free_port()}/certs",
+    )
     assert gateway.get("/healthz").status_code == 200
     assert call(gateway, issuer.token("k1")).status_code == 401

@@ -1,4 +1,5 @@
 """One OpenAPI document, merged from the services' own and the gateway's routes."""
+
 import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel
@@ -17,8 +18,13 @@ def test_the_merged_document_has_every_services_routes_and_the_gateways(make_gat
     paths = document["paths"]
     assert "/api/v1/partners/{partner_id}" in paths and "/api/v1/partners/{partner_id}/contacts" in paths
     assert "/api/v1/partners/{partner_id}/history" in paths and "/api/v1/follow-ups" in paths
-    for own in ("/api/v1/auth/token", "/api/v1/users", "/api/v1/keys/{key_id}", "/api/v1/partners/{partner_id}/overview",
-                "/api/v1/partners/{partner_id}/briefing"):
+    for own in (
+        "/api/v1/auth/token",
+        "/api/v1/users",
+        "/api/v1/keys/{key_id}",
+        "/api/v1/partners/{partner_id}/overview",
+        "/api/v1/partners/{partner_id}/briefing",
+    ):
         assert own in paths, own
     assert not any(path.startswith(("/healthz", "/readyz", "/openapi")) for path in paths)
     assert document["x-liaison-missing"] == ["notifications"]
@@ -35,11 +41,12 @@ def test_a_service_back_up_appears_in_the_document_again(make_gateway):
     gateway = make_gateway({"partners": httpx.AsyncClient(base_url=f"http://127.0.0.1:{free_port()}")})
     runtime = gateway.app.runtime
     assert gateway.get("/api/v1/openapi.json").json()["x-liaison-missing"] == ["partners"]
-    from gateway.upstream import CircuitBreaker, HttpxUpstream
     from gateway.tests.conftest import asgi_client
+    from gateway.upstream import CircuitBreaker, HttpxUpstream
 
-    runtime.upstreams["partners"] = HttpxUpstream("partners", asgi_client(partners_stub([])), retries=0,
-                                                  breaker=CircuitBreaker(failures=5, reset_seconds=1))
+    runtime.upstreams["partners"] = HttpxUpstream(
+        "partners", asgi_client(partners_stub([])), retries=0, breaker=CircuitBreaker(failures=5, reset_seconds=1)
+    )
     runtime.openapi.upstreams = runtime.upstreams
     runtime.openapi.built_at -= 10  # the missing part is retried after a few seconds
     assert gateway.get("/api/v1/openapi.json").json()["x-liaison-missing"] == []
@@ -53,13 +60,18 @@ def test_same_named_schemas_of_different_shapes_are_both_kept():
         @app.get(f"/api/v1/{'partners' if field == 'a' else 'engagements'}", response_model=model)
         def route():
             return None
+
         return app.openapi()
 
-    merged = merge({"paths": {}, "info": {"version": "1"}},
-                   {"partners": service("a"), "engagements": service("b")}, owner_of=lambda m, p: (
-                       "partners" if "partners" in p else "engagements"))
+    merged = merge(
+        {"paths": {}, "info": {"version": "1"}},
+        {"partners": service("a"), "engagements": service("b")},
+        owner_of=lambda m, p: "partners" if "partners" in p else "engagements",
+    )
     schemas = merged["components"]["schemas"]
-    assert "Summary" in schemas and "partners.Summary" in schemas or "engagements.Summary" in schemas
-    refs = {op["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
-            for op in merged["paths"].values()}
+    assert ("Summary" in schemas and "partners.Summary" in schemas) or "engagements.Summary" in schemas
+    refs = {
+        op["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        for op in merged["paths"].values()
+    }
     assert len(refs) == 2

@@ -1,4 +1,5 @@
 """Partner 360 and the briefing note, against stand-in services (gateway/tests/stubs.py)."""
+
 import httpx
 import pytest
 
@@ -50,8 +51,10 @@ def test_a_service_down_makes_the_answer_partial_and_says_what_is_missing(make_g
     assert overview["partner"]["id"] == PARTNER_ID and overview["contacts"]["total"] == 1
     assert overview["history"] is None and overview["open_follow_ups"] is None
     assert overview["complete"] is False
-    assert {(m["part"], m["service"]) for m in overview["missing"]} == {("history", "engagements"),
-                                                                       ("open_follow_ups", "engagements")}
+    assert {(m["part"], m["service"]) for m in overview["missing"]} == {
+        ("history", "engagements"),
+        ("open_follow_ups", "engagements"),
+    }
     assert all("unavailable" in m["detail"] for m in overview["missing"])
 
 
@@ -61,15 +64,17 @@ def test_a_merged_partner_shows_the_survivor_and_its_parts(gateway, calls):
     assert (f"/api/v1/partners/{SURVIVOR_ID}/history", "limit=10") in {(p, q) for p, q, _ in calls}
 
 
-@pytest.mark.parametrize("partner_id, status", [("nobody", 404), ("secret-one", 403)])
+@pytest.mark.parametrize(("partner_id", "status"), [("nobody", 404), ("secret-one", 403)])
 def test_the_partners_own_refusal_is_the_answer(gateway, partner_id, status):
     response = gateway.get(f"/api/v1/partners/{partner_id}/overview", headers=VIEWER)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("lang, heading, ours", [("fr", "Note d&#39;information", "De notre côté"),
-                                                 ("en", "Briefing note", "On our side")])
+@pytest.mark.parametrize(
+    ("lang", "heading", "ours"),
+    [("fr", "Note d&#39;information", "De notre côté"), ("en", "Briefing note", "On our side")],
+)
 def test_the_briefing_is_printable_html_in_french_and_english(gateway, lang, heading, ours):
     response = gateway.get(f"/api/v1/partners/{PARTNER_ID}/briefing?lang={lang}", headers=VIEWER)
     assert response.status_code == 200
@@ -79,15 +84,26 @@ def test_the_briefing_is_printable_html_in_french_and_english(gateway, lang, hea
     assert f'<html lang="{lang}">' in html and heading in html and ours in html
     assert "@media print" in html
     member_of, kind = {"fr": ("membre de", "État fédéré"), "en": ("member of", "Federated state")}[lang]
-    for fact in ("Bavaria", "Anna Huber", "Head of protocol", f"{member_of} Assembly of European Regions",
-                 "1985-06-15", kind, "Mission économique à Munich", "2026-10-01 10:00",  # 14:00 UTC in Toronto
-                 "Envoyer le projet d&#39;entente", "Confirm the delegation", "trade.internationalization"):
+    for fact in (
+        "Bavaria",
+        "Anna Huber",
+        "Head of protocol",
+        f"{member_of} Assembly of European Regions",
+        "1985-06-15",
+        kind,
+        "Mission économique à Munich",
+        "2026-10-01 10:00",  # 14:00 UTC in Toronto
+        "Envoyer le projet d&#39;entente",
+        "Confirm the delegation",
+        "trade.internationalization",
+    ):
         assert fact in html, fact
 
 
 def test_the_briefing_escapes_what_the_services_hold(make_gateway, calls):
-    gateway = make_gateway({"partners": partners_stub(calls, name_fr="<script>alert(1)</script>"),
-                            "engagements": engagements_stub(calls)})
+    gateway = make_gateway(
+        {"partners": partners_stub(calls, name_fr="<script>alert(1)</script>"), "engagements": engagements_stub(calls)}
+    )
     html = gateway.get(f"/api/v1/partners/{PARTNER_ID}/briefing", headers=VIEWER).text
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 

@@ -4,6 +4,7 @@ Allowed means the request got past the gateway's checks: it reached the (echoing
 gateway's own handler, which may still refuse the empty input (4xx) but never with 401/403.
 Denied means 401 (no valid credential) or 403 (valid, wrong role or key scope).
 """
+
 import time
 import uuid
 
@@ -20,9 +21,20 @@ KEY_CREDENTIALS = ("key:read", "key:webhooks")
 
 def expired_token() -> str:
     now = int(time.time())
-    return jwt.encode({"iss": "liaison-gateway", "sub": "late", "roles": ["admin"], "iat": now - 3600,
-                       "exp": now - 1800, "jti": uuid.uuid4().hex, "fam": uuid.uuid4().hex, "typ": "access"},
-                      TEST_TOKEN_SECRET, algorithm="HS256")
+    return jwt.encode(
+        {
+            "iss": "liaison-gateway",
+            "sub": "late",
+            "roles": ["admin"],
+            "iat": now - 3600,
+            "exp": now - 1800,
+            "jti": uuid.uuid4().hex,
+            "fam": uuid.uuid4().hex,
+            "typ": "access",
+        },
+        TEST_TOKEN_SECRET,
+        algorithm="HS256",
+    )
 
 
 def credential_headers(credential: str, keys: dict[str, str]) -> dict[str, str]:
@@ -63,22 +75,24 @@ def expected(rule: Rule, credential: str) -> bool:
 def matrix_gateway(tmp_path_factory):
     from fastapi.testclient import TestClient
 
-    from gateway.app import create_app
-    from services.kit.db import make_engine, make_session_factory, unit_of_work
-    from tests.support.databases import migrate
     from gateway.accounts import create_key
+    from gateway.app import create_app
     from gateway.schemas import KeyCreate
     from gateway.tests.conftest import asgi_client
+    from services.kit.db import make_engine, make_session_factory, unit_of_work
+    from tests.support.databases import migrate
 
     folder = tmp_path_factory.mktemp("matrix")
     engine = make_engine(migrate("gateway", f"sqlite:///{folder}/gateway.db"))
     keys = {}
     for session in unit_of_work(make_session_factory(engine)):
         for scope in (SCOPE_READ, SCOPE_WEBHOOKS):
-            keys[f"key:{scope}"] = create_key(session=session, data=KeyCreate(name=scope, scopes=[scope]),
-                                              created_by="admin")[1]
-    app = create_app(gateway_settings(), engine=engine,
-                     clients={name: asgi_client(svc) for name, svc in ECHO_EVERYWHERE.items()})
+            keys[f"key:{scope}"] = create_key(
+                session=session, data=KeyCreate(name=scope, scopes=[scope]), created_by="admin"
+            )[1]
+    app = create_app(
+        gateway_settings(), engine=engine, clients={name: asgi_client(svc) for name, svc in ECHO_EVERYWHERE.items()}
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, keys
     engine.dispose()
@@ -91,8 +105,10 @@ def test_the_gateway_allows_exactly_what_the_policy_table_says(matrix_gateway, r
     response = client.request(rule.method, concrete(rule), headers=credential_headers(credential, keys))
     if expected(rule, credential):
         assert response.status_code not in (401, 403, 405, 429), response.text
-        assert response.headers.get("content-type") != "application/problem+json" or \
-            response.json().get("title") != "No such route"
+        assert (
+            response.headers.get("content-type") != "application/problem+json"
+            or response.json().get("title") != "No such route"
+        )
         if rule.target != "gateway":
             assert response.status_code == 207, "the echoing service answered"
     else:

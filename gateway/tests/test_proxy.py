@@ -1,4 +1,5 @@
 """The gateway forwarding to the real partners app in-process, and to services that misbehave."""
+
 import json
 import logging
 import socket
@@ -32,8 +33,9 @@ def partners_app(tmp_path):
     from tests.support.databases import migrate
 
     engine = make_engine(migrate("partners", f"sqlite:///{tmp_path}/partners.db"))
-    app = create_partners_app(PartnersSettings(environment="test", kafka_enabled=False,
-                                               identity_secret=TEST_IDENTITY_SECRET), engine=engine)
+    app = create_partners_app(
+        PartnersSettings(environment="test", kafka_enabled=False, identity_secret=TEST_IDENTITY_SECRET), engine=engine
+    )
     with TestClient(app):  # runs the partners app's lifespan
         yield app
     engine.dispose()
@@ -41,8 +43,9 @@ def partners_app(tmp_path):
 
 def test_a_partner_created_through_the_gateway_is_read_back_through_it(make_gateway, partners_app):
     gateway = make_gateway({"partners": partners_app})
-    created = gateway.post("/api/v1/partners", json={"kind": "state", "name_fr": "France", "country": "FR"},
-                           headers=OFFICER)
+    created = gateway.post(
+        "/api/v1/partners", json={"kind": "state", "name_fr": "France", "country": "FR"}, headers=OFFICER
+    )
     assert created.status_code == 201, created.text
     read = gateway.get(created.headers["location"], headers=OFFICER)
     assert read.status_code == 200
@@ -51,8 +54,9 @@ def test_a_partner_created_through_the_gateway_is_read_back_through_it(make_gate
 
 
 def test_service_problems_pass_through_unchanged(make_gateway, partners_app):
-    response = make_gateway({"partners": partners_app}).post("/api/v1/partners", json={"kind": "planet"},
-                                                             headers=OFFICER)
+    response = make_gateway({"partners": partners_app}).post(
+        "/api/v1/partners", json={"kind": "planet"}, headers=OFFICER
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"][0]["location"] == ["body", "kind"]
@@ -61,9 +65,17 @@ def test_service_problems_pass_through_unchanged(make_gateway, partners_app):
 def test_method_path_query_and_body_pass_through_untouched_and_hop_by_hop_headers_do_not(make_gateway):
     gateway = make_gateway({"engagements": echo_service})
     response = gateway.request(
-        "PATCH", "/api/v1/engagements/42?q=caf%C3%A9&tag=a&tag=b", content=b'{"x": 1}',
-        headers={"content-type": "application/json", "x-request-id": "req-1", "keep-alive": "timeout=5",
-                 "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", **OFFICER})
+        "PATCH",
+        "/api/v1/engagements/42?q=caf%C3%A9&tag=a&tag=b",
+        content=b'{"x": 1}',
+        headers={
+            "content-type": "application/json",
+            "x-request-id": "req-1",
+            "keep-alive": "timeout=5",
+            "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            **OFFICER,
+        },
+    )
     assert response.status_code == 207
     seen = response.json()
     assert seen["method"] == "PATCH" and seen["path"] == "/api/v1/engagements/42"
@@ -94,7 +106,7 @@ def test_a_missing_or_invalid_traceparent_is_replaced_by_a_new_trace(make_gatewa
     gateway = make_gateway({"engagements": echo_service})
     headers = OFFICER | ({"traceparent": incoming} if incoming else {})
     response = gateway.get("/api/v1/engagements", headers=headers)
-    version, trace_id, span_id, flags = response.headers["traceparent"].split("-")
+    version, trace_id, span_id, _flags = response.headers["traceparent"].split("-")
     assert version == "00" and len(trace_id) == 32 and trace_id != "0" * 32 and len(span_id) == 16
     assert response.json()["headers"]["traceparent"] == response.headers["traceparent"]
 
@@ -140,7 +152,7 @@ class FlakyTransport(httpx.AsyncBaseTransport):
         return httpx.Response(200, json={"ok": True})
 
 
-@pytest.mark.parametrize("method, calls, status", [("GET", 2, 200), ("DELETE", 2, 200), ("POST", 1, 503)])
+@pytest.mark.parametrize(("method", "calls", "status"), [("GET", 2, 200), ("DELETE", 2, 200), ("POST", 1, 503)])
 def test_only_idempotent_requests_are_retried(make_gateway, method, calls, status):
     transport = FlakyTransport()
     gateway = make_gateway({"engagements": httpx.AsyncClient(transport=transport, base_url="http://e")})
@@ -167,10 +179,17 @@ def test_readyz_names_the_services_that_are_not_ready(make_gateway, partners_app
 
 
 def test_identity_headers_sent_by_a_client_are_replaced_by_the_gateways_own(make_gateway):
-    forged = {"x-liaison-user": "mallory", "x-liaison-roles": "admin", "x-liaison-signature": "0" * 64,
-              "x-liaison-identity-time": "1"}
-    seen = make_gateway({"engagements": echo_service}).get(
-        "/api/v1/engagements", headers=forged | bearer(token_for("viewer", user="val"))).json()["headers"]
+    forged = {
+        "x-liaison-user": "mallory",
+        "x-liaison-roles": "admin",
+        "x-liaison-signature": "0" * 64,
+        "x-liaison-identity-time": "1",
+    }
+    seen = (
+        make_gateway({"engagements": echo_service})
+        .get("/api/v1/engagements", headers=forged | bearer(token_for("viewer", user="val")))
+        .json()["headers"]
+    )
     assert seen["x-liaison-user"] == "val"
     assert seen["x-liaison-roles"] == "viewer"
     assert seen["x-liaison-signature"] != "0" * 64
@@ -186,12 +205,19 @@ def test_the_signature_survives_awkward_paths_and_query_strings(make_gateway, pa
 def test_one_structured_access_log_line_per_request(make_gateway, caplog):
     gateway = make_gateway({"engagements": echo_service})
     with caplog.at_level(logging.INFO, logger="liaison.access"):
-        gateway.get("/api/v1/engagements?x=1", headers={"x-request-id": "log-1", **bearer(token_for("viewer", user="vi"))})
+        gateway.get(
+            "/api/v1/engagements?x=1", headers={"x-request-id": "log-1", **bearer(token_for("viewer", user="vi"))}
+        )
         gateway.get("/api/v1/engagements")
     lines = [r for r in caplog.records if r.name == "liaison.access"]
     assert len(lines) == 2
     assert (lines[0].method, lines[0].path, lines[0].status, lines[0].user, lines[0].service) == (
-        "GET", "/api/v1/engagements", 207, "vi", "engagements")
+        "GET",
+        "/api/v1/engagements",
+        207,
+        "vi",
+        "engagements",
+    )
     assert lines[0].duration_ms >= 0 and len(lines[0].trace_id) == 32
     assert (lines[1].status, lines[1].user) == (401, None)
 
@@ -201,11 +227,17 @@ def test_a_compressed_answer_passes_through_still_compressed(make_gateway):
 
     async def gzipping(scope, receive, send):
         await receive()
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-type", b"application/json"), (b"content-encoding", b"gzip")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")],
+            }
+        )
         await send({"type": "http.response.body", "body": gzip.compress(json.dumps({"a": 1}).encode())})
 
-    response = make_gateway({"engagements": gzipping}).get("/api/v1/engagements",
-                                                           headers={"accept-encoding": "gzip", **OFFICER})
+    response = make_gateway({"engagements": gzipping}).get(
+        "/api/v1/engagements", headers={"accept-encoding": "gzip", **OFFICER}
+    )
     assert response.headers["content-encoding"] == "gzip"
     assert response.json() == {"a": 1}  # httpx decodes it: the bytes arrived as the service sent them

@@ -1,4 +1,5 @@
 """Local users' tokens: login, refresh rotation, reuse detection, logout, on SQLite and PostgreSQL."""
+
 import time
 
 import pytest
@@ -52,15 +53,17 @@ def test_a_user_logs_in_and_calls_with_the_access_token(gateway, as_json):
     assert (seen["x-liaison-user"], seen["x-liaison-roles"]) == ("olivia", "officer")
 
 
-@pytest.mark.parametrize("username, password", [("olivia", "wrong password!!"), ("nobody", PASSWORD)])
+@pytest.mark.parametrize(("username", "password"), [("olivia", "wrong password!!"), ("nobody", PASSWORD)])
 def test_a_wrong_password_or_an_unknown_user_is_refused_alike(gateway, username, password):
     response = login(gateway, username, password)
     assert response.status_code == 401
     assert response.json()["detail"] == "Unknown user, wrong password or disabled account."
 
 
-@pytest.mark.parametrize("body", [{}, {"grant_type": "magic"}, {"grant_type": "password", "username": "olivia"},
-                                  {"grant_type": "refresh_token"}])
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"grant_type": "magic"}, {"grant_type": "password", "username": "olivia"}, {"grant_type": "refresh_token"}],
+)
 def test_malformed_token_requests_are_4xx_problems(gateway, body):
     response = gateway.post("/api/v1/auth/token", json=body)
     assert response.status_code in (400, 422)
@@ -113,6 +116,7 @@ def test_an_access_token_expires(make_gateway, engine):
     tokens = login(gateway, "shortlived").json()
     assert tokens["expires_in"] == 10
     import jwt
+
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 10
 

@@ -1,4 +1,5 @@
 """/api/v1/users and /api/v1/keys, for admins; API keys authenticate integrations, within their scopes."""
+
 import time
 
 import pytest
@@ -22,8 +23,9 @@ def gateway(make_gateway, engine):
 
 
 def new_user(gateway, username="vera", roles=("viewer",), password=PASSWORD):
-    return gateway.post("/api/v1/users", json={"username": username, "password": password, "roles": list(roles)},
-                        headers=ADMIN)
+    return gateway.post(
+        "/api/v1/users", json={"username": username, "password": password, "roles": list(roles)}, headers=ADMIN
+    )
 
 
 def test_an_admin_creates_a_user_who_can_then_log_in(gateway):
@@ -33,16 +35,21 @@ def test_an_admin_creates_a_user_who_can_then_log_in(gateway):
     body = created.json()
     assert body["roles"] == ["viewer"] and body["disabled"] is False
     assert "password" not in body and "password_hash" not in body
-    login = gateway.post("/api/v1/auth/token", data={"grant_type": "password", "username": "vera", "password": PASSWORD})
+    login = gateway.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": "vera", "password": PASSWORD}
+    )
     assert login.status_code == 200
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"username": "Bad Name", "password": PASSWORD, "roles": ["viewer"]}, "username"),
-    ({"username": "ok", "password": "short", "roles": ["viewer"]}, "password"),
-    ({"username": "ok", "password": PASSWORD, "roles": ["emperor"]}, "roles"),
-    ({"username": "ok", "password": PASSWORD, "roles": []}, "roles"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"username": "Bad Name", "password": PASSWORD, "roles": ["viewer"]}, "username"),
+        ({"username": "ok", "password": "short", "roles": ["viewer"]}, "password"),
+        ({"username": "ok", "password": PASSWORD, "roles": ["emperor"]}, "roles"),
+        ({"username": "ok", "password": PASSWORD, "roles": []}, "roles"),
+    ],
+)
 def test_bad_users_are_refused_and_nothing_is_written(gateway, body, field):
     response = gateway.post("/api/v1/users", json=body, headers=ADMIN)
     assert response.status_code == 422
@@ -70,8 +77,9 @@ def test_users_are_listed_in_pages_with_a_cursor(gateway, engine):
 
 def test_disabling_a_user_needs_if_match_and_ends_their_sessions(gateway):
     new_user(gateway, "dora", ["officer"])
-    tokens = gateway.post("/api/v1/auth/token", data={"grant_type": "password", "username": "dora",
-                                                      "password": PASSWORD}).json()
+    tokens = gateway.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": "dora", "password": PASSWORD}
+    ).json()
     assert gateway.get("/api/v1/engagements", headers=bearer(tokens["access_token"])).status_code == 207
 
     assert gateway.patch("/api/v1/users/dora", json={"disabled": True}, headers=ADMIN).status_code == 428
@@ -81,10 +89,13 @@ def test_disabling_a_user_needs_if_match_and_ends_their_sessions(gateway):
     assert done.status_code == 200 and done.json()["disabled"] is True and done.headers["etag"] == 'W/"2"'
 
     assert gateway.get("/api/v1/engagements", headers=bearer(tokens["access_token"])).status_code == 401
-    refreshed = gateway.post("/api/v1/auth/token", json={"grant_type": "refresh_token",
-                                                         "refresh_token": tokens["refresh_token"]})
+    refreshed = gateway.post(
+        "/api/v1/auth/token", json={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    )
     assert refreshed.status_code == 401
-    login = gateway.post("/api/v1/auth/token", data={"grant_type": "password", "username": "dora", "password": PASSWORD})
+    login = gateway.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": "dora", "password": PASSWORD}
+    )
     assert login.status_code == 401
 
 
@@ -122,7 +133,9 @@ def test_a_read_key_reads_as_the_integration_and_may_not_write_or_manage_webhook
     seen = gateway.get("/api/v1/partners", headers=headers)
     assert seen.status_code == 207
     assert (seen.json()["headers"]["x-liaison-user"], seen.json()["headers"]["x-liaison-roles"]) == (
-        f"key:{key['id']}", "integration")
+        f"key:{key['id']}",
+        "integration",
+    )
     assert gateway.post("/api/v1/partners", json={}, headers=headers).status_code == 403
     assert gateway.post("/api/v1/webhooks", json={}, headers=headers).status_code == 403
 
@@ -156,8 +169,9 @@ def test_a_key_with_a_wrong_secret_is_401(gateway):
     assert gateway.get("/api/v1/partners", headers={"X-API-Key": key[:-3] + "abc"}).status_code == 401
 
 
-@pytest.mark.parametrize("body", [{"name": "x", "scopes": ["admin"]}, {"name": "", "scopes": ["read"]},
-                                  {"name": "x", "scopes": []}])
+@pytest.mark.parametrize(
+    "body", [{"name": "x", "scopes": ["admin"]}, {"name": "", "scopes": ["read"]}, {"name": "x", "scopes": []}]
+)
 def test_bad_keys_are_refused(gateway, body):
     assert gateway.post("/api/v1/keys", json=body, headers=ADMIN).status_code == 422
     assert gateway.get("/api/v1/keys", headers=ADMIN).json()["items"] == []
@@ -178,4 +192,3 @@ def test_passwords_are_stored_as_argon2id_hashes(gateway, engine):
         stored = session.exec(select(User).where(User.username == "vera")).one().password_hash
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     assert hasher().verify(stored, PASSWORD)
-

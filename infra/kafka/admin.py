@@ -2,9 +2,11 @@
 
 Usage: python -m infra.kafka.admin ready|topics --bootstrap HOST:PORT [--timeout SECONDS]
 """
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import socket
 import sys
 import time
@@ -42,8 +44,9 @@ def wait_until_ready(bootstrap: str, *, timeout: float = 60.0) -> dict:
             time.sleep(0.3)
             continue
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000,
-                                     client_id="liaison-ready-probe")
+            admin = KafkaAdminClient(
+                bootstrap_servers=bootstrap, request_timeout_ms=5000, client_id="liaison-ready-probe"
+            )
             try:
                 cluster = admin.describe_cluster()
                 if cluster.get("brokers"):
@@ -59,16 +62,16 @@ def wait_until_ready(bootstrap: str, *, timeout: float = 60.0) -> dict:
 def create_topics(bootstrap: str, topics: list[str] | None = None, *, partitions: int = PARTITIONS) -> list[str]:
     """Create the topics that are missing; return the ones this call created."""
     wanted = topics or project_topics()
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000,
-                             client_id="liaison-topic-admin")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000, client_id="liaison-topic-admin")
     try:
         missing = sorted(set(wanted) - set(admin.list_topics()))
         if missing:
-            try:
-                admin.create_topics({name: {"num_partitions": partitions, "replication_factor": 1}
-                                     for name in missing}, wait_for_metadata=True)
-            except TopicAlreadyExistsError:
-                pass  # another runner won the race; the topics exist, which is all we need
+            # Another runner may win the race; the topics exist then, which is all we need.
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics(
+                    {name: {"num_partitions": partitions, "replication_factor": 1} for name in missing},
+                    wait_for_metadata=True,
+                )
         return missing
     finally:
         admin.close()

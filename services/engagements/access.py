@@ -4,13 +4,14 @@ A restricted engagement is visible only to its author, its officers and admins (
 another service calling with role `service`, to learn who may be told about it). Everyone else
 gets what they would get if it did not exist: a 404, no search hit, no count.
 """
+
 from __future__ import annotations
 
 from fastapi import HTTPException
 from sqlalchemy import ColumnElement, exists, or_, true
 
-from services.kit.identity import Caller
 from services.engagements.models import Engagement, EngagementOfficer
+from services.kit.identity import Caller
 
 WRITERS = ("officer", "admin")
 SERVICE = "service"

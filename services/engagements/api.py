@@ -1,20 +1,27 @@
 """HTTP routes for engagements and the thrusts taxonomy: thin — parse, call the service, shape the answer."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from services.kit.app import CallerDep, SessionDep
-from services.kit.thrusts import taxonomy
-from services.kit.preconditions import etag
 from services.engagements import idempotency, queries, service
-from services.engagements.schemas import (Confidentiality, EngagementCreate, EngagementPage, EngagementRead,
-                                          EngagementType, EngagementUpdate)
+from services.engagements.schemas import (
+    Confidentiality,
+    EngagementCreate,
+    EngagementPage,
+    EngagementRead,
+    EngagementType,
+    EngagementUpdate,
+)
 from services.engagements.views import LOCAL_ZONE, engagements_read
+from services.kit.app import CallerDep, SessionDep
+from services.kit.preconditions import etag
+from services.kit.thrusts import taxonomy
 
 router = APIRouter(prefix="/api/v1", tags=["engagements"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -35,7 +42,8 @@ def _read(session, engagement) -> EngagementRead:
 
 @router.get("/engagements", response_model=EngagementPage, response_model_exclude_none=False)
 def list_engagements(
-    session: SessionDep, caller: CallerDep,
+    session: SessionDep,
+    caller: CallerDep,
     q: Annotated[str | None, Query(max_length=500)] = None,
     partner_id: uuid.UUID | None = None,
     thrust: Annotated[str | None, Query(max_length=100)] = None,
@@ -51,65 +59,101 @@ def list_engagements(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> EngagementPage:
-    flt = queries.EngagementFilter(q=q, partner_ids=[partner_id] if partner_id else [], thrust=thrust,
-                                   type=type, country=country, region=region, officer=officer,
-                                   starts_from=as_utc(starts_from), starts_to=as_utc(starts_to),
-                                   confidentiality=confidentiality, mission_id=mission_id)
+    flt = queries.EngagementFilter(
+        q=q,
+        partner_ids=[partner_id] if partner_id else [],
+        thrust=thrust,
+        type=type,
+        country=country,
+        region=region,
+        officer=officer,
+        starts_from=as_utc(starts_from),
+        starts_to=as_utc(starts_to),
+        confidentiality=confidentiality,
+        mission_id=mission_id,
+    )
     counts = queries.facets(session=session, caller=caller, flt=flt) if (facets or (facets is None and q)) else None
     page = queries.find(session=session, caller=caller, flt=flt, limit=limit, cursor=cursor, count=counts is None)
     # Every engagement has exactly one type: the type counts add up to the total.
     total = sum(counts["type"].values()) if counts is not None else page.total
-    return EngagementPage(items=engagements_read(session, page.items), next_cursor=page.next_cursor,
-                          total=total, facets=counts)
+    return EngagementPage(
+        items=engagements_read(session, page.items), next_cursor=page.next_cursor, total=total, facets=counts
+    )
 
 
 @router.post("/engagements", status_code=status.HTTP_201_CREATED, response_model=EngagementRead)
-def log_engagement(body: EngagementCreate, request: Request, session: SessionDep, caller: CallerDep,
-                   response: Response, idempotency_key: IdempotencyKey = None):
+def log_engagement(
+    body: EngagementCreate,
+    session: SessionDep,
+    caller: CallerDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+):
     record = None
     if idempotency_key is not None:
-        record = idempotency.begin(session=session, caller=caller, key=idempotency_key, scope="POST engagements",
-                                   body=body.model_dump(mode="json"))
+        record = idempotency.begin(
+            session=session,
+            caller=caller,
+            key=idempotency_key,
+            scope="POST engagements",
+            body=body.model_dump(mode="json"),
+        )
         if record.status_code:
-            return JSONResponse(record.response, status_code=record.status_code,
-                                headers=record.headers | {"Idempotent-Replayed": "true"})
+            return JSONResponse(
+                record.response,
+                status_code=record.status_code,
+                headers=record.headers | {"Idempotent-Replayed": "true"},
+            )
     engagement = service.log_engagement(session=session, caller=caller, data=body)
     read = _read(session, engagement)
     headers = {"Location": f"/api/v1/engagements/{engagement.id}", "ETag": etag(engagement.version)}
     if record is not None:
-        idempotency.finish(session=session, record=record, status_code=201, response=read.model_dump(mode="json"),
-                           headers=headers)
+        idempotency.finish(
+            session=session, record=record, status_code=201, response=read.model_dump(mode="json"), headers=headers
+        )
     response.headers.update(headers)
     return read
 
 
 @router.get("/engagements/{engagement_id}", response_model=EngagementRead)
-def get_engagement(engagement_id: uuid.UUID, session: SessionDep, caller: CallerDep,
-                   response: Response) -> EngagementRead:
+def get_engagement(
+    engagement_id: uuid.UUID, session: SessionDep, caller: CallerDep, response: Response
+) -> EngagementRead:
     engagement = service.get_engagement(session=session, caller=caller, engagement_id=engagement_id)
     response.headers["ETag"] = etag(engagement.version)
     return _read(session, engagement)
 
 
 @router.patch("/engagements/{engagement_id}", response_model=EngagementRead)
-def update_engagement(engagement_id: uuid.UUID, body: EngagementUpdate, session: SessionDep, caller: CallerDep,
-                      response: Response, if_match: IfMatch = None) -> EngagementRead:
-    engagement = service.update_engagement(session=session, caller=caller, engagement_id=engagement_id, data=body,
-                                           if_match=if_match)
+def update_engagement(
+    engagement_id: uuid.UUID,
+    body: EngagementUpdate,
+    session: SessionDep,
+    caller: CallerDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> EngagementRead:
+    engagement = service.update_engagement(
+        session=session, caller=caller, engagement_id=engagement_id, data=body, if_match=if_match
+    )
     response.headers["ETag"] = etag(engagement.version)
     return _read(session, engagement)
 
 
 @router.delete("/engagements/{engagement_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_engagement(engagement_id: uuid.UUID, session: SessionDep, caller: CallerDep,
-                      if_match: IfMatch = None) -> Response:
+def delete_engagement(
+    engagement_id: uuid.UUID, session: SessionDep, caller: CallerDep, if_match: IfMatch = None
+) -> Response:
     service.delete_engagement(session=session, caller=caller, engagement_id=engagement_id, if_match=if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/thrusts", tags=["thrusts"])
 def list_thrusts() -> dict:
-    items = [{"code": t.code, "parent": t.parent, "en": t.en, "fr": t.fr, "objective": t.objective}
-             for t in taxonomy()]
-    return {"items": items, "next_cursor": None, "total": len(items),
-            "objectives": list(taxonomy().objectives.values())}
+    items = [{"code": t.code, "parent": t.parent, "en": t.en, "fr": t.fr, "objective": t.objective} for t in taxonomy()]
+    return {
+        "items": items,
+        "next_cursor": None,
+        "total": len(items),
+        "objectives": list(taxonomy().objectives.values()),
+    }

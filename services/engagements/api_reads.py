@@ -1,4 +1,5 @@
 """HTTP routes that read across engagements: a partner's history, the thrusts report, an officer's calendar."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,55 +9,72 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
 
-from services.kit.app import CallerDep, SessionDep
 from services.engagements import calendar_feed, partner_copies, queries, reports
 from services.engagements.api import as_utc
 from services.engagements.models import FollowUp
 from services.engagements.schemas import HistoryItem, PartnerHistory, PartnerSummary
 from services.engagements.views import engagements_read, follow_up_read, local_today
+from services.kit.app import CallerDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["history", "reports"])
 
 
 @router.get("/partners/{partner_id}/history", response_model=PartnerHistory)
-def partner_history(partner_id: uuid.UUID, session: SessionDep, caller: CallerDep,
-                    include: Annotated[Literal["members"] | None, Query()] = None,
-                    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-                    cursor: Annotated[str | None, Query(max_length=500)] = None) -> PartnerHistory:
+def partner_history(
+    partner_id: uuid.UUID,
+    session: SessionDep,
+    caller: CallerDep,
+    include: Annotated[Literal["members"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> PartnerHistory:
     """Newest first: each engagement with its follow-ups. A merged partner's history is its survivor's."""
     partner = partner_copies.get_known_partner(session=session, partner_id=partner_id)
     ids = partner_copies.with_members(session=session, partner_id=partner.id) if include else [partner.id]
-    page = queries.find(session=session, caller=caller, flt=queries.EngagementFilter(partner_ids=ids),
-                        limit=limit, cursor=cursor)
+    page = queries.find(
+        session=session, caller=caller, flt=queries.EngagementFilter(partner_ids=ids), limit=limit, cursor=cursor
+    )
     by_engagement: dict[uuid.UUID, list] = {}
     if page.items:
         today = local_today()
-        rows = session.scalars(select(FollowUp).where(FollowUp.engagement_id.in_([e.id for e in page.items]))
-                               .order_by(FollowUp.created_at, FollowUp.id))
+        rows = session.scalars(
+            select(FollowUp)
+            .where(FollowUp.engagement_id.in_([e.id for e in page.items]))
+            .order_by(FollowUp.created_at, FollowUp.id)
+        )
         for follow_up in rows:
             by_engagement.setdefault(follow_up.engagement_id, []).append(follow_up_read(follow_up, today=today))
-    items = [HistoryItem(engagement=read, follow_ups=by_engagement.get(read.id, []))
-             for read in engagements_read(session, page.items)]
-    return PartnerHistory(partner=PartnerSummary.model_validate(partner), included_partner_ids=ids, items=items,
-                          next_cursor=page.next_cursor, total=page.total)
+    items = [
+        HistoryItem(engagement=read, follow_ups=by_engagement.get(read.id, []))
+        for read in engagements_read(session, page.items)
+    ]
+    return PartnerHistory(
+        partner=PartnerSummary.model_validate(partner),
+        included_partner_ids=ids,
+        items=items,
+        next_cursor=page.next_cursor,
+        total=page.total,
+    )
 
 
 @router.get("/reports/thrusts")
-def thrust_report(session: SessionDep, caller: CallerDep,
-                  starts_from: Annotated[datetime | None, Query(alias="from")] = None,
-                  starts_to: Annotated[datetime | None, Query(alias="to")] = None,
-                  group_by: Literal["region", "quarter", "type"] | None = None) -> dict:
-    return reports.thrust_report(session=session, caller=caller, starts_from=as_utc(starts_from),
-                                 starts_to=as_utc(starts_to), group_by=group_by)
+def thrust_report(
+    session: SessionDep,
+    caller: CallerDep,
+    starts_from: Annotated[datetime | None, Query(alias="from")] = None,
+    starts_to: Annotated[datetime | None, Query(alias="to")] = None,
+    group_by: Literal["region", "quarter", "type"] | None = None,
+) -> dict:
+    return reports.thrust_report(
+        session=session, caller=caller, starts_from=as_utc(starts_from), starts_to=as_utc(starts_to), group_by=group_by
+    )
 
 
-@router.get("/calendar/{officer}.ics", response_class=Response,
-            responses={200: {"content": {"text/calendar": {}}}})
-def officer_calendar(officer: Annotated[str, Path(max_length=200)], session: SessionDep,
-                     caller: CallerDep) -> Response:
+@router.get("/calendar/{officer}.ics", response_class=Response, responses={200: {"content": {"text/calendar": {}}}})
+def officer_calendar(officer: Annotated[str, Path(max_length=200)], session: SessionDep, caller: CallerDep) -> Response:
     body = calendar_feed.officer_calendar(session=session, caller=caller, officer=officer)
-    return Response(body, media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": f'inline; filename="{officer}.ics"'})
-
-
-
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="{officer}.ics"'},
+    )

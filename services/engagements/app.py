@@ -6,9 +6,13 @@ from services.engagements.events import CONSUMES, HANDLERS
 from services.engagements.settings import EngagementsSettings
 from services.kit.app import ServiceSpec, create_service_app
 
-SPEC = ServiceSpec(name="engagements", title="Liaison engagements",
-                   routers=[api.router, api_follow_ups.router, api_reads.router],
-                   handlers=HANDLERS, consumes=CONSUMES)
+SPEC = ServiceSpec(
+    name="engagements",
+    title="Liaison engagements",
+    routers=[api.router, api_follow_ups.router, api_reads.router],
+    handlers=HANDLERS,
+    consumes=CONSUMES,
+)
 
 
 def create_app(settings: EngagementsSettings | None = None, *, engine: Engine | None = None) -> FastAPI:

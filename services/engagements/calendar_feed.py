@@ -1,4 +1,5 @@
 """An officer's engagements and open follow-ups as iCalendar (RFC 5545), times in America/Toronto."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,11 +8,11 @@ from icalendar import Calendar, Event
 from sqlalchemy import exists, or_, select
 from sqlmodel import Session
 
-from services.kit.identity import Caller
-from services.kit.types import utcnow
 from services.engagements.access import visible_to
 from services.engagements.models import Engagement, EngagementOfficer, FollowUp
 from services.engagements.views import LOCAL_ZONE
+from services.kit.identity import Caller
+from services.kit.types import utcnow
 
 PAST_DAYS = 365
 MAX_EVENTS = 2000
@@ -20,15 +21,25 @@ PRODID = "-//Liaison//Engagements//FR"
 
 def officer_calendar(*, session: Session, caller: Caller, officer: str, public_url: str = "") -> bytes:
     since = utcnow() - timedelta(days=PAST_DAYS)
-    takes_part = or_(Engagement.created_by == officer, exists().where(
-        EngagementOfficer.engagement_id == Engagement.id, EngagementOfficer.officer == officer))
-    engagements = session.scalars(select(Engagement).where(visible_to(caller), takes_part,
-                                                           Engagement.ends_at >= since)
-                                  .order_by(Engagement.starts_at).limit(MAX_EVENTS))
-    follow_ups = session.execute(select(FollowUp, Engagement).join(Engagement, Engagement.id == FollowUp.engagement_id)
-                                 .where(visible_to(caller), FollowUp.assignee == officer, FollowUp.status == "open",
-                                        FollowUp.due_on.is_not(None))
-                                 .order_by(FollowUp.due_on).limit(MAX_EVENTS))
+    takes_part = or_(
+        Engagement.created_by == officer,
+        exists().where(EngagementOfficer.engagement_id == Engagement.id, EngagementOfficer.officer == officer),
+    )
+    engagements = session.scalars(
+        select(Engagement)
+        .where(visible_to(caller), takes_part, Engagement.ends_at >= since)
+        .order_by(Engagement.starts_at)
+        .limit(MAX_EVENTS)
+    )
+    follow_ups = session.execute(
+        select(FollowUp, Engagement)
+        .join(Engagement, Engagement.id == FollowUp.engagement_id)
+        .where(
+            visible_to(caller), FollowUp.assignee == officer, FollowUp.status == "open", FollowUp.due_on.is_not(None)
+        )
+        .order_by(FollowUp.due_on)
+        .limit(MAX_EVENTS)
+    )
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -68,5 +79,3 @@ def officer_calendar(*, session: Session, caller: Caller, officer: str, public_u
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
-
-

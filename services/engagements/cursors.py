@@ -1,4 +1,5 @@
 """Opaque keyset cursors: the sort key of the last item seen, base64url JSON."""
+
 from __future__ import annotations
 
 import base64

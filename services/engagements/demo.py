@@ -6,22 +6,23 @@ copies there itself when they are missing, under the ids of the partners service
 (services/partners/demo.py: uuid5 of its namespace and a handle). `make up` loads that directory first
 and runs this with `--wait-for-partners`, so the copies made from the partners' own events are used.
 """
+
 from __future__ import annotations
 
 import argparse
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from services.kit.db import make_engine, make_session_factory
-from services.kit.identity import Caller
 from services.engagements import followups, partner_copies, service
 from services.engagements.models import Engagement, PartnerCopy
 from services.engagements.schemas import EngagementCreate, FollowUpCreate
 from services.engagements.settings import EngagementsSettings
+from services.kit.db import make_engine, make_session_factory
+from services.kit.identity import Caller
 
 DEMO_NAMESPACE = uuid.UUID("6f1c9a52-4d0e-4f6b-9a57-1c2f3e4d5a60")
 # The partners service's demo directory names its partners uuid5(this, handle); a convention of the
@@ -35,8 +36,15 @@ PARTNERS = [
     ("by", "federated_state", "Bavière", "Bavaria", ["BY"], "DE", "europe"),
     ("mx", "state", "Mexique", "Mexico", [], "MX", "latin-america-caribbean"),
     ("ny", "federated_state", "État de New York", "New York State", ["NYS"], "US", "north-america"),
-    ("oif", "international_organization", "Organisation internationale de la Francophonie", None, ["OIF"], None,
-     "global"),
+    (
+        "oif",
+        "international_organization",
+        "Organisation internationale de la Francophonie",
+        None,
+        ["OIF"],
+        None,
+        "global",
+    ),
     ("unesco", "international_organization", "UNESCO", "UNESCO", ["UNESCO"], None, "global"),
     ("jp", "state", "Japon", "Japan", [], "JP", "asia-pacific"),
     ("cat", "federated_state", "Catalogne", "Catalonia", [], "ES", "europe"),
@@ -49,67 +57,336 @@ _HANDLES = {name: handle for handle, _, name_fr, name_en, *_ in PARTNERS for nam
 
 # type, title, partners (English or French names), thrusts, days ago, city, country, summary, confidentiality
 ENGAGEMENTS = [
-    ("meeting", "Marché du carbone : arrimage Québec–Californie", ["California"], ["climate.carbon-pricing"], 20,
-     "Sacramento", "US", "Bilan des enchères conjointes et calendrier de la prochaine révision.", "internal"),
-    ("mission", "Mission économique en Bavière", ["Bavaria"], ["trade.internationalization"], 60, "Munich", "DE",
-     "Semaine de rencontres avec les grappes industrielles bavaroises.", "public"),
-    ("meeting", "Négociations sur les batteries et minéraux critiques", ["Bavaria"], ["trade.investment",
-     "climate.clean-tech"], 58, "Munich", "DE", "Intérêt de deux équipementiers pour la filière batteries.", "internal"),
-    ("visit", "Visite d'une usine d'hydrogène vert", ["Bavaria"], ["climate.clean-tech"], 57, "Ingolstadt", "DE",
-     "Visite technique ; suites possibles avec Hydro-Québec.", "public"),
-    ("agreement", "Entente de coopération en éducation avec la France", ["France"], ["mobility-youth.student-mobility"],
-     200, "Paris", "FR", "Renouvellement de l'entente sur les droits de scolarité.", "public"),
-    ("meeting", "Groupe de travail sur la mobilité de la main-d'œuvre", ["France"], ["mobility-youth.immigration"],
-     45, "Québec", "CA", "Reconnaissance des qualifications professionnelles : 3 métiers ajoutés.", "internal"),
-    ("event", "Sommet de la Francophonie", ["Organisation internationale de la Francophonie"],
-     ["french-language.francophonie"], 120, "Villers-Cotterêts", "FR", "Délégation québécoise ; déclaration sur le "
-     "français dans le numérique.", "public"),
-    ("meeting", "Diversité des expressions culturelles à l'ère numérique", ["UNESCO"], ["culture.unesco-diversity"],
-     90, "Paris", "FR", "Appui à la feuille de route sur la découvrabilité des contenus.", "public"),
-    ("call", "Appel avec le bureau du gouverneur de New York", ["New York State"], ["security.north-america",
-     "trade.policy"], 10, None, "US", "Fluidité à la frontière et chaîne d'approvisionnement.", "internal"),
-    ("meeting", "Interconnexion électrique Champlain Hudson", ["New York State"], ["climate.clean-tech"], 35,
-     "Albany", "US", "Mise en service prévue ; communication conjointe.", "internal"),
-    ("mission", "Mission au Japon : investissements et tourisme", ["Japan"], ["trade.investment", "culture.tourism"],
-     150, "Tokyo", "JP", "Rencontres avec des investisseurs et des voyagistes.", "public"),
-    ("meeting", "Rencontre avec JETRO sur les investissements", ["Japan"], ["trade.investment"], 149, "Tokyo", "JP",
-     "Trois projets d'implantation au Québec à suivre.", "internal"),
-    ("meeting", "Coopération en intelligence artificielle", ["Catalonia"], ["research-innovation"], 75, "Barcelone",
-     "ES", "Projet de chaire conjointe en IA responsable.", "public"),
-    ("correspondence", "Lettre sur les échanges culturels", ["Catalonia"], ["culture.exchanges"], 30, None, None,
-     "Proposition de résidences croisées d'artistes.", "public"),
-    ("meeting", "Programme de solidarité internationale au Sénégal", ["Senegal"], ["solidarity.sdg-initiatives"], 100,
-     "Dakar", "SN", "Projets d'accès à l'eau et de formation professionnelle.", "public"),
-    ("call", "Aide humanitaire d'urgence : inondations", ["Senegal"], ["solidarity.humanitarian"], 15, None, "SN",
-     "Contribution d'urgence annoncée.", "internal"),
-    ("event", "Réunion ministérielle du Conseil de l'Arctique", ["Arctic Council"], ["north-arctic"], 180, "Tromsø",
-     "NO", "Intervention sur le développement nordique durable.", "public"),
-    ("meeting", "Adaptation aux changements climatiques dans le Nord", ["Arctic Council"], ["north-arctic",
-     "climate.adaptation"], 80, "Québec", "CA", "Partage de données sur le pergélisol.", "internal"),
-    ("meeting", "Cybersécurité des infrastructures essentielles", ["California"], ["security.cybersecurity"], 25,
-     "San Francisco", "US", "Échange de pratiques ; protocole à étudier.", "restricted"),
-    ("meeting", "Recrutement d'étudiants internationaux", ["University of Montpellier"],
-     ["mobility-youth.education-offer"], 40, "Montpellier", "FR", "Double diplôme en agronomie.", "public"),
-    ("visit", "Visite d'une délégation mexicaine à Montréal", ["Mexico"], ["trade.internationalization"], 12,
-     "Montréal", "CA", "Délégation de 20 entreprises de l'aérospatiale.", "public"),
-    ("meeting", "Droits de la personne et gouvernance démocratique", ["Mexico"], ["human-rights.democratic-governance"],
-     95, "Mexico", "MX", "Appui à la formation des observateurs électoraux.", "internal"),
-    ("meeting", "Accueil des personnes réfugiées", ["UNESCO", "France"], ["human-rights.refugees"], 110, "Genève", "CH",
-     "Coordination de l'accueil et de l'intégration.", "internal"),
-    ("call", "Gestion des urgences : feux de forêt", ["California"], ["security.emergency-management"], 5, None, "US",
-     "Entente d'entraide sur les pompiers forestiers.", "internal"),
-    ("meeting", "Expertise québécoise en francisation", ["Organisation internationale de la Francophonie"],
-     ["french-language.expertise"], 50, "Paris", "FR", "Offre de formation des formateurs.", "public"),
-    ("agreement", "Entente sur la lutte contre le crime organisé", ["France"], ["security.organized-crime-radicalization"],
-     300, "Paris", "FR", "Échange de renseignements entre corps policiers.", "restricted"),
-    ("event", "Salon du livre de Guadalajara", ["Mexico"], ["culture.markets"], 130, "Guadalajara", "MX",
-     "Le Québec invité d'honneur : 60 maisons d'édition.", "public"),
-    ("meeting", "Prospérité responsable et chaînes d'approvisionnement", ["Bavaria", "France"],
-     ["trade.responsible-prosperity"], 70, "Bruxelles", "BE", "Devoir de vigilance des entreprises.", "internal"),
-    ("meeting", "Citoyenneté mondiale : jeunes stagiaires", ["Senegal"], ["solidarity.global-citizenship"], 65, "Thiès",
-     "SN", "Stages Québec sans frontières : 40 places.", "public"),
-    ("correspondence", "Eau et biodiversité : Grands Lacs", ["New York State"], ["climate.water-biodiversity"], 22,
-     None, None, "Position commune sur les espèces envahissantes.", "public"),
+    (
+        "meeting",
+        "Marché du carbone : arrimage Québec–Californie",
+        ["California"],
+        ["climate.carbon-pricing"],
+        20,
+        "Sacramento",
+        "US",
+        "Bilan des enchères conjointes et calendrier de la prochaine révision.",
+        "internal",
+    ),
+    (
+        "mission",
+        "Mission économique en Bavière",
+        ["Bavaria"],
+        ["trade.internationalization"],
+        60,
+        "Munich",
+        "DE",
+        "Semaine de rencontres avec les grappes industrielles bavaroises.",
+        "public",
+    ),
+    (
+        "meeting",
+        "Négociations sur les batteries et minéraux critiques",
+        ["Bavaria"],
+        ["trade.investment", "climate.clean-tech"],
+        58,
+        "Munich",
+        "DE",
+        "Intérêt de deux équipementiers pour la filière batteries.",
+        "internal",
+    ),
+    (
+        "visit",
+        "Visite d'une usine d'hydrogène vert",
+        ["Bavaria"],
+        ["climate.clean-tech"],
+        57,
+        "Ingolstadt",
+        "DE",
+        "Visite technique ; suites possibles avec Hydro-Québec.",
+        "public",
+    ),
+    (
+        "agreement",
+        "Entente de coopération en éducation avec la France",
+        ["France"],
+        ["mobility-youth.student-mobility"],
+        200,
+        "Paris",
+        "FR",
+        "Renouvellement de l'entente sur les droits de scolarité.",
+        "public",
+    ),
+    (
+        "meeting",
+        "Groupe de travail sur la mobilité de la main-d'œuvre",
+        ["France"],
+        ["mobility-youth.immigration"],
+        45,
+        "Québec",
+        "CA",
+        "Reconnaissance des qualifications professionnelles : 3 métiers ajoutés.",
+        "internal",
+    ),
+    (
+        "event",
+        "Sommet de la Francophonie",
+        ["Organisation internationale de la Francophonie"],
+        ["french-language.francophonie"],
+        120,
+        "Villers-Cotterêts",
+        "FR",
+        "Délégation québécoise ; déclaration sur le français dans le numérique.",
+        "public",
+    ),
+    (
+        "meeting",
+        "Diversité des expressions culturelles à l'ère numérique",
+        ["UNESCO"],
+        ["culture.unesco-diversity"],
+        90,
+        "Paris",
+        "FR",
+        "Appui à la feuille de route sur la découvrabilité des contenus.",
+        "public",
+    ),
+    (
+        "call",
+        "Appel avec le bureau du gouverneur de New York",
+        ["New York State"],
+        ["security.north-america", "trade.policy"],
+        10,
+        None,
+        "US",
+        "Fluidité à la frontière et chaîne d'approvisionnement.",
+        "internal",
+    ),
+    (
+        "meeting",
+        "Interconnexion électrique Champlain Hudson",
+        ["New York State"],
+        ["climate.clean-tech"],
+        35,
+        "Albany",
+        "US",
+        "Mise en service prévue ; communication conjointe.",
+        "internal",
+    ),
+    (
+        "mission",
+        "Mission au Japon : investissements et tourisme",
+        ["Japan"],
+        ["trade.investment", "culture.tourism"],
+        150,
+        "Tokyo",
+        "JP",
+        "Rencontres avec des investisseurs et des voyagistes.",
+        "public",
+    ),
+    (
+        "meeting",
+        "Rencontre avec JETRO sur les investissements",
+        ["Japan"],
+        ["trade.investment"],
+        149,
+        "Tokyo",
+        "JP",
+        "Trois projets d'implantation au Québec à suivre.",
+        "internal",
+    ),
+    (
+        "meeting",
+        "Coopération en intelligence artificielle",
+        ["Catalonia"],
+        ["research-innovation"],
+        75,
+        "Barcelone",
+        "ES",
+        "Projet de chaire conjointe en IA responsable.",
+        "public",
+    ),
+    (
+        "correspondence",
+        "Lettre sur les échanges culturels",
+        ["Catalonia"],
+        ["culture.exchanges"],
+        30,
+        None,
+        None,
+        "Proposition de résidences croisées d'artistes.",
+        "public",
+    ),
+    (
+        "meeting",
+        "Programme de solidarité internationale au Sénégal",
+        ["Senegal"],
+        ["solidarity.sdg-initiatives"],
+        100,
+        "Dakar",
+        "SN",
+        "Projets d'accès à l'eau et de formation professionnelle.",
+        "public",
+    ),
+    (
+        "call",
+        "Aide humanitaire d'urgence : inondations",
+        ["Senegal"],
+        ["solidarity.humanitarian"],
+        15,
+        None,
+        "SN",
+        "Contribution d'urgence annoncée.",
+        "internal",
+    ),
+    (
+        "event",
+        "Réunion ministérielle du Conseil de l'Arctique",
+        ["Arctic Council"],
+        ["north-arctic"],
+        180,
+        "Tromsø",
+        "NO",
+        "Intervention sur le développement nordique durable.",
+        "public",
+    ),
+    (
+        "meeting",
+        "Adaptation aux changements climatiques dans le Nord",
+        ["Arctic Council"],
+        ["north-arctic", "climate.adaptation"],
+        80,
+        "Québec",
+        "CA",
+        "Partage de données sur le pergélisol.",
+        "internal",
+    ),
+    (
+        "meeting",
+        "Cybersécurité des infrastructures essentielles",
+        ["California"],
+        ["security.cybersecurity"],
+        25,
+        "San Francisco",
+        "US",
+        "Échange de pratiques ; protocole à étudier.",
+        "restricted",
+    ),
+    (
+        "meeting",
+        "Recrutement d'étudiants internationaux",
+        ["University of Montpellier"],
+        ["mobility-youth.education-offer"],
+        40,
+        "Montpellier",
+        "FR",
+        "Double diplôme en agronomie.",
+        "public",
+    ),
+    (
+        "visit",
+        "Visite d'une délégation mexicaine à Montréal",
+        ["Mexico"],
+        ["trade.internationalization"],
+        12,
+        "Montréal",
+        "CA",
+        "Délégation de 20 entreprises de l'aérospatiale.",
+        "public",
+    ),
+    (
+        "meeting",
+        "Droits de la personne et gouvernance démocratique",
+        ["Mexico"],
+        ["human-rights.democratic-governance"],
+        95,
+        "Mexico",
+        "MX",
+        "Appui à la formation des observateurs électoraux.",
+        "internal",
+    ),
+    (
+        "meeting",
+        "Accueil des personnes réfugiées",
+        ["UNESCO", "France"],
+        ["human-rights.refugees"],
+        110,
+        "Genève",
+        "CH",
+        "Coordination de l'accueil et de l'intégration.",
+        "internal",
+    ),
+    (
+        "call",
+        "Gestion des urgences : feux de forêt",
+        ["California"],
+        ["security.emergency-management"],
+        5,
+        None,
+        "US",
+        "Entente d'entraide sur les pompiers forestiers.",
+        "internal",
+    ),
+    (
+        "meeting",
+        "Expertise québécoise en francisation",
+        ["Organisation internationale de la Francophonie"],
+        ["french-language.expertise"],
+        50,
+        "Paris",
+        "FR",
+        "Offre de formation des formateurs.",
+        "public",
+    ),
+    (
+        "agreement",
+        "Entente sur la lutte contre le crime organisé",
+        ["France"],
+        ["security.organized-crime-radicalization"],
+        300,
+        "Paris",
+        "FR",
+        "Échange de renseignements entre corps policiers.",
+        "restricted",
+    ),
+    (
+        "event",
+        "Salon du livre de Guadalajara",
+        ["Mexico"],
+        ["culture.markets"],
+        130,
+        "Guadalajara",
+        "MX",
+        "Le Québec invité d'honneur : 60 maisons d'édition.",
+        "public",
+    ),
+    (
+        "meeting",
+        "Prospérité responsable et chaînes d'approvisionnement",
+        ["Bavaria", "France"],
+        ["trade.responsible-prosperity"],
+        70,
+        "Bruxelles",
+        "BE",
+        "Devoir de vigilance des entreprises.",
+        "internal",
+    ),
+    (
+        "meeting",
+        "Citoyenneté mondiale : jeunes stagiaires",
+        ["Senegal"],
+        ["solidarity.global-citizenship"],
+        65,
+        "Thiès",
+        "SN",
+        "Stages Québec sans frontières : 40 places.",
+        "public",
+    ),
+    (
+        "correspondence",
+        "Eau et biodiversité : Grands Lacs",
+        ["New York State"],
+        ["climate.water-biodiversity"],
+        22,
+        None,
+        None,
+        "Position commune sur les espèces envahissantes.",
+        "public",
+    ),
 ]
 
 
@@ -124,15 +401,26 @@ def engagement_id(title: str) -> uuid.UUID:
 
 def load(session: Session, *, now: datetime | None = None) -> int:
     """Put the demo partners and engagements in; returns how many engagements were added."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     by_name: dict[str, uuid.UUID] = {}
     for _handle, kind, name_fr, name_en, acronyms, country, region in PARTNERS:
         pid = partner_id(name_en or name_fr)
         by_name[name_en or name_fr] = by_name[name_fr] = pid
         if session.get(PartnerCopy, pid) is None:  # the partners service's own copy wins when there is one
-            partner_copies.record_partner(session=session, command=partner_copies.RecordPartner(
-                id=pid, kind=kind, status="active", version=1, name_fr=name_fr, name_en=name_en,
-                acronyms=acronyms, country=country, region=region))
+            partner_copies.record_partner(
+                session=session,
+                command=partner_copies.RecordPartner(
+                    id=pid,
+                    kind=kind,
+                    status="active",
+                    version=1,
+                    name_fr=name_fr,
+                    name_en=name_en,
+                    acronyms=acronyms,
+                    country=country,
+                    region=region,
+                ),
+            )
     session.flush()
     added = 0
     for n, (kind, title, names, thrusts, days_ago, city, country, summary, level) in enumerate(ENGAGEMENTS):
@@ -140,26 +428,46 @@ def load(session: Session, *, now: datetime | None = None) -> int:
             continue
         officer = OFFICERS[n % len(OFFICERS)]
         starts = (now - timedelta(days=days_ago)).replace(hour=14, minute=0, second=0, microsecond=0)
-        data = EngagementCreate(type=kind, title=title, starts_at=starts,
-                                ends_at=starts + (timedelta(days=4) if kind == "mission" else timedelta(hours=1, minutes=30)),
-                                location={"city": city, "country": country}, partner_ids=[by_name[p] for p in names],
-                                officers=[officer], summary=summary, thrusts=thrusts, confidentiality=level,
-                                notes=f"## Points saillants\n\n- {summary}\n- Prochaine étape à confirmer.",
-                                agreement_status="in_force" if kind == "agreement" else None)
+        data = EngagementCreate(
+            type=kind,
+            title=title,
+            starts_at=starts,
+            ends_at=starts + (timedelta(days=4) if kind == "mission" else timedelta(hours=1, minutes=30)),
+            location={"city": city, "country": country},
+            partner_ids=[by_name[p] for p in names],
+            officers=[officer],
+            summary=summary,
+            thrusts=thrusts,
+            confidentiality=level,
+            notes=f"## Points saillants\n\n- {summary}\n- Prochaine étape à confirmer.",
+            agreement_status="in_force" if kind == "agreement" else None,
+        )
         # Stable ids make the demo safe to load twice.
-        engagement = service.log_engagement(session=session, caller=Caller(officer, frozenset({"officer"})), data=data,
-                                            engagement_id=engagement_id(title))
+        engagement = service.log_engagement(
+            session=session,
+            caller=Caller(officer, frozenset({"officer"})),
+            data=data,
+            engagement_id=engagement_id(title),
+        )
         if n % 3 == 0:
-            followups.add_follow_up(session=session, caller=Caller(officer, frozenset({"officer"})),
-                                    engagement_id=engagement.id, data=FollowUpCreate(
-                                        description=f"Transmettre le compte rendu : {title}", assignee=officer,
-                                        due_on=(now + timedelta(days=7 - n)).date()))
+            followups.add_follow_up(
+                session=session,
+                caller=Caller(officer, frozenset({"officer"})),
+                engagement_id=engagement.id,
+                data=FollowUpCreate(
+                    description=f"Transmettre le compte rendu : {title}",
+                    assignee=officer,
+                    due_on=(now + timedelta(days=7 - n)).date(),
+                ),
+            )
         added += 1
     return added
 
 
 def wait_for_partners(sessions, timeout: float) -> int:
-    """Wait until the read copy knows every demo partner (from the partners service's events); return how many it knows."""
+    """Wait until the read copy knows every demo partner (from the partners service's events).
+
+    Returns how many it knows."""
     wanted = {partner_id(name_en or name_fr) for _, _, name_fr, name_en, *_ in PARTNERS}
     deadline = time.monotonic() + timeout
     while True:
@@ -172,8 +480,13 @@ def wait_for_partners(sessions, timeout: float) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m services.engagements.demo")
-    parser.add_argument("--wait-for-partners", type=float, default=0.0, metavar="SECONDS",
-                        help="first wait up to SECONDS for the partners demo directory's events to arrive")
+    parser.add_argument(
+        "--wait-for-partners",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="first wait up to SECONDS for the partners demo directory's events to arrive",
+    )
     args = parser.parse_args(argv)
     settings = EngagementsSettings()
     engine = make_engine(settings.database_url)

@@ -1,5 +1,6 @@
 """Events: what the engagements service publishes (liaison.engagements.v1, keyed by engagement id)
 and, in `HANDLERS`, what it does with the partner events it consumes."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,12 +9,12 @@ from datetime import date
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from services.engagements import partner_copies, partner_effects
+from services.engagements.models import Engagement, FollowUp
 from services.kit.consumer import RejectedEvent
 from services.kit.events import CloudEvent, new_event
 from services.kit.outbox import record_event
 from services.kit.types import utcnow
-from services.engagements import partner_copies, partner_effects
-from services.engagements.models import Engagement, FollowUp
 
 TOPIC = "liaison.engagements.v1"
 SOURCE = "/liaison/engagements"
@@ -32,22 +33,39 @@ RESTRICTED = "restricted"
 def engagement_state(engagement: Engagement) -> dict:
     """The engagement as events carry it. Restricted: ids and the level only (DESIGN.md: Events)."""
     if engagement.confidentiality == RESTRICTED:
-        return {"id": str(engagement.id), "confidentiality": RESTRICTED, "version": engagement.version,
-                "created_by": engagement.created_by}
+        return {
+            "id": str(engagement.id),
+            "confidentiality": RESTRICTED,
+            "version": engagement.version,
+            "created_by": engagement.created_by,
+        }
     return {
-        "id": str(engagement.id), "type": engagement.type, "title": engagement.title,
-        "starts_at": engagement.starts_at, "ends_at": engagement.ends_at,
+        "id": str(engagement.id),
+        "type": engagement.type,
+        "title": engagement.title,
+        "starts_at": engagement.starts_at,
+        "ends_at": engagement.ends_at,
         "location": {"city": engagement.location_city, "country": engagement.location_country},
-        "partner_ids": list(engagement.partner_ids), "contact_ids": list(engagement.contact_ids),
-        "officers": list(engagement.officers), "summary": engagement.summary, "notes": engagement.notes,
-        "outcome": engagement.outcome, "discussion_points": list(engagement.discussion_points),
-        "thrusts": list(engagement.thrusts), "tags": list(engagement.tags),
+        "partner_ids": list(engagement.partner_ids),
+        "contact_ids": list(engagement.contact_ids),
+        "officers": list(engagement.officers),
+        "summary": engagement.summary,
+        "notes": engagement.notes,
+        "outcome": engagement.outcome,
+        "discussion_points": list(engagement.discussion_points),
+        "thrusts": list(engagement.thrusts),
+        "tags": list(engagement.tags),
         "confidentiality": engagement.confidentiality,
         "mission_id": str(engagement.mission_id) if engagement.mission_id else None,
-        "agreement_status": engagement.agreement_status, "signatories": list(engagement.signatories),
-        "signed_on": engagement.signed_on, "effective_on": engagement.effective_on,
-        "expires_on": engagement.expires_on, "created_by": engagement.created_by,
-        "version": engagement.version, "created_at": engagement.created_at, "updated_at": engagement.updated_at,
+        "agreement_status": engagement.agreement_status,
+        "signatories": list(engagement.signatories),
+        "signed_on": engagement.signed_on,
+        "effective_on": engagement.effective_on,
+        "expires_on": engagement.expires_on,
+        "created_by": engagement.created_by,
+        "version": engagement.version,
+        "created_at": engagement.created_at,
+        "updated_at": engagement.updated_at,
     }
 
 
@@ -68,28 +86,41 @@ def record_engagement_updated(*, session: Session, engagement: Engagement, chang
 
 
 def record_engagement_deleted(*, session: Session, engagement: Engagement, deleted_by: str) -> None:
-    data = {"id": str(engagement.id), "confidentiality": engagement.confidentiality,
-            "version": engagement.version, "created_by": engagement.created_by,
-            "deleted_by": deleted_by, "deleted_at": utcnow()}
+    data = {
+        "id": str(engagement.id),
+        "confidentiality": engagement.confidentiality,
+        "version": engagement.version,
+        "created_by": engagement.created_by,
+        "deleted_by": deleted_by,
+        "deleted_at": utcnow(),
+    }
     if engagement.confidentiality != RESTRICTED:
         data |= {"partner_ids": list(engagement.partner_ids), "thrusts": list(engagement.thrusts)}
     _record(session, ENGAGEMENT_DELETED, engagement.id, data)
 
 
 def followup_state(follow_up: FollowUp, engagement: Engagement) -> dict:
-    data = {"id": str(follow_up.id), "engagement_id": str(follow_up.engagement_id),
-            "engagement_confidentiality": engagement.confidentiality, "description": follow_up.description,
-            "assignee": follow_up.assignee, "due_on": follow_up.due_on, "status": follow_up.status,
-            "owed_by": follow_up.owed_by, "version": follow_up.version, "created_by": follow_up.created_by,
-            "created_at": follow_up.created_at, "updated_at": follow_up.updated_at,
-            "completed_at": follow_up.completed_at}
+    data = {
+        "id": str(follow_up.id),
+        "engagement_id": str(follow_up.engagement_id),
+        "engagement_confidentiality": engagement.confidentiality,
+        "description": follow_up.description,
+        "assignee": follow_up.assignee,
+        "due_on": follow_up.due_on,
+        "status": follow_up.status,
+        "owed_by": follow_up.owed_by,
+        "version": follow_up.version,
+        "created_by": follow_up.created_by,
+        "created_at": follow_up.created_at,
+        "updated_at": follow_up.updated_at,
+        "completed_at": follow_up.completed_at,
+    }
     if engagement.confidentiality == RESTRICTED:
         del data["description"]
     return data
 
 
-def record_followup(*, session: Session, event_type: str, follow_up: FollowUp, engagement: Engagement,
-                    **extra) -> None:
+def record_followup(*, session: Session, event_type: str, follow_up: FollowUp, engagement: Engagement, **extra) -> None:
     _record(session, event_type, engagement.id, followup_state(follow_up, engagement) | extra)
 
 
@@ -110,10 +141,16 @@ def _unusable(event: CloudEvent, exc: Exception) -> RejectedEvent:
 
 def _partner_command(data: dict) -> partner_copies.RecordPartner:
     return partner_copies.RecordPartner(
-        id=_uuid(data["id"]), kind=str(data["kind"]), status=str(data["status"]), version=int(data["version"]),
-        name_fr=data.get("name_fr"), name_en=data.get("name_en"),
-        acronyms=[str(a) for a in data.get("acronyms") or []], aliases=[str(a) for a in data.get("aliases") or []],
-        country=data.get("country"), region=data.get("region"),
+        id=_uuid(data["id"]),
+        kind=str(data["kind"]),
+        status=str(data["status"]),
+        version=int(data["version"]),
+        name_fr=data.get("name_fr"),
+        name_en=data.get("name_en"),
+        acronyms=[str(a) for a in data.get("acronyms") or []],
+        aliases=[str(a) for a in data.get("aliases") or []],
+        country=data.get("country"),
+        region=data.get("region"),
     )
 
 
@@ -149,9 +186,14 @@ def on_relationship_added(event: CloudEvent, *, session: Session) -> None:
     data = event.data
     try:
         command = partner_copies.RecordRelationship(
-            id=_uuid(data["id"]), partner_id=_uuid(data["partner_id"]), type=str(data["type"]),
-            target_id=_uuid(data["target_id"]), membership_status=data.get("membership_status"),
-            since=_date(data.get("since")), until=_date(data.get("until")))
+            id=_uuid(data["id"]),
+            partner_id=_uuid(data["partner_id"]),
+            type=str(data["type"]),
+            target_id=_uuid(data["target_id"]),
+            membership_status=data.get("membership_status"),
+            since=_date(data.get("since")),
+            until=_date(data.get("until")),
+        )
         if command.type not in ("member_of", "part_of", "partner_of"):
             raise ValueError(f"unknown relationship type {command.type!r}")
     except (KeyError, TypeError, ValueError) as exc:

@@ -1,4 +1,5 @@
 """Follow-up rules: what we (or the partner) owe after an engagement, who chases it, by when."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,14 +8,14 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.kit.identity import Caller
-from services.kit.problems import NotFound
-from services.kit.types import utcnow
 from services.engagements import cursors, events
 from services.engagements.access import can_see, require_writer, visible_to
 from services.engagements.models import Engagement, EngagementPartner, FollowUp
 from services.engagements.schemas import FollowUpCreate, FollowUpUpdate
 from services.engagements.service import check_if_match, get_engagement
+from services.kit.identity import Caller
+from services.kit.problems import NotFound
+from services.kit.types import utcnow
 
 CLOSED = ("done", "cancelled")
 NO_DUE_DATE = date(9999, 12, 31)  # undated follow-ups sort last
@@ -24,19 +25,31 @@ def add_follow_up(*, session: Session, caller: Caller, engagement_id: uuid.UUID,
     require_writer(caller)
     engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id)
     now = utcnow()
-    follow_up = FollowUp(id=uuid.uuid4(), engagement_id=engagement.id, description=data.description,
-                         assignee=data.assignee, due_on=data.due_on, status=data.status, owed_by=data.owed_by,
-                         created_by=caller.user, version=1, created_at=now, updated_at=now,
-                         completed_at=now if data.status in CLOSED else None)
+    follow_up = FollowUp(
+        id=uuid.uuid4(),
+        engagement_id=engagement.id,
+        description=data.description,
+        assignee=data.assignee,
+        due_on=data.due_on,
+        status=data.status,
+        owed_by=data.owed_by,
+        created_by=caller.user,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        completed_at=now if data.status in CLOSED else None,
+    )
     session.add(follow_up)
     session.flush()
-    events.record_followup(session=session, event_type=events.FOLLOWUP_CREATED, follow_up=follow_up,
-                           engagement=engagement)
+    events.record_followup(
+        session=session, event_type=events.FOLLOWUP_CREATED, follow_up=follow_up, engagement=engagement
+    )
     return follow_up
 
 
-def get_follow_up(*, session: Session, caller: Caller, follow_up_id: uuid.UUID,
-                  for_update: bool = False) -> tuple[FollowUp, Engagement]:
+def get_follow_up(
+    *, session: Session, caller: Caller, follow_up_id: uuid.UUID, for_update: bool = False
+) -> tuple[FollowUp, Engagement]:
     follow_up = session.get(FollowUp, follow_up_id, with_for_update=for_update or None)
     engagement = session.get(Engagement, follow_up.engagement_id) if follow_up else None
     if follow_up is None or engagement is None or not can_see(caller, engagement, by_id=True):
@@ -44,11 +57,11 @@ def get_follow_up(*, session: Session, caller: Caller, follow_up_id: uuid.UUID,
     return follow_up, engagement
 
 
-def update_follow_up(*, session: Session, caller: Caller, follow_up_id: uuid.UUID, data: FollowUpUpdate,
-                     if_match: str | None) -> FollowUp:
+def update_follow_up(
+    *, session: Session, caller: Caller, follow_up_id: uuid.UUID, data: FollowUpUpdate, if_match: str | None
+) -> FollowUp:
     require_writer(caller)
-    follow_up, engagement = get_follow_up(session=session, caller=caller, follow_up_id=follow_up_id,
-                                          for_update=True)
+    follow_up, engagement = get_follow_up(session=session, caller=caller, follow_up_id=follow_up_id, for_update=True)
     check_if_match(if_match, follow_up.version)
     before = {name: getattr(follow_up, name) for name in FollowUpUpdate.model_fields}
     for name in data.model_fields_set:
@@ -63,23 +76,38 @@ def update_follow_up(*, session: Session, caller: Caller, follow_up_id: uuid.UUI
         follow_up.completed_at = now if follow_up.status in CLOSED else None
     session.add(follow_up)
     if "status" in changed and follow_up.status in CLOSED:
-        events.record_followup(session=session, event_type=events.FOLLOWUP_COMPLETED, follow_up=follow_up,
-                               engagement=engagement)
+        events.record_followup(
+            session=session, event_type=events.FOLLOWUP_COMPLETED, follow_up=follow_up, engagement=engagement
+        )
     elif "status" in changed:  # reopened: to consumers it is an open follow-up again
-        events.record_followup(session=session, event_type=events.FOLLOWUP_CREATED, follow_up=follow_up,
-                               engagement=engagement)
+        events.record_followup(
+            session=session, event_type=events.FOLLOWUP_CREATED, follow_up=follow_up, engagement=engagement
+        )
     rescheduled = [name for name in ("assignee", "due_on") if name in changed]
     if rescheduled and follow_up.status == "open":
-        events.record_followup(session=session, event_type=events.FOLLOWUP_REASSIGNED, follow_up=follow_up,
-                               engagement=engagement, changed_fields=rescheduled,
-                               previous_assignee=before["assignee"])
+        events.record_followup(
+            session=session,
+            event_type=events.FOLLOWUP_REASSIGNED,
+            follow_up=follow_up,
+            engagement=engagement,
+            changed_fields=rescheduled,
+            previous_assignee=before["assignee"],
+        )
     return follow_up
 
 
-def list_follow_ups(*, session: Session, caller: Caller, engagement_id: uuid.UUID | None = None,
-                    assignee: str | None = None, status: str | None = None, due_before: date | None = None,
-                    partner_id: uuid.UUID | None = None, limit: int = 50,
-                    cursor: str | None = None) -> tuple[list[FollowUp], str | None, int]:
+def list_follow_ups(
+    *,
+    session: Session,
+    caller: Caller,
+    engagement_id: uuid.UUID | None = None,
+    assignee: str | None = None,
+    status: str | None = None,
+    due_before: date | None = None,
+    partner_id: uuid.UUID | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[FollowUp], str | None, int]:
     """Soonest due first (undated last); `assignee="me"` is the caller."""
     sort_key = func.coalesce(FollowUp.due_on, NO_DUE_DATE)
     query = select(FollowUp).join(Engagement, Engagement.id == FollowUp.engagement_id).where(visible_to(caller))
@@ -92,8 +120,11 @@ def list_follow_ups(*, session: Session, caller: Caller, engagement_id: uuid.UUI
     if due_before:
         query = query.where(FollowUp.due_on < due_before)
     if partner_id is not None:
-        query = query.where(FollowUp.engagement_id.in_(
-            select(EngagementPartner.engagement_id).where(EngagementPartner.partner_id == partner_id)))
+        query = query.where(
+            FollowUp.engagement_id.in_(
+                select(EngagementPartner.engagement_id).where(EngagementPartner.partner_id == partner_id)
+            )
+        )
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     if cursor:
         due, last_id = cursors.decode(cursor, size=2)

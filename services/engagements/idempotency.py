@@ -4,6 +4,7 @@ The key's row is written first, in the request's transaction: a second request w
 racing the first waits on it, then finds it taken (409, retry to get the answer) instead of
 writing twice. The same key with a different request is refused (422).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,9 +14,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from services.engagements.models import IdempotencyRecord
 from services.kit.identity import Caller
 from services.kit.problems import Conflict, Problem
-from services.engagements.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
 
@@ -32,8 +33,11 @@ def _fingerprint(scope: str, body: Any) -> str:
 def begin(*, session: Session, caller: Caller, key: str, scope: str, body: Any) -> IdempotencyRecord:
     """The key's record: `status_code` 0 means "new, go ahead"; otherwise it holds the answer to replay."""
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise Problem(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.", status=400,
-                      title="Invalid Idempotency-Key")
+        raise Problem(
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.",
+            status=400,
+            title="Invalid Idempotency-Key",
+        )
     fingerprint = _fingerprint(scope, body)
     record = session.get(IdempotencyRecord, (caller.user, key))
     if record is None:
@@ -49,8 +53,9 @@ def begin(*, session: Session, caller: Caller, key: str, scope: str, body: Any) 
     return record
 
 
-def finish(*, session: Session, record: IdempotencyRecord, status_code: int, response: dict,
-           headers: dict[str, str]) -> None:
+def finish(
+    *, session: Session, record: IdempotencyRecord, status_code: int, response: dict, headers: dict[str, str]
+) -> None:
     record.status_code = status_code
     record.response = response
     record.headers = headers

@@ -1,4 +1,5 @@
 """The engagements service's tables."""
+
 from __future__ import annotations
 
 import uuid
@@ -102,8 +103,9 @@ class EngagementPartner(SQLModel, table=True):
     __tablename__ = "engagement_partners"
     __table_args__ = (Index("ix_engagement_partners_partner", "partner_id", "engagement_id"),)
 
-    engagement_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"),
-                                                      primary_key=True))
+    engagement_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"), primary_key=True)
+    )
     partner_id: uuid.UUID = Field(primary_key=True)
 
 
@@ -111,11 +113,14 @@ class EngagementThrust(SQLModel, table=True):
     """An engagement's thrust codes with their top-level code, so a parent's count is one GROUP BY."""
 
     __tablename__ = "engagement_thrusts"
-    __table_args__ = (Index("ix_engagement_thrusts_code", "code", "engagement_id"),
-                      Index("ix_engagement_thrusts_top", "top", "engagement_id"))
+    __table_args__ = (
+        Index("ix_engagement_thrusts_code", "code", "engagement_id"),
+        Index("ix_engagement_thrusts_top", "top", "engagement_id"),
+    )
 
-    engagement_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"),
-                                                      primary_key=True))
+    engagement_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"), primary_key=True)
+    )
     code: str = Field(primary_key=True, max_length=100)
     top: str = Field(max_length=100)
 
@@ -126,8 +131,9 @@ class EngagementOfficer(SQLModel, table=True):
     __tablename__ = "engagement_officers"
     __table_args__ = (Index("ix_engagement_officers_officer", "officer", "engagement_id"),)
 
-    engagement_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"),
-                                                      primary_key=True))
+    engagement_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"), primary_key=True)
+    )
     officer: str = Field(primary_key=True, max_length=200)
 
 
@@ -136,8 +142,9 @@ class FollowUp(SQLModel, table=True):
     __table_args__ = (Index("ix_follow_ups_assignee", "assignee", "status", "due_on"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    engagement_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"),
-                                                      nullable=False, index=True))
+    engagement_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
     description: str = Field(sa_column=Column(Text, nullable=False))
     assignee: str = Field(max_length=200)
     due_on: date | None = None

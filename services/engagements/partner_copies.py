@@ -3,6 +3,7 @@
 Rules: an older partner version never overwrites a newer copy; a merged partner's id is
 re-pointed to its survivor wherever engagements name it; an erased contact leaves every engagement.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -12,8 +13,8 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from services.kit.problems import NotFound, Problem
 from services.engagements.models import Engagement, EngagementPartner, PartnerCopy, PartnerRelationship
+from services.kit.problems import NotFound, Problem
 
 MAX_MERGE_HOPS = 20
 MEMBER_TYPES = ("part_of", "member_of")
@@ -79,8 +80,11 @@ def mark_merged(*, session: Session, duplicate_id: uuid.UUID, survivor_id: uuid.
     copy.merged_into = survivor_id
     session.add(copy)
     # Relationships of the duplicate now belong to the survivor.
-    for relationship in session.scalars(select(PartnerRelationship).where(
-            (PartnerRelationship.partner_id == duplicate_id) | (PartnerRelationship.target_id == duplicate_id))):
+    for relationship in session.scalars(
+        select(PartnerRelationship).where(
+            (PartnerRelationship.partner_id == duplicate_id) | (PartnerRelationship.target_id == duplicate_id)
+        )
+    ):
         if relationship.partner_id == duplicate_id:
             relationship.partner_id = survivor_id
         if relationship.target_id == duplicate_id:
@@ -90,16 +94,19 @@ def mark_merged(*, session: Session, duplicate_id: uuid.UUID, survivor_id: uuid.
 
 
 def engagements_of(*, session: Session, partner_id: uuid.UUID) -> list[Engagement]:
-    return list(session.scalars(select(Engagement).join(
-        EngagementPartner, EngagementPartner.engagement_id == Engagement.id).where(
-        EngagementPartner.partner_id == partner_id)))
+    return list(
+        session.scalars(
+            select(Engagement)
+            .join(EngagementPartner, EngagementPartner.engagement_id == Engagement.id)
+            .where(EngagementPartner.partner_id == partner_id)
+        )
+    )
 
 
 def record_relationship(*, session: Session, command: RecordRelationship) -> None:
-    relationship = session.get(PartnerRelationship, command.id) or PartnerRelationship(id=command.id,
-                                                                                       partner_id=command.partner_id,
-                                                                                       type=command.type,
-                                                                                       target_id=command.target_id)
+    relationship = session.get(PartnerRelationship, command.id) or PartnerRelationship(
+        id=command.id, partner_id=command.partner_id, type=command.type, target_id=command.target_id
+    )
     for name in command.__dataclass_fields__:
         setattr(relationship, name, getattr(command, name))
     session.add(relationship)
@@ -119,8 +126,9 @@ def survivor(*, session: Session, partner_id: uuid.UUID) -> PartnerCopy | None:
     return None
 
 
-def resolve_for_engagement(*, session: Session, partner_ids: list[uuid.UUID],
-                           already: set[uuid.UUID] = frozenset()) -> list[PartnerCopy]:
+def resolve_for_engagement(
+    *, session: Session, partner_ids: list[uuid.UUID], already: set[uuid.UUID] = frozenset()
+) -> list[PartnerCopy]:
     """The partners a new or changed engagement names, merged ids re-pointed and de-duplicated.
 
     `already` are those the engagement named before: an archived one may stay, not be added.
@@ -137,18 +145,25 @@ def resolve_for_engagement(*, session: Session, partner_ids: list[uuid.UUID],
     if unknown:
         raise UnknownPartner(
             f"The engagements service has not heard of partner(s) {', '.join(unknown)}: create them first "
-            "(if just created, their event may still be on its way; retry in a moment).", partner_ids=unknown)
+            "(if just created, their event may still be on its way; retry in a moment).",
+            partner_ids=unknown,
+        )
     if archived:
-        raise UnknownPartner(f"Archived partner(s) cannot be named on an engagement: {', '.join(archived)}.",
-                             title="Archived partner", partner_ids=archived)
+        raise UnknownPartner(
+            f"Archived partner(s) cannot be named on an engagement: {', '.join(archived)}.",
+            title="Archived partner",
+            partner_ids=archived,
+        )
     return list(resolved.values())
 
 
 def get_known_partner(*, session: Session, partner_id: uuid.UUID) -> PartnerCopy:
     copy = survivor(session=session, partner_id=partner_id)
     if copy is None or copy.version == 0:
-        raise NotFound(f"The engagements service has not heard of partner {partner_id}; "
-                       "if it was just created, its event may still be on its way.")
+        raise NotFound(
+            f"The engagements service has not heard of partner {partner_id}; "
+            "if it was just created, its event may still be on its way."
+        )
     return copy
 
 
@@ -158,8 +173,11 @@ def with_members(*, session: Session, partner_id: uuid.UUID, depth: int = 5) -> 
     for _ in range(depth):
         if not frontier:
             break
-        members = session.scalars(select(PartnerRelationship.partner_id).where(
-            PartnerRelationship.target_id.in_(frontier), PartnerRelationship.type.in_(MEMBER_TYPES))).all()
+        members = session.scalars(
+            select(PartnerRelationship.partner_id).where(
+                PartnerRelationship.target_id.in_(frontier), PartnerRelationship.type.in_(MEMBER_TYPES)
+            )
+        ).all()
         frontier = [m for m in dict.fromkeys(members) if m not in found]
         found.extend(frontier)
     return found

@@ -3,6 +3,7 @@
 Each change to an engagement bumps its version and publishes liaison.engagement.updated, so a
 consumer's copy of the engagement follows.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -10,10 +11,10 @@ import uuid
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from services.kit.types import utcnow
 from services.engagements import events, search
 from services.engagements.models import Engagement, EngagementPartner, PartnerCopy
 from services.engagements.partner_copies import engagements_of, mark_merged, partners_by_id
+from services.kit.types import utcnow
 
 
 def _partners_of(session: Session, engagement: Engagement) -> list[PartnerCopy]:
@@ -45,8 +46,11 @@ def merge_partner(*, session: Session, duplicate_id: uuid.UUID, survivor_id: uui
     for engagement in engagements:
         repointed = [str(survivor_id) if p == str(duplicate_id) else p for p in engagement.partner_ids]
         engagement.partner_ids = list(dict.fromkeys(repointed))
-        has_survivor = session.scalar(select(EngagementPartner.engagement_id).where(
-            EngagementPartner.engagement_id == engagement.id, EngagementPartner.partner_id == survivor_id))
+        has_survivor = session.scalar(
+            select(EngagementPartner.engagement_id).where(
+                EngagementPartner.engagement_id == engagement.id, EngagementPartner.partner_id == survivor_id
+            )
+        )
         if has_survivor is None:
             session.add(EngagementPartner(engagement_id=engagement.id, partner_id=survivor_id))
         session.flush()

@@ -3,6 +3,7 @@
 Every query here goes through `visible_to(caller)`: a restricted engagement the caller may not see
 is in no list, no total and no facet count.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -12,12 +13,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, String, cast, exists, func, literal, select, union_all
 from sqlmodel import Session
 
-from services.kit.identity import Caller
-from services.kit.thrusts import taxonomy
 from services.engagements import cursors, search
 from services.engagements.access import visible_to
-from services.engagements.models import (Engagement, EngagementOfficer, EngagementPartner, EngagementThrust,
-                                         PartnerCopy)
+from services.engagements.models import Engagement, EngagementOfficer, EngagementPartner, EngagementThrust, PartnerCopy
+from services.kit.identity import Caller
+from services.kit.thrusts import taxonomy
 
 
 @dataclass
@@ -43,8 +43,9 @@ class Page:
 
 
 def _partner_matches(condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    return exists().where(EngagementPartner.engagement_id == Engagement.id,
-                          EngagementPartner.partner_id == PartnerCopy.id, condition)
+    return exists().where(
+        EngagementPartner.engagement_id == Engagement.id, EngagementPartner.partner_id == PartnerCopy.id, condition
+    )
 
 
 def conditions(session: Session, caller: Caller, flt: EngagementFilter) -> list[ColumnElement[bool]]:
@@ -52,20 +53,29 @@ def conditions(session: Session, caller: Caller, flt: EngagementFilter) -> list[
     if flt.q and (match := search.matches(session, flt.q)) is not None:
         where.append(match)
     if flt.partner_ids:
-        where.append(Engagement.id.in_(select(EngagementPartner.engagement_id).where(
-            EngagementPartner.partner_id.in_(flt.partner_ids))))
+        where.append(
+            Engagement.id.in_(
+                select(EngagementPartner.engagement_id).where(EngagementPartner.partner_id.in_(flt.partner_ids))
+            )
+        )
     if flt.thrust:
-        where.append(Engagement.id.in_(select(EngagementThrust.engagement_id).where(
-            EngagementThrust.code.in_(taxonomy().expand(flt.thrust)))))
+        where.append(
+            Engagement.id.in_(
+                select(EngagementThrust.engagement_id).where(EngagementThrust.code.in_(taxonomy().expand(flt.thrust)))
+            )
+        )
     if flt.type:
         where.append(Engagement.type == flt.type)
     if flt.country:
-        where.append((Engagement.location_country == flt.country) | _partner_matches(PartnerCopy.country == flt.country))
+        where.append(
+            (Engagement.location_country == flt.country) | _partner_matches(PartnerCopy.country == flt.country)
+        )
     if flt.region:
         where.append(_partner_matches(PartnerCopy.region == flt.region))
     if flt.officer:
-        where.append(exists().where(EngagementOfficer.engagement_id == Engagement.id,
-                                    EngagementOfficer.officer == flt.officer))
+        where.append(
+            exists().where(EngagementOfficer.engagement_id == Engagement.id, EngagementOfficer.officer == flt.officer)
+        )
     if flt.starts_from:
         where.append(Engagement.starts_at >= flt.starts_from)
     if flt.starts_to:
@@ -86,8 +96,15 @@ def _after(cursor: str) -> ColumnElement[bool]:
     return (Engagement.starts_at < starts_at) | ((Engagement.starts_at == starts_at) & (Engagement.id < last_id))
 
 
-def find(*, session: Session, caller: Caller, flt: EngagementFilter, limit: int = 20,
-         cursor: str | None = None, count: bool = True) -> Page:
+def find(
+    *,
+    session: Session,
+    caller: Caller,
+    flt: EngagementFilter,
+    limit: int = 20,
+    cursor: str | None = None,
+    count: bool = True,
+) -> Page:
     """`count=False` leaves `total` at 0 for a caller that knows it already (from facets)."""
     where = conditions(session, caller, flt)
     total = session.scalar(select(func.count()).select_from(Engagement).where(*where)) if count else 0
@@ -107,21 +124,28 @@ def facets(*, session: Session, caller: Caller, flt: EngagementFilter) -> dict[s
 
     One statement: the matching engagements are found once (a CTE) and counted four ways.
     """
-    matching = select(Engagement.id.label("id"), Engagement.type.label("type"),
-                      Engagement.local_year.label("year")).where(*conditions(session, caller, flt)).cte("matching")
+    matching = (
+        select(Engagement.id.label("id"), Engagement.type.label("type"), Engagement.local_year.label("year"))
+        .where(*conditions(session, caller, flt))
+        .cte("matching")
+    )
     thrusts = EngagementThrust.__table__.alias("thrusts")
     links = EngagementPartner.__table__.alias("links")
     partners = PartnerCopy.__table__.alias("partners")
     parts = [
         select(literal("type"), cast(matching.c.type, String), func.count()).group_by(matching.c.type),
         select(literal("year"), cast(matching.c.year, String), func.count()).group_by(matching.c.year),
-        select(literal("thrust"), thrusts.c.code, func.count()).join(
-            matching, matching.c.id == thrusts.c.engagement_id).group_by(thrusts.c.code),
-        select(literal("thrust"), thrusts.c.top, func.count(func.distinct(thrusts.c.engagement_id))).join(
-            matching, matching.c.id == thrusts.c.engagement_id).group_by(thrusts.c.top),
-        select(literal("region"), partners.c.region, func.count(func.distinct(links.c.engagement_id))).select_from(
-            links).join(matching, matching.c.id == links.c.engagement_id).join(
-            partners, partners.c.id == links.c.partner_id).group_by(partners.c.region),
+        select(literal("thrust"), thrusts.c.code, func.count())
+        .join(matching, matching.c.id == thrusts.c.engagement_id)
+        .group_by(thrusts.c.code),
+        select(literal("thrust"), thrusts.c.top, func.count(func.distinct(thrusts.c.engagement_id)))
+        .join(matching, matching.c.id == thrusts.c.engagement_id)
+        .group_by(thrusts.c.top),
+        select(literal("region"), partners.c.region, func.count(func.distinct(links.c.engagement_id)))
+        .select_from(links)
+        .join(matching, matching.c.id == links.c.engagement_id)
+        .join(partners, partners.c.id == links.c.partner_id)
+        .group_by(partners.c.region),
     ]
     counts: dict[str, dict[str, int]] = {"thrust": {}, "type": {}, "year": {}, "region": {}}
     for facet, key, n in session.execute(union_all(*parts)):

@@ -1,4 +1,5 @@
 """The policy's coverage: how many engagements each thrust has had, by region, quarter or type."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,16 +7,17 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.kit.identity import Caller
-from services.kit.thrusts import taxonomy
 from services.engagements.access import visible_to
 from services.engagements.models import Engagement, EngagementPartner, EngagementThrust, PartnerCopy
+from services.kit.identity import Caller
+from services.kit.thrusts import taxonomy
 
 GROUPS = ("region", "quarter", "type")
 
 
-def thrust_report(*, session: Session, caller: Caller, starts_from: datetime | None, starts_to: datetime | None,
-                  group_by: str | None) -> dict:
+def thrust_report(
+    *, session: Session, caller: Caller, starts_from: datetime | None, starts_to: datetime | None, group_by: str | None
+) -> dict:
     where = [visible_to(caller)]
     if starts_from:
         where.append(Engagement.starts_at >= starts_from)
@@ -29,12 +31,17 @@ def thrust_report(*, session: Session, caller: Caller, starts_from: datetime | N
         group_columns = [Engagement.local_year, Engagement.local_quarter]
     elif group_by == "region":
         group_columns = [PartnerCopy.region]
-        joins = [(EngagementPartner, EngagementPartner.engagement_id == Engagement.id),
-                 (PartnerCopy, PartnerCopy.id == EngagementPartner.partner_id)]
+        joins = [
+            (EngagementPartner, EngagementPartner.engagement_id == Engagement.id),
+            (PartnerCopy, PartnerCopy.id == EngagementPartner.partner_id),
+        ]
 
     def count(code_column) -> dict[str, dict[str, int]]:
-        query = select(code_column, *group_columns, func.count(func.distinct(Engagement.id))).select_from(
-            EngagementThrust).join(Engagement, Engagement.id == EngagementThrust.engagement_id)
+        query = (
+            select(code_column, *group_columns, func.count(func.distinct(Engagement.id)))
+            .select_from(EngagementThrust)
+            .join(Engagement, Engagement.id == EngagementThrust.engagement_id)
+        )
         for target, on in joins:
             query = query.join(target, on)
         counts: dict[str, dict[str, int]] = {}
@@ -43,8 +50,13 @@ def thrust_report(*, session: Session, caller: Caller, starts_from: datetime | N
         return counts
 
     def totals(code_column) -> dict[str, int]:
-        query = select(code_column, func.count(func.distinct(Engagement.id))).select_from(EngagementThrust).join(
-            Engagement, Engagement.id == EngagementThrust.engagement_id).where(*where).group_by(code_column)
+        query = (
+            select(code_column, func.count(func.distinct(Engagement.id)))
+            .select_from(EngagementThrust)
+            .join(Engagement, Engagement.id == EngagementThrust.engagement_id)
+            .where(*where)
+            .group_by(code_column)
+        )
         return dict(session.execute(query).all())
 
     by_code, by_top = (count(EngagementThrust.code), count(EngagementThrust.top)) if group_by else ({}, {})
@@ -52,11 +64,16 @@ def thrust_report(*, session: Session, caller: Caller, starts_from: datetime | N
     rows = []
     for thrust in taxonomy():
         top_level = thrust.parent is None
-        rows.append({
-            "code": thrust.code, "parent": thrust.parent, "en": thrust.en, "fr": thrust.fr,
-            "total": (total_top if top_level else total_code).get(thrust.code, 0),
-            "groups": dict(sorted((by_top if top_level else by_code).get(thrust.code, {}).items())),
-        })
+        rows.append(
+            {
+                "code": thrust.code,
+                "parent": thrust.parent,
+                "en": thrust.en,
+                "fr": thrust.fr,
+                "total": (total_top if top_level else total_code).get(thrust.code, 0),
+                "groups": dict(sorted((by_top if top_level else by_code).get(thrust.code, {}).items())),
+            }
+        )
     return {"from": starts_from, "to": starts_to, "group_by": group_by, "rows": rows}
 
 

@@ -1,8 +1,9 @@
 """What the engagements API accepts and returns (API contract: the field names are public)."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -47,7 +48,7 @@ class OwedBy(StrEnum):
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("give a time zone (e.g. 2026-03-02T09:30:00-05:00 or ...Z)")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _stripped_unique(values: list[str]) -> list[str]:
@@ -90,10 +91,12 @@ class EngagementFields(BaseModel):
     summary: Text | None = None
     notes: Annotated[str, Field(max_length=100_000)] | None = None
     outcome: Text | None = None
-    discussion_points: Annotated[list[Annotated[str, Field(min_length=1, max_length=2000)]],
-                                 Field(max_length=100)] | None = None
-    thrusts: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(default=None, min_length=1,
-                                                                                        max_length=20)
+    discussion_points: (
+        Annotated[list[Annotated[str, Field(min_length=1, max_length=2000)]], Field(max_length=100)] | None
+    ) = None
+    thrusts: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        default=None, min_length=1, max_length=20
+    )
     tags: Names | None = None
     confidentiality: Confidentiality | None = None
     mission_id: uuid.UUID | None = None
@@ -115,7 +118,7 @@ class EngagementUpdate(EngagementFields):
     """PATCH: only the fields sent change. `null` clears an optional field; required ones refuse it."""
 
     @model_validator(mode="after")
-    def _no_null_for_required(self) -> "EngagementUpdate":
+    def _no_null_for_required(self) -> EngagementUpdate:
         required = {"type", "title", "starts_at", "ends_at", "partner_ids", "thrusts", "confidentiality"}
         nulled = sorted(name for name in required & self.model_fields_set if getattr(self, name) is None)
         if nulled:
@@ -198,9 +201,12 @@ class FollowUpUpdate(BaseModel):
     status: FollowUpStatus | None = None
 
     @model_validator(mode="after")
-    def _no_null_for_required(self) -> "FollowUpUpdate":
-        nulled = sorted(n for n in {"description", "assignee", "owed_by", "status"} & self.model_fields_set
-                        if getattr(self, n) is None)
+    def _no_null_for_required(self) -> FollowUpUpdate:
+        nulled = sorted(
+            n
+            for n in {"description", "assignee", "owed_by", "status"} & self.model_fields_set
+            if getattr(self, n) is None
+        )
         if nulled:
             raise ValueError(f"these fields cannot be null: {', '.join(nulled)}")
         return self

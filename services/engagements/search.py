@@ -9,6 +9,7 @@ points and its partners' names), kept in `engagements.search_document`.
   Snowball stemmers (French and English) and FTS5 indexes the stems (`engagement_fts`).
 Either way "négociations" finds "negociation" and "investments" finds "investment".
 """
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,14 @@ def words(value: str) -> list[str]:
 
 
 def document(engagement: Engagement, partners: list[PartnerCopy]) -> str:
-    parts = [engagement.title, engagement.summary, engagement.notes, engagement.outcome,
-             *engagement.discussion_points, *(name for p in partners for name in p.search_names())]
+    parts = [
+        engagement.title,
+        engagement.summary,
+        engagement.notes,
+        engagement.outcome,
+        *engagement.discussion_points,
+        *(name for p in partners for name in p.search_names()),
+    ]
     return "\n".join(p for p in parts if p)
 
 
@@ -70,8 +77,10 @@ def index(*, session: Session, engagement: Engagement, partners: list[PartnerCop
     terms = " ".join(stem for word in words(engagement.search_document) for stem in stems(word))
     rowid = fts_rowid(engagement.id)
     session.execute(text("DELETE FROM engagement_fts WHERE rowid = :r"), {"r": rowid})
-    session.execute(text("INSERT INTO engagement_fts (rowid, engagement_id, terms) VALUES (:r, :e, :t)"),
-                    {"r": rowid, "e": engagement.id.hex, "t": terms})
+    session.execute(
+        text("INSERT INTO engagement_fts (rowid, engagement_id, terms) VALUES (:r, :e, :t)"),
+        {"r": rowid, "e": engagement.id.hex, "t": terms},
+    )
 
 
 def unindex(*, session: Session, engagement_id: uuid.UUID) -> None:
@@ -91,5 +100,6 @@ def matches(session: Session, q: str) -> ColumnElement[bool] | None:
         return None
     if is_postgres(session):
         return text(f"{PG_VECTOR} @@ {PG_QUERY}").bindparams(q=q)
-    return text("engagements.id IN (SELECT engagement_id FROM engagement_fts WHERE engagement_fts MATCH :fts)"
-                ).bindparams(fts=fts5_query(q))
+    return text(
+        "engagements.id IN (SELECT engagement_id FROM engagement_fts WHERE engagement_fts MATCH :fts)"
+    ).bindparams(fts=fts5_query(q))

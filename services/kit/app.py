@@ -1,4 +1,5 @@
 """Builds a service's FastAPI app: the same lifespan, middleware, errors and health for all three."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -13,8 +14,8 @@ from sqlmodel import Session
 from services.kit.consumer import ConsumerRunner, HandlerRegistry
 from services.kit.db import make_engine, make_session_factory
 from services.kit.health import router as health_router
-from services.kit.kafka import KafkaProbe, make_consumer, make_producer
 from services.kit.identity import Caller
+from services.kit.kafka import KafkaProbe, make_consumer, make_producer
 from services.kit.middleware import IdentityMiddleware, RequestContextMiddleware
 from services.kit.outbox import OUTBOX_PENDING_KEY
 from services.kit.problems import install_problem_handlers
@@ -54,8 +55,12 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
                 name=spec.name,
                 session_factory=app.state.sessions,
                 registry=spec.handlers,
-                consumer_factory=lambda: make_consumer(bootstrap, group_id=f"liaison-{spec.name}",
-                                                       topics=list(spec.consumes), client_id=f"{spec.name}-consumer"),
+                consumer_factory=lambda: make_consumer(
+                    bootstrap,
+                    group_id=f"liaison-{spec.name}",
+                    topics=list(spec.consumes),
+                    client_id=f"{spec.name}-consumer",
+                ),
                 producer_factory=lambda: make_producer(bootstrap, client_id=f"{spec.name}-dlq"),
                 max_attempts=settings.consumer_max_attempts,
             )
@@ -75,8 +80,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
             if own_engine:
                 app.state.engine.dispose()
 
-    app = FastAPI(title=spec.title, version="0.1.0", lifespan=lifespan,
-                  openapi_url="/openapi.json", docs_url="/docs")
+    app = FastAPI(title=spec.title, version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json", docs_url="/docs")
     # Starlette runs the last added outermost: request ids first, so a 401 carries one too.
     app.add_middleware(IdentityMiddleware, secret=settings.identity_key())
     app.add_middleware(RequestContextMiddleware)

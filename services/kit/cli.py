@@ -1,4 +1,5 @@
 """`python -m services.<name> migrate|serve`: the same two commands for every service."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,16 +13,31 @@ from services.kit.migrations import upgrade
 from services.kit.settings import ServiceSettings
 
 
-def run(*, settings_factory: Callable[[], ServiceSettings], migrations: Path, app_factory: str,
-        argv: list[str] | None = None) -> int:
+def run(
+    *,
+    settings_factory: Callable[[], ServiceSettings],
+    migrations: Path,
+    app_factory: str,
+    argv: list[str] | None = None,
+) -> int:
     settings = settings_factory()
     parser = argparse.ArgumentParser(prog=f"python -m services.{settings.service_name}")
-    parser.add_argument("command", choices=["migrate", "serve"],
-                        help="migrate: apply the Alembic migrations; serve: migrate, then serve HTTP")
+    parser.add_argument(
+        "command",
+        choices=["migrate", "serve"],
+        help="migrate: apply the Alembic migrations; serve: migrate, then serve HTTP",
+    )
     args = parser.parse_args(argv)
     configure_logging(settings.service_name, settings.log_level)
     upgrade(migrations, settings.database_url)
     if args.command == "serve":
-        uvicorn.run(app_factory, factory=True, host=settings.host, port=settings.port,
-                    log_config=None, access_log=False, lifespan="on")
+        uvicorn.run(
+            app_factory,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
     return 0

@@ -6,6 +6,7 @@ after that transaction, so a crash in between means a redelivery, which the inbo
 A message that cannot be read, or whose handler keeps failing, goes to `<topic>.dlq` with the
 reason in its headers, and the consumer moves on.
 """
+
 from __future__ import annotations
 
 import logging
@@ -88,8 +89,10 @@ class ConsumerRunner:
             except INFRASTRUCTURE_ERRORS:
                 raise
             except Exception as exc:
-                log.warning("handler failed", extra={"event_id": event.id, "event_type": event.type,
-                                                      "attempt": attempt, "error": repr(exc)})
+                log.warning(
+                    "handler failed",
+                    extra={"event_id": event.id, "event_type": event.type, "attempt": attempt, "error": repr(exc)},
+                )
                 if attempt == self.max_attempts:
                     self._dead_letter(record, exc, event=event)
                     return Outcome("dead_lettered", event.id)
@@ -119,11 +122,19 @@ class ConsumerRunner:
             ("dlq.consumer", self.name.encode()),
         ]
         # Waits for the broker's ack: the offset must not move past a message the DLQ never got.
-        self._get_producer().send(record.topic + DLQ_SUFFIX, key=record.key, value=record.value,
-                                  headers=headers).get(timeout=30)
-        log.error("event dead-lettered", extra={"topic": record.topic, "partition": record.partition,
-                                                "offset": record.offset, "error": str(exc)[:500],
-                                                "event_id": event.id if event else None})
+        self._get_producer().send(record.topic + DLQ_SUFFIX, key=record.key, value=record.value, headers=headers).get(
+            timeout=30
+        )
+        log.error(
+            "event dead-lettered",
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "error": str(exc)[:500],
+                "event_id": event.id if event else None,
+            },
+        )
 
     # --- batches ----------------------------------------------------------------------------------
 

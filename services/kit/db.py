@@ -1,4 +1,5 @@
 """Engines and sessions for SQLite (embedded default) and PostgreSQL (production)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

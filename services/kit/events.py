@@ -1,4 +1,5 @@
 """The CloudEvents 1.0 envelope (structured JSON mode) every Liaison event travels in."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """/healthz (the process answers) and /readyz (its database and Kafka answer too)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -27,5 +28,6 @@ def readyz(request: Request) -> JSONResponse:
         ok, detail = state.kafka_probe.check()
         checks["kafka"] = {"ok": ok, "detail": detail}
     ready = all(check["ok"] for check in checks.values())
-    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+    )

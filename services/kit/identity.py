@@ -5,6 +5,7 @@ refuses any /api request whose headers it cannot verify, so nothing reaches a se
 gateway's checks. The signature covers method, path and query (a signed identity cannot be
 replayed on another request line) and a timestamp (nor an hour later).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,20 +49,24 @@ def _digest(secret: str, message: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def sign(caller: Caller, *, secret: str, method: str, path: str, query: str = "",
-         now: float | None = None) -> dict[str, str]:
+def sign(
+    caller: Caller, *, secret: str, method: str, path: str, query: str = "", now: float | None = None
+) -> dict[str, str]:
     roles = ",".join(sorted(caller.roles))
     timestamp = str(int(now if now is not None else time.time()))
-    signature = _digest(secret, _message(method=method, path=path, query=query, user=caller.user, roles=roles,
-                                         timestamp=timestamp))
+    signature = _digest(
+        secret, _message(method=method, path=path, query=query, user=caller.user, roles=roles, timestamp=timestamp)
+    )
     return {USER_HEADER: caller.user, ROLES_HEADER: roles, TIME_HEADER: timestamp, SIGNATURE_HEADER: signature}
 
 
-def verify(headers: Mapping[str, str], *, secret: str, method: str, path: str, query: str = "",
-           now: float | None = None) -> Caller:
+def verify(
+    headers: Mapping[str, str], *, secret: str, method: str, path: str, query: str = "", now: float | None = None
+) -> Caller:
     try:
-        user, roles, timestamp, signature = (headers[h] for h in (USER_HEADER, ROLES_HEADER, TIME_HEADER,
-                                                                  SIGNATURE_HEADER))
+        user, roles, timestamp, signature = (
+            headers[h] for h in (USER_HEADER, ROLES_HEADER, TIME_HEADER, SIGNATURE_HEADER)
+        )
     except KeyError as missing:
         raise IdentityError(f"missing identity header {missing}") from None
     try:
@@ -70,8 +75,9 @@ def verify(headers: Mapping[str, str], *, secret: str, method: str, path: str, q
         raise IdentityError("identity timestamp is not a number") from None
     if age > MAX_SKEW_SECONDS:
         raise IdentityError("identity timestamp is too old or in the future")
-    expected = _digest(secret, _message(method=method, path=path, query=query, user=user, roles=roles,
-                                        timestamp=timestamp))
+    expected = _digest(
+        secret, _message(method=method, path=path, query=query, user=user, roles=roles, timestamp=timestamp)
+    )
     if not hmac.compare_digest(expected, signature):
         raise IdentityError("identity signature does not match")
     if not user:

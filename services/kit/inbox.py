@@ -1,4 +1,5 @@
 """The inbox: ids of events a consumer has handled, written in the handler's own transaction."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,6 +1,8 @@
 """Kafka clients as Liaison uses them: built on demand (never at import), configured in one place."""
+
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -59,8 +61,9 @@ class KafkaProbe:
     def _ask(self) -> tuple[bool, str]:
         try:
             if self._admin is None:
-                self._admin = KafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=3000,
-                                               client_id="liaison-readyz")
+                self._admin = KafkaAdminClient(
+                    bootstrap_servers=self._bootstrap, request_timeout_ms=3000, client_id="liaison-readyz"
+                )
             brokers = self._admin.describe_cluster().get("brokers") or []
             return (bool(brokers), f"{len(brokers)} broker(s)")
         except (KafkaError, OSError) as exc:
@@ -70,7 +73,5 @@ class KafkaProbe:
     def close(self) -> None:
         admin, self._admin = self._admin, None
         if admin is not None:
-            try:
+            with contextlib.suppress(Exception):
                 admin.close()
-            except Exception:
-                pass

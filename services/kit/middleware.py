@@ -1,4 +1,5 @@
 """Request ids and the access log, as plain ASGI (no per-request task or body copy)."""
+
 from __future__ import annotations
 
 import logging
@@ -48,10 +49,15 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            access_log.info("request", extra={
-                "method": scope["method"], "path": scope["path"], "status": status_holder["status"],
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            })
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status_holder["status"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
             request_id_var.reset(token)
 
 
@@ -71,14 +77,23 @@ class IdentityMiddleware:
         if scope["type"] != "http" or scope["path"] in self.OPEN_PATHS:
             await self.app(scope, receive, send)
             return
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
-                   if name.decode("latin-1") in IDENTITY_HEADERS}
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in scope["headers"]
+            if name.decode("latin-1") in IDENTITY_HEADERS
+        }
         try:
-            caller = verify(headers, secret=self.secret, method=scope["method"], path=scope["path"],
-                            query=scope["query_string"].decode("latin-1"))
+            caller = verify(
+                headers,
+                secret=self.secret,
+                method=scope["method"],
+                path=scope["path"],
+                query=scope["query_string"].decode("latin-1"),
+            )
         except IdentityError as exc:
-            response = problem_response(401, title="Unauthenticated",
-                                        detail=f"This service only answers requests signed by the gateway: {exc}.")
+            response = problem_response(
+                401, title="Unauthenticated", detail=f"This service only answers requests signed by the gateway: {exc}."
+            )
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})["caller"] = caller

@@ -3,6 +3,7 @@
 These describe the tables as they were first shipped. Never edit them: a later change to the
 outbox or inbox is a new function here, called from a new revision in each service.
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -1,10 +1,12 @@
 """Alembic, run by the runner before a service starts (never `create_all` in production code)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
+
 from services.kit.db import is_sqlite, make_engine
 
 

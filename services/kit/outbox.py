@@ -1,4 +1,5 @@
 """The transactional outbox: an event row written in the same transaction as the change it reports."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,6 +3,7 @@ comes back for a change with `If-Match` (RFC 9110 §13.1.1), so nobody overwrite
 
 Parse the header at the edge (`expected_version`), compare in the service (`check_version`).
 """
+
 from __future__ import annotations
 
 import re
@@ -36,15 +37,22 @@ def expected_version(if_match: str | None) -> int | None:
         return ANY_VERSION
     match = _ETAG.fullmatch(value)
     if match is None:
-        raise Problem(f'If-Match must be an ETag this API gave out, like W/"3" (got {value[:40]!r}).', status=400,
-                      title="Invalid If-Match")
+        raise Problem(
+            f'If-Match must be an ETag this API gave out, like W/"3" (got {value[:40]!r}).',
+            status=400,
+            title="Invalid If-Match",
+        )
     return int(match.group(1))
 
 
 def check_version(current: int, expected: int | None, *, what: str) -> None:
     if expected is None:
-        raise PreconditionRequired(f'Send If-Match with the ETag of the {what} you read (like W/"{current}"), so '
-                                   "that you do not overwrite a change you have not seen.")
+        raise PreconditionRequired(
+            f'Send If-Match with the ETag of the {what} you read (like W/"{current}"), so '
+            "that you do not overwrite a change you have not seen."
+        )
     if expected not in (ANY_VERSION, current):
-        raise PreconditionFailed(f"The {what} changed since you read it (now version {current}); read it again "
-                                 "and re-apply your change.", current_version=current)
+        raise PreconditionFailed(
+            f"The {what} changed since you read it (now version {current}); read it again and re-apply your change.",
+            current_version=current,
+        )

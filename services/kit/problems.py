@@ -1,4 +1,5 @@
 """RFC 9457 problem details: every error a client sees has this shape."""
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,7 @@ class Problem(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, *, status: int | None = None, title: str | None = None,
-                 **extensions: Any) -> None:
+    def __init__(self, detail: str, *, status: int | None = None, title: str | None = None, **extensions: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         if status is not None:
@@ -43,8 +43,14 @@ class Conflict(Problem):
     title = "Conflict"
 
 
-def problem_response(status: int, *, title: str | None = None, detail: str | None = None,
-                     headers: dict[str, str] | None = None, **extensions: Any) -> JSONResponse:
+def problem_response(
+    status: int,
+    *,
+    title: str | None = None,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title or HTTPStatus(status).phrase,
@@ -62,13 +68,18 @@ def problem_response(status: int, *, title: str | None = None, detail: str | Non
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _domain(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, title=exc.title, detail=exc.detail, instance=request.url.path,
-                                **exc.extensions)
+        return problem_response(
+            exc.status, title=exc.title, detail=exc.detail, instance=request.url.path, **exc.extensions
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(exc.status_code, detail=str(exc.detail) if exc.detail else None,
-                                instance=request.url.path, headers=getattr(exc, "headers", None))
+        return problem_response(
+            exc.status_code,
+            detail=str(exc.detail) if exc.detail else None,
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -76,13 +87,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             {"location": list(error.get("loc", ())), "message": error.get("msg", ""), "type": error.get("type", "")}
             for error in exc.errors()
         ]
-        return problem_response(422, title="Invalid request",
-                                detail=f"{len(errors)} field(s) failed validation",
-                                instance=request.url.path, errors=errors)
+        return problem_response(
+            422,
+            title="Invalid request",
+            detail=f"{len(errors)} field(s) failed validation",
+            instance=request.url.path,
+            errors=errors,
+        )
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(500, title="Internal error",
-                                detail="The server could not complete the request; it has been logged.",
-                                instance=request.url.path)
+        return problem_response(
+            500,
+            title="Internal error",
+            detail="The server could not complete the request; it has been logged.",
+            instance=request.url.path,
+        )

@@ -6,6 +6,7 @@ lease leaves its rows to be claimed again once the lease ends, so a crash betwee
 Two relays may run against one database: on PostgreSQL the claim skips rows another relay has
 locked, and on both databases the claim re-checks the row's state in its UPDATE.
 """
+
 from __future__ import annotations
 
 import logging
@@ -75,23 +76,37 @@ class OutboxRelay:
         token = uuid.uuid4().hex
         due = (OutboxMessage.status != OutboxStatus.SENT) & (OutboxMessage.available_at <= now)
         with self._session_factory() as session:
-            ids = session.execute(
-                select(OutboxMessage.id).where(due).order_by(OutboxMessage.id)
-                .limit(self.batch_size).with_for_update(skip_locked=True)
-            ).scalars().all()
+            ids = (
+                session.execute(
+                    select(OutboxMessage.id)
+                    .where(due)
+                    .order_by(OutboxMessage.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+                .scalars()
+                .all()
+            )
             if not ids:
                 session.rollback()
                 return Claim(token, [])
             session.execute(
-                update(OutboxMessage).where(OutboxMessage.id.in_(ids), due).values(
-                    status=OutboxStatus.IN_PROGRESS, claim_token=token,
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), due)
+                .values(
+                    status=OutboxStatus.IN_PROGRESS,
+                    claim_token=token,
                     available_at=now + self.lease,
                 )
             )
             session.commit()
-            messages = session.execute(
-                select(OutboxMessage).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
-            ).scalars().all()
+            messages = (
+                session.execute(
+                    select(OutboxMessage).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
+                )
+                .scalars()
+                .all()
+            )
             return Claim(token, list(messages))
 
     def publish(self, claim: Claim) -> PublishOutcome:
@@ -140,8 +155,13 @@ class OutboxRelay:
                 session.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == claim.token)
-                    .values(status=OutboxStatus.PENDING, attempts=attempts, last_error=error[:2000],
-                            available_at=now + retry_delay(attempts), claim_token=None)
+                    .values(
+                        status=OutboxStatus.PENDING,
+                        attempts=attempts,
+                        last_error=error[:2000],
+                        available_at=now + retry_delay(attempts),
+                        claim_token=None,
+                    )
                 )
             session.commit()
         if outcome.failed:

@@ -1,4 +1,5 @@
 """Typed settings every service shares; each service subclasses with its own env prefix."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +17,7 @@ def sqlite_url(name: str) -> str:
 
 
 # Good for one laptop only: every other environment must be given its own secret.
-DEVELOPMENT_IDENTITY_SECRET = "liaison-development-only-identity-secret"
+DEVELOPMENT_IDENTITY_SECRET = "liaison-development-only-identity-secret"  # noqa: S105 (the defect issue 10 removes)
 
 
 class LiaisonSettings(BaseSettings):

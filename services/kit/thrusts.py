@@ -3,6 +3,7 @@
 Codes are dotted: a child (`trade.investment`) belongs to its parent (`trade`), and a filter on a
 parent covers its children.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,9 @@ class Taxonomy:
         for top in document["thrusts"]:
             self._thrusts[top["code"]] = Thrust(top["code"], top["en"], top["fr"], top["objective"])
             for child in top.get("children", []):
-                self._thrusts[child["code"]] = Thrust(child["code"], child["en"], child["fr"], top["objective"],
-                                                      parent=top["code"])
+                self._thrusts[child["code"]] = Thrust(
+                    child["code"], child["en"], child["fr"], top["objective"], parent=top["code"]
+                )
 
     def __contains__(self, code: str) -> bool:
         return code in self._thrusts

@@ -1,4 +1,5 @@
 """HTTP routes: thin — parse, call the service, shape the answer."""
+
 from __future__ import annotations
 
 import uuid
@@ -9,10 +10,23 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from services.kit.app import CallerDep, SessionDep
 from services.notifications import service
-from services.notifications.schemas import (Channel, DeliveryAttemptRead, DeliveryDetail, DeliveryRead, DeliveryStatus,
-                                            NotificationPage, NotificationRead, Page, PreferencesRead,
-                                            PreferencesUpdate, SubscriptionCreate, SubscriptionKind,
-                                            SubscriptionRead, WebhookCreate, WebhookRead)
+from services.notifications.schemas import (
+    Channel,
+    DeliveryAttemptRead,
+    DeliveryDetail,
+    DeliveryRead,
+    DeliveryStatus,
+    NotificationPage,
+    NotificationRead,
+    Page,
+    PreferencesRead,
+    PreferencesUpdate,
+    SubscriptionCreate,
+    SubscriptionKind,
+    SubscriptionRead,
+    WebhookCreate,
+    WebhookRead,
+)
 
 router = APIRouter(prefix="/api/v1")
 
@@ -33,17 +47,27 @@ def _page(items, next_cursor, total, read_model) -> dict:
 
 # --- subscriptions ------------------------------------------------------------------------------------
 
+
 @router.get("/subscriptions", response_model=Page, tags=["subscriptions"])
-def list_subscriptions(session: SessionDep, caller: CallerDep, kind: SubscriptionKind | None = None,
-                       cursor: Cursor = None, limit: Limit = 50) -> dict:
-    return _page(*service.list_subscriptions(session=session, caller=caller, kind=kind, cursor=cursor, limit=limit),
-                 SubscriptionRead)
+def list_subscriptions(
+    session: SessionDep,
+    caller: CallerDep,
+    kind: SubscriptionKind | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> dict:
+    return _page(
+        *service.list_subscriptions(session=session, caller=caller, kind=kind, cursor=cursor, limit=limit),
+        SubscriptionRead,
+    )
 
 
-@router.post("/subscriptions", status_code=status.HTTP_201_CREATED, response_model=SubscriptionRead,
-             tags=["subscriptions"])
-def create_subscription(body: SubscriptionCreate, session: SessionDep, caller: CallerDep, now: NowDep,
-                        response: Response) -> SubscriptionRead:
+@router.post(
+    "/subscriptions", status_code=status.HTTP_201_CREATED, response_model=SubscriptionRead, tags=["subscriptions"]
+)
+def create_subscription(
+    body: SubscriptionCreate, session: SessionDep, caller: CallerDep, now: NowDep, response: Response
+) -> SubscriptionRead:
     subscription = service.create_subscription(session=session, caller=caller, data=body, now=now)
     response.headers["Location"] = f"/api/v1/subscriptions/{subscription.id}"
     return SubscriptionRead.model_validate(subscription)
@@ -57,6 +81,7 @@ def delete_subscription(subscription_id: uuid.UUID, session: SessionDep, caller:
 
 # --- preferences and the inbox ------------------------------------------------------------------------
 
+
 @router.get("/notifications/preferences", response_model=PreferencesRead, tags=["notifications"])
 def get_preferences(session: SessionDep, caller: CallerDep) -> PreferencesRead:
     return PreferencesRead.model_validate(service.get_preferences(session=session, caller=caller))
@@ -68,10 +93,12 @@ def put_preferences(body: PreferencesUpdate, session: SessionDep, caller: Caller
 
 
 @router.get("/notifications", response_model=NotificationPage, tags=["notifications"])
-def list_notifications(session: SessionDep, caller: CallerDep, unread: bool = False, cursor: Cursor = None,
-                       limit: Limit = 50) -> dict:
+def list_notifications(
+    session: SessionDep, caller: CallerDep, unread: bool = False, cursor: Cursor = None, limit: Limit = 50
+) -> dict:
     items, next_cursor, total, unread_count = service.list_notifications(
-        session=session, caller=caller, unread_only=unread, cursor=cursor, limit=limit)
+        session=session, caller=caller, unread_only=unread, cursor=cursor, limit=limit
+    )
     return _page(items, next_cursor, total, NotificationRead) | {"unread": unread_count}
 
 
@@ -83,10 +110,12 @@ def read_all(session: SessionDep, caller: CallerDep, now: NowDep) -> dict:
 @router.post("/notifications/{notification_id}/read", response_model=NotificationRead, tags=["notifications"])
 def read_one(notification_id: uuid.UUID, session: SessionDep, caller: CallerDep, now: NowDep) -> NotificationRead:
     return NotificationRead.model_validate(
-        service.mark_read(session=session, caller=caller, notification_id=notification_id, now=now))
+        service.mark_read(session=session, caller=caller, notification_id=notification_id, now=now)
+    )
 
 
 # --- webhooks -----------------------------------------------------------------------------------------
+
 
 @router.get("/webhooks", response_model=Page, tags=["webhooks"])
 def list_webhooks(session: SessionDep, caller: CallerDep, cursor: Cursor = None, limit: Limit = 50) -> dict:
@@ -94,8 +123,9 @@ def list_webhooks(session: SessionDep, caller: CallerDep, cursor: Cursor = None,
 
 
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=WebhookRead, tags=["webhooks"])
-def create_webhook(body: WebhookCreate, session: SessionDep, caller: CallerDep, now: NowDep,
-                   response: Response) -> WebhookRead:
+def create_webhook(
+    body: WebhookCreate, session: SessionDep, caller: CallerDep, now: NowDep, response: Response
+) -> WebhookRead:
     webhook = service.create_webhook(session=session, caller=caller, data=body, now=now)
     response.headers["Location"] = f"/api/v1/webhooks/{webhook.id}"
     return WebhookRead.model_validate(webhook)
@@ -109,26 +139,49 @@ def delete_webhook(webhook_id: uuid.UUID, session: SessionDep, caller: CallerDep
 
 # --- the delivery log ---------------------------------------------------------------------------------
 
+
 @router.get("/deliveries", response_model=Page, tags=["deliveries"])
-def list_deliveries(session: SessionDep, caller: CallerDep, status_: Annotated[DeliveryStatus | None,
-                    Query(alias="status")] = None, channel: Channel | None = None,
-                    recipient: Annotated[str | None, Query(max_length=200)] = None,
-                    trigger_id: Annotated[str | None, Query(max_length=200)] = None,
-                    cursor: Cursor = None, limit: Limit = 50) -> dict:
-    return _page(*service.list_deliveries(session=session, caller=caller, status=status_, channel=channel,
-                                          recipient=recipient, trigger_id=trigger_id, cursor=cursor, limit=limit),
-                 DeliveryRead)
+def list_deliveries(
+    session: SessionDep,
+    caller: CallerDep,
+    status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
+    channel: Channel | None = None,
+    recipient: Annotated[str | None, Query(max_length=200)] = None,
+    trigger_id: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> dict:
+    return _page(
+        *service.list_deliveries(
+            session=session,
+            caller=caller,
+            status=status_,
+            channel=channel,
+            recipient=recipient,
+            trigger_id=trigger_id,
+            cursor=cursor,
+            limit=limit,
+        ),
+        DeliveryRead,
+    )
 
 
 @router.get("/deliveries/{delivery_id}", response_model=DeliveryDetail, tags=["deliveries"])
 def get_delivery(delivery_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> DeliveryDetail:
     delivery, attempts = service.get_delivery(session=session, caller=caller, delivery_id=delivery_id)
-    return DeliveryDetail(**DeliveryRead.model_validate(delivery).model_dump(),
-                          log=[DeliveryAttemptRead.model_validate(a) for a in attempts])
+    return DeliveryDetail(
+        **DeliveryRead.model_validate(delivery).model_dump(),
+        log=[DeliveryAttemptRead.model_validate(a) for a in attempts],
+    )
 
 
-@router.post("/deliveries/{delivery_id}/replay", status_code=status.HTTP_202_ACCEPTED, response_model=DeliveryRead,
-             tags=["deliveries"])
+@router.post(
+    "/deliveries/{delivery_id}/replay",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DeliveryRead,
+    tags=["deliveries"],
+)
 def replay_delivery(delivery_id: uuid.UUID, session: SessionDep, caller: CallerDep, now: NowDep) -> DeliveryRead:
     return DeliveryRead.model_validate(
-        service.replay_delivery(session=session, caller=caller, delivery_id=delivery_id, now=now))
+        service.replay_delivery(session=session, caller=caller, delivery_id=delivery_id, now=now)
+    )

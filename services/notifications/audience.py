@@ -1,5 +1,6 @@
 """Who hears about an engagement: subscribers of its partners, thrusts, regions or type — never
 its author, and for a restricted one only its officers and admins."""
+
 from __future__ import annotations
 
 import uuid
@@ -46,16 +47,27 @@ def officer_users(officers: list) -> set[str]:
     return users
 
 
-def listeners(*, session: Session, partner_ids: list[uuid.UUID], thrusts: list[str],
-              engagement_type: str | None) -> dict[str, Listener]:
-    regions = set(session.execute(select(KnownPartner.region).where(
-        KnownPartner.id.in_(partner_ids), KnownPartner.region.is_not(None))).scalars()) if partner_ids else set()
-    wanted = [and_(Subscription.kind == SubscriptionKind.PARTNER, Subscription.target.in_([str(p) for p in partner_ids])),
-              and_(Subscription.kind == SubscriptionKind.THRUST, Subscription.target.in_(thrust_and_parents(thrusts))),
-              and_(Subscription.kind == SubscriptionKind.REGION, Subscription.target.in_(regions))]
+def listeners(
+    *, session: Session, partner_ids: list[uuid.UUID], thrusts: list[str], engagement_type: str | None
+) -> dict[str, Listener]:
+    regions = (
+        set(
+            session.execute(
+                select(KnownPartner.region).where(KnownPartner.id.in_(partner_ids), KnownPartner.region.is_not(None))
+            ).scalars()
+        )
+        if partner_ids
+        else set()
+    )
+    wanted = [
+        and_(Subscription.kind == SubscriptionKind.PARTNER, Subscription.target.in_([str(p) for p in partner_ids])),
+        and_(Subscription.kind == SubscriptionKind.THRUST, Subscription.target.in_(thrust_and_parents(thrusts))),
+        and_(Subscription.kind == SubscriptionKind.REGION, Subscription.target.in_(regions)),
+    ]
     if engagement_type:
-        wanted.append(and_(Subscription.kind == SubscriptionKind.ENGAGEMENT_TYPE,
-                           Subscription.target == engagement_type))
+        wanted.append(
+            and_(Subscription.kind == SubscriptionKind.ENGAGEMENT_TYPE, Subscription.target == engagement_type)
+        )
     found: dict[str, Listener] = {}
     for subscription in session.execute(select(Subscription).where(or_(*wanted))).scalars():
         listener = found.setdefault(subscription.user, Listener(subscription.user))
@@ -65,15 +77,19 @@ def listeners(*, session: Session, partner_ids: list[uuid.UUID], thrusts: list[s
     return found
 
 
-def allowed(*, session: Session, found: dict[str, Listener], confidentiality: str, author: str | None,
-            officers: set[str]) -> list[Listener]:
+def allowed(
+    *, session: Session, found: dict[str, Listener], confidentiality: str, author: str | None, officers: set[str]
+) -> list[Listener]:
     """Drop the author, and whoever may not see an engagement of this confidentiality."""
     candidates = {user: listener for user, listener in found.items() if user != author}
     if confidentiality == "public" or not candidates:
         return list(candidates.values())
-    roles = {r.user: set(r.roles) for r in session.execute(
-        select(Recipient).where(Recipient.user.in_(list(candidates)))).scalars()}
+    roles = {
+        r.user: set(r.roles)
+        for r in session.execute(select(Recipient).where(Recipient.user.in_(list(candidates)))).scalars()
+    }
     if confidentiality == "restricted":
-        return [listener for user, listener in candidates.items()
-                if user in officers or "admin" in roles.get(user, set())]
+        return [
+            listener for user, listener in candidates.items() if user in officers or "admin" in roles.get(user, set())
+        ]
     return [listener for user, listener in candidates.items() if roles.get(user, set()) & STAFF_ROLES]

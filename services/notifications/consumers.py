@@ -3,6 +3,7 @@
 Each handler runs inside the kit consumer's transaction (with the inbox row), so a redelivered
 event changes nothing. Data that can never apply raises RejectedEvent (→ the topic's .dlq).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -30,9 +31,16 @@ PARTNERS_TOPIC = "liaison.partners.v1"
 CONSUMES = [ENGAGEMENTS_TOPIC, PARTNERS_TOPIC]
 CONFIDENTIALITY = ("public", "internal", "restricted")
 HANDLED_TYPES = (
-    "liaison.engagement.logged", "liaison.engagement.updated", "liaison.engagement.deleted",
-    "liaison.followup.created", "liaison.followup.completed", "liaison.followup.reassigned",
-    "liaison.partner.created", "liaison.partner.updated", "liaison.partner.merged", "liaison.contact.erased",
+    "liaison.engagement.logged",
+    "liaison.engagement.updated",
+    "liaison.engagement.deleted",
+    "liaison.followup.created",
+    "liaison.followup.completed",
+    "liaison.followup.reassigned",
+    "liaison.partner.created",
+    "liaison.partner.updated",
+    "liaison.partner.merged",
+    "liaison.contact.erased",
 )
 
 
@@ -93,8 +101,12 @@ class Consumers:
         if confidentiality not in CONFIDENTIALITY:
             raise RejectedEvent(f"unknown confidentiality {confidentiality!r}")
         now = self.runtime.clock()
-        batch = DeliveryBatch(session=session, trigger=Trigger(event.id, event.type, "engagement", str(engagement_id)),
-                              now=now, email_enabled=bool(self.runtime.settings.smtp_host))
+        batch = DeliveryBatch(
+            session=session,
+            trigger=Trigger(event.id, event.type, "engagement", str(engagement_id)),
+            now=now,
+            email_enabled=bool(self.runtime.settings.smtp_host),
+        )
         event_json = event.to_json()
         engagement = data
         if confidentiality == "restricted":
@@ -104,19 +116,33 @@ class Consumers:
         if engagement is not None:
             partner_ids = _uuids(engagement.get("partner_ids"), "partner_ids")
             thrusts = _strings(engagement.get("thrusts"), "thrusts")
-            found = audience.listeners(session=session, partner_ids=partner_ids, thrusts=thrusts,
-                                       engagement_type=engagement.get("type"))
+            found = audience.listeners(
+                session=session, partner_ids=partner_ids, thrusts=thrusts, engagement_type=engagement.get("type")
+            )
             author = data.get("updated_by") if event.type.endswith(".updated") else None
             author = author or engagement.get("created_by") or data.get("created_by")
             names = self._partner_names(session, partner_ids)
             engagement = {**engagement, "changed_fields": data.get("changed_fields", engagement.get("changed_fields"))}
-            for listener in audience.allowed(session=session, found=found, confidentiality=confidentiality,
-                                             author=author, officers=audience.officer_users(engagement.get("officers"))):
+            for listener in audience.allowed(
+                session=session,
+                found=found,
+                confidentiality=confidentiality,
+                author=author,
+                officers=audience.officer_users(engagement.get("officers")),
+            ):
                 batch.notify_user(
-                    user=listener.user, channels=listener.channels, held_channels=listener.held, event_json=event_json,
+                    user=listener.user,
+                    channels=listener.channels,
+                    held_channels=listener.held,
+                    event_json=event_json,
                     render=lambda language, e=engagement: engagement_message(
-                        e, updated=event.type.endswith(".updated"), partner_names=names.get(language, []),
-                        language=language, public_url=self.runtime.settings.public_url))
+                        e,
+                        updated=event.type.endswith(".updated"),
+                        partner_names=names.get(language, []),
+                        language=language,
+                        public_url=self.runtime.settings.public_url,
+                    ),
+                )
         for hook in webhooks_listening_to(session, event.type):
             batch.webhook(hook, event_json)
 
@@ -130,8 +156,11 @@ class Consumers:
 
     @staticmethod
     def _partner_names(session: Session, partner_ids: list[uuid.UUID]) -> dict[str, list[str]]:
-        known = {p.id: p for p in session.execute(
-            select(KnownPartner).where(KnownPartner.id.in_(partner_ids))).scalars()} if partner_ids else {}
+        known = (
+            {p.id: p for p in session.execute(select(KnownPartner).where(KnownPartner.id.in_(partner_ids))).scalars()}
+            if partner_ids
+            else {}
+        )
         names: dict[str, list[str]] = {"fr": [], "en": []}
         for partner_id in partner_ids:
             partner = known.get(partner_id)
@@ -144,8 +173,12 @@ class Consumers:
     def _webhooks_only(self, event: CloudEvent, *, session: Session) -> None:
         hooks = webhooks_listening_to(session, event.type)
         if hooks:
-            batch = DeliveryBatch(session=session, trigger=Trigger(event.id, event.type, "engagement", event.subject),
-                                  now=self.runtime.clock(), email_enabled=False)
+            batch = DeliveryBatch(
+                session=session,
+                trigger=Trigger(event.id, event.type, "engagement", event.subject),
+                now=self.runtime.clock(),
+                email_enabled=False,
+            )
             for hook in hooks:
                 batch.webhook(hook, event.to_json())
 
@@ -164,10 +197,15 @@ class Consumers:
             assignee = (assignee or {}).get("user") if isinstance(assignee, dict) else None
             if assignee is None:
                 raise RejectedEvent("assignee is neither a user nor an object naming one")
-        followup = FollowUp(id=_uuid(data.get("id"), "data.id"), engagement_id=_uuid(data.get("engagement_id"),
-                                                                                       "data.engagement_id"),
-                            assignee=assignee, due_on=due_on, status=status, version=version,
-                            description=str(data.get("description") or ""))
+        followup = FollowUp(
+            id=_uuid(data.get("id"), "data.id"),
+            engagement_id=_uuid(data.get("engagement_id"), "data.engagement_id"),
+            assignee=assignee,
+            due_on=due_on,
+            status=status,
+            version=version,
+            description=str(data.get("description") or ""),
+        )
         apply_followup(session=session, followup=followup, settings=self.runtime.settings, now=self.runtime.clock())
         self._webhooks_only(event, session=session)
 
@@ -199,10 +237,18 @@ class Consumers:
         survivor = _uuid(data.get("merged_into"), "data.merged_into")
         if duplicate == survivor:
             raise RejectedEvent("a partner cannot be merged into itself")
-        following_survivor = set(session.execute(select(Subscription.user).where(
-            Subscription.kind == "partner", Subscription.target == str(survivor))).scalars())
-        for subscription in session.execute(select(Subscription).where(
-                Subscription.kind == "partner", Subscription.target == str(duplicate))).scalars().all():
+        following_survivor = set(
+            session.execute(
+                select(Subscription.user).where(Subscription.kind == "partner", Subscription.target == str(survivor))
+            ).scalars()
+        )
+        for subscription in (
+            session.execute(
+                select(Subscription).where(Subscription.kind == "partner", Subscription.target == str(duplicate))
+            )
+            .scalars()
+            .all()
+        ):
             if subscription.user in following_survivor:
                 session.delete(subscription)
             else:
@@ -215,4 +261,3 @@ class Consumers:
 
     def on_contact_erased(self, event: CloudEvent, *, session: Session) -> None:
         erase_contact(session=session, contact_id=_uuid(event.data.get("id"), "data.id"))
-

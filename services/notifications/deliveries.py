@@ -4,6 +4,7 @@ Every row is unique per (trigger, recipient, channel); `DeliveryBatch` also drop
 request for the same triple within one trigger (a user's own webhook that also listens to the
 event type, say), so the constraint is a backstop, not a routine error.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,9 +27,9 @@ WEBHOOK_RECIPIENT = "webhook:"
 
 @dataclass(frozen=True)
 class Trigger:
-    id: str          # the event id, or a reminder's / digest's own key
-    type: str        # the event type, or liaison.reminder.due_soon ...
-    kind: str        # engagement | reminder | digest
+    id: str  # the event id, or a reminder's / digest's own key
+    type: str  # the event type, or liaison.reminder.due_soon ...
+    kind: str  # engagement | reminder | digest
     subject_id: str  # what the notification is about (engagement id, follow-up id)
 
 
@@ -45,14 +46,27 @@ class DeliveryBatch:
         if (recipient, channel) in self._seen:
             return None
         self._seen.add((recipient, channel))
-        delivery = Delivery(trigger_id=self.trigger.id, trigger_type=self.trigger.type, recipient=recipient,
-                            channel=channel, created_at=self.now, **fields)
+        delivery = Delivery(
+            trigger_id=self.trigger.id,
+            trigger_type=self.trigger.type,
+            recipient=recipient,
+            channel=channel,
+            created_at=self.now,
+            **fields,
+        )
         self.session.add(delivery)
         self.created.append(delivery)
         return delivery
 
-    def notify_user(self, *, user: str, channels: set[str], render: Callable[[str], Rendered],
-                    held_channels: frozenset[str] = frozenset(), event_json: str | None = None) -> None:
+    def notify_user(
+        self,
+        *,
+        user: str,
+        channels: set[str],
+        render: Callable[[str], Rendered],
+        held_channels: frozenset[str] = frozenset(),
+        event_json: str | None = None,
+    ) -> None:
         """Tell one user by the channels they chose; daily-rhythm email waits for the digest."""
         recipient = self.session.get(Recipient, user)
         language = language_of(recipient.language if recipient else None)
@@ -61,29 +75,54 @@ class DeliveryBatch:
             self._inbox(user, rendered)
         if Channel.EMAIL in channels and self.email_enabled and recipient is not None and recipient.email:
             held = Channel.EMAIL in held_channels
-            self._add(user, Channel.EMAIL,
-                      payload=email_payload(to=recipient.email, rendered=rendered, language=language),
-                      status=DeliveryStatus.HELD if held else DeliveryStatus.PENDING,
-                      next_attempt_at=None if held else self.now)
+            self._add(
+                user,
+                Channel.EMAIL,
+                payload=email_payload(to=recipient.email, rendered=rendered, language=language),
+                status=DeliveryStatus.HELD if held else DeliveryStatus.PENDING,
+                next_attempt_at=None if held else self.now,
+            )
         if Channel.WEBHOOK in channels and event_json is not None:
             for webhook in self.session.execute(
-                    select(Webhook).where(Webhook.owner == user, Webhook.active.is_(True))).scalars():
+                select(Webhook).where(Webhook.owner == user, Webhook.active.is_(True))
+            ).scalars():
                 self.webhook(webhook, event_json)
 
     def webhook(self, webhook: Webhook, event_json: str) -> None:
-        self._add(f"{WEBHOOK_RECIPIENT}{webhook.id}", Channel.WEBHOOK, payload=event_json,
-                  status=DeliveryStatus.PENDING, next_attempt_at=self.now)
+        self._add(
+            f"{WEBHOOK_RECIPIENT}{webhook.id}",
+            Channel.WEBHOOK,
+            payload=event_json,
+            status=DeliveryStatus.PENDING,
+            next_attempt_at=self.now,
+        )
 
     def _inbox(self, user: str, rendered: Rendered) -> None:
         if (user, Channel.INBOX) in self._seen:
             return
-        entry = Notification(id=uuid.uuid4(), user=user, trigger_id=self.trigger.id, kind=self.trigger.kind,
-                             event_type=self.trigger.type, subject_id=self.trigger.subject_id, title=rendered.title,
-                             body=rendered.body, link=rendered.link, created_at=self.now)
+        entry = Notification(
+            id=uuid.uuid4(),
+            user=user,
+            trigger_id=self.trigger.id,
+            kind=self.trigger.kind,
+            event_type=self.trigger.type,
+            subject_id=self.trigger.subject_id,
+            title=rendered.title,
+            body=rendered.body,
+            link=rendered.link,
+            created_at=self.now,
+        )
         self.session.add(entry)
-        delivery = self._add(user, Channel.INBOX, payload=json.dumps({"notification_id": str(entry.id)}),
-                             notification_id=entry.id, status=DeliveryStatus.SENT, attempts=1,
-                             sent_at=self.now, next_attempt_at=None)
+        delivery = self._add(
+            user,
+            Channel.INBOX,
+            payload=json.dumps({"notification_id": str(entry.id)}),
+            notification_id=entry.id,
+            status=DeliveryStatus.SENT,
+            attempts=1,
+            sent_at=self.now,
+            next_attempt_at=None,
+        )
         record_delivery_outcome(session=self.session, delivery=delivery)
 
 
@@ -97,6 +136,6 @@ def webhook_id_of(recipient: str) -> uuid.UUID | None:
     if not recipient.startswith(WEBHOOK_RECIPIENT):
         return None
     try:
-        return uuid.UUID(recipient[len(WEBHOOK_RECIPIENT):])
+        return uuid.UUID(recipient[len(WEBHOOK_RECIPIENT) :])
     except ValueError:
         return None

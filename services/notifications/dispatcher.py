@@ -7,6 +7,7 @@ that hangs holds one of `dispatch_concurrency` slots until its timeout, never th
 A process that dies mid-send leaves the row in progress; when its lease ends it is sent again,
 with the same `Liaison-Delivery` id / Message-ID so the receiver can tell.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,7 +26,6 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from services.kit.outbox import OUTBOX_PENDING_KEY
 from services.kit.types import utcnow
 from services.notifications.channels import SendOutcome, email, webhook
 from services.notifications.deliveries import webhook_id_of
@@ -57,45 +57,92 @@ class Claimed:
 
 def claim_due(sessions: sessionmaker[Session], *, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
     token = uuid.uuid4().hex
-    due = (or_(Delivery.status == DeliveryStatus.PENDING, Delivery.status == DeliveryStatus.IN_PROGRESS)
-           & (Delivery.next_attempt_at <= now))
+    due = or_(Delivery.status == DeliveryStatus.PENDING, Delivery.status == DeliveryStatus.IN_PROGRESS) & (
+        Delivery.next_attempt_at <= now
+    )
     with sessions() as session:
-        ids = session.execute(select(Delivery.id).where(due).order_by(Delivery.next_attempt_at).limit(limit)
-                              .with_for_update(skip_locked=True)).scalars().all()
+        ids = (
+            session.execute(
+                select(Delivery.id)
+                .where(due)
+                .order_by(Delivery.next_attempt_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            .scalars()
+            .all()
+        )
         if not ids:
             session.rollback()
             return []
-        session.execute(update(Delivery).where(Delivery.id.in_(ids), due)
-                        .values(status=DeliveryStatus.IN_PROGRESS, claim_token=token, next_attempt_at=now + lease))
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), due)
+            .values(status=DeliveryStatus.IN_PROGRESS, claim_token=token, next_attempt_at=now + lease)
+        )
         session.commit()
         rows = session.execute(select(Delivery).where(Delivery.claim_token == token)).scalars().all()
         hook_ids = [webhook_id_of(row.recipient) for row in rows if row.channel == Channel.WEBHOOK]
-        hooks = {h.id: h for h in session.execute(select(Webhook).where(
-            Webhook.id.in_([h for h in hook_ids if h is not None]))).scalars()}
+        hooks = {
+            h.id: h
+            for h in session.execute(
+                select(Webhook).where(Webhook.id.in_([h for h in hook_ids if h is not None]))
+            ).scalars()
+        }
         claimed = []
         for row in rows:
             hook = hooks.get(webhook_id_of(row.recipient)) if row.channel == Channel.WEBHOOK else None
-            claimed.append(Claimed(id=row.id, token=token, channel=row.channel, recipient=row.recipient,
-                                   trigger_type=row.trigger_type, payload=row.payload,
-                                   url=hook.url if hook and hook.active else None,
-                                   secret=hook.secret if hook and hook.active else None))
+            claimed.append(
+                Claimed(
+                    id=row.id,
+                    token=token,
+                    channel=row.channel,
+                    recipient=row.recipient,
+                    trigger_type=row.trigger_type,
+                    payload=row.payload,
+                    url=hook.url if hook and hook.active else None,
+                    secret=hook.secret if hook and hook.active else None,
+                )
+            )
         return claimed
 
 
-def settle(sessions: sessionmaker[Session], claimed: Claimed, outcome: SendOutcome, *, started_at: datetime,
-           duration_ms: float, now: datetime, settings: NotificationsSettings, final: bool = False) -> str | None:
+def settle(
+    sessions: sessionmaker[Session],
+    claimed: Claimed,
+    outcome: SendOutcome,
+    *,
+    started_at: datetime,
+    duration_ms: float,
+    now: datetime,
+    settings: NotificationsSettings,
+    final: bool = False,
+) -> str | None:
     """Record the attempt and the row's next state; None if the lease was lost to another worker."""
     with sessions() as session:
-        delivery = session.execute(select(Delivery).where(Delivery.id == claimed.id,
-                                                          Delivery.claim_token == claimed.token)).scalar_one_or_none()
+        delivery = session.execute(
+            select(Delivery).where(Delivery.id == claimed.id, Delivery.claim_token == claimed.token)
+        ).scalar_one_or_none()
         if delivery is None:
             session.rollback()
             return None
-        number = session.scalar(select(func.count()).select_from(DeliveryAttempt)
-                                .where(DeliveryAttempt.delivery_id == claimed.id)) + 1
-        session.add(DeliveryAttempt(delivery_id=claimed.id, number=number, started_at=started_at,
-                                    duration_ms=round(duration_ms, 2), ok=outcome.ok,
-                                    status_code=outcome.status_code, error=outcome.error))
+        number = (
+            session.scalar(
+                select(func.count()).select_from(DeliveryAttempt).where(DeliveryAttempt.delivery_id == claimed.id)
+            )
+            + 1
+        )
+        session.add(
+            DeliveryAttempt(
+                delivery_id=claimed.id,
+                number=number,
+                started_at=started_at,
+                duration_ms=round(duration_ms, 2),
+                ok=outcome.ok,
+                status_code=outcome.status_code,
+                error=outcome.error,
+            )
+        )
         delivery.attempts += 1
         delivery.claim_token = None
         delivery.last_error = outcome.error
@@ -105,8 +152,9 @@ def settle(sessions: sessionmaker[Session], claimed: Claimed, outcome: SendOutco
             delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
         else:
             delivery.status = DeliveryStatus.PENDING
-            delivery.next_attempt_at = now + backoff(delivery.attempts, base=settings.retry_base_seconds,
-                                                     cap=settings.retry_max_seconds)
+            delivery.next_attempt_at = now + backoff(
+                delivery.attempts, base=settings.retry_base_seconds, cap=settings.retry_max_seconds
+            )
         if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
             record_delivery_outcome(session=session, delivery=delivery)
         session.commit()
@@ -114,9 +162,15 @@ def settle(sessions: sessionmaker[Session], claimed: Claimed, outcome: SendOutco
 
 
 class Dispatcher:
-    def __init__(self, *, sessions: sessionmaker[Session], settings: NotificationsSettings,
-                 clock: Callable[[], datetime] = utcnow, http: httpx.AsyncClient | None = None,
-                 on_outbox: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        settings: NotificationsSettings,
+        clock: Callable[[], datetime] = utcnow,
+        http: httpx.AsyncClient | None = None,
+        on_outbox: Callable[[], None] = lambda: None,
+    ) -> None:
         self.sessions = sessions
         self.settings = settings
         self.clock = clock
@@ -129,17 +183,30 @@ class Dispatcher:
         started_at, started = self.clock(), time.perf_counter()
         final = False
         if claimed.channel == Channel.EMAIL:
-            outcome = await email.send(json.loads(claimed.payload), settings=self.settings,
-                                       delivery_id=str(claimed.id))
+            outcome = await email.send(json.loads(claimed.payload), settings=self.settings, delivery_id=str(claimed.id))
         elif claimed.channel == Channel.WEBHOOK and claimed.url and claimed.secret:
-            outcome = await webhook.post(http, url=claimed.url, secret=claimed.secret, body=claimed.payload.encode(),
-                                         delivery_id=str(claimed.id), event_type=claimed.trigger_type,
-                                         timeout=self.settings.webhook_timeout_seconds)
+            outcome = await webhook.post(
+                http,
+                url=claimed.url,
+                secret=claimed.secret,
+                body=claimed.payload.encode(),
+                delivery_id=str(claimed.id),
+                event_type=claimed.trigger_type,
+                timeout=self.settings.webhook_timeout_seconds,
+            )
         else:
             outcome, final = SendOutcome(False, error="the webhook was removed"), True
-        status = await asyncio.to_thread(settle, self.sessions, claimed, outcome, started_at=started_at,
-                                         duration_ms=(time.perf_counter() - started) * 1000, now=self.clock(),
-                                         settings=self.settings, final=final)
+        status = await asyncio.to_thread(
+            settle,
+            self.sessions,
+            claimed,
+            outcome,
+            started_at=started_at,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            now=self.clock(),
+            settings=self.settings,
+            final=final,
+        )
         if status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
             self._on_outbox()
         return status
@@ -151,8 +218,9 @@ class Dispatcher:
             return list(await asyncio.gather(*(self.deliver(c, http) for c in claimed)))
 
     def _claim(self, limit: int) -> list[Claimed]:
-        return claim_due(self.sessions, now=self.clock(), limit=limit,
-                         lease=timedelta(seconds=self.settings.dispatch_lease_seconds))
+        return claim_due(
+            self.sessions, now=self.clock(), limit=limit, lease=timedelta(seconds=self.settings.dispatch_lease_seconds)
+        )
 
     def _client(self):
         if self._http is not None:
@@ -177,8 +245,9 @@ class Dispatcher:
                 if claimed and len(claimed) == free:
                     continue  # maybe more is due: claim again as slots allow
                 if in_flight:
-                    await asyncio.wait(in_flight, timeout=self.settings.dispatch_idle_seconds,
-                                       return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(
+                        in_flight, timeout=self.settings.dispatch_idle_seconds, return_when=asyncio.FIRST_COMPLETED
+                    )
                 else:
                     await asyncio.sleep(self.settings.dispatch_idle_seconds)
             if in_flight:

@@ -1,4 +1,5 @@
 """Asks the engagements service what a restricted engagement's events leave out, as this service."""
+
 from __future__ import annotations
 
 import uuid

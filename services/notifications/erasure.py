@@ -4,6 +4,7 @@ This service stores no contact records of its own. What can hold a contact is th
 event a delivery keeps for webhooks (a contact's id, or an embedded contact object if an event
 ever carries one): the contact's entries are removed from those snapshots.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,12 +18,24 @@ from services.notifications.models import Delivery
 
 def _scrub(node, contact_id: str):
     if isinstance(node, dict):
-        return {key: _scrub(value, contact_id) for key, value in node.items()
-                if not (key in ("contact", "contact_id") and str(value) == contact_id)}
+        return {
+            key: _scrub(value, contact_id)
+            for key, value in node.items()
+            if not (key in ("contact", "contact_id") and str(value) == contact_id)
+        }
     if isinstance(node, list):
-        return [_scrub(item, contact_id) for item in node
-                if not (item == contact_id or (isinstance(item, dict) and str(item.get("id")) == contact_id
-                                               and ("name" in item or "email" in item or "first_name" in item)))]
+        return [
+            _scrub(item, contact_id)
+            for item in node
+            if not (
+                item == contact_id
+                or (
+                    isinstance(item, dict)
+                    and str(item.get("id")) == contact_id
+                    and ("name" in item or "email" in item or "first_name" in item)
+                )
+            )
+        ]
     return node
 
 

@@ -2,6 +2,7 @@
 
 What it consumes is in consumers.py (the handler registry).
 """
+
 from __future__ import annotations
 
 from sqlmodel import Session

@@ -3,6 +3,7 @@
 One rendering feeds every channel: the inbox entry takes the title and text, the email the
 subject, text and HTML.
 """
+
 from __future__ import annotations
 
 import html
@@ -10,10 +11,24 @@ from dataclasses import dataclass
 from datetime import date
 
 TYPE_NAMES = {
-    "fr": {"meeting": "Rencontre", "mission": "Mission", "call": "Appel", "event": "Événement",
-           "agreement": "Entente", "correspondence": "Correspondance", "visit": "Visite"},
-    "en": {"meeting": "Meeting", "mission": "Mission", "call": "Call", "event": "Event",
-           "agreement": "Agreement", "correspondence": "Correspondence", "visit": "Visit"},
+    "fr": {
+        "meeting": "Rencontre",
+        "mission": "Mission",
+        "call": "Appel",
+        "event": "Événement",
+        "agreement": "Entente",
+        "correspondence": "Correspondance",
+        "visit": "Visite",
+    },
+    "en": {
+        "meeting": "Meeting",
+        "mission": "Mission",
+        "call": "Call",
+        "event": "Event",
+        "agreement": "Agreement",
+        "correspondence": "Correspondence",
+        "visit": "Visit",
+    },
 }
 WORDS = {
     "fr": {
@@ -59,14 +74,17 @@ class Rendered:
         parts = [self.title, "", *self.lines]
         if self.link:
             parts += ["", WORDS[language]["open"].format(link=self.link)]
-        return "\n".join(parts + ["", "--", WORDS[language]["footer"]]) + "\n"
+        return "\n".join([*parts, "", "--", WORDS[language]["footer"]]) + "\n"
 
     def html(self, language: str) -> str:
         lines = "".join(f"<p>{html.escape(line)}</p>" for line in self.lines if line)
-        link = (f'<p><a href="{html.escape(self.link, quote=True)}">{html.escape(self.link)}</a></p>'
-                if self.link else "")
-        return (f'<!doctype html><html lang="{language}"><body><h1>{html.escape(self.title)}</h1>{lines}{link}'
-                f'<hr><p><small>{html.escape(WORDS[language]["footer"])}</small></p></body></html>')
+        link = (
+            f'<p><a href="{html.escape(self.link, quote=True)}">{html.escape(self.link)}</a></p>' if self.link else ""
+        )
+        return (
+            f'<!doctype html><html lang="{language}"><body><h1>{html.escape(self.title)}</h1>{lines}{link}'
+            f"<hr><p><small>{html.escape(WORDS[language]['footer'])}</small></p></body></html>"
+        )
 
     @property
     def body(self) -> str:
@@ -77,12 +95,14 @@ def language_of(value: str | None) -> str:
     return value if value in WORDS else "fr"
 
 
-def engagement_message(engagement: dict, *, updated: bool, partner_names: list[str], language: str,
-                       public_url: str) -> Rendered:
+def engagement_message(
+    engagement: dict, *, updated: bool, partner_names: list[str], language: str, public_url: str
+) -> Rendered:
     words = WORDS[language]
     kind = TYPE_NAMES[language].get(str(engagement.get("type")), str(engagement.get("type") or "").title() or "—")
-    title = words["updated" if updated else "logged"].format(type=kind, title=engagement.get("title")
-                                                              or words["untitled"])
+    title = words["updated" if updated else "logged"].format(
+        type=kind, title=engagement.get("title") or words["untitled"]
+    )
     lines = []
     if partner_names:
         lines.append(words["with"].format(names=", ".join(partner_names)))
@@ -94,18 +114,22 @@ def engagement_message(engagement: dict, *, updated: bool, partner_names: list[s
         lines.append(str(engagement["summary"])[:1000])
     if updated and engagement.get("changed_fields"):
         lines.append(words["changed"].format(fields=", ".join(map(str, engagement["changed_fields"]))))
-    return Rendered(title=title[:500], lines=tuple(lines),
-                    link=f"{public_url.rstrip('/')}/engagements/{engagement.get('id')}")
+    return Rendered(
+        title=title[:500], lines=tuple(lines), link=f"{public_url.rstrip('/')}/engagements/{engagement.get('id')}"
+    )
 
 
-def reminder_message(*, kind: str, description: str, due_on: date, engagement_id: str, language: str,
-                     public_url: str) -> Rendered:
+def reminder_message(
+    *, kind: str, description: str, due_on: date, engagement_id: str, language: str, public_url: str
+) -> Rendered:
     words = WORDS[language]
     title = words[kind].format(due_on=due_on.isoformat(), description=description)
-    return Rendered(title=title[:500], lines=(words["reminder_body"],),
-                    link=f"{public_url.rstrip('/')}/engagements/{engagement_id}")
+    return Rendered(
+        title=title[:500], lines=(words["reminder_body"],), link=f"{public_url.rstrip('/')}/engagements/{engagement_id}"
+    )
 
 
 def digest_message(*, titles: list[str], language: str) -> Rendered:
-    return Rendered(title=WORDS[language]["digest"].format(count=len(titles)),
-                    lines=tuple(f"• {title}" for title in titles))
+    return Rendered(
+        title=WORDS[language]["digest"].format(count=len(titles)), lines=tuple(f"• {title}" for title in titles)
+    )

@@ -1,4 +1,5 @@
 """The notifications service's tables."""
+
 from __future__ import annotations
 
 import uuid
@@ -127,8 +128,9 @@ class DeliveryAttempt(SQLModel, table=True):
     __tablename__ = "delivery_attempts"
 
     id: int | None = Field(default=None, primary_key=True)
-    delivery_id: uuid.UUID = Field(sa_column=Column(ForeignKey("deliveries.id", ondelete="CASCADE"),
-                                                    nullable=False, index=True))
+    delivery_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
     number: int
     started_at: datetime = Field(sa_type=UTCDateTime)
     duration_ms: float

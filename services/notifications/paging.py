@@ -1,4 +1,5 @@
 """Keyset paging, newest first, with an opaque cursor: (created_at, id) of the last item shown."""
+
 from __future__ import annotations
 
 import base64
@@ -37,8 +38,9 @@ def page(session: Session, model, *where, cursor: str | None, limit: int) -> tup
     query = select(model).where(*where)
     if cursor:
         created_at, item_id = decode_cursor(cursor)
-        query = query.where(or_(model.created_at < created_at,
-                                and_(model.created_at == created_at, model.id < item_id)))
+        query = query.where(
+            or_(model.created_at < created_at, and_(model.created_at == created_at, model.id < item_id))
+        )
     rows = session.execute(query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)).scalars().all()
     next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     return list(rows[:limit]), next_cursor, total

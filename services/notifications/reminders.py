@@ -5,6 +5,7 @@ and `overdue` (the day after due_on, same hour). Claiming is an UPDATE that re-c
 (and, on PostgreSQL, a `FOR UPDATE SKIP LOCKED` pick), so two replicas never send one twice; the
 delivery log's unique key stands behind it.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,18 +51,28 @@ def fire_times(due_on: date, settings: NotificationsSettings) -> dict[str, datet
 
 def apply_followup(*, session: Session, followup: FollowUp, settings: NotificationsSettings, now: datetime) -> None:
     """Bring the follow-up's reminders in line with its latest state: schedule, move or cancel."""
-    existing = {r.kind: r for r in session.execute(
-        select(Reminder).where(Reminder.followup_id == followup.id)).scalars()}
+    existing = {
+        r.kind: r for r in session.execute(select(Reminder).where(Reminder.followup_id == followup.id)).scalars()
+    }
     if any(r.followup_version > followup.version for r in existing.values()):
         return  # an older event, redelivered late: the newer one already decided
     active = followup.status == OPEN and followup.assignee and followup.due_on is not None
     if not active:
         if not existing:
             # A tombstone, so that the follow-up's older events, redelivered late, schedule nothing.
-            session.add(Reminder(followup_id=followup.id, engagement_id=followup.engagement_id, kind=OVERDUE,
-                                 assignee=followup.assignee or "", description=followup.description,
-                                 due_on=followup.due_on or now.date(), fire_at=now, status="cancelled",
-                                 followup_version=followup.version))
+            session.add(
+                Reminder(
+                    followup_id=followup.id,
+                    engagement_id=followup.engagement_id,
+                    kind=OVERDUE,
+                    assignee=followup.assignee or "",
+                    description=followup.description,
+                    due_on=followup.due_on or now.date(),
+                    fire_at=now,
+                    status="cancelled",
+                    followup_version=followup.version,
+                )
+            )
         for reminder in existing.values():
             reminder.followup_version = followup.version
             if reminder.status == "pending":
@@ -74,9 +85,15 @@ def apply_followup(*, session: Session, followup: FollowUp, settings: Notificati
         if reminder is None:
             if pointless:
                 continue
-            reminder = Reminder(followup_id=followup.id, engagement_id=followup.engagement_id, kind=kind,
-                                assignee=followup.assignee, description=followup.description,
-                                due_on=followup.due_on, fire_at=fire_at)
+            reminder = Reminder(
+                followup_id=followup.id,
+                engagement_id=followup.engagement_id,
+                kind=kind,
+                assignee=followup.assignee,
+                description=followup.description,
+                due_on=followup.due_on,
+                fire_at=fire_at,
+            )
             session.add(reminder)
         elif reminder.status == "sent" and reminder.due_on == followup.due_on:
             reminder.followup_version = followup.version
@@ -89,30 +106,54 @@ def apply_followup(*, session: Session, followup: FollowUp, settings: Notificati
 
 
 def reminder_trigger(reminder: Reminder) -> Trigger:
-    return Trigger(id=f"reminder:{reminder.followup_id}:{reminder.kind}:{reminder.due_on.isoformat()}",
-                   type=f"liaison.reminder.{reminder.kind}", kind="reminder", subject_id=str(reminder.followup_id))
+    return Trigger(
+        id=f"reminder:{reminder.followup_id}:{reminder.kind}:{reminder.due_on.isoformat()}",
+        type=f"liaison.reminder.{reminder.kind}",
+        kind="reminder",
+        subject_id=str(reminder.followup_id),
+    )
 
 
-def send_due_reminders(sessions: sessionmaker[Session], *, settings: NotificationsSettings, now: datetime,
-                       limit: int = 200) -> int:
+def send_due_reminders(
+    sessions: sessionmaker[Session], *, settings: NotificationsSettings, now: datetime, limit: int = 200
+) -> int:
     """Claim every reminder due by `now` and notify its assignee; return how many were sent."""
     sent = 0
     with sessions() as session:
-        due = session.execute(
-            select(Reminder).where(Reminder.status == "pending", Reminder.fire_at <= now)
-            .order_by(Reminder.fire_at).limit(limit).with_for_update(skip_locked=True)).scalars().all()
+        due = (
+            session.execute(
+                select(Reminder)
+                .where(Reminder.status == "pending", Reminder.fire_at <= now)
+                .order_by(Reminder.fire_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            .scalars()
+            .all()
+        )
         for reminder in due:
-            claimed = session.execute(update(Reminder).where(Reminder.id == reminder.id, Reminder.status == "pending")
-                                      .values(status="sent", sent_at=now)).rowcount
+            claimed = session.execute(
+                update(Reminder)
+                .where(Reminder.id == reminder.id, Reminder.status == "pending")
+                .values(status="sent", sent_at=now)
+            ).rowcount
             if claimed != 1:
                 continue  # another replica took it between our read and our write
-            batch = DeliveryBatch(session=session, trigger=reminder_trigger(reminder), now=now,
-                                  email_enabled=bool(settings.smtp_host))
-            batch.notify_user(user=reminder.assignee, channels={Channel.INBOX, Channel.EMAIL},
-                              render=lambda language, r=reminder: reminder_message(
-                                  kind=r.kind, description=r.description, due_on=r.due_on,
-                                  engagement_id=str(r.engagement_id), language=language,
-                                  public_url=settings.public_url))
+            batch = DeliveryBatch(
+                session=session, trigger=reminder_trigger(reminder), now=now, email_enabled=bool(settings.smtp_host)
+            )
+            batch.notify_user(
+                user=reminder.assignee,
+                channels={Channel.INBOX, Channel.EMAIL},
+                render=lambda language, r=reminder: reminder_message(
+                    kind=r.kind,
+                    description=r.description,
+                    due_on=r.due_on,
+                    engagement_id=str(r.engagement_id),
+                    language=language,
+                    public_url=settings.public_url,
+                ),
+            )
             sent += 1
         session.commit()
     return sent
@@ -127,10 +168,18 @@ def send_digests(sessions: sessionmaker[Session], *, settings: NotificationsSett
         return 0
     made = 0
     with sessions() as session:
-        held = session.execute(
-            select(Delivery).where(Delivery.status == DeliveryStatus.HELD, Delivery.channel == Channel.EMAIL,
-                                   Delivery.created_at < cut).order_by(Delivery.recipient, Delivery.created_at)
-            .with_for_update(skip_locked=True)).scalars().all()
+        held = (
+            session.execute(
+                select(Delivery)
+                .where(
+                    Delivery.status == DeliveryStatus.HELD, Delivery.channel == Channel.EMAIL, Delivery.created_at < cut
+                )
+                .order_by(Delivery.recipient, Delivery.created_at)
+                .with_for_update(skip_locked=True)
+            )
+            .scalars()
+            .all()
+        )
         by_user: dict[str, list[Delivery]] = {}
         for delivery in held:
             by_user.setdefault(delivery.recipient, []).append(delivery)
@@ -139,18 +188,29 @@ def send_digests(sessions: sessionmaker[Session], *, settings: NotificationsSett
             if session.scalar(select(Delivery.id).where(Delivery.trigger_id == trigger_id)) is not None:
                 continue  # today's went out already; these wait for tomorrow's
             recipient = session.get(Recipient, user)
-            claimed = session.execute(update(Delivery).where(Delivery.id.in_([d.id for d in items]),
-                                                             Delivery.status == DeliveryStatus.HELD)
-                                      .values(status=DeliveryStatus.DIGESTED)).rowcount
+            claimed = session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_([d.id for d in items]), Delivery.status == DeliveryStatus.HELD)
+                .values(status=DeliveryStatus.DIGESTED)
+            ).rowcount
             if claimed != len(items) or recipient is None or not recipient.email:
                 continue
             language = language_of(recipient.language)
             titles = [_subject_of(d) for d in items]
-            session.add(Delivery(trigger_id=trigger_id, trigger_type="liaison.digest",
-                                 recipient=user, channel=Channel.EMAIL, status=DeliveryStatus.PENDING,
-                                 next_attempt_at=now, created_at=now, payload=email_payload(
-                                     to=recipient.email, rendered=digest_message(titles=titles, language=language),
-                                     language=language)))
+            session.add(
+                Delivery(
+                    trigger_id=trigger_id,
+                    trigger_type="liaison.digest",
+                    recipient=user,
+                    channel=Channel.EMAIL,
+                    status=DeliveryStatus.PENDING,
+                    next_attempt_at=now,
+                    created_at=now,
+                    payload=email_payload(
+                        to=recipient.email, rendered=digest_message(titles=titles, language=language), language=language
+                    ),
+                )
+            )
             made += 1
         session.commit()
     return made

@@ -1,4 +1,5 @@
 """The background loop that sends due reminders and daily digests (the rules are in reminders.py)."""
+
 from __future__ import annotations
 
 import logging
@@ -17,8 +18,14 @@ log = logging.getLogger("liaison.notifications.scheduler")
 
 
 class Scheduler:
-    def __init__(self, *, sessions: sessionmaker[Session], settings: NotificationsSettings,
-                 clock: Callable[[], datetime] = utcnow, on_work: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        settings: NotificationsSettings,
+        clock: Callable[[], datetime] = utcnow,
+        on_work: Callable[[], None] = lambda: None,
+    ) -> None:
         self.sessions = sessions
         self.settings = settings
         self.clock = clock

@@ -1,4 +1,5 @@
 """What the notifications API accepts and returns (API contract: the field names are public)."""
+
 from __future__ import annotations
 
 import re
@@ -39,7 +40,7 @@ class Language(StrEnum):
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
-    HELD = "held"          # a daily-rhythm item waiting for the digest
+    HELD = "held"  # a daily-rhythm item waiting for the digest
     DIGESTED = "digested"  # went out inside a digest
     SENT = "sent"
     FAILED = "failed"
@@ -47,13 +48,25 @@ class DeliveryStatus(StrEnum):
 
 # The partners service's regions and the engagements service's types (DESIGN.md); kept as values
 # here because services share contracts, not code.
-REGIONS = ("north-america", "latin-america-caribbean", "europe", "africa", "middle-east-north-africa",
-           "asia-pacific", "arctic", "global")
+REGIONS = (
+    "north-america",
+    "latin-america-caribbean",
+    "europe",
+    "africa",
+    "middle-east-north-africa",
+    "asia-pacific",
+    "arctic",
+    "global",
+)
 ENGAGEMENT_TYPES = ("meeting", "mission", "call", "event", "agreement", "correspondence", "visit")
 # What a webhook may ask for: the event types this service consumes.
 WEBHOOK_EVENT_TYPES = (
-    "liaison.engagement.logged", "liaison.engagement.updated", "liaison.engagement.deleted",
-    "liaison.followup.created", "liaison.followup.completed", "liaison.followup.reassigned",
+    "liaison.engagement.logged",
+    "liaison.engagement.updated",
+    "liaison.engagement.deleted",
+    "liaison.followup.created",
+    "liaison.followup.completed",
+    "liaison.followup.reassigned",
 )
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -64,8 +77,11 @@ def _unique(values: list) -> list:
 
 class SubscriptionBase(BaseModel):
     kind: SubscriptionKind
-    target: str = Field(min_length=1, max_length=200,
-                        description="partner id, thrust code (a parent covers its children), region or engagement type")
+    target: str = Field(
+        min_length=1,
+        max_length=200,
+        description="partner id, thrust code (a parent covers its children), region or engagement type",
+    )
     channels: list[Channel] = Field(min_length=1, max_length=3)
     rhythm: Rhythm = Rhythm.IMMEDIATE
 
@@ -77,7 +93,7 @@ class SubscriptionCreate(SubscriptionBase):
         return _unique(channels)
 
     @model_validator(mode="after")
-    def _target_fits_kind(self) -> "SubscriptionCreate":
+    def _target_fits_kind(self) -> SubscriptionCreate:
         target = self.target.strip()
         if self.kind is SubscriptionKind.PARTNER:
             try:

@@ -1,5 +1,6 @@
 """Notification rules behind the REST API. Functions take keyword arguments and never commit:
 the request's unit of work does."""
+
 from __future__ import annotations
 
 import uuid
@@ -14,8 +15,7 @@ from services.kit.problems import Conflict, NotFound, Problem
 from services.notifications.deliveries import WEBHOOK_RECIPIENT
 from services.notifications.models import Delivery, DeliveryAttempt, Notification, Recipient, Subscription, Webhook
 from services.notifications.paging import page
-from services.notifications.schemas import (DeliveryStatus, PreferencesUpdate, SubscriptionCreate,
-                                            WebhookCreate)
+from services.notifications.schemas import DeliveryStatus, PreferencesUpdate, SubscriptionCreate, WebhookCreate
 
 SUBSCRIBER_ROLES = ("viewer", "officer", "admin")
 WEBHOOK_ROLES = ("admin", "integration")
@@ -42,6 +42,7 @@ def _recipient(session: Session, caller: Caller, now: datetime) -> Recipient:
 
 # --- subscriptions ------------------------------------------------------------------------------------
 
+
 def list_subscriptions(*, session: Session, caller: Caller, kind: str | None, cursor: str | None, limit: int):
     where = [Subscription.user == caller.user] + ([Subscription.kind == kind] if kind else [])
     return page(session, Subscription, *where, cursor=cursor, limit=limit)
@@ -49,14 +50,22 @@ def list_subscriptions(*, session: Session, caller: Caller, kind: str | None, cu
 
 def create_subscription(*, session: Session, caller: Caller, data: SubscriptionCreate, now: datetime) -> Subscription:
     require_any(caller, SUBSCRIBER_ROLES, "Following a partner, thrust, region or type")
-    existing = session.execute(select(Subscription).where(
-        Subscription.user == caller.user, Subscription.kind == data.kind, Subscription.target == data.target)
+    existing = session.execute(
+        select(Subscription).where(
+            Subscription.user == caller.user, Subscription.kind == data.kind, Subscription.target == data.target
+        )
     ).scalar_one_or_none()
     if existing is not None:
         raise Conflict(f"You already follow this {data.kind} ({existing.id}).", subscription_id=str(existing.id))
     _recipient(session, caller, now)
-    subscription = Subscription(user=caller.user, kind=data.kind, target=data.target,
-                                channels=[str(c) for c in data.channels], rhythm=data.rhythm, created_at=now)
+    subscription = Subscription(
+        user=caller.user,
+        kind=data.kind,
+        target=data.target,
+        channels=[str(c) for c in data.channels],
+        rhythm=data.rhythm,
+        created_at=now,
+    )
     session.add(subscription)
     try:
         session.flush()
@@ -74,6 +83,7 @@ def delete_subscription(*, session: Session, caller: Caller, subscription_id: uu
 
 # --- preferences --------------------------------------------------------------------------------------
 
+
 def get_preferences(*, session: Session, caller: Caller) -> Recipient:
     return session.get(Recipient, caller.user) or Recipient(user=caller.user, updated_at=None)
 
@@ -86,11 +96,15 @@ def put_preferences(*, session: Session, caller: Caller, data: PreferencesUpdate
 
 # --- the inbox ----------------------------------------------------------------------------------------
 
+
 def list_notifications(*, session: Session, caller: Caller, unread_only: bool, cursor: str | None, limit: int):
     where = [Notification.user == caller.user] + ([Notification.read_at.is_(None)] if unread_only else [])
     items, next_cursor, total = page(session, Notification, *where, cursor=cursor, limit=limit)
-    unread = session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user == caller.user, Notification.read_at.is_(None)))
+    unread = session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user == caller.user, Notification.read_at.is_(None))
+    )
     return items, next_cursor, total, unread
 
 
@@ -104,11 +118,13 @@ def mark_read(*, session: Session, caller: Caller, notification_id: uuid.UUID, n
 
 
 def mark_all_read(*, session: Session, caller: Caller, now: datetime) -> int:
-    return session.execute(update(Notification).where(Notification.user == caller.user,
-                                                      Notification.read_at.is_(None)).values(read_at=now)).rowcount
+    return session.execute(
+        update(Notification).where(Notification.user == caller.user, Notification.read_at.is_(None)).values(read_at=now)
+    ).rowcount
 
 
 # --- webhooks -----------------------------------------------------------------------------------------
+
 
 def list_webhooks(*, session: Session, caller: Caller, cursor: str | None, limit: int):
     require_any(caller, WEBHOOK_ROLES, "Managing webhooks")
@@ -118,8 +134,14 @@ def list_webhooks(*, session: Session, caller: Caller, cursor: str | None, limit
 
 def create_webhook(*, session: Session, caller: Caller, data: WebhookCreate, now: datetime) -> Webhook:
     require_any(caller, WEBHOOK_ROLES, "Managing webhooks")
-    webhook = Webhook(owner=caller.user, url=data.url, secret=data.secret, event_types=data.event_types,
-                      description=data.description, created_at=now)
+    webhook = Webhook(
+        owner=caller.user,
+        url=data.url,
+        secret=data.secret,
+        event_types=data.event_types,
+        description=data.description,
+        created_at=now,
+    )
     session.add(webhook)
     return webhook
 
@@ -135,6 +157,7 @@ def delete_webhook(*, session: Session, caller: Caller, webhook_id: uuid.UUID) -
 
 # --- the delivery log ---------------------------------------------------------------------------------
 
+
 def _visible_deliveries(session: Session, caller: Caller) -> list:
     require_any(caller, WEBHOOK_ROLES, "Reading the delivery log")
     if caller.is_admin:
@@ -143,11 +166,24 @@ def _visible_deliveries(session: Session, caller: Caller) -> list:
     return [Delivery.recipient.in_([f"{WEBHOOK_RECIPIENT}{hook}" for hook in own])]
 
 
-def list_deliveries(*, session: Session, caller: Caller, status: str | None, channel: str | None,
-                    recipient: str | None, trigger_id: str | None, cursor: str | None, limit: int):
+def list_deliveries(
+    *,
+    session: Session,
+    caller: Caller,
+    status: str | None,
+    channel: str | None,
+    recipient: str | None,
+    trigger_id: str | None,
+    cursor: str | None,
+    limit: int,
+):
     where = _visible_deliveries(session, caller)
-    for column, value in ((Delivery.status, status), (Delivery.channel, channel), (Delivery.recipient, recipient),
-                          (Delivery.trigger_id, trigger_id)):
+    for column, value in (
+        (Delivery.status, status),
+        (Delivery.channel, channel),
+        (Delivery.recipient, recipient),
+        (Delivery.trigger_id, trigger_id),
+    ):
         if value is not None:
             where.append(column == value)
     return page(session, Delivery, *where, cursor=cursor, limit=limit)
@@ -158,8 +194,13 @@ def get_delivery(*, session: Session, caller: Caller, delivery_id: uuid.UUID) ->
     delivery = session.execute(select(Delivery).where(Delivery.id == delivery_id, *where)).scalar_one_or_none()
     if delivery is None:
         raise NotFound(f"No delivery {delivery_id} you may see.")
-    attempts = session.execute(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery_id)
-                               .order_by(DeliveryAttempt.number)).scalars().all()
+    attempts = (
+        session.execute(
+            select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery_id).order_by(DeliveryAttempt.number)
+        )
+        .scalars()
+        .all()
+    )
     return delivery, list(attempts)
 
 
@@ -167,7 +208,8 @@ def replay_delivery(*, session: Session, caller: Caller, delivery_id: uuid.UUID,
     """A failed delivery gets a fresh round of attempts; its log keeps the old ones."""
     delivery, _ = get_delivery(session=session, caller=caller, delivery_id=delivery_id)
     if delivery.status != DeliveryStatus.FAILED:
-        raise Conflict(f"Only a failed delivery can be replayed; this one is {delivery.status}.",
-                       status_now=delivery.status)
+        raise Conflict(
+            f"Only a failed delivery can be replayed; this one is {delivery.status}.", status_now=delivery.status
+        )
     delivery.status, delivery.attempts, delivery.next_attempt_at = DeliveryStatus.PENDING, 0, now
     return delivery

@@ -1,5 +1,6 @@
 """`python -m services.partners migrate|serve` (the kit's commands), or `demo`: migrate, then load the
 demo directory (services/partners/demo.py) once."""
+
 import sys
 from pathlib import Path
 
@@ -31,5 +32,6 @@ def load_demo_directory() -> int:
 if __name__ == "__main__":
     if sys.argv[1:] == ["demo"]:
         sys.exit(load_demo_directory())
-    sys.exit(run(settings_factory=PartnersSettings, migrations=MIGRATIONS,
-                 app_factory="services.partners.app:create_app"))
+    sys.exit(
+        run(settings_factory=PartnersSettings, migrations=MIGRATIONS, app_factory="services.partners.app:create_app")
+    )

@@ -3,9 +3,9 @@
 A merged partner B answers `GET /partners/B` with 200 and the body of the partner it was merged
 into (A, so `id` is A's), plus `Content-Location: /api/v1/partners/A` saying where it now lives.
 """
+
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date
 from typing import Annotated
@@ -18,8 +18,17 @@ from services.kit.problems import Problem
 from services.partners import audit, csv_io, listing, service
 from services.partners.merge import merge_partners
 from services.partners.roles import Admin, Editor, Reader, StaffReader
-from services.partners.schemas import (AuditEntryRead, MergeRequest, Page, PartnerCreate, PartnerKind, PartnerRead,
-                                       PartnerStatus, PartnerUpdate, Region)
+from services.partners.schemas import (
+    AuditEntryRead,
+    MergeRequest,
+    Page,
+    PartnerCreate,
+    PartnerKind,
+    PartnerRead,
+    PartnerStatus,
+    PartnerUpdate,
+    Region,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["partners"])
 Limit = Annotated[int, Query(ge=1, le=listing.MAX_LIMIT)]
@@ -36,51 +45,86 @@ def _answer(partner, response: Response) -> PartnerRead:
     return service.read(partner)
 
 
-def _filters(q: str | None = Query(None, max_length=300), kind: PartnerKind | None = None,
-             country: str | None = Query(None, pattern="^[A-Z]{2}$"), region: Region | None = None,
-             thrust: str | None = None, status: PartnerStatus | None = None, member_of: uuid.UUID | None = None,
-             as_of: date | None = None, owner: str | None = None) -> listing.PartnerFilters:
-    return listing.PartnerFilters(q=q, kind=kind, country=country, region=region, thrust=thrust, status=status,
-                                  member_of=member_of, as_of=as_of, owner=owner)
+def _filters(
+    q: str | None = Query(None, max_length=300),
+    kind: PartnerKind | None = None,
+    country: str | None = Query(None, pattern="^[A-Z]{2}$"),
+    region: Region | None = None,
+    thrust: str | None = None,
+    status: PartnerStatus | None = None,
+    member_of: uuid.UUID | None = None,
+    as_of: date | None = None,
+    owner: str | None = None,
+) -> listing.PartnerFilters:
+    return listing.PartnerFilters(
+        q=q,
+        kind=kind,
+        country=country,
+        region=region,
+        thrust=thrust,
+        status=status,
+        member_of=member_of,
+        as_of=as_of,
+        owner=owner,
+    )
 
 
 Filters = Annotated[listing.PartnerFilters, Depends(_filters)]
 
 
 @router.get("/partners", response_model=Page[PartnerRead])
-def list_partners(session: SessionDep, _: Reader, filters: Filters, limit: Limit = 50,
-                  cursor: str | None = None) -> Page[PartnerRead]:
+def list_partners(
+    session: SessionDep, _: Reader, filters: Filters, limit: Limit = 50, cursor: str | None = None
+) -> Page[PartnerRead]:
     items, next_cursor, total = listing.list_partners(session=session, filters=filters, limit=limit, cursor=cursor)
     return Page[PartnerRead](items=[service.read(p) for p in items], next_cursor=next_cursor, total=total)
 
 
 @router.post("/partners", status_code=status.HTTP_201_CREATED, response_model=PartnerRead)
-def create_partner(body: PartnerCreate, session: SessionDep, caller: Editor, response: Response,
-                   allow_duplicate: bool = False) -> PartnerRead:
+def create_partner(
+    body: PartnerCreate, session: SessionDep, caller: Editor, response: Response, allow_duplicate: bool = False
+) -> PartnerRead:
     partner = service.create_partner(session=session, data=body, caller=caller, allow_duplicate=allow_duplicate)
     response.headers["Location"] = location(partner.id)
     return _answer(partner, response)
 
 
-@router.get("/partners/export.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 with BOM, `;`-separated"}})
+@router.get(
+    "/partners/export.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 with BOM, `;`-separated"}},
+)
 def export_partners(session: SessionDep, _: Reader, filters: Filters) -> Response:
     body = "".join(csv_io.export_rows(listing.all_matching(session=session, filters=filters)))
-    return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="partners.csv"'})
+    return Response(
+        body.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="partners.csv"'},
+    )
 
 
 @router.post("/partners/import", responses={201: {"description": "Imported"}, 422: {"description": "Bad rows"}})
-def import_partners(raw: Annotated[bytes, Body(media_type="text/csv")], session: SessionDep, caller: Editor,
-                    response: Response, dry_run: bool = False, allow_duplicates: bool = False) -> dict:
+def import_partners(
+    raw: Annotated[bytes, Body(media_type="text/csv")],
+    session: SessionDep,
+    caller: Editor,
+    response: Response,
+    dry_run: bool = False,
+    allow_duplicates: bool = False,
+) -> dict:
     """The CSV file as the request body (Content-Type: text/csv). All rows or none."""
     if len(raw) > MAX_IMPORT_BYTES:
         raise Problem(f"The file is over {MAX_IMPORT_BYTES // (1024 * 1024)} MB.", status=413)
-    report = csv_io.import_partners(session=session, raw=raw, dry_run=dry_run, caller=caller,
-                                    allow_duplicates=allow_duplicates)
+    report = csv_io.import_partners(
+        session=session, raw=raw, dry_run=dry_run, caller=caller, allow_duplicates=allow_duplicates
+    )
     if report.errors and not dry_run:
-        raise Problem(f"{len(report.errors)} row(s) cannot be imported; nothing was written.", status=422,
-                      title="Invalid rows", **report.as_dict())
+        raise Problem(
+            f"{len(report.errors)} row(s) cannot be imported; nothing was written.",
+            status=422,
+            title="Invalid rows",
+            **report.as_dict(),
+        )
     response.status_code = status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED
     return report.as_dict()
 
@@ -94,34 +138,56 @@ def get_partner(partner_id: uuid.UUID, session: SessionDep, _: Reader, response:
 
 
 @router.patch("/partners/{partner_id}", response_model=PartnerRead)
-def update_partner(partner_id: uuid.UUID, body: PartnerUpdate, session: SessionDep, caller: Editor,
-                   response: Response, if_match: IfMatch = None) -> PartnerRead:
-    partner = service.update_partner(session=session, partner_id=partner_id, data=body,
-                                     expected_version=expected_version(if_match), caller=caller)
+def update_partner(
+    partner_id: uuid.UUID,
+    body: PartnerUpdate,
+    session: SessionDep,
+    caller: Editor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PartnerRead:
+    partner = service.update_partner(
+        session=session, partner_id=partner_id, data=body, expected_version=expected_version(if_match), caller=caller
+    )
     return _answer(partner, response)
 
 
 @router.post("/partners/{partner_id}/archive", response_model=PartnerRead)
-def archive_partner(partner_id: uuid.UUID, session: SessionDep, caller: Admin, response: Response,
-                    if_match: IfMatch = None) -> PartnerRead:
-    partner = service.archive_partner(session=session, partner_id=partner_id,
-                                      expected_version=expected_version(if_match), caller=caller)
+def archive_partner(
+    partner_id: uuid.UUID, session: SessionDep, caller: Admin, response: Response, if_match: IfMatch = None
+) -> PartnerRead:
+    partner = service.archive_partner(
+        session=session, partner_id=partner_id, expected_version=expected_version(if_match), caller=caller
+    )
     return _answer(partner, response)
 
 
 @router.post("/partners/{partner_id}/merge", response_model=PartnerRead)
-def merge_partner(partner_id: uuid.UUID, body: MergeRequest, session: SessionDep, caller: Admin,
-                  response: Response, if_match: IfMatch = None) -> PartnerRead:
+def merge_partner(
+    partner_id: uuid.UUID,
+    body: MergeRequest,
+    session: SessionDep,
+    caller: Admin,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PartnerRead:
     """Merge `duplicate_id` INTO this partner; the duplicate becomes a redirect here."""
-    partner = merge_partners(session=session, survivor_id=partner_id, duplicate_id=body.duplicate_id,
-                             expected_version=expected_version(if_match), caller=caller)
+    partner = merge_partners(
+        session=session,
+        survivor_id=partner_id,
+        duplicate_id=body.duplicate_id,
+        expected_version=expected_version(if_match),
+        caller=caller,
+    )
     return _answer(partner, response)
 
 
 @router.get("/partners/{partner_id}/audit", response_model=Page[AuditEntryRead])
-def partner_audit(partner_id: uuid.UUID, session: SessionDep, _: StaffReader, limit: Limit = 50,
-                  cursor: str | None = None) -> Page[AuditEntryRead]:
+def partner_audit(
+    partner_id: uuid.UUID, session: SessionDep, _: StaffReader, limit: Limit = 50, cursor: str | None = None
+) -> Page[AuditEntryRead]:
     service.get_partner(session=session, partner_id=partner_id)
     rows, next_cursor = audit.entries(session=session, partner_id=partner_id, limit=limit, cursor=cursor)
-    return Page[AuditEntryRead](items=[AuditEntryRead.model_validate(r, from_attributes=True) for r in rows],
-                                next_cursor=next_cursor)
+    return Page[AuditEntryRead](
+        items=[AuditEntryRead.model_validate(r, from_attributes=True) for r in rows], next_cursor=next_cursor
+    )

@@ -1,4 +1,5 @@
 """The audit trail: who changed what, when, with each field's value before and after."""
+
 from __future__ import annotations
 
 import uuid
@@ -17,14 +18,32 @@ ERASED = "[erased]"
 
 def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """{field: {"before": old, "after": new}} for every field whose value differs."""
-    return {name: {"before": to_jsonable_python(before.get(name)), "after": to_jsonable_python(after.get(name))}
-            for name in after if before.get(name) != after.get(name)}
+    return {
+        name: {"before": to_jsonable_python(before.get(name)), "after": to_jsonable_python(after.get(name))}
+        for name in after
+        if before.get(name) != after.get(name)
+    }
 
 
-def record(*, session: Session, partner_id: uuid.UUID, entity_type: str, entity_id: uuid.UUID | str,
-           action: str, actor: str | None, changes: dict[str, Any] | None = None) -> AuditEntry:
-    entry = AuditEntry(partner_id=partner_id, entity_type=entity_type, entity_id=str(entity_id), action=action,
-                       changes=to_jsonable_python(changes or {}), actor=actor, at=utcnow())
+def record(
+    *,
+    session: Session,
+    partner_id: uuid.UUID,
+    entity_type: str,
+    entity_id: uuid.UUID | str,
+    action: str,
+    actor: str | None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        partner_id=partner_id,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        action=action,
+        changes=to_jsonable_python(changes or {}),
+        actor=actor,
+        at=utcnow(),
+    )
     session.add(entry)
     return entry
 
@@ -32,15 +51,17 @@ def record(*, session: Session, partner_id: uuid.UUID, entity_type: str, entity_
 def forget_person(*, session: Session, contact_id: uuid.UUID) -> None:
     """Loi 25 / GDPR erasure: earlier entries about a contact keep which fields changed, when and
     by which officer, but no longer the values that said who the person was."""
-    for entry in session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "contact",
-                                                          AuditEntry.entity_id == str(contact_id))):
+    for entry in session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_type == "contact", AuditEntry.entity_id == str(contact_id))
+    ):
         entry.changes = {name: {"before": ERASED, "after": ERASED} for name in entry.changes}
         session.add(entry)
     session.flush()
 
 
-def entries(*, session: Session, partner_id: uuid.UUID, limit: int,
-            cursor: str | None) -> tuple[list[AuditEntry], str | None]:
+def entries(
+    *, session: Session, partner_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[AuditEntry], str | None]:
     """Newest first."""
     statement = select(AuditEntry).where(AuditEntry.partner_id == partner_id)
     if cursor:
@@ -49,4 +70,3 @@ def entries(*, session: Session, partner_id: uuid.UUID, limit: int,
     rows = list(session.scalars(statement.order_by(AuditEntry.id.desc()).limit(limit + 1)))
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     return rows[:limit], next_cursor
-

@@ -1,4 +1,5 @@
 """People at partners, and the posts they held. Personal data: erased on request (Loi 25 / GDPR)."""
+
 from __future__ import annotations
 
 import json
@@ -10,15 +11,20 @@ from sqlmodel import Session
 
 from services.kit.identity import Caller
 from services.kit.outbox import OutboxMessage, OutboxStatus
+from services.kit.preconditions import check_version
 from services.kit.problems import NotFound, Problem
 from services.kit.types import utcnow
 from services.partners import audit
-from services.partners.events import (CONTACT_ADDED, CONTACT_UPDATED, record_contact_added, record_contact_erased,
-                                      record_contact_updated)
+from services.partners.events import (
+    CONTACT_ADDED,
+    CONTACT_UPDATED,
+    record_contact_added,
+    record_contact_erased,
+    record_contact_updated,
+)
 from services.partners.listing import decode_cursor, encode_cursor
 from services.partners.models import AuditEntry, Contact, MandateRow, Partner
 from services.partners.schemas import ContactCreate, ContactRead, ContactUpdate, Mandate
-from services.kit.preconditions import check_version
 from services.partners.service import get_partner, live_partner
 
 PERSONAL = ("honorific", "name", "title", "email", "phone", "preferred_language", "notes", "mandates")
@@ -30,12 +36,15 @@ class Gone(Problem):
 
 
 def contact_read(*, session: Session, contact: Contact) -> ContactRead:
-    mandates = session.scalars(select(MandateRow).where(MandateRow.contact_id == contact.id)
-                               .order_by(MandateRow.since, MandateRow.id))
-    return ContactRead.model_validate({
-        **{name: getattr(contact, name) for name in ContactRead.model_fields if name != "mandates"},
-        "mandates": [Mandate(post=m.post, partner_id=m.partner_id, since=m.since, until=m.until) for m in mandates],
-    })
+    mandates = session.scalars(
+        select(MandateRow).where(MandateRow.contact_id == contact.id).order_by(MandateRow.since, MandateRow.id)
+    )
+    return ContactRead.model_validate(
+        {
+            **{name: getattr(contact, name) for name in ContactRead.model_fields if name != "mandates"},
+            "mandates": [Mandate(post=m.post, partner_id=m.partner_id, since=m.since, until=m.until) for m in mandates],
+        }
+    )
 
 
 def _state(read: ContactRead) -> dict:
@@ -48,23 +57,40 @@ def _set_mandates(session: Session, contact: Contact, mandates: list[Mandate]) -
         where = mandate.partner_id or contact.partner_id
         if session.get(Partner, where) is None:
             raise Problem(f"Mandate partner_id {where} is no partner.", status=422, title="Invalid request")
-        session.add(MandateRow(contact_id=contact.id, post=mandate.post, partner_id=where,
-                               since=mandate.since, until=mandate.until))
+        session.add(
+            MandateRow(
+                contact_id=contact.id, post=mandate.post, partner_id=where, since=mandate.since, until=mandate.until
+            )
+        )
     session.flush()
 
 
-def add_contact(*, session: Session, partner_id: uuid.UUID, data: ContactCreate,
-                caller: Caller | None = None) -> ContactRead:
+def add_contact(
+    *, session: Session, partner_id: uuid.UUID, data: ContactCreate, caller: Caller | None = None
+) -> ContactRead:
     live_partner(session=session, partner_id=partner_id)
     now, user = utcnow(), caller.user if caller else None
-    contact = Contact(partner_id=partner_id, created_at=now, updated_at=now, created_by=user, updated_by=user,
-                      **data.model_dump(exclude={"mandates"}))
+    contact = Contact(
+        partner_id=partner_id,
+        created_at=now,
+        updated_at=now,
+        created_by=user,
+        updated_by=user,
+        **data.model_dump(exclude={"mandates"}),
+    )
     session.add(contact)
     session.flush()
     _set_mandates(session, contact, data.mandates)
     read = contact_read(session=session, contact=contact)
-    audit.record(session=session, partner_id=partner_id, entity_type="contact", entity_id=contact.id,
-                 action="contact_added", actor=user, changes=audit.field_changes({}, _state(read)))
+    audit.record(
+        session=session,
+        partner_id=partner_id,
+        entity_type="contact",
+        entity_id=contact.id,
+        action="contact_added",
+        actor=user,
+        changes=audit.field_changes({}, _state(read)),
+    )
     record_contact_added(session=session, contact=read)
     return read
 
@@ -73,16 +99,26 @@ def get_contact(*, session: Session, contact_id: uuid.UUID) -> Contact:
     contact = session.get(Contact, contact_id)
     if contact is not None:
         return contact
-    erased = session.scalar(select(AuditEntry.id).where(AuditEntry.entity_type == "contact",
-                                                        AuditEntry.entity_id == str(contact_id),
-                                                        AuditEntry.action == "contact_erased"))
+    erased = session.scalar(
+        select(AuditEntry.id).where(
+            AuditEntry.entity_type == "contact",
+            AuditEntry.entity_id == str(contact_id),
+            AuditEntry.action == "contact_erased",
+        )
+    )
     if erased is not None:
         raise Gone(f"Contact {contact_id} was erased.")
     raise NotFound(f"No contact has the id {contact_id}.")
 
 
-def update_contact(*, session: Session, contact_id: uuid.UUID, data: ContactUpdate, expected_version: int | None,
-                   caller: Caller | None = None) -> ContactRead:
+def update_contact(
+    *,
+    session: Session,
+    contact_id: uuid.UUID,
+    data: ContactUpdate,
+    expected_version: int | None,
+    caller: Caller | None = None,
+) -> ContactRead:
     contact = get_contact(session=session, contact_id=contact_id)
     check_version(contact.version, expected_version, what="contact")
     before = contact_read(session=session, contact=contact)
@@ -101,8 +137,15 @@ def update_contact(*, session: Session, contact_id: uuid.UUID, data: ContactUpda
     session.add(contact)
     session.flush()
     read = contact_read(session=session, contact=contact)
-    audit.record(session=session, partner_id=contact.partner_id, entity_type="contact", entity_id=contact.id,
-                 action="contact_updated", actor=read.updated_by, changes=diff)
+    audit.record(
+        session=session,
+        partner_id=contact.partner_id,
+        entity_type="contact",
+        entity_id=contact.id,
+        action="contact_updated",
+        actor=read.updated_by,
+        changes=diff,
+    )
     record_contact_updated(session=session, contact=read)
     return read
 
@@ -115,18 +158,27 @@ def erase_contact(*, session: Session, contact_id: uuid.UUID, caller: Caller | N
     session.execute(delete(MandateRow).where(MandateRow.contact_id == contact_id))
     session.delete(contact)
     session.flush()
-    audit.record(session=session, partner_id=partner_id, entity_type="contact", entity_id=contact_id,
-                 action="contact_erased", actor=caller.user if caller else None)
+    audit.record(
+        session=session,
+        partner_id=partner_id,
+        entity_type="contact",
+        entity_id=contact_id,
+        action="contact_erased",
+        actor=caller.user if caller else None,
+    )
     record_contact_erased(session=session, contact_id=contact_id, partner_id=partner_id)
 
 
 def _forget_sent_events(session: Session, contact_id: uuid.UUID) -> None:
     """Published events about the person are kept in the outbox table: keep their ids, drop the rest.
     (Rows not yet published go out as they are; the erased event follows them on the same key.)"""
-    rows = session.scalars(select(OutboxMessage).where(
-        OutboxMessage.status == OutboxStatus.SENT,
-        OutboxMessage.event_type.in_([CONTACT_ADDED, CONTACT_UPDATED]),
-        OutboxMessage.payload.contains(str(contact_id))))
+    rows = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.event_type.in_([CONTACT_ADDED, CONTACT_UPDATED]),
+            OutboxMessage.payload.contains(str(contact_id)),
+        )
+    )
     for row in rows:
         event = json.loads(row.payload)
         if event.get("data", {}).get("id") == str(contact_id):
@@ -135,18 +187,24 @@ def _forget_sent_events(session: Session, contact_id: uuid.UUID) -> None:
             session.add(row)
 
 
-def list_contacts(*, session: Session, partner_id: uuid.UUID, as_of: date | None, limit: int,
-                  cursor: str | None) -> tuple[list[ContactRead], str | None]:
+def list_contacts(
+    *, session: Session, partner_id: uuid.UUID, as_of: date | None, limit: int, cursor: str | None
+) -> tuple[list[ContactRead], str | None]:
     """The partner's contacts; with `as_of`, whoever held a post at this partner on that day."""
     get_partner(session=session, partner_id=partner_id)
     statement = select(Contact)
     if as_of is None:
         statement = statement.where(Contact.partner_id == partner_id)
     else:
-        statement = statement.where(Contact.id.in_(select(MandateRow.contact_id).where(
-            MandateRow.partner_id == partner_id,
-            or_(MandateRow.since.is_(None), MandateRow.since <= as_of),
-            or_(MandateRow.until.is_(None), MandateRow.until >= as_of))))
+        statement = statement.where(
+            Contact.id.in_(
+                select(MandateRow.contact_id).where(
+                    MandateRow.partner_id == partner_id,
+                    or_(MandateRow.since.is_(None), MandateRow.since <= as_of),
+                    or_(MandateRow.until.is_(None), MandateRow.until >= as_of),
+                )
+            )
+        )
     if cursor:
         name, last_id = decode_cursor(cursor, shape=(str, str))
         try:

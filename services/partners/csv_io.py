@@ -5,6 +5,7 @@ naming the columns (any order, any case). List columns hold values separated by 
 checked before anything is written; the import then runs in the caller's one transaction.
 Export writes UTF-8 with a BOM and `;`, which Excel opens as it is in French and English locales.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +23,21 @@ from services.partners import search, service
 from services.partners.models import Partner
 from services.partners.schemas import PartnerCreate
 
-COLUMNS = ("kind", "name_fr", "name_en", "acronyms", "aliases", "country", "subdivision", "region", "website",
-           "description_fr", "description_en", "owner", "thrusts")
+COLUMNS = (
+    "kind",
+    "name_fr",
+    "name_en",
+    "acronyms",
+    "aliases",
+    "country",
+    "subdivision",
+    "region",
+    "website",
+    "description_fr",
+    "description_en",
+    "owner",
+    "thrusts",
+)
 LIST_COLUMNS = frozenset({"acronyms", "aliases", "thrusts"})
 EXPORT_COLUMNS = ("id", *COLUMNS, "status", "version", "created_at", "created_by", "updated_at", "updated_by")
 LIST_SEPARATOR = "|"
@@ -51,8 +65,14 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"dry_run": self.dry_run, "rows": self.rows, "valid": self.valid, "created": len(self.created),
-                "ids": self.created, "errors": [{"line": e.line, "reasons": e.reasons} for e in self.errors]}
+        return {
+            "dry_run": self.dry_run,
+            "rows": self.rows,
+            "valid": self.valid,
+            "created": len(self.created),
+            "ids": self.created,
+            "errors": [{"line": e.line, "reasons": e.reasons} for e in self.errors],
+        }
 
 
 def decode(raw: bytes) -> str:
@@ -75,8 +95,7 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raise UnreadableFile("The file is empty.") from None
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
-        raise UnreadableFile(f"Unknown column(s): {', '.join(unknown)}. Known: {', '.join(COLUMNS)}.",
-                             unknown=unknown)
+        raise UnreadableFile(f"Unknown column(s): {', '.join(unknown)}. Known: {', '.join(COLUMNS)}.", unknown=unknown)
     if "kind" not in header or not {"name_fr", "name_en"} & set(header):
         raise UnreadableFile("The header needs a kind column and name_fr or name_en.")
     rows: list[tuple[int, list[str]]] = []
@@ -92,8 +111,8 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
 
 def _row_values(header: list[str], record: list[str]) -> dict:
     values: dict = {}
-    for name, cell in zip(header, record):
-        cell = cell.strip()
+    for name, raw in zip(header, record, strict=False):
+        cell = raw.strip()
         if name in LIST_COLUMNS:
             values[name] = [v.strip() for v in cell.split(LIST_SEPARATOR) if v.strip()]
         elif cell:
@@ -110,8 +129,9 @@ def _reasons(exc: ValidationError) -> list[str]:
     return reasons
 
 
-def check_rows(*, session: Session, raw: bytes, allow_duplicates: bool = False,
-               progress: Progress | None = None) -> tuple[ImportReport, list[PartnerCreate]]:
+def check_rows(
+    *, session: Session, raw: bytes, allow_duplicates: bool = False, progress: Progress | None = None
+) -> tuple[ImportReport, list[PartnerCreate]]:
     header, rows = read_rows(decode(raw))
     report = ImportReport(dry_run=True)
     valid: list[PartnerCreate] = []
@@ -138,8 +158,10 @@ def check_rows(*, session: Session, raw: bytes, allow_duplicates: bool = False,
         names = {(data.country, search.fold(name)) for _, name in search.names_of(candidate)}
         if not allow_duplicates:
             reasons += [f"same name as line {seen[n]}" for n in sorted(names & seen.keys(), key=str)]
-            reasons += [f"likely duplicate of partner {p.id} ({p.name_fr or p.name_en}), matched on {name!r}"
-                        for p, name in search.likely_duplicates(session=session, partner=candidate)]
+            reasons += [
+                f"likely duplicate of partner {p.id} ({p.name_fr or p.name_en}), matched on {name!r}"
+                for p, name in search.likely_duplicates(session=session, partner=candidate)
+            ]
         for name in names:
             seen.setdefault(name, line)
         if reasons:
@@ -150,9 +172,16 @@ def check_rows(*, session: Session, raw: bytes, allow_duplicates: bool = False,
     return report, valid
 
 
-def import_partners(*, session: Session, raw: bytes, dry_run: bool, caller: Caller | None = None,
-                    allow_duplicates: bool = False, progress: Progress | None = None,
-                    write_progress: Progress | None = None) -> ImportReport:
+def import_partners(
+    *,
+    session: Session,
+    raw: bytes,
+    dry_run: bool,
+    caller: Caller | None = None,
+    allow_duplicates: bool = False,
+    progress: Progress | None = None,
+    write_progress: Progress | None = None,
+) -> ImportReport:
     """All rows or none: any bad row, and nothing is written (the report says why)."""
     report, valid = check_rows(session=session, raw=raw, allow_duplicates=allow_duplicates, progress=progress)
     report.dry_run = dry_run

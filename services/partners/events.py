@@ -2,6 +2,7 @@
 
 Every builder writes to the outbox of the caller's session: the event commits with the change.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -32,14 +33,16 @@ def partner_state(partner: Partner) -> dict:
 
 def relationship_state(relationship: Relationship) -> dict:
     state = RelationshipRead.model_validate(relationship, from_attributes=True).model_dump(mode="json")
-    return {name: state[name] for name in ("id", "partner_id", "type", "target_id", "membership_status",
-                                           "since", "until")}
+    return {
+        name: state[name] for name in ("id", "partner_id", "type", "target_id", "membership_status", "since", "until")
+    }
 
 
 def _publish(session: Session, event_type: str, key: uuid.UUID, data: dict) -> None:
     # Read TOPIC at call time: tests point the service at a topic of their own.
-    record_event(session=session, event=new_event(type=event_type, source=SOURCE, subject=str(key), data=data),
-                 topic=TOPIC)
+    record_event(
+        session=session, event=new_event(type=event_type, source=SOURCE, subject=str(key), data=data), topic=TOPIC
+    )
 
 
 def record_partner_created(*, session: Session, partner: Partner) -> None:
@@ -55,8 +58,12 @@ def record_partner_archived(*, session: Session, partner: Partner) -> None:
 
 
 def record_partner_merged(*, session: Session, duplicate: Partner, survivor: Partner) -> None:
-    _publish(session, PARTNER_MERGED, duplicate.id,
-             {"id": str(duplicate.id), "merged_into": str(survivor.id), "survivor": partner_state(survivor)})
+    _publish(
+        session,
+        PARTNER_MERGED,
+        duplicate.id,
+        {"id": str(duplicate.id), "merged_into": str(survivor.id), "survivor": partner_state(survivor)},
+    )
 
 
 def record_relationship_added(*, session: Session, relationship: Relationship) -> None:

@@ -1,4 +1,5 @@
 """Lists of partners: filters, ranked search, opaque keyset cursors and a total."""
+
 from __future__ import annotations
 
 import base64
@@ -55,9 +56,10 @@ class PartnerFilters:
 
 def members_query(organisation_id: uuid.UUID, as_of: date | None):
     """Partners that are members of `organisation_id` on `as_of` (today's members when None)."""
-    day = as_of or date.today()
+    day = as_of or date.today()  # noqa: DTZ011 (the server runs on UTC; membership dates are days)
     return select(Relationship.partner_id).where(
-        Relationship.type == "member_of", Relationship.target_id == organisation_id,
+        Relationship.type == "member_of",
+        Relationship.target_id == organisation_id,
         or_(Relationship.since.is_(None), Relationship.since <= day),
         or_(Relationship.until.is_(None), Relationship.until >= day),
     )
@@ -72,14 +74,18 @@ def decode_cursor(cursor: str, *, shape: tuple[type, ...]) -> list:
         position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadCursor("The cursor is not one this service gave out.") from None
-    if not (isinstance(position, list) and len(position) == len(shape)
-            and all(isinstance(v, t) for v, t in zip(position, shape))):
+    if not (
+        isinstance(position, list)
+        and len(position) == len(shape)
+        and all(isinstance(v, t) for v, t in zip(position, shape, strict=False))
+    ):
         raise BadCursor("The cursor is not one this service gave out.")
     return position
 
 
-def list_partners(*, session: Session, filters: PartnerFilters, limit: int = 50,
-                  cursor: str | None = None) -> tuple[list[Partner], str | None, int]:
+def list_partners(
+    *, session: Session, filters: PartnerFilters, limit: int = 50, cursor: str | None = None
+) -> tuple[list[Partner], str | None, int]:
     conditions = filters.conditions()
     if filters.q and search.fold(filters.q):
         return _ranked_page(session, filters.q, conditions, limit, cursor)
@@ -100,7 +106,7 @@ def _ranked_page(session, q, conditions, limit, cursor):
         score, sort_key, last_id = decode_cursor(cursor, shape=((int, float), str, str))
         after = (-float(score), sort_key, last_id)
         start = next((i for i, (s, p) in enumerate(results) if (-s, p.sort_key, str(p.id)) > after), len(results))
-    page = results[start:start + limit]
+    page = results[start : start + limit]
     next_cursor = None
     if start + limit < len(results):
         s, last = page[-1]
@@ -123,4 +129,3 @@ def _uuid(value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise BadCursor("The cursor is not one this service gave out.") from None
-

@@ -1,5 +1,6 @@
 """Merging a duplicate B into A: B's relationships, contacts, names and thrusts move to A, and B
 becomes a redirect to A (`merged_into`), so old references still lead somewhere."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,19 +9,30 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from services.kit.identity import Caller
+from services.kit.preconditions import check_version
 from services.kit.problems import Problem
 from services.partners import audit, search
 from services.partners.contacts import contact_read
-from services.partners.events import (record_contact_updated, record_partner_merged, record_partner_updated,
-                                      record_relationship_added, record_relationship_removed)
+from services.partners.events import (
+    record_contact_updated,
+    record_partner_merged,
+    record_partner_updated,
+    record_relationship_added,
+    record_relationship_removed,
+)
 from services.partners.models import Contact, MandateRow, Partner, Relationship
 from services.partners.schemas import PartnerStatus
-from services.kit.preconditions import check_version
 from services.partners.service import editable_state, index_partner, live_partner, touch
 
 
-def merge_partners(*, session: Session, survivor_id: uuid.UUID, duplicate_id: uuid.UUID,
-                   expected_version: int | None = None, caller: Caller | None = None) -> Partner:
+def merge_partners(
+    *,
+    session: Session,
+    survivor_id: uuid.UUID,
+    duplicate_id: uuid.UUID,
+    expected_version: int | None = None,
+    caller: Caller | None = None,
+) -> Partner:
     if survivor_id == duplicate_id:
         raise Problem("A partner cannot be merged into itself.", status=422, title="Invalid request")
     survivor = live_partner(session=session, partner_id=survivor_id, for_update=True)
@@ -42,7 +54,7 @@ def merge_partners(*, session: Session, survivor_id: uuid.UUID, duplicate_id: uu
     if survivor.subdivision and survivor.country and not survivor.subdivision.startswith(survivor.country + "-"):
         survivor.subdivision = before["subdivision"]
 
-    _move_relationships(session, survivor, duplicate, user)
+    _move_relationships(session, survivor, duplicate)
     _move_contacts(session, survivor, duplicate)
 
     diff = audit.field_changes(before, editable_state(survivor))
@@ -56,31 +68,53 @@ def merge_partners(*, session: Session, survivor_id: uuid.UUID, duplicate_id: uu
     search.reindex(session=session, partner=duplicate)  # its names now belong to the survivor
     session.flush()
 
-    audit.record(session=session, partner_id=survivor.id, entity_type="partner", entity_id=survivor.id,
-                 action="merged", actor=user, changes=diff | {"merged_from": {"before": None,
-                                                                              "after": str(duplicate.id)}})
-    audit.record(session=session, partner_id=duplicate.id, entity_type="partner", entity_id=duplicate.id,
-                 action="merged_into", actor=user,
-                 changes={"merged_into": {"before": None, "after": str(survivor.id)}})
+    audit.record(
+        session=session,
+        partner_id=survivor.id,
+        entity_type="partner",
+        entity_id=survivor.id,
+        action="merged",
+        actor=user,
+        changes=diff | {"merged_from": {"before": None, "after": str(duplicate.id)}},
+    )
+    audit.record(
+        session=session,
+        partner_id=duplicate.id,
+        entity_type="partner",
+        entity_id=duplicate.id,
+        action="merged_into",
+        actor=user,
+        changes={"merged_into": {"before": None, "after": str(survivor.id)}},
+    )
     record_partner_updated(session=session, partner=survivor, changed_fields=sorted(diff))
     record_partner_merged(session=session, duplicate=duplicate, survivor=survivor)
     return survivor
 
 
-def _move_relationships(session: Session, survivor: Partner, duplicate: Partner, user: str | None) -> None:
+def _move_relationships(session: Session, survivor: Partner, duplicate: Partner) -> None:
     """Re-point B's links to A. Links that would tie A to itself, repeat one A has, or make a
     part_of loop are dropped; each move is a removed + added pair so consumers stay in step."""
-    rows = session.scalars(select(Relationship).where(
-        (Relationship.partner_id == duplicate.id) | (Relationship.target_id == duplicate.id))).all()
-    existing = {(r.partner_id, r.type, r.target_id) for r in session.scalars(select(Relationship).where(
-        (Relationship.partner_id == survivor.id) | (Relationship.target_id == survivor.id)))}
+    rows = session.scalars(
+        select(Relationship).where((Relationship.partner_id == duplicate.id) | (Relationship.target_id == duplicate.id))
+    ).all()
+    existing = {
+        (r.partner_id, r.type, r.target_id)
+        for r in session.scalars(
+            select(Relationship).where(
+                (Relationship.partner_id == survivor.id) | (Relationship.target_id == survivor.id)
+            )
+        )
+    }
     for relationship in rows:
         record_relationship_removed(session=session, relationship=relationship)
         source = survivor.id if relationship.partner_id == duplicate.id else relationship.partner_id
         target = survivor.id if relationship.target_id == duplicate.id else relationship.target_id
         triple = (source, relationship.type, target)
-        if source == target or triple in existing or \
-                (relationship.type == "part_of" and (target, "part_of", source) in existing):
+        if (
+            source == target
+            or triple in existing
+            or (relationship.type == "part_of" and (target, "part_of", source) in existing)
+        ):
             session.delete(relationship)
             continue
         relationship.partner_id, relationship.target_id = source, target

@@ -1,4 +1,5 @@
 """The partners service's tables."""
+
 from __future__ import annotations
 
 import uuid
@@ -96,8 +97,9 @@ class MandateRow(SQLModel, table=True):
     __tablename__ = "mandates"
 
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: uuid.UUID = Field(sa_column=Column(Uuid(), ForeignKey("contacts.id", ondelete="CASCADE"),
-                                                   nullable=False, index=True))
+    contact_id: uuid.UUID = Field(
+        sa_column=Column(Uuid(), ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
     post: str = Field(max_length=300)
     partner_id: uuid.UUID = Field(sa_column=Column(Uuid(), ForeignKey("partners.id"), nullable=False, index=True))
     since: date | None = None

@@ -1,4 +1,5 @@
 """HTTP routes for what hangs off a partner: its relationships and its contacts (people)."""
+
 from __future__ import annotations
 
 import uuid
@@ -14,8 +15,17 @@ from services.partners import contacts, relationships
 from services.partners.api import IfMatch, Limit
 from services.partners.models import Partner
 from services.partners.roles import Editor, Reader
-from services.partners.schemas import (ContactCreate, ContactRead, ContactUpdate, Page, PartnerNames,
-                                       RelationshipCreate, RelationshipListed, RelationshipRead, RelationshipType)
+from services.partners.schemas import (
+    ContactCreate,
+    ContactRead,
+    ContactUpdate,
+    Page,
+    PartnerNames,
+    RelationshipCreate,
+    RelationshipListed,
+    RelationshipRead,
+    RelationshipType,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["relationships and contacts"])
 
@@ -25,46 +35,71 @@ def _relationship(row) -> RelationshipRead:
 
 
 @router.get("/partners/{partner_id}/relationships", response_model=Page[RelationshipListed])
-def list_relationships(partner_id: uuid.UUID, session: SessionDep, _: Reader,
-                       direction: Literal["outgoing", "incoming", "both"] = "both",
-                       type: RelationshipType | None = None, as_of: date | None = None) -> Page[RelationshipListed]:
-    rows = relationships.list_relationships(session=session, partner_id=partner_id, direction=direction,
-                                            type=type, as_of=as_of)
-    ends = {p.id: PartnerNames.model_validate(p, from_attributes=True) for p in session.scalars(
-        select(Partner).where(Partner.id.in_({r.partner_id for r in rows} | {r.target_id for r in rows})))}
-    listed = [RelationshipListed(**_relationship(r).model_dump(), partner=ends[r.partner_id], target=ends[r.target_id])
-              for r in rows]
+def list_relationships(
+    partner_id: uuid.UUID,
+    session: SessionDep,
+    _: Reader,
+    direction: Literal["outgoing", "incoming", "both"] = "both",
+    type: RelationshipType | None = None,
+    as_of: date | None = None,
+) -> Page[RelationshipListed]:
+    rows = relationships.list_relationships(
+        session=session, partner_id=partner_id, direction=direction, type=type, as_of=as_of
+    )
+    ends = {
+        p.id: PartnerNames.model_validate(p, from_attributes=True)
+        for p in session.scalars(
+            select(Partner).where(Partner.id.in_({r.partner_id for r in rows} | {r.target_id for r in rows}))
+        )
+    }
+    listed = [
+        RelationshipListed(**_relationship(r).model_dump(), partner=ends[r.partner_id], target=ends[r.target_id])
+        for r in rows
+    ]
     return Page[RelationshipListed](items=listed, next_cursor=None, total=len(rows))
 
 
-@router.post("/partners/{partner_id}/relationships", status_code=status.HTTP_201_CREATED,
-             response_model=RelationshipRead)
-def add_relationship(partner_id: uuid.UUID, body: RelationshipCreate, session: SessionDep,
-                     caller: Editor) -> RelationshipRead:
-    return _relationship(relationships.add_relationship(session=session, partner_id=partner_id, data=body,
-                                                        caller=caller))
+@router.post(
+    "/partners/{partner_id}/relationships", status_code=status.HTTP_201_CREATED, response_model=RelationshipRead
+)
+def add_relationship(
+    partner_id: uuid.UUID, body: RelationshipCreate, session: SessionDep, caller: Editor
+) -> RelationshipRead:
+    return _relationship(
+        relationships.add_relationship(session=session, partner_id=partner_id, data=body, caller=caller)
+    )
 
 
 @router.delete("/partners/{partner_id}/relationships/{relationship_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_relationship(partner_id: uuid.UUID, relationship_id: uuid.UUID, session: SessionDep,
-                        caller: Editor) -> Response:
-    relationships.remove_relationship(session=session, partner_id=partner_id, relationship_id=relationship_id,
-                                      caller=caller)
+def remove_relationship(
+    partner_id: uuid.UUID, relationship_id: uuid.UUID, session: SessionDep, caller: Editor
+) -> Response:
+    relationships.remove_relationship(
+        session=session, partner_id=partner_id, relationship_id=relationship_id, caller=caller
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/partners/{partner_id}/contacts", response_model=Page[ContactRead])
-def list_contacts(partner_id: uuid.UUID, session: SessionDep, _: Reader, as_of: date | None = None,
-                  limit: Limit = 50, cursor: str | None = None) -> Page[ContactRead]:
+def list_contacts(
+    partner_id: uuid.UUID,
+    session: SessionDep,
+    _: Reader,
+    as_of: date | None = None,
+    limit: Limit = 50,
+    cursor: str | None = None,
+) -> Page[ContactRead]:
     """With `as_of`: whoever held a post (a mandate) at this partner on that day."""
-    items, next_cursor = contacts.list_contacts(session=session, partner_id=partner_id, as_of=as_of, limit=limit,
-                                                cursor=cursor)
+    items, next_cursor = contacts.list_contacts(
+        session=session, partner_id=partner_id, as_of=as_of, limit=limit, cursor=cursor
+    )
     return Page[ContactRead](items=items, next_cursor=next_cursor)
 
 
 @router.post("/partners/{partner_id}/contacts", status_code=status.HTTP_201_CREATED, response_model=ContactRead)
-def add_contact(partner_id: uuid.UUID, body: ContactCreate, session: SessionDep, caller: Editor,
-                response: Response) -> ContactRead:
+def add_contact(
+    partner_id: uuid.UUID, body: ContactCreate, session: SessionDep, caller: Editor, response: Response
+) -> ContactRead:
     contact = contacts.add_contact(session=session, partner_id=partner_id, data=body, caller=caller)
     response.headers["Location"] = f"/api/v1/contacts/{contact.id}"
     response.headers["ETag"] = etag(contact.version)
@@ -79,10 +114,17 @@ def get_contact(contact_id: uuid.UUID, session: SessionDep, _: Reader, response:
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactRead)
-def update_contact(contact_id: uuid.UUID, body: ContactUpdate, session: SessionDep, caller: Editor,
-                   response: Response, if_match: IfMatch = None) -> ContactRead:
-    contact = contacts.update_contact(session=session, contact_id=contact_id, data=body,
-                                      expected_version=expected_version(if_match), caller=caller)
+def update_contact(
+    contact_id: uuid.UUID,
+    body: ContactUpdate,
+    session: SessionDep,
+    caller: Editor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ContactRead:
+    contact = contacts.update_contact(
+        session=session, contact_id=contact_id, data=body, expected_version=expected_version(if_match), caller=caller
+    )
     response.headers["ETag"] = etag(contact.version)
     return contact
 

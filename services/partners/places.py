@@ -1,4 +1,5 @@
 """Countries and subdivisions, checked against ISO 3166-1 and ISO 3166-2 (the pycountry package)."""
+
 from __future__ import annotations
 
 from functools import cache

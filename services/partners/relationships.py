@@ -1,4 +1,5 @@
 """Typed, dated links between partners: member_of (with a membership status), part_of, partner_of."""
+
 from __future__ import annotations
 
 import uuid
@@ -16,26 +17,36 @@ from services.partners.schemas import RelationshipCreate
 from services.partners.service import get_partner, live_partner
 
 
-def add_relationship(*, session: Session, partner_id: uuid.UUID, data: RelationshipCreate,
-                     caller: Caller | None = None) -> Relationship:
+def add_relationship(
+    *, session: Session, partner_id: uuid.UUID, data: RelationshipCreate, caller: Caller | None = None
+) -> Relationship:
     live_partner(session=session, partner_id=partner_id)
     if data.target_id == partner_id:
         raise Problem("A partner cannot be linked to itself.", status=422, title="Invalid request")
     live_partner(session=session, partner_id=data.target_id)
     if data.type == "part_of" and _is_part_of(session, data.target_id, partner_id):
         raise Conflict(f"{data.target_id} is already (within) a part of {partner_id}: part_of cannot loop.")
-    same = session.scalars(select(Relationship).where(
-        Relationship.partner_id == partner_id, Relationship.target_id == data.target_id,
-        Relationship.type == data.type)).all()
+    same = session.scalars(
+        select(Relationship).where(
+            Relationship.partner_id == partner_id,
+            Relationship.target_id == data.target_id,
+            Relationship.type == data.type,
+        )
+    ).all()
     if any(_overlap(r.since, r.until, data.since, data.until) for r in same):
         raise Conflict("This link already exists for an overlapping period.")
-    relationship = Relationship(partner_id=partner_id, created_by=caller.user if caller else None,
-                                **data.model_dump())
+    relationship = Relationship(partner_id=partner_id, created_by=caller.user if caller else None, **data.model_dump())
     session.add(relationship)
     session.flush()
-    audit.record(session=session, partner_id=partner_id, entity_type="relationship", entity_id=relationship.id,
-                 action="relationship_added", actor=caller.user if caller else None,
-                 changes=audit.field_changes({}, data.model_dump()))
+    audit.record(
+        session=session,
+        partner_id=partner_id,
+        entity_type="relationship",
+        entity_id=relationship.id,
+        action="relationship_added",
+        actor=caller.user if caller else None,
+        changes=audit.field_changes({}, data.model_dump()),
+    )
     record_relationship_added(session=session, relationship=relationship)
     return relationship
 
@@ -51,39 +62,63 @@ def _is_part_of(session: Session, start: uuid.UUID, ancestor: uuid.UUID) -> bool
         if current in seen:
             continue
         seen.add(current)
-        frontier.extend(session.scalars(select(Relationship.target_id).where(
-            Relationship.partner_id == current, Relationship.type == "part_of")))
+        frontier.extend(
+            session.scalars(
+                select(Relationship.target_id).where(Relationship.partner_id == current, Relationship.type == "part_of")
+            )
+        )
     return False
 
 
 def _overlap(since_a: date | None, until_a: date | None, since_b: date | None, until_b: date | None) -> bool:
-    return (until_a is None or since_b is None or since_b <= until_a) and \
-        (until_b is None or since_a is None or since_a <= until_b)
+    return (until_a is None or since_b is None or since_b <= until_a) and (
+        until_b is None or since_a is None or since_a <= until_b
+    )
 
 
-def list_relationships(*, session: Session, partner_id: uuid.UUID, direction: str = "both",
-                       type: str | None = None, as_of: date | None = None) -> list[Relationship]:
+def list_relationships(
+    *,
+    session: Session,
+    partner_id: uuid.UUID,
+    direction: str = "both",
+    type: str | None = None,
+    as_of: date | None = None,
+) -> list[Relationship]:
     get_partner(session=session, partner_id=partner_id)
-    sides = {"outgoing": [Relationship.partner_id == partner_id], "incoming": [Relationship.target_id == partner_id],
-             "both": [Relationship.partner_id == partner_id, Relationship.target_id == partner_id]}[direction]
+    sides = {
+        "outgoing": [Relationship.partner_id == partner_id],
+        "incoming": [Relationship.target_id == partner_id],
+        "both": [Relationship.partner_id == partner_id, Relationship.target_id == partner_id],
+    }[direction]
     statement = select(Relationship).where(or_(*sides))
     if type is not None:
         statement = statement.where(Relationship.type == type)
     if as_of is not None:
-        statement = statement.where(or_(Relationship.since.is_(None), Relationship.since <= as_of),
-                                    or_(Relationship.until.is_(None), Relationship.until >= as_of))
+        statement = statement.where(
+            or_(Relationship.since.is_(None), Relationship.since <= as_of),
+            or_(Relationship.until.is_(None), Relationship.until >= as_of),
+        )
     return list(session.scalars(statement.order_by(Relationship.created_at, Relationship.id)))
 
 
-def remove_relationship(*, session: Session, partner_id: uuid.UUID, relationship_id: uuid.UUID,
-                        caller: Caller | None = None) -> None:
+def remove_relationship(
+    *, session: Session, partner_id: uuid.UUID, relationship_id: uuid.UUID, caller: Caller | None = None
+) -> None:
     relationship = session.get(Relationship, relationship_id)
     if relationship is None or partner_id not in (relationship.partner_id, relationship.target_id):
         raise NotFound(f"Partner {partner_id} has no relationship {relationship_id}.")
-    audit.record(session=session, partner_id=relationship.partner_id, entity_type="relationship",
-                 entity_id=relationship.id, action="relationship_removed", actor=caller.user if caller else None,
-                 changes={"type": {"before": relationship.type, "after": None},
-                          "target_id": {"before": str(relationship.target_id), "after": None}})
+    audit.record(
+        session=session,
+        partner_id=relationship.partner_id,
+        entity_type="relationship",
+        entity_id=relationship.id,
+        action="relationship_removed",
+        actor=caller.user if caller else None,
+        changes={
+            "type": {"before": relationship.type, "after": None},
+            "target_id": {"before": str(relationship.target_id), "after": None},
+        },
+    )
     record_relationship_removed(session=session, relationship=relationship)
     session.delete(relationship)
     session.flush()

@@ -1,4 +1,5 @@
 """Who may do what here. The gateway checks the same matrix; the service checks again (defence in depth)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -23,9 +24,11 @@ class Forbidden(Problem):
 def _requiring(allowed: frozenset[str], action: str):
     def check(caller: CallerDep) -> Caller:
         if not caller.has_any(*allowed):
-            raise Forbidden(f"{action} needs one of the roles: {', '.join(sorted(allowed))}.",
-                            required_roles=sorted(allowed))
+            raise Forbidden(
+                f"{action} needs one of the roles: {', '.join(sorted(allowed))}.", required_roles=sorted(allowed)
+            )
         return caller
+
     return check
 
 

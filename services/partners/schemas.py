@@ -1,4 +1,5 @@
 """What the partners API accepts and returns (API contract: the field names are public)."""
+
 from __future__ import annotations
 
 import re
@@ -48,8 +49,8 @@ _WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 def _clean_names(values: list[str]) -> list[str]:
     cleaned: list[str] = []
-    for value in values:
-        value = value.strip()
+    for raw in values:
+        value = raw.strip()
         if value and value not in cleaned:
             cleaned.append(value)
     return cleaned
@@ -103,7 +104,7 @@ class PartnerCreate(PartnerBase):
         return _clean_names(values)
 
     @model_validator(mode="after")
-    def _named_and_placed(self) -> "PartnerCreate":
+    def _named_and_placed(self) -> PartnerCreate:
         if not (self.name_fr or self.name_en):
             raise ValueError("a partner needs name_fr or name_en (or both)")
         check_place(self.country, self.subdivision)
@@ -133,7 +134,7 @@ class PartnerUpdate(_CheckedFields):
         return None if values is None else _clean_names(values)
 
     @model_validator(mode="after")
-    def _required_stay_set(self) -> "PartnerUpdate":
+    def _required_stay_set(self) -> PartnerUpdate:
         for name in ("kind", "acronyms", "aliases", "thrusts"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
@@ -169,6 +170,7 @@ class DuplicateCandidate(BaseModel):
 
 # --- relationships ---------------------------------------------------------------------------
 
+
 class RelationshipType(StrEnum):
     MEMBER_OF = "member_of"
     PART_OF = "part_of"
@@ -190,7 +192,7 @@ class RelationshipCreate(BaseModel):
     until: date | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "RelationshipCreate":
+    def _consistent(self) -> RelationshipCreate:
         if self.type is RelationshipType.MEMBER_OF:
             self.membership_status = self.membership_status or MembershipStatus.MEMBER
         elif self.membership_status is not None:
@@ -226,6 +228,7 @@ class RelationshipListed(RelationshipRead):
 
 
 # --- audit and lists -------------------------------------------------------------------------
+
 
 class AuditEntryRead(BaseModel):
     id: int
@@ -267,7 +270,7 @@ class Mandate(BaseModel):
     until: date | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Mandate":
+    def _ordered(self) -> Mandate:
         if self.since and self.until and self.until < self.since:
             raise ValueError("until must not be before since")
         return self
@@ -311,7 +314,7 @@ class ContactUpdate(_ContactChecks):
     mandates: list[Mandate] | None = Field(default=None, max_length=50)
 
     @model_validator(mode="after")
-    def _required_stay_set(self) -> "ContactUpdate":
+    def _required_stay_set(self) -> ContactUpdate:
         for name in ("name", "mandates"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")

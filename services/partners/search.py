@@ -8,6 +8,7 @@ compare the same strings. The database's job is to find candidates fast, with it
 
 Candidates are then scored here, identically for both, so results and their order agree.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,13 +25,14 @@ from services.partners.models import Partner, PartnerName
 CANDIDATE_LIMIT = 500
 FUZZY_LIMIT = 200
 MIN_SIMILARITY = 0.3  # pg_trgm's default threshold for `%`; the same cut-off applies on SQLite
-_SPECIAL_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d",
-                                  "þ": "th", "ı": "i"})
+_SPECIAL_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def fold(value: str) -> str:
-    """"Bavière" -> "baviere", "Côte d'Ivoire" -> "cote d ivoire": the form names are compared in."""
+    """ "Bavière" -> "baviere", "Côte d'Ivoire" -> "cote d ivoire": the form names are compared in."""
     value = unicodedata.normalize("NFKD", value.casefold().translate(_SPECIAL_LETTERS))
     value = "".join(ch for ch in value if not unicodedata.combining(ch))
     return _NOT_WORD.sub(" ", value).strip()
@@ -41,7 +43,7 @@ def trigrams(value: str) -> set[str]:
     grams: set[str] = set()
     for word in value.split():
         padded = f"  {word} "
-        grams.update(padded[i:i + 3] for i in range(len(padded) - 2))
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
     return grams
 
 
@@ -68,6 +70,7 @@ def score(query: str, key: str) -> float | None:
 
 # --- keeping the names -----------------------------------------------------------------------
 
+
 def names_of(partner: Partner) -> list[tuple[str, str]]:
     names = [("name_fr", partner.name_fr), ("name_en", partner.name_en)]
     names += [("acronym", a) for a in partner.acronyms] + [("alias", a) for a in partner.aliases]
@@ -83,6 +86,7 @@ def reindex(*, session: Session, partner: Partner) -> None:
 
 
 # --- finding ---------------------------------------------------------------------------------
+
 
 def ranked(*, session: Session, query: str, conditions: Iterable[ColumnElement]) -> list[tuple[float, Partner]]:
     """Partners matching `query` and `conditions`, best first (score, then name)."""
@@ -109,15 +113,18 @@ def ranked(*, session: Session, query: str, conditions: Iterable[ColumnElement])
 
 
 def _candidate_select(conditions: list[ColumnElement]):
-    return (select(PartnerName.partner_id, PartnerName.key)
-            .join(Partner, Partner.id == PartnerName.partner_id)
-            .where(*conditions))
+    return (
+        select(PartnerName.partner_id, PartnerName.key)
+        .join(Partner, Partner.id == PartnerName.partner_id)
+        .where(*conditions)
+    )
 
 
 def _sqlite_candidates(session: Session, folded: str, conditions, *, fuzzy: bool) -> list[tuple[uuid.UUID, str]]:
     if fuzzy:
-        grams = sorted({g for word in folded.split() if len(word) >= 3
-                        for g in (word[i:i + 3] for i in range(len(word) - 2))})
+        grams = sorted(
+            {g for word in folded.split() if len(word) >= 3 for g in (word[i : i + 3] for i in range(len(word) - 2))}
+        )
         if not grams:
             return []
         table, match = "partner_names_trigram", " OR ".join(f'"{g}"' for g in grams)
@@ -126,24 +133,36 @@ def _sqlite_candidates(session: Session, folded: str, conditions, *, fuzzy: bool
         table, match = "partner_names_fts", " ".join(f'"{word}"*' for word in folded.split())
         order, limit = func.length(PartnerName.key), CANDIDATE_LIMIT
     fts = table_clause(table, column("rowid"))
-    statement = (_candidate_select(conditions)
-                 .join(fts, fts.c.rowid == PartnerName.id)
-                 .where(literal_column(table).op("MATCH")(match))
-                 .order_by(order, PartnerName.id).limit(limit))
+    statement = (
+        _candidate_select(conditions)
+        .join(fts, fts.c.rowid == PartnerName.id)
+        .where(literal_column(table).op("MATCH")(match))
+        .order_by(order, PartnerName.id)
+        .limit(limit)
+    )
     return [(row[0], row[1]) for row in session.execute(statement)]
 
 
 def _postgres_candidates(session: Session, folded: str, conditions, *, fuzzy: bool) -> list[tuple[uuid.UUID, str]]:
     key = func.lower(PartnerName.key)
     if fuzzy:
-        statement = (_candidate_select(conditions).where(key.op("%")(folded))
-                     .order_by(func.similarity(key, folded).desc(), PartnerName.id).limit(FUZZY_LIMIT))
+        statement = (
+            _candidate_select(conditions)
+            .where(key.op("%")(folded))
+            .order_by(func.similarity(key, folded).desc(), PartnerName.id)
+            .limit(FUZZY_LIMIT)
+        )
     else:
         tsquery = " & ".join(f"{word}:*" for word in folded.split())
         matches = func.to_tsvector(literal_column("'simple'"), PartnerName.key).op("@@")(
-            func.to_tsquery(literal_column("'simple'"), tsquery))
-        statement = (_candidate_select(conditions).where(matches)
-                     .order_by(func.length(PartnerName.key), PartnerName.id).limit(CANDIDATE_LIMIT))
+            func.to_tsquery(literal_column("'simple'"), tsquery)
+        )
+        statement = (
+            _candidate_select(conditions)
+            .where(matches)
+            .order_by(func.length(PartnerName.key), PartnerName.id)
+            .limit(CANDIDATE_LIMIT)
+        )
     return [(row[0], row[1]) for row in session.execute(statement)]
 
 
@@ -156,8 +175,9 @@ def likely_duplicates(*, session: Session, partner: Partner, threshold: float = 
         folded = fold(name)
         postgres = session.get_bind().dialect.name == "postgresql"
         finder = _postgres_candidates if postgres else _sqlite_candidates
-        for partner_id, key in finder(session, folded, conditions, fuzzy=False) + \
-                finder(session, folded, conditions, fuzzy=True):
+        for partner_id, key in finder(session, folded, conditions, fuzzy=False) + finder(
+            session, folded, conditions, fuzzy=True
+        ):
             if partner_id not in found and (key == folded or similarity(folded, key) >= threshold):
                 found[partner_id] = (session.get(Partner, partner_id), name)
     return list(found.values())

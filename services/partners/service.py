@@ -1,4 +1,5 @@
 """Partner rules. Functions take keyword arguments and never commit: the caller's unit of work does."""
+
 from __future__ import annotations
 
 import uuid
@@ -12,15 +13,28 @@ from services.kit.problems import Conflict, NotFound, Problem
 from services.kit.thrusts import taxonomy
 from services.kit.types import utcnow
 from services.partners import audit, search
-from services.partners.events import (record_partner_archived, record_partner_created, record_partner_updated)
+from services.partners.events import record_partner_archived, record_partner_created, record_partner_updated
 from services.partners.models import Partner, PartnerThrust
 from services.partners.places import check_place
 from services.partners.schemas import DuplicateCandidate, PartnerCreate, PartnerRead, PartnerStatus, PartnerUpdate
 
 MAX_REDIRECTS = 10
 # What the audit and `changed_fields` compare: the fields a person edits.
-EDITABLE = ("kind", "name_fr", "name_en", "acronyms", "aliases", "country", "subdivision", "region", "website",
-            "description_fr", "description_en", "owner", "thrusts")
+EDITABLE = (
+    "kind",
+    "name_fr",
+    "name_en",
+    "acronyms",
+    "aliases",
+    "country",
+    "subdivision",
+    "region",
+    "website",
+    "description_fr",
+    "description_en",
+    "owner",
+    "thrusts",
+)
 
 
 class LikelyDuplicate(Conflict):
@@ -47,22 +61,43 @@ def _user(caller: Caller | None) -> str | None:
     return caller.user if caller else None
 
 
-def create_partner(*, session: Session, data: PartnerCreate, caller: Caller | None = None,
-                   allow_duplicate: bool = False, partner_id: uuid.UUID | None = None) -> Partner:
+def create_partner(
+    *,
+    session: Session,
+    data: PartnerCreate,
+    caller: Caller | None = None,
+    allow_duplicate: bool = False,
+    partner_id: uuid.UUID | None = None,
+) -> Partner:
     """`partner_id` is for loaders that need stable ids (the demo directory); the API never sets it."""
     thrusts = taxonomy().validate(data.thrusts)
     now = utcnow()
     # One clock reading: a partner never updated has created_at == updated_at exactly.
-    partner = Partner.model_validate(data, update={"created_at": now, "updated_at": now, "thrusts": thrusts,
-                                                   "created_by": _user(caller), "updated_by": _user(caller),
-                                                   "id": partner_id or uuid.uuid4()})
+    partner = Partner.model_validate(
+        data,
+        update={
+            "created_at": now,
+            "updated_at": now,
+            "thrusts": thrusts,
+            "created_by": _user(caller),
+            "updated_by": _user(caller),
+            "id": partner_id or uuid.uuid4(),
+        },
+    )
     if not allow_duplicate:
         refuse_duplicates(session=session, partner=partner)
     session.add(partner)
     session.flush()
     index_partner(session, partner)
-    audit.record(session=session, partner_id=partner.id, entity_type="partner", entity_id=partner.id,
-                 action="created", actor=_user(caller), changes=audit.field_changes({}, editable_state(partner)))
+    audit.record(
+        session=session,
+        partner_id=partner.id,
+        entity_type="partner",
+        entity_id=partner.id,
+        action="created",
+        actor=_user(caller),
+        changes=audit.field_changes({}, editable_state(partner)),
+    )
     record_partner_created(session=session, partner=partner)
     return partner
 
@@ -70,11 +105,17 @@ def create_partner(*, session: Session, data: PartnerCreate, caller: Caller | No
 def refuse_duplicates(*, session: Session, partner: Partner) -> None:
     found = search.likely_duplicates(session=session, partner=partner)
     if found:
-        candidates = [DuplicateCandidate(id=p.id, name_fr=p.name_fr, name_en=p.name_en, country=p.country,
-                                         kind=p.kind, matched=name).model_dump(mode="json") for p, name in found]
+        candidates = [
+            DuplicateCandidate(
+                id=p.id, name_fr=p.name_fr, name_en=p.name_en, country=p.country, kind=p.kind, matched=name
+            ).model_dump(mode="json")
+            for p, name in found
+        ]
         raise LikelyDuplicate(
             "A partner with a similar name already exists in the same country; use it, or say the new one is "
-            "deliberate with ?allow_duplicate=true.", candidates=candidates)
+            "deliberate with ?allow_duplicate=true.",
+            candidates=candidates,
+        )
 
 
 def get_partner(*, session: Session, partner_id: uuid.UUID) -> Partner:
@@ -99,15 +140,23 @@ def live_partner(*, session: Session, partner_id: uuid.UUID, for_update: bool = 
     """A partner that can still change: not a merged redirect."""
     partner = get_partner(session=session, partner_id=partner_id)
     if partner.merged_into is not None:
-        raise Conflict(f"Partner {partner_id} was merged into {partner.merged_into}; change that one instead.",
-                       merged_into=str(partner.merged_into))
+        raise Conflict(
+            f"Partner {partner_id} was merged into {partner.merged_into}; change that one instead.",
+            merged_into=str(partner.merged_into),
+        )
     if for_update:
         session.refresh(partner, with_for_update=True)
     return partner
 
 
-def update_partner(*, session: Session, partner_id: uuid.UUID, data: PartnerUpdate, expected_version: int | None,
-                   caller: Caller | None = None) -> Partner:
+def update_partner(
+    *,
+    session: Session,
+    partner_id: uuid.UUID,
+    data: PartnerUpdate,
+    expected_version: int | None,
+    caller: Caller | None = None,
+) -> Partner:
     partner = live_partner(session=session, partner_id=partner_id, for_update=True)
     check_version(partner.version, expected_version, what="partner")
     changes = data.model_dump(exclude_unset=True)
@@ -129,14 +178,22 @@ def update_partner(*, session: Session, partner_id: uuid.UUID, data: PartnerUpda
     touch(partner, caller)
     session.add(partner)
     index_partner(session, partner)
-    audit.record(session=session, partner_id=partner.id, entity_type="partner", entity_id=partner.id,
-                 action="updated", actor=_user(caller), changes=diff)
+    audit.record(
+        session=session,
+        partner_id=partner.id,
+        entity_type="partner",
+        entity_id=partner.id,
+        action="updated",
+        actor=_user(caller),
+        changes=diff,
+    )
     record_partner_updated(session=session, partner=partner, changed_fields=sorted(diff))
     return partner
 
 
-def archive_partner(*, session: Session, partner_id: uuid.UUID, expected_version: int | None = None,
-                    caller: Caller | None = None) -> Partner:
+def archive_partner(
+    *, session: Session, partner_id: uuid.UUID, expected_version: int | None = None, caller: Caller | None = None
+) -> Partner:
     partner = live_partner(session=session, partner_id=partner_id, for_update=True)
     if expected_version is not None:
         check_version(partner.version, expected_version, what="partner")
@@ -145,9 +202,15 @@ def archive_partner(*, session: Session, partner_id: uuid.UUID, expected_version
     partner.status = PartnerStatus.ARCHIVED
     touch(partner, caller)
     session.add(partner)
-    audit.record(session=session, partner_id=partner.id, entity_type="partner", entity_id=partner.id,
-                 action="archived", actor=_user(caller),
-                 changes={"status": {"before": "active", "after": "archived"}})
+    audit.record(
+        session=session,
+        partner_id=partner.id,
+        entity_type="partner",
+        entity_id=partner.id,
+        action="archived",
+        actor=_user(caller),
+        changes={"status": {"before": "active", "after": "archived"}},
+    )
     record_partner_archived(session=session, partner=partner)
     return partner
 

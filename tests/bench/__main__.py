@@ -3,12 +3,19 @@
 `python -m tests.bench [gateway] [search] [flow] [notifications] [inbox] [engagements]` runs only those named;
 with none, all of them (engagements at scale loads 1,000,000 rows: it takes several minutes).
 """
+
 import sys
 import tempfile
 import uuid
 
-from tests.bench import (engagement_to_inbox, engagements_scale, flow_latency, gateway_throughput,
-                         notifications_latency, partners_search)
+from tests.bench import (
+    engagement_to_inbox,
+    engagements_scale,
+    flow_latency,
+    gateway_throughput,
+    notifications_latency,
+    partners_search,
+)
 from tests.support.databases import migrate
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresCluster
@@ -32,23 +39,29 @@ def main(argv: list[str]) -> None:
             gateway_throughput.run(broker.bootstrap)
         if "search" in chosen:
             with tempfile.TemporaryDirectory() as folder:
-                partners_search.run(migrate("partners", f"sqlite:///{folder}/search.db"), "SQLite",
-                                    partners_search.SQLITE_PARTNERS)
+                partners_search.run(
+                    migrate("partners", f"sqlite:///{folder}/search.db"), "SQLite", partners_search.SQLITE_PARTNERS
+                )
             partners_search.run(new_postgres("partners", "search"), "PostgreSQL", partners_search.POSTGRES_PARTNERS)
         if "flow" in chosen:
             with tempfile.TemporaryDirectory() as folder:
                 sqlite = {name: migrate(name, f"sqlite:///{folder}/{name}.db") for name in flow_latency.SERVICES}
                 flow_latency.run(broker.bootstrap, sqlite, "SQLite")
-            flow_latency.run(broker.bootstrap, {name: new_postgres(name, name) for name in flow_latency.SERVICES},
-                             "PostgreSQL")
+            flow_latency.run(
+                broker.bootstrap, {name: new_postgres(name, name) for name in flow_latency.SERVICES}, "PostgreSQL"
+            )
         if "notifications" in chosen:
             with tempfile.TemporaryDirectory() as folder:
-                notifications_latency.run(broker.bootstrap, migrate("notifications", f"sqlite:///{folder}/n.db"),
-                                          "SQLite")
+                notifications_latency.run(
+                    broker.bootstrap, migrate("notifications", f"sqlite:///{folder}/n.db"), "SQLite"
+                )
             notifications_latency.run(broker.bootstrap, new_postgres("notifications", "notifications"), "PostgreSQL")
         if "inbox" in chosen:
-            engagement_to_inbox.run(broker.bootstrap, {name: new_postgres(name, f"inbox_{name}")
-                                                       for name in (*flow_latency.SERVICES, "gateway")}, "PostgreSQL")
+            engagement_to_inbox.run(
+                broker.bootstrap,
+                {name: new_postgres(name, f"inbox_{name}") for name in (*flow_latency.SERVICES, "gateway")},
+                "PostgreSQL",
+            )
         if "engagements" in chosen:
             engagements_scale.run(broker.bootstrap, new_postgres("engagements", "scale"))
     finally:

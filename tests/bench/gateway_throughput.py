@@ -6,6 +6,7 @@ Everything is on loopback, on free ports, on this machine's 2 cores (wrk include
 nginx runs carry an identity signed by the test (the service refuses unsigned requests); the
 gateway runs carry an access token and the gateway signs for the caller, as in production.
 """
+
 from __future__ import annotations
 
 import os
@@ -63,12 +64,18 @@ def wrk(url: str, headers: dict[str, str], duration: str = DURATION) -> dict:
     for name, value in headers.items():
         args[1:1] = ["-H", f"{name}: {value}"]
     output = subprocess.run(args, capture_output=True, text=True, timeout=120, check=True).stdout
+
     def latency(label: str) -> float:
         value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-            "p50": latency("50%"), "p99": latency("99%"), "non_2xx": int(errors.group(1)) if errors else 0}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": latency("50%"),
+        "p99": latency("99%"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
 def signed_for(path: str) -> dict[str, str]:
@@ -80,9 +87,11 @@ def summary(label: str, runs: list[dict]) -> dict:
     """The median run (by requests/s) of the rounds: one noisy round does not decide."""
     median = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
     failed = sum(r["non_2xx"] for r in runs)
-    print(f"  {label:<34} {median['rps']:>8.0f} req/s   p50 {median['p50']:>7.2f} ms   p99 {median['p99']:>7.2f} ms"
-          f"   (rounds: {', '.join(str(round(r['rps'])) for r in runs)})"
-          + (f"   {failed} non-2xx!" if failed else ""), flush=True)
+    print(
+        f"  {label:<34} {median['rps']:>8.0f} req/s   p50 {median['p50']:>7.2f} ms   p99 {median['p99']:>7.2f} ms"
+        f"   (rounds: {', '.join(str(round(r['rps'])) for r in runs)})" + (f"   {failed} non-2xx!" if failed else ""),
+        flush=True,
+    )
     return median
 
 
@@ -92,11 +101,22 @@ class Nginx:
         self.root = root
         for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (root / folder).mkdir(parents=True, exist_ok=True)
-        (root / "nginx.conf").write_text(NGINX_CONF.format(workers=os.cpu_count() or 1, root=root, port=self.port,
-                                                           service_port=service_port))
-        self.process = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(root / "nginx.conf"),
-                                         "-p", str(root), "-g", "daemon off;"], stderr=subprocess.PIPE,
-                                        start_new_session=True)
+        (root / "nginx.conf").write_text(
+            NGINX_CONF.format(workers=os.cpu_count() or 1, root=root, port=self.port, service_port=service_port)
+        )
+        self.process = subprocess.Popen(
+            [
+                shutil.which("nginx") or "/usr/sbin/nginx",
+                "-c",
+                str(root / "nginx.conf"),
+                "-p",
+                str(root),
+                "-g",
+                "daemon off;",
+            ],
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -104,7 +124,7 @@ class Nginx:
                 return
             except httpx.HTTPError:
                 if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError(f"nginx did not start: {self.process.stderr.read().decode()}")
+                    raise RuntimeError(f"nginx did not start: {self.process.stderr.read().decode()}") from None
                 time.sleep(0.1)
 
     def stop(self) -> None:
@@ -118,15 +138,22 @@ def run(bootstrap: str) -> None:
         raise RuntimeError("wrk and nginx are needed: infra/system-packages.sh installs them")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        env = {"LIAISON_PARTNERS_DATABASE_URL": f"sqlite:///{root}/partners.db", "LIAISON_PARTNERS_ENVIRONMENT": "test",
-               "LIAISON_PARTNERS_IDENTITY_SECRET": TEST_IDENTITY_SECRET, "LIAISON_PARTNERS_KAFKA_BOOTSTRAP": bootstrap}
+        env = {
+            "LIAISON_PARTNERS_DATABASE_URL": f"sqlite:///{root}/partners.db",
+            "LIAISON_PARTNERS_ENVIRONMENT": "test",
+            "LIAISON_PARTNERS_IDENTITY_SECRET": TEST_IDENTITY_SECRET,
+            "LIAISON_PARTNERS_KAFKA_BOOTSTRAP": bootstrap,
+        }
         partners = ServiceProcess("partners", env=env, log_dir=root).start().wait_ready()
         nginx = None
         gateways: dict[str, ServiceProcess] = {}
         try:
             officer = Caller(user="bench", roles=frozenset({"officer"}))
-            created = httpx.post(partners.url + "/api/v1/partners", json={"kind": "state", "name_fr": "Banc d'essai"},
-                                 headers=sign(officer, secret=TEST_IDENTITY_SECRET, method="POST", path="/api/v1/partners"))
+            created = httpx.post(
+                partners.url + "/api/v1/partners",
+                json={"kind": "state", "name_fr": "Banc d'essai"},
+                headers=sign(officer, secret=TEST_IDENTITY_SECRET, method="POST", path="/api/v1/partners"),
+            )
             path = f"/api/v1/partners/{created.json()['id']}"
             nginx = Nginx(partners.port, root / "nginx")
             for transport, workers in GATEWAYS:
@@ -134,19 +161,30 @@ def run(bootstrap: str) -> None:
                 logs = root / f"gateway-{transport}-{workers}"
                 logs.mkdir()
                 gateways[label] = start_gateway(
-                    {"partners": partners.url}, f"sqlite:///{logs}/gateway.db", logs,
-                    wait="/healthz", TRANSPORT=transport, WORKERS=str(workers), LOG_LEVEL=LOG_LEVEL,
-                    RATE_LIMIT_PER_SECOND="1000000", RATE_LIMIT_BURST="1000000")
-            targets = {"direct to partners": (partners.url + path, signed_for),
-                       f"nginx ({os.cpu_count()} workers, keep-alive)": (f"http://127.0.0.1:{nginx.port}{path}",
-                                                                        signed_for)}
+                    {"partners": partners.url},
+                    f"sqlite:///{logs}/gateway.db",
+                    logs,
+                    wait="/healthz",
+                    TRANSPORT=transport,
+                    WORKERS=str(workers),
+                    LOG_LEVEL=LOG_LEVEL,
+                    RATE_LIMIT_PER_SECOND="1000000",
+                    RATE_LIMIT_BURST="1000000",
+                )
+            targets = {
+                "direct to partners": (partners.url + path, signed_for),
+                f"nginx ({os.cpu_count()} workers, keep-alive)": (f"http://127.0.0.1:{nginx.port}{path}", signed_for),
+            }
             for label, gateway in gateways.items():
                 token = bearer(login(gateway.url))
                 targets[label] = (gateway.url + path, lambda _path, token=token: token)
-            print(f"GET {path}: wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}, {ROUNDS} rounds taking turns (median "
-                  f"shown), {os.cpu_count()} cores shared by all, partners on SQLite with 1 uvicorn worker", flush=True)
+            print(
+                f"GET {path}: wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}, {ROUNDS} rounds taking turns (median "
+                f"shown), {os.cpu_count()} cores shared by all, partners on SQLite with 1 uvicorn worker",
+                flush=True,
+            )
             runs: dict[str, list[dict]] = {label: [] for label in targets}
-            for label, (url, headers_for) in targets.items():
+            for url, headers_for in targets.values():
                 wrk(url, headers_for(httpx.URL(url).path), WARM_UP)
             for _ in range(ROUNDS):
                 for label, (url, headers_for) in targets.items():

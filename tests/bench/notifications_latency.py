@@ -5,6 +5,7 @@ The engagements service's POST arrives with its issue, so the event is produced 
 liaison.engagements.v1 the way its relay would. Prints p50/p95 over N events sent one after
 another (the next waits for the previous entry), then notifications per second for a burst.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -26,9 +27,13 @@ TOPIC = "liaison.engagements.v1"
 
 def start(bootstrap: str, database_url: str, logs: Path) -> ServiceProcess:
     prefix = "LIAISON_NOTIFICATIONS_"
-    env = {prefix + "DATABASE_URL": database_url, prefix + "KAFKA_BOOTSTRAP": bootstrap,
-           prefix + "ENVIRONMENT": "test", prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
-           prefix + "LOG_LEVEL": "WARNING"}
+    env = {
+        prefix + "DATABASE_URL": database_url,
+        prefix + "KAFKA_BOOTSTRAP": bootstrap,
+        prefix + "ENVIRONMENT": "test",
+        prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
+        prefix + "LOG_LEVEL": "WARNING",
+    }
     return ServiceProcess("notifications", env=env, log_dir=logs).start().wait_ready()
 
 
@@ -52,8 +57,9 @@ def run(bootstrap: str, database_url: str, label: str, count: int = 200, burst: 
         service = start(bootstrap, database_url, Path(logs))
         try:
             with httpx.Client(base_url=service.url, auth=SignedAs(user), timeout=10) as client:
-                client.post("/api/v1/subscriptions", json={"kind": "partner", "target": str(partner),
-                                                           "channels": ["inbox"]}).raise_for_status()
+                client.post(
+                    "/api/v1/subscriptions", json={"kind": "partner", "target": str(partner), "channels": ["inbox"]}
+                ).raise_for_status()
                 delays = []
                 for n in range(count + 5):  # the first five warm the consumer and connections up
                     event = f.engagement_event(f.engagement(partner_ids=[partner], title=f"Bench {n}"))
@@ -75,7 +81,11 @@ def run(bootstrap: str, database_url: str, label: str, count: int = 200, burst: 
             service.stop()
             producer.close(timeout=5)
     quantiles = statistics.quantiles(delays, n=20)
-    print(f"engagement event → inbox entry [{label}], {count} events: p50 {statistics.median(delays):.1f} ms, "
-          f"p95 {quantiles[18]:.1f} ms, min {min(delays):.1f} ms, max {max(delays):.1f} ms")
-    print(f"notifications throughput [{label}]: {burst} events in {elapsed:.2f} s = {burst / elapsed:.0f} "
-          f"inbox notifications/s (one follower, inbox channel, each with its sent event in the outbox)")
+    print(
+        f"engagement event → inbox entry [{label}], {count} events: p50 {statistics.median(delays):.1f} ms, "
+        f"p95 {quantiles[18]:.1f} ms, min {min(delays):.1f} ms, max {max(delays):.1f} ms"
+    )
+    print(
+        f"notifications throughput [{label}]: {burst} events in {elapsed:.2f} s = {burst / elapsed:.0f} "
+        f"inbox notifications/s (one follower, inbox channel, each with its sent event in the outbox)"
+    )

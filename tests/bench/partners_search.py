@@ -3,6 +3,7 @@
 In-process (the service's own functions on a real database), so the figures are the search's and
 the import's, not HTTP's. Run by `make bench` on SQLite and on PostgreSQL in turn.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,10 +21,45 @@ from services.partners.schemas import PartnerCreate
 # takes minutes, so both sizes can be set (LIAISON_BENCH_SEARCH_PARTNERS_SQLITE / _POSTGRES).
 SQLITE_PARTNERS = int(os.environ.get("LIAISON_BENCH_SEARCH_PARTNERS_SQLITE", "10000"))
 POSTGRES_PARTNERS = int(os.environ.get("LIAISON_BENCH_SEARCH_PARTNERS_POSTGRES", "100000"))
-SYLLABLES = ["ba", "ve", "ri", "lo", "ma", "nor", "sud", "tel", "qua", "zen", "fra", "gor", "lin", "dor", "mar",
-             "vel", "tis", "ron", "kal", "mes", "bel", "cor", "dan", "fer", "gal"]
-KINDS = ["state", "federated_state", "international_organization", "forum", "ngo", "company", "academic",
-         "cultural", "government_agency", "other"]
+SYLLABLES = [
+    "ba",
+    "ve",
+    "ri",
+    "lo",
+    "ma",
+    "nor",
+    "sud",
+    "tel",
+    "qua",
+    "zen",
+    "fra",
+    "gor",
+    "lin",
+    "dor",
+    "mar",
+    "vel",
+    "tis",
+    "ron",
+    "kal",
+    "mes",
+    "bel",
+    "cor",
+    "dan",
+    "fer",
+    "gal",
+]
+KINDS = [
+    "state",
+    "federated_state",
+    "international_organization",
+    "forum",
+    "ngo",
+    "company",
+    "academic",
+    "cultural",
+    "government_agency",
+    "other",
+]
 WORDS_FR = ["Association", "Institut", "Conseil", "Agence", "Fondation", "Université", "Chambre", "Réseau"]
 WORDS_EN = ["Association", "Institute", "Council", "Agency", "Foundation", "University", "Chamber", "Network"]
 COUNTRIES = ["FR", "DE", "BE", "US", "MX", "SN", "HT", "IS", "CA", "JP", "BR", "MA", "CH", "IT", "ES"]
@@ -35,14 +71,19 @@ def fake_name(rng: random.Random) -> str:
 
 def fake_partner(rng: random.Random) -> PartnerCreate:
     stem, i = fake_name(rng), rng.randrange(len(WORDS_FR))
-    return PartnerCreate(kind=rng.choice(KINDS), name_fr=f"{WORDS_FR[i]} {stem} de {fake_name(rng)}",
-                         name_en=f"{stem} {WORDS_EN[i]}", acronyms=[stem[:3].upper() + str(rng.randint(1, 99))],
-                         country=rng.choice(COUNTRIES), region="europe")
+    return PartnerCreate(
+        kind=rng.choice(KINDS),
+        name_fr=f"{WORDS_FR[i]} {stem} de {fake_name(rng)}",
+        name_en=f"{stem} {WORDS_EN[i]}",
+        acronyms=[stem[:3].upper() + str(rng.randint(1, 99))],
+        country=rng.choice(COUNTRIES),
+        region="europe",
+    )
 
 
 def typo(word: str, rng: random.Random) -> str:
     i = rng.randrange(1, len(word) - 1)
-    return word[:i] + word[i + 1:]
+    return word[:i] + word[i + 1 :]
 
 
 def fill(sessions, count: int, rng: random.Random) -> list[str]:
@@ -64,10 +105,11 @@ def fill(sessions, count: int, rng: random.Random) -> list[str]:
 
 def measure_search(sessions, stems: list[str], rng: random.Random, runs: int = 300) -> dict[str, list[float]]:
     fixed = ["baviere", "Bavière", "Bavria", "Freistaat Bayern", "OIF", "francophonie", "unesco", "Massachussets"]
-    kinds = {"exact": lambda: rng.choice(fixed[:2] + fixed[3:5] + [rng.choice(stems)]),
-             "typo": lambda: typo(rng.choice(stems), rng) if rng.random() < 0.8 else rng.choice(["Bavria",
-                                                                                                 "Massachussets"]),
-             "prefix+filter": lambda: rng.choice(stems)[:4]}
+    kinds = {
+        "exact": lambda: rng.choice(fixed[:2] + fixed[3:5] + [rng.choice(stems)]),
+        "typo": lambda: typo(rng.choice(stems), rng) if rng.random() < 0.8 else rng.choice(["Bavria", "Massachussets"]),
+        "prefix+filter": lambda: rng.choice(stems)[:4],
+    }
     timings: dict[str, list[float]] = {name: [] for name in kinds}
     with sessions() as session:
         for n in range(runs):
@@ -83,8 +125,10 @@ def measure_import(sessions, rng: random.Random, rows: int = 1000) -> float:
     lines = ["kind;name_fr;name_en;acronyms;country;region"]
     for _ in range(rows):
         data = fake_partner(rng)
-        lines.append(f"{data.kind};{data.name_fr} {rng.randint(1, 10**6)};{data.name_en};{data.acronyms[0]};"
-                     f"{data.country};europe")
+        lines.append(
+            f"{data.kind};{data.name_fr} {rng.randint(1, 10**6)};{data.name_en};{data.acronyms[0]};"
+            f"{data.country};europe"
+        )
     raw = "\n".join(lines).encode("cp1252", errors="replace")
     started = time.perf_counter()
     with contextmanager(unit_of_work)(sessions) as session:
@@ -103,8 +147,10 @@ def run(url: str, label: str, count: int) -> None:
         print(f"partners search [{label}]: {count} partners loaded in {time.perf_counter() - started:.0f} s")
         for name, timings in measure_search(sessions, stems, rng).items():
             q = statistics.quantiles(timings, n=20)
-            print(f"  q={name:<14} p50 {statistics.median(timings):6.1f} ms   p95 {q[18]:6.1f} ms   "
-                  f"max {max(timings):6.1f} ms  ({len(timings)} queries)")
+            print(
+                f"  q={name:<14} p50 {statistics.median(timings):6.1f} ms   p95 {q[18]:6.1f} ms   "
+                f"max {max(timings):6.1f} ms  ({len(timings)} queries)"
+            )
         print(f"  CSV import (1000 rows, checked, one transaction): {measure_import(sessions, rng):.0f} rows/s")
     finally:
         engine.dispose()

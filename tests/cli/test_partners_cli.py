@@ -1,4 +1,5 @@
 """`bin/liaison partners import|demo` as an administrator runs them: a real process on a real database."""
+
 import json
 import os
 import subprocess
@@ -13,23 +14,33 @@ from services.partners.demo import demo_id
 from services.partners.models import Partner, Relationship
 from tests.support.processes import REPO_ROOT
 
-CSV = ("kind;name_fr;name_en;country;region\n"
-       "state;Islande;Iceland;IS;arctic\n"
-       "state;Haïti;Haiti;HT;latin-america-caribbean\n").encode("cp1252")
+CSV = (
+    "kind;name_fr;name_en;country;region\n"
+    "state;Islande;Iceland;IS;arctic\n"
+    "state;Haïti;Haiti;HT;latin-america-caribbean\n"
+).encode("cp1252")
 
 
 def liaison(url: str, *args: str) -> subprocess.CompletedProcess:
     env = os.environ | {"LIAISON_PARTNERS_DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "cli", "partners", *args], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "partners", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def counts(url: str) -> tuple[int, int]:
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            return (session.scalar(select(func.count()).select_from(Partner)),
-                    session.scalar(select(func.count()).select_from(OutboxMessage)))
+            return (
+                session.scalar(select(func.count()).select_from(Partner)),
+                session.scalar(select(func.count()).select_from(OutboxMessage)),
+            )
     finally:
         engine.dispose()
 
@@ -74,8 +85,11 @@ def test_the_demo_directory_loads_once(new_database):
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            members = session.scalars(select(Relationship.partner_id).where(
-                Relationship.target_id == demo_id("oif"), Relationship.type == "member_of")).all()
+            members = session.scalars(
+                select(Relationship.partner_id).where(
+                    Relationship.target_id == demo_id("oif"), Relationship.type == "member_of"
+                )
+            ).all()
             assert demo_id("fr") in members and demo_id("sn") in members
             assert session.scalar(select(func.count()).select_from(Relationship)) > 20
     finally:

@@ -10,6 +10,7 @@ Both schemas are flattened first ($ref and allOf merged), so moving a piece into
 contracts/events/common/ is not a change. Value constraints (format, pattern, lengths, bounds)
 are not compared; keywords the checker cannot reason about make it fail rather than guess.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,17 +21,36 @@ from referencing.jsonschema import DRAFT202012
 
 _UNSET: Any = object()
 _UNSUPPORTED = {
-    "oneOf", "not", "if", "then", "else", "patternProperties", "propertyNames", "prefixItems",
-    "contains", "dependentRequired", "dependentSchemas", "unevaluatedProperties", "unevaluatedItems",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "patternProperties",
+    "propertyNames",
+    "prefixItems",
+    "contains",
+    "dependentRequired",
+    "dependentSchemas",
+    "unevaluatedProperties",
+    "unevaluatedItems",
     "$dynamicRef",
 }
-_JSON_TYPES = {type(None): "null", bool: "boolean", int: "integer", float: "number", str: "string",
-               list: "array", dict: "object"}
+_JSON_TYPES = {
+    type(None): "null",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    list: "array",
+    dict: "object",
+}
 
 
 @dataclass
 class Flat:
     """A schema with its references and allOf merged in."""
+
     types: frozenset[str] | None = None  # None: any type
     enum: list[Any] | None = None
     const: Any = _UNSET
@@ -47,9 +67,12 @@ class Flat:
         return None if values is None else frozenset(_JSON_TYPES[type(v)] for v in values)
 
 
-def breaking_changes(old: dict, new: dict, *, old_registry: Registry = Registry(),
-                     new_registry: Registry = Registry()) -> list[str]:
+def breaking_changes(
+    old: dict, new: dict, *, old_registry: Registry | None = None, new_registry: Registry | None = None
+) -> list[str]:
     """What a consumer built for `old` would trip on in events valid under `new`; empty if nothing."""
+    old_registry = old_registry or Registry()
+    new_registry = new_registry or Registry()
     problems: list[str] = []
     _compare(_flatten(old, old_registry.resolver()), _flatten(new, new_registry.resolver()), "$", problems)
     return problems
@@ -88,6 +111,7 @@ def _types(schema: dict) -> frozenset[str] | None:
 
 def _merge(a: Flat, b: Flat) -> Flat:
     """Both schemas apply (allOf): the result is the intersection."""
+
     def both(x, y, combine):
         return y if x is None else x if y is None else combine(x, y)
 
@@ -96,8 +120,10 @@ def _merge(a: Flat, b: Flat) -> Flat:
         enum=both(a.enum, b.enum, lambda x, y: [v for v in x if v in y]),
         const=a.const if a.const is not _UNSET else b.const,
         required=a.required | b.required,
-        properties={name: both(a.properties.get(name), b.properties.get(name), _merge)
-                    for name in a.properties.keys() | b.properties.keys()},
+        properties={
+            name: both(a.properties.get(name), b.properties.get(name), _merge)
+            for name in a.properties.keys() | b.properties.keys()
+        },
         closed=a.closed or b.closed,
         items=both(a.items, b.items, _merge),
         any_of=a.any_of + b.any_of,
@@ -129,8 +155,8 @@ def _compare(old: Flat, new: Flat, path: str, problems: list[str]) -> None:
     if [len(group) for group in old.any_of] != [len(group) for group in new.any_of]:
         problems.append(f"{path}: anyOf alternatives changed")
     else:
-        for g, (old_group, new_group) in enumerate(zip(old.any_of, new.any_of)):
-            for i, (old_sub, new_sub) in enumerate(zip(old_group, new_group)):
+        for g, (old_group, new_group) in enumerate(zip(old.any_of, new.any_of, strict=False)):
+            for i, (old_sub, new_sub) in enumerate(zip(old_group, new_group, strict=False)):
                 _compare(old_sub, new_sub, f"{path}(anyOf {g}.{i})", problems)
 
 

@@ -1,4 +1,5 @@
 """Loading the contracts: schemas by path, a registry to resolve their $refs locally."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,7 @@ BASELINE = CONTRACTS / "baseline"
 
 def load_schemas(root: Path = CONTRACTS) -> dict[Path, dict]:
     """Every schema under root/events, keyed by its path relative to root (= its $id)."""
-    return {path.relative_to(root): json.loads(path.read_text())
-            for path in sorted((root / "events").rglob("*.json"))}
+    return {path.relative_to(root): json.loads(path.read_text()) for path in sorted((root / "events").rglob("*.json"))}
 
 
 def registry(root: Path = CONTRACTS) -> Registry:

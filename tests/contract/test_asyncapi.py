@@ -1,4 +1,5 @@
 """contracts/asyncapi.yaml documents every topic and event type DESIGN.md lists, and its references hold."""
+
 from __future__ import annotations
 
 import json
@@ -18,13 +19,23 @@ DOC = yaml.safe_load(DOC_PATH.read_text())
 # DESIGN.md, "Events": the topic table.
 TOPICS = {
     "liaison.partners.v1": {
-        "liaison.partner.created", "liaison.partner.updated", "liaison.partner.archived", "liaison.partner.merged",
-        "liaison.relationship.added", "liaison.relationship.removed",
-        "liaison.contact.added", "liaison.contact.updated", "liaison.contact.erased",
+        "liaison.partner.created",
+        "liaison.partner.updated",
+        "liaison.partner.archived",
+        "liaison.partner.merged",
+        "liaison.relationship.added",
+        "liaison.relationship.removed",
+        "liaison.contact.added",
+        "liaison.contact.updated",
+        "liaison.contact.erased",
     },
     "liaison.engagements.v1": {
-        "liaison.engagement.logged", "liaison.engagement.updated", "liaison.engagement.deleted",
-        "liaison.followup.created", "liaison.followup.completed", "liaison.followup.reassigned",
+        "liaison.engagement.logged",
+        "liaison.engagement.updated",
+        "liaison.engagement.deleted",
+        "liaison.followup.created",
+        "liaison.followup.completed",
+        "liaison.followup.reassigned",
     },
     "liaison.notifications.v1": {"liaison.notification.sent", "liaison.notification.failed"},
 }
@@ -38,8 +49,10 @@ def resolve_pointer(document: dict, pointer: str):
 
 
 def channel_messages() -> dict[str, set[str]]:
-    return {channel["address"]: {resolve_pointer(DOC, m["$ref"][1:])["name"] for m in channel["messages"].values()}
-            for channel in DOC["channels"].values()}
+    return {
+        channel["address"]: {resolve_pointer(DOC, m["$ref"][1:])["name"] for m in channel["messages"].values()}
+        for channel in DOC["channels"].values()
+    }
 
 
 def test_is_asyncapi_3():
@@ -56,10 +69,18 @@ def test_every_topic_and_its_dead_letter_twin_is_a_channel():
 
 def test_dead_letters_document_the_headers_the_consumer_writes():
     headers = DOC["components"]["messages"]["deadLetter"]["headers"]
-    assert set(headers["required"]) == set(headers["properties"]) == {
-        "dlq.error", "dlq.error.type", "dlq.original.topic", "dlq.original.partition", "dlq.original.offset",
-        "dlq.consumer",
-    }
+    assert (
+        set(headers["required"])
+        == set(headers["properties"])
+        == {
+            "dlq.error",
+            "dlq.error.type",
+            "dlq.original.topic",
+            "dlq.original.partition",
+            "dlq.original.offset",
+            "dlq.consumer",
+        }
+    )
 
 
 @pytest.mark.parametrize("topic", TOPICS)
@@ -75,8 +96,11 @@ def test_every_event_schema_is_the_payload_of_its_message():
 
 
 def test_engagements_receives_what_it_consumes():
-    received = {DOC["operations"][op]["channel"]["$ref"] for op in DOC["operations"]
-                if DOC["operations"][op]["action"] == "receive" and op.startswith("engagements")}
+    received = {
+        DOC["operations"][op]["channel"]["$ref"]
+        for op in DOC["operations"]
+        if DOC["operations"][op]["action"] == "receive" and op.startswith("engagements")
+    }
     assert {resolve_pointer(DOC, ref[1:])["address"] for ref in received} == set(CONSUMES)
 
 

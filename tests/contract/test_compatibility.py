@@ -3,6 +3,7 @@
 contracts/baseline/ holds each schema as it was when consumers started relying on it; the baseline
 carries its own copy of common/, so editing a shared piece is compared against the old piece.
 """
+
 from __future__ import annotations
 
 import copy
@@ -21,8 +22,12 @@ BASELINES = {path: schema for path, schema in load_schemas(BASELINE).items() if 
 @pytest.mark.parametrize("path", BASELINES, ids=str)
 def test_current_schema_is_backward_compatible_with_its_baseline(path):
     assert path in CURRENT, f"{path} was published; it cannot be deleted"
-    assert breaking_changes(BASELINES[path], CURRENT[path], old_registry=registry(BASELINE),
-                            new_registry=registry(CONTRACTS)) == []
+    assert (
+        breaking_changes(
+            BASELINES[path], CURRENT[path], old_registry=registry(BASELINE), new_registry=registry(CONTRACTS)
+        )
+        == []
+    )
 
 
 def test_every_event_schema_has_a_baseline():

@@ -1,4 +1,5 @@
 """Every event schema is a valid JSON Schema, and the events the services really build match it."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """`python -m infra.run --check` (the runner behind `make up`) comes up on free ports and leaves nothing behind."""
+
 from __future__ import annotations
 
 import os
@@ -25,10 +26,15 @@ def listening(port: int) -> bool:
 
 
 def runner_environment(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
-    env = {**os.environ, "KAFKA_PORT": str(ports["kafka"]), "KAFKA_CONTROLLER_PORT": str(ports["controller"]),
-           "KAFKA_DATA_DIR": str(tmp_path / "kafka"), "LIAISON_LOG_DIR": str(tmp_path / "log"),
-           "LIAISON_GATEWAY_PORT": str(ports["gateway"]),
-           "LIAISON_GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}"}
+    env = {
+        **os.environ,
+        "KAFKA_PORT": str(ports["kafka"]),
+        "KAFKA_CONTROLLER_PORT": str(ports["controller"]),
+        "KAFKA_DATA_DIR": str(tmp_path / "kafka"),
+        "LIAISON_LOG_DIR": str(tmp_path / "log"),
+        "LIAISON_GATEWAY_PORT": str(ports["gateway"]),
+        "LIAISON_GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
+    }
     env.pop("LIAISON_ADMIN_PASSWORD", None)
     for name in SERVICES:
         prefix = f"LIAISON_{name.upper()}_"
@@ -43,10 +49,16 @@ def runner_environment(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
 @pytest.mark.kafka
 def test_check_comes_up_prints_the_urls_and_stops_everything(tmp_path: Path) -> None:
     names = ("gateway", *SERVICES, "kafka", "controller")
-    ports = dict(zip(names, free_ports(len(names))))
+    ports = dict(zip(names, free_ports(len(names)), strict=False))
 
-    result = subprocess.run([sys.executable, "-m", "infra.run", "--check"], cwd=REPO_ROOT,
-                            env=runner_environment(tmp_path, ports), capture_output=True, text=True, timeout=240)
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.run", "--check"],
+        cwd=REPO_ROOT,
+        env=runner_environment(tmp_path, ports),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"http://127.0.0.1:{ports['gateway']}/api/v1" in result.stdout

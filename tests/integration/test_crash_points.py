@@ -9,6 +9,7 @@ nothing, on the real broker and real PostgreSQL.
 A "crash" here is a component dropped mid-way without its remaining steps or any clean-up, then
 a fresh one built as a restarted process would build it.
 """
+
 import time
 import uuid
 from datetime import timedelta
@@ -42,13 +43,19 @@ def topic(kafka_broker, monkeypatch):
 
 
 def relay_for(sessions, bootstrap, *, clock=utcnow, lease_seconds=30.0) -> OutboxRelay:
-    return OutboxRelay(session_factory=sessions, producer_factory=lambda: make_producer(bootstrap, client_id="t-relay"),
-                       clock=clock, lease_seconds=lease_seconds)
+    return OutboxRelay(
+        session_factory=sessions,
+        producer_factory=lambda: make_producer(bootstrap, client_id="t-relay"),
+        clock=clock,
+        lease_seconds=lease_seconds,
+    )
 
 
 def consumer_for(sessions, bootstrap, topic, group, registry=HANDLERS) -> ConsumerRunner:
     return ConsumerRunner(
-        name="engagements", session_factory=sessions, registry=registry,
+        name="engagements",
+        session_factory=sessions,
+        registry=registry,
         consumer_factory=lambda: make_consumer(bootstrap, group_id=group, topics=[topic], client_id="t-consumer"),
         producer_factory=lambda: make_producer(bootstrap, client_id="t-dlq"),
     )
@@ -56,8 +63,9 @@ def consumer_for(sessions, bootstrap, topic, group, registry=HANDLERS) -> Consum
 
 def create_partner(sessions, name="Wallonie") -> uuid.UUID:
     with sessions() as session:
-        partner = partners.create_partner(session=session, data=PartnerCreate(kind="federated_state", name_fr=name,
-                                                                              country="BE", region="europe"))
+        partner = partners.create_partner(
+            session=session, data=PartnerCreate(kind="federated_state", name_fr=name, country="BE", region="europe")
+        )
         session.commit()
         return partner.id
 
@@ -68,7 +76,9 @@ def count(sessions, model, *where) -> int:
 
 
 def events_for(bootstrap, topic, partner_id, expect=1, timeout=10.0) -> list:
-    return read_topic(bootstrap, topic, expect=expect, timeout=timeout, match=lambda r: r.key == str(partner_id).encode())
+    return read_topic(
+        bootstrap, topic, expect=expect, timeout=timeout, match=lambda r: r.key == str(partner_id).encode()
+    )
 
 
 def drain(runner: ConsumerRunner, *, until, timeout: float = 30.0) -> None:
@@ -105,12 +115,13 @@ def test_a_crash_after_commit_before_publish_is_published_on_restart(kafka_broke
 
 
 def test_a_crash_after_publish_before_mark_sent_duplicates_on_the_topic_and_the_consumer_drops_it(
-        kafka_broker, topic, partners_sessions, engagements_sessions):
+    kafka_broker, topic, partners_sessions, engagements_sessions
+):
     partner_id = create_partner(partners_sessions)
     doomed = relay_for(partners_sessions, kafka_broker.bootstrap)
     claim = doomed.claim()
-    doomed.publish(claim)          # on the topic...
-    doomed._discard_producer()     # ...and the process dies before settle(): the row stays in progress
+    doomed.publish(claim)  # on the topic...
+    doomed._discard_producer()  # ...and the process dies before settle(): the row stays in progress
 
     later = utcnow() + timedelta(seconds=31)
     sweeper = relay_for(partners_sessions, kafka_broker.bootstrap, clock=lambda: later)
@@ -121,7 +132,9 @@ def test_a_crash_after_publish_before_mark_sent_duplicates_on_the_topic_and_the_
     assert len(copies) == 2 and copies[0].value == copies[1].value, "the same event, twice"
 
     calls = []
-    counting = {"liaison.partner.created": [lambda e, session: (calls.append(e.id), on_partner_changed(e, session=session))]}
+    counting = {
+        "liaison.partner.created": [lambda e, session: (calls.append(e.id), on_partner_changed(e, session=session))]
+    }
     runner = consumer_for(engagements_sessions, kafka_broker.bootstrap, topic, f"g-{uuid.uuid4().hex}", counting)
     try:
         drain(runner, until=lambda: count(engagements_sessions, PartnerCopy, PartnerCopy.id == partner_id) == 1)
@@ -133,7 +146,8 @@ def test_a_crash_after_publish_before_mark_sent_duplicates_on_the_topic_and_the_
 
 
 def test_a_crash_after_the_consumer_commits_before_the_offset_commit_redelivers_and_the_inbox_drops_it(
-        kafka_broker, topic, partners_sessions, engagements_sessions):
+    kafka_broker, topic, partners_sessions, engagements_sessions
+):
     partner_id = create_partner(partners_sessions)
     relay = relay_for(partners_sessions, kafka_broker.bootstrap)
     relay.run_once()
@@ -147,7 +161,7 @@ def test_a_crash_after_the_consumer_commits_before_the_offset_commit_redelivers_
         batch = first.poll(timeout_ms=200)
         first.handle_batch(batch)  # the read copy is committed...
         handled = [r for records in batch.values() for r in records]
-    first.close()                  # ...and the process dies before committing the offset
+    first.close()  # ...and the process dies before committing the offset
     assert count(engagements_sessions, PartnerCopy, PartnerCopy.id == partner_id) == 1
 
     outcomes = []

@@ -1,4 +1,5 @@
 """A message the consumer cannot use goes to `<topic>.dlq` with the reason, and the consumer goes on."""
+
 import json
 import time
 import uuid
@@ -17,16 +18,32 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 
 def good_event(partner_id):
-    return new_event(type="liaison.partner.created", source="/liaison/partners", subject=str(partner_id), data={
-        "id": str(partner_id), "kind": "forum", "name_en": "Arctic Council", "name_fr": None, "acronyms": [],
-        "aliases": [], "country": None, "region": "arctic", "status": "active", "version": 1})
+    return new_event(
+        type="liaison.partner.created",
+        source="/liaison/partners",
+        subject=str(partner_id),
+        data={
+            "id": str(partner_id),
+            "kind": "forum",
+            "name_en": "Arctic Council",
+            "name_fr": None,
+            "acronyms": [],
+            "aliases": [],
+            "country": None,
+            "region": "arctic",
+            "status": "active",
+            "version": 1,
+        },
+    )
 
 
-def test_malformed_and_unusable_messages_are_dead_lettered_and_the_next_one_is_handled(kafka_broker,
-                                                                                        engagements_sessions):
+def test_malformed_and_unusable_messages_are_dead_lettered_and_the_next_one_is_handled(
+    kafka_broker, engagements_sessions
+):
     topic = new_topic(kafka_broker.bootstrap)
-    unusable = new_event(type="liaison.partner.created", source="/liaison/partners", subject="x",
-                         data={"id": "not-a-uuid"})
+    unusable = new_event(
+        type="liaison.partner.created", source="/liaison/partners", subject="x", data={"id": "not-a-uuid"}
+    )
     partner_id = uuid.uuid4()
     key = str(partner_id).encode()  # one key: one partition, so the order below is the order consumed
     produce(kafka_broker.bootstrap, topic, key=key, value=b"\x00garbage{")
@@ -34,9 +51,12 @@ def test_malformed_and_unusable_messages_are_dead_lettered_and_the_next_one_is_h
     produce(kafka_broker.bootstrap, topic, key=key, value=good_event(partner_id).to_json().encode())
 
     runner = ConsumerRunner(
-        name="engagements", session_factory=engagements_sessions, registry=HANDLERS,
-        consumer_factory=lambda: make_consumer(kafka_broker.bootstrap, group_id=f"g-{uuid.uuid4().hex}",
-                                               topics=[topic], client_id="t"),
+        name="engagements",
+        session_factory=engagements_sessions,
+        registry=HANDLERS,
+        consumer_factory=lambda: make_consumer(
+            kafka_broker.bootstrap, group_id=f"g-{uuid.uuid4().hex}", topics=[topic], client_id="t"
+        ),
         producer_factory=lambda: make_producer(kafka_broker.bootstrap, client_id="t-dlq"),
     )
     try:
@@ -48,8 +68,10 @@ def test_malformed_and_unusable_messages_are_dead_lettered_and_the_next_one_is_h
         runner.stop()
 
     with engagements_sessions() as session:
-        assert session.execute(select(PartnerCopy.name_en).where(PartnerCopy.id == partner_id)).scalar_one() \
+        assert (
+            session.execute(select(PartnerCopy.name_en).where(PartnerCopy.id == partner_id)).scalar_one()
             == "Arctic Council"
+        )
 
     letters = read_topic(kafka_broker.bootstrap, topic + ".dlq", expect=2)
     assert [letter.value for letter in letters] == [b"\x00garbage{", unusable.to_json().encode()]

@@ -5,6 +5,7 @@ liaison.partners.v1 (key = partner id) → engagements' consumer → its read co
 gateway through engagements; then engagements logged through the gateway by logged-in users, with
 confidentiality enforced on every read path and on the topic.
 """
+
 import json
 import time
 import uuid
@@ -22,10 +23,12 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.processes]
 
 @pytest.fixture(scope="module")
 def stack(kafka_broker, pg_cluster, tmp_path_factory):
-    databases = {name: pg_cluster.create_database(f"flow_{name}_{uuid.uuid4().hex[:6]}")
-                 for name in (*SERVICES, "gateway")}
-    system = start_system(bootstrap=kafka_broker.bootstrap, database_urls=databases,
-                          logs=tmp_path_factory.mktemp("logs"))
+    databases = {
+        name: pg_cluster.create_database(f"flow_{name}_{uuid.uuid4().hex[:6]}") for name in (*SERVICES, "gateway")
+    }
+    system = start_system(
+        bootstrap=kafka_broker.bootstrap, database_urls=databases, logs=tmp_path_factory.mktemp("logs")
+    )
     yield {**system["processes"], "bootstrap": kafka_broker.bootstrap, "auth": system["admin"]}
     stop_system(system)
 
@@ -43,20 +46,36 @@ def wait_for(fetch, *, timeout: float = 20.0):
 def test_a_partner_posted_at_the_gateway_reaches_the_engagements_read_copy(stack):
     gateway = stack["gateway"].url
     request_id = f"flow-{uuid.uuid4().hex[:8]}"
-    created = httpx.post(f"{gateway}/api/v1/partners", headers={"X-Request-ID": request_id, **stack["auth"]}, json={
-        "kind": "international_organization", "name_fr": "Organisation internationale de la Francophonie",
-        "acronyms": ["OIF"], "region": "global"})
+    created = httpx.post(
+        f"{gateway}/api/v1/partners",
+        headers={"X-Request-ID": request_id, **stack["auth"]},
+        json={
+            "kind": "international_organization",
+            "name_fr": "Organisation internationale de la Francophonie",
+            "acronyms": ["OIF"],
+            "region": "global",
+        },
+    )
     assert created.status_code == 201, created.text
     assert created.headers["x-request-id"] == request_id
     partner = created.json()
 
     history = wait_for(lambda: httpx.get(f"{gateway}/api/v1/partners/{partner['id']}/history", headers=stack["auth"]))
     assert history.json()["partner"] == {
-        "id": partner["id"], "kind": "international_organization", "name_fr": partner["name_fr"],
-        "name_en": None, "acronyms": ["OIF"], "country": None, "region": "global", "status": "active", "version": 1}
+        "id": partner["id"],
+        "kind": "international_organization",
+        "name_fr": partner["name_fr"],
+        "name_en": None,
+        "acronyms": ["OIF"],
+        "country": None,
+        "region": "global",
+        "status": "active",
+        "version": 1,
+    }
 
-    [record] = read_topic(stack["bootstrap"], "liaison.partners.v1", expect=1,
-                          match=lambda r: r.key == partner["id"].encode())
+    [record] = read_topic(
+        stack["bootstrap"], "liaison.partners.v1", expect=1, match=lambda r: r.key == partner["id"].encode()
+    )
     event = json.loads(record.value)
     assert dict(record.headers)["content-type"] == b"application/cloudevents+json"
     assert event["specversion"] == "1.0" and event["type"] == "liaison.partner.created"
@@ -75,23 +94,34 @@ def test_a_malformed_message_on_the_partners_topic_is_dead_lettered_and_the_flow
     marker = uuid.uuid4().hex.encode()
     produce(stack["bootstrap"], "liaison.partners.v1", key=b"junk", value=b"not an event " + marker)
 
-    created = httpx.post(f"{stack['gateway'].url}/api/v1/partners", headers=stack["auth"],
-                         json={"kind": "academic", "name_fr": "Université Laval", "country": "CA"})
+    created = httpx.post(
+        f"{stack['gateway'].url}/api/v1/partners",
+        headers=stack["auth"],
+        json={"kind": "academic", "name_fr": "Université Laval", "country": "CA"},
+    )
     assert created.status_code == 201
-    wait_for(lambda: httpx.get(f"{stack['gateway'].url}/api/v1/partners/{created.json()['id']}/history",
-                               headers=stack["auth"]))
+    wait_for(
+        lambda: httpx.get(
+            f"{stack['gateway'].url}/api/v1/partners/{created.json()['id']}/history", headers=stack["auth"]
+        )
+    )
 
     # Every consumer of the topic dead-letters it (notifications too): this one is engagements'.
-    [letter] = read_topic(stack["bootstrap"], "liaison.partners.v1.dlq", expect=1,
-                          match=lambda r: r.value is not None and marker in r.value
-                          and dict(r.headers).get("dlq.consumer") == b"engagements")
+    [letter] = read_topic(
+        stack["bootstrap"],
+        "liaison.partners.v1.dlq",
+        expect=1,
+        match=lambda r: (
+            r.value is not None and marker in r.value and dict(r.headers).get("dlq.consumer") == b"engagements"
+        ),
+    )
     assert dict(letter.headers)["dlq.error.type"] == b"MalformedEvent"
     assert dict(letter.headers)["dlq.consumer"] == b"engagements"
 
 
 def test_every_service_and_the_gateway_are_ready(stack):
     response = httpx.get(f"{stack['gateway'].url}/readyz")
-    assert response.json() == {"status": "ready", "services": {name: True for name in SERVICES}}
+    assert response.json() == {"status": "ready", "services": dict.fromkeys(SERVICES, True)}
     for name in SERVICES:
         checks = httpx.get(f"{stack[name].url}/readyz").json()["checks"]
         assert checks["database"]["ok"] and checks["kafka"]["ok"]
@@ -102,15 +132,27 @@ def test_engagements_through_the_gateway_keep_restricted_ones_to_those_allowed(s
     alice = user_headers(gateway, "alice@mrif.example", {"officer"})
     bob = user_headers(gateway, "bob@mrif.example", {"officer"})
     vera = user_headers(gateway, "vera@mrif.example", {"viewer"})
-    partner = httpx.post(f"{gateway}/api/v1/partners", headers=admin, json={
-        "kind": "federated_state", "name_fr": "Catalogne", "name_en": "Catalonia", "country": "ES"}).json()
+    partner = httpx.post(
+        f"{gateway}/api/v1/partners",
+        headers=admin,
+        json={"kind": "federated_state", "name_fr": "Catalogne", "name_en": "Catalonia", "country": "ES"},
+    ).json()
     wait_for(lambda: httpx.get(f"{gateway}/api/v1/partners/{partner['id']}/history", headers=admin))
 
     def log(headers, title, confidentiality):
-        return httpx.post(f"{gateway}/api/v1/engagements", headers=headers, json={
-            "type": "meeting", "title": title, "starts_at": "2026-11-20T10:00:00-05:00",
-            "partner_ids": [partner["id"]], "thrusts": ["culture"], "confidentiality": confidentiality,
-            "summary": "Entente sur les échanges d'artistes"})
+        return httpx.post(
+            f"{gateway}/api/v1/engagements",
+            headers=headers,
+            json={
+                "type": "meeting",
+                "title": title,
+                "starts_at": "2026-11-20T10:00:00-05:00",
+                "partner_ids": [partner["id"]],
+                "thrusts": ["culture"],
+                "confidentiality": confidentiality,
+                "summary": "Entente sur les échanges d'artistes",
+            },
+        )
 
     assert log(vera, "Viewers only read", "public").status_code == 403, "the gateway's role check"
     secret = log(alice, "Discussion confidentielle sur la Catalogne", "restricted")
@@ -126,30 +168,57 @@ def test_engagements_through_the_gateway_keep_restricted_ones_to_those_allowed(s
     history_for_vera = httpx.get(f"{gateway}/api/v1/partners/{partner['id']}/history", headers=vera).json()
     assert secret.json()["id"] not in json.dumps(history_for_vera)
 
-    [record] = read_topic(stack["bootstrap"], "liaison.engagements.v1", expect=1,
-                          match=lambda r: r.key == secret.json()["id"].encode())
-    assert set(json.loads(record.value)["data"]) <= {"id", "confidentiality", "version", "created_by"}, \
+    [record] = read_topic(
+        stack["bootstrap"], "liaison.engagements.v1", expect=1, match=lambda r: r.key == secret.json()["id"].encode()
+    )
+    assert set(json.loads(record.value)["data"]) <= {"id", "confidentiality", "version", "created_by"}, (
         "a restricted engagement's event carries no details"
+    )
 
 
 def test_the_briefing_on_real_services_names_ties_and_what_the_reader_may_see(stack):
     gateway, admin = stack["gateway"].url, stack["auth"]
     alice = user_headers(gateway, "alice@mrif.example", {"officer"})
     bob = user_headers(gateway, "bob@mrif.example", {"officer"})
-    scotland = httpx.post(f"{gateway}/api/v1/partners", headers=admin, json={
-        "kind": "federated_state", "name_fr": "Écosse", "name_en": "Scotland", "country": "GB",
-        "subdivision": "GB-SCT"}).json()
-    uk = httpx.post(f"{gateway}/api/v1/partners", headers=admin, json={
-        "kind": "state", "name_fr": "Royaume-Uni", "name_en": "United Kingdom", "country": "GB"}).json()
-    tie = httpx.post(f"{gateway}/api/v1/partners/{scotland['id']}/relationships", headers=alice,
-                     json={"type": "part_of", "target_id": uk["id"]})
+    scotland = httpx.post(
+        f"{gateway}/api/v1/partners",
+        headers=admin,
+        json={
+            "kind": "federated_state",
+            "name_fr": "Écosse",
+            "name_en": "Scotland",
+            "country": "GB",
+            "subdivision": "GB-SCT",
+        },
+    ).json()
+    uk = httpx.post(
+        f"{gateway}/api/v1/partners",
+        headers=admin,
+        json={"kind": "state", "name_fr": "Royaume-Uni", "name_en": "United Kingdom", "country": "GB"},
+    ).json()
+    tie = httpx.post(
+        f"{gateway}/api/v1/partners/{scotland['id']}/relationships",
+        headers=alice,
+        json={"type": "part_of", "target_id": uk["id"]},
+    )
     assert tie.status_code == 201, tie.text
     wait_for(lambda: httpx.get(f"{gateway}/api/v1/partners/{scotland['id']}/history", headers=admin))
     for title, level in (("Énergie marémotrice : visite à Orkney", "internal"), ("Dossier sensible", "restricted")):
-        assert httpx.post(f"{gateway}/api/v1/engagements", headers=alice, json={
-            "type": "visit", "title": title, "starts_at": "2026-11-02T09:00:00+00:00",
-            "partner_ids": [scotland["id"]], "thrusts": ["climate.clean-tech"], "confidentiality": level,
-        }).status_code == 201
+        assert (
+            httpx.post(
+                f"{gateway}/api/v1/engagements",
+                headers=alice,
+                json={
+                    "type": "visit",
+                    "title": title,
+                    "starts_at": "2026-11-02T09:00:00+00:00",
+                    "partner_ids": [scotland["id"]],
+                    "thrusts": ["climate.clean-tech"],
+                    "confidentiality": level,
+                },
+            ).status_code
+            == 201
+        )
 
     as_bob = httpx.get(f"{gateway}/api/v1/partners/{scotland['id']}/briefing", params={"lang": "fr"}, headers=bob)
     assert as_bob.status_code == 200

@@ -1,6 +1,7 @@
 """The gateway as it runs in production: real processes (two gateway workers), the real broker,
 PostgreSQL for every database. Who may do what, nothing reachable around the gateway, a service
 that is down, rate limits, and the access log."""
+
 import json
 import time
 import uuid
@@ -21,10 +22,15 @@ PASSWORD = "a long enough password"
 @pytest.fixture(scope="module")
 def stack(kafka_broker, pg_cluster, tmp_path_factory):
     logs = tmp_path_factory.mktemp("gateway-logs")
-    databases = {name: pg_cluster.create_database(f"gw_{name}_{uuid.uuid4().hex[:6]}")
-                 for name in (*SERVICES, "gateway")}
-    system = start_system(bootstrap=kafka_broker.bootstrap, database_urls=databases, logs=logs,
-                          gateway_settings={"WORKERS": "2", "REVOCATION_POLL_SECONDS": "0.2"})
+    databases = {
+        name: pg_cluster.create_database(f"gw_{name}_{uuid.uuid4().hex[:6]}") for name in (*SERVICES, "gateway")
+    }
+    system = start_system(
+        bootstrap=kafka_broker.bootstrap,
+        database_urls=databases,
+        logs=logs,
+        gateway_settings={"WORKERS": "2", "REVOCATION_POLL_SECONDS": "0.2"},
+    )
     processes = system["processes"]
     yield {**processes, "urls": {name: processes[name].url for name in SERVICES}, "logs": logs}
     stop_system(system)
@@ -37,8 +43,12 @@ def people(stack):
     admin = bearer(login(gateway))
     tokens = {"admin": admin}
     for username, role in (("olivia", "officer"), ("victor", "viewer")):
-        created = httpx.post(f"{gateway}/api/v1/users", headers=admin, timeout=30,
-                             json={"username": username, "password": PASSWORD, "roles": [role]})
+        created = httpx.post(
+            f"{gateway}/api/v1/users",
+            headers=admin,
+            timeout=30,
+            json={"username": username, "password": PASSWORD, "roles": [role]},
+        )
         assert created.status_code == 201, created.text
         tokens[role] = bearer(login(gateway, username, PASSWORD))
     return tokens
@@ -53,8 +63,12 @@ def test_roles_decide_at_the_gateway_and_the_caller_reaches_the_service(stack, p
     assert created.status_code == 201, created.text
     read = httpx.get(f"{gateway}/api/v1/partners/{created.json()['id']}", headers=people["viewer"])
     assert read.status_code == 200 and read.json()["name_en"] == "Bavaria"
-    assert httpx.post(f"{gateway}/api/v1/partners/{created.json()['id']}/merge", json={},
-                      headers=people["officer"]).status_code == 403
+    assert (
+        httpx.post(
+            f"{gateway}/api/v1/partners/{created.json()['id']}/merge", json={}, headers=people["officer"]
+        ).status_code
+        == 403
+    )
     assert httpx.get(f"{gateway}/api/v1/users", headers=people["officer"]).status_code == 403
     assert httpx.get(f"{gateway}/api/v1/nowhere", headers=people["admin"]).status_code == 404
 
@@ -66,19 +80,26 @@ def test_nothing_reaches_a_service_around_the_gateway(stack):
     admin = Caller(user="mallory", roles=frozenset({"admin"}))
     attempts = {
         "no identity": {},
-        "made-up signature": {"x-liaison-user": "mallory", "x-liaison-roles": "admin",
-                              "x-liaison-identity-time": str(int(time.time())), "x-liaison-signature": "0" * 64},
+        "made-up signature": {
+            "x-liaison-user": "mallory",
+            "x-liaison-roles": "admin",
+            "x-liaison-identity-time": str(int(time.time())),
+            "x-liaison-signature": "0" * 64,
+        },
         "signed with another secret": sign(admin, secret="not-the-gateways-secret-123", method="POST", path=path),
         "signed for another path": sign(admin, secret=TEST_IDENTITY_SECRET, method="POST", path="/api/v1/other"),
         "signed for another method": sign(admin, secret=TEST_IDENTITY_SECRET, method="GET", path=path),
-        "signed an hour ago": sign(admin, secret=TEST_IDENTITY_SECRET, method="POST", path=path,
-                                   now=time.time() - 3600),
+        "signed an hour ago": sign(
+            admin, secret=TEST_IDENTITY_SECRET, method="POST", path=path, now=time.time() - 3600
+        ),
     }
     for attempt, headers in attempts.items():
         response = httpx.post(partners + path, json=body, headers=headers)
         assert response.status_code == 401, attempt
-    listed = httpx.get(partners + path + "?q=Contournement",
-                       headers=sign(admin, secret=TEST_IDENTITY_SECRET, method="GET", path=path, query="q=Contournement"))
+    listed = httpx.get(
+        partners + path + "?q=Contournement",
+        headers=sign(admin, secret=TEST_IDENTITY_SECRET, method="GET", path=path, query="q=Contournement"),
+    )
     assert "Contournement" not in listed.text, "no attempt wrote anything"
 
 
@@ -109,15 +130,19 @@ def degraded(stack, tmp_path_factory):
     and a tight rate limit."""
     logs = tmp_path_factory.mktemp("degraded-logs")
     urls = stack["urls"] | {"engagements": f"http://127.0.0.1:{free_port()}"}
-    gateway = start_gateway(urls, f"sqlite:///{logs}/gateway.db", logs, wait="/healthz",
-                            RATE_LIMIT_PER_SECOND="0.2", RATE_LIMIT_BURST="6")
+    gateway = start_gateway(
+        urls, f"sqlite:///{logs}/gateway.db", logs, wait="/healthz", RATE_LIMIT_PER_SECOND="0.2", RATE_LIMIT_BURST="6"
+    )
     yield gateway
     gateway.stop()
 
 
 def test_with_engagements_down_the_overview_is_partial_and_names_what_is_missing(stack, people, degraded):
-    created = httpx.post(f"{stack['gateway'].url}/api/v1/partners", headers=people["officer"],
-                         json={"kind": "ngo", "name_fr": "Partenaire partiel"}).json()
+    created = httpx.post(
+        f"{stack['gateway'].url}/api/v1/partners",
+        headers=people["officer"],
+        json={"kind": "ngo", "name_fr": "Partenaire partiel"},
+    ).json()
     token = bearer(login(degraded.url))
     response = httpx.get(f"{degraded.url}/api/v1/partners/{created['id']}/overview", headers=token, timeout=10)
     assert response.status_code == 200, response.text

@@ -1,4 +1,5 @@
 """Every service's migrations run up, down and up again on PostgreSQL (SQLite runs them in every unit test)."""
+
 import pytest
 from sqlalchemy import create_engine, inspect
 
@@ -6,6 +7,7 @@ from services.kit.migrations import downgrade, upgrade
 from tests.support.databases import MIGRATIONS, SERVICE_TABLES
 
 pytestmark = pytest.mark.postgres
+
 
 @pytest.mark.parametrize("service", sorted(MIGRATIONS))
 def test_migrations_go_up_down_and_up_again(pg_cluster, service):

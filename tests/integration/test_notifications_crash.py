@@ -1,5 +1,6 @@
 """`kill -9` of the notifications process in the middle of 500 events, then a restart: every
 expected notification exists once and none twice (real broker, real PostgreSQL, real process)."""
+
 import threading
 import time
 import uuid
@@ -38,10 +39,15 @@ def wait_until(condition, timeout: float, what: str) -> None:
 def test_kill_9_mid_stream_then_restart_makes_every_notification_once(kafka_broker, pg_cluster, tmp_path):
     url = pg_cluster.create_database(f"crash_notifications_{uuid.uuid4().hex[:6]}")
     prefix = "LIAISON_NOTIFICATIONS_"
-    env = {prefix + "DATABASE_URL": url, prefix + "KAFKA_BOOTSTRAP": kafka_broker.bootstrap,
-           prefix + "ENVIRONMENT": "test", prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
-           prefix + "DISPATCH_IDLE_SECONDS": "0.05", prefix + "LOG_LEVEL": "WARNING",
-           prefix + "DISPATCH_LEASE_SECONDS": "3"}  # a dead worker's claims come back soon
+    env = {
+        prefix + "DATABASE_URL": url,
+        prefix + "KAFKA_BOOTSTRAP": kafka_broker.bootstrap,
+        prefix + "ENVIRONMENT": "test",
+        prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
+        prefix + "DISPATCH_IDLE_SECONDS": "0.05",
+        prefix + "LOG_LEVEL": "WARNING",
+        prefix + "DISPATCH_LEASE_SECONDS": "3",
+    }  # a dead worker's claims come back soon
     receiver = WebhookReceiver().start()
     service = ServiceProcess("notifications", env=env, log_dir=tmp_path).start().wait_ready()
     engine = create_engine(url)
@@ -49,12 +55,26 @@ def test_kill_9_mid_stream_then_restart_makes_every_notification_once(kafka_brok
     partner = uuid.uuid4()
     try:
         with httpx.Client(base_url=service.url, auth=SignedAs(user)) as client:
-            assert client.post("/api/v1/subscriptions", json={"kind": "partner", "target": str(partner),
-                                                              "channels": ["inbox"]}).status_code == 201
-        with httpx.Client(base_url=service.url, auth=SignedAs(Caller("bi@example.test",
-                                                                     frozenset({"integration"})))) as client:
-            assert client.post("/api/v1/webhooks", json={"url": receiver.url + "/crash", "secret": SECRET,
-                                                         "event_types": ["liaison.engagement.logged"]}).status_code == 201
+            assert (
+                client.post(
+                    "/api/v1/subscriptions", json={"kind": "partner", "target": str(partner), "channels": ["inbox"]}
+                ).status_code
+                == 201
+            )
+        with httpx.Client(
+            base_url=service.url, auth=SignedAs(Caller("bi@example.test", frozenset({"integration"})))
+        ) as client:
+            assert (
+                client.post(
+                    "/api/v1/webhooks",
+                    json={
+                        "url": receiver.url + "/crash",
+                        "secret": SECRET,
+                        "event_types": ["liaison.engagement.logged"],
+                    },
+                ).status_code
+                == 201
+            )
 
         events = [f.engagement_event(f.engagement(partner_ids=[partner], title=f"E{n}")) for n in range(EVENTS)]
         producer = KafkaProducer(bootstrap_servers=kafka_broker.bootstrap, acks="all", linger_ms=5)
@@ -81,15 +101,21 @@ def test_kill_9_mid_stream_then_restart_makes_every_notification_once(kafka_brok
         producer.close(timeout=5)
         service.start().wait_ready()
         wait_until(lambda: count(engine, Notification.user == user.user) >= EVENTS, 90, "every notification")
-        wait_until(lambda: count(engine, Delivery.channel == "webhook", Delivery.status == "sent",
-                                 model=Delivery) >= EVENTS, 60, "every webhook delivery")
+        wait_until(
+            lambda: count(engine, Delivery.channel == "webhook", Delivery.status == "sent", model=Delivery) >= EVENTS,
+            60,
+            "every webhook delivery",
+        )
         time.sleep(1.0)  # let anything that would wrongly come twice arrive
 
         with Session(engine) as session:
             titles = session.execute(select(Notification.title).where(Notification.user == user.user)).scalars().all()
-            per_trigger = session.execute(text(
-                "SELECT max(n) FROM (SELECT count(*) AS n FROM deliveries GROUP BY trigger_id, recipient, channel) c"
-            )).scalar_one()
+            per_trigger = session.execute(
+                text(
+                    "SELECT max(n) FROM "
+                    "(SELECT count(*) AS n FROM deliveries GROUP BY trigger_id, recipient, channel) c"
+                )
+            ).scalar_one()
         assert len(titles) == EVENTS and len(set(titles)) == EVENTS, "each event told once, none twice"
         assert sorted(titles) == sorted(f"Rencontre consignée : E{n}" for n in range(EVENTS))
         assert per_trigger == 1

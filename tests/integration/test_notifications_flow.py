@@ -7,6 +7,7 @@ from an in-process stand-in of the engagements service, served over HTTP. REST c
 the notifications service with a signed identity (tests.support.identity); one test checks that the
 gateway routes the notifications paths for a logged-in user and applies its role policy.
 """
+
 import json
 import time
 import uuid
@@ -40,17 +41,30 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
     restricted: dict[str, dict] = {}
     engagements = ThreadedServer(engagements_stub(restricted, secret=TEST_IDENTITY_SECRET)).start()
     prefix = "LIAISON_NOTIFICATIONS_"
-    env = {prefix + "DATABASE_URL": pg_cluster.create_database(f"e2e_notifications_{uuid.uuid4().hex[:6]}"),
-           prefix + "KAFKA_BOOTSTRAP": kafka_broker.bootstrap, prefix + "ENVIRONMENT": "test",
-           prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET, prefix + "SMTP_HOST": "127.0.0.1",
-           prefix + "SMTP_PORT": str(smtp.port), prefix + "ENGAGEMENTS_URL": engagements.url,
-           prefix + "RETRY_BASE_SECONDS": "0.2", prefix + "DISPATCH_IDLE_SECONDS": "0.05",
-           prefix + "RELAY_IDLE_SECONDS": "0.2", prefix + "WEBHOOK_TIMEOUT_SECONDS": "2"}
+    env = {
+        prefix + "DATABASE_URL": pg_cluster.create_database(f"e2e_notifications_{uuid.uuid4().hex[:6]}"),
+        prefix + "KAFKA_BOOTSTRAP": kafka_broker.bootstrap,
+        prefix + "ENVIRONMENT": "test",
+        prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
+        prefix + "SMTP_HOST": "127.0.0.1",
+        prefix + "SMTP_PORT": str(smtp.port),
+        prefix + "ENGAGEMENTS_URL": engagements.url,
+        prefix + "RETRY_BASE_SECONDS": "0.2",
+        prefix + "DISPATCH_IDLE_SECONDS": "0.05",
+        prefix + "RELAY_IDLE_SECONDS": "0.2",
+        prefix + "WEBHOOK_TIMEOUT_SECONDS": "2",
+    }
     service = ServiceProcess("notifications", env=env, log_dir=logs).start().wait_ready()
     # Only notifications runs here, so the gateway is waited for on /healthz, not /readyz.
     gateway = start_gateway({"notifications": service.url}, f"sqlite:///{logs}/gateway.db", logs, wait="/healthz")
-    yield {"service": service, "gateway": gateway, "smtp": smtp, "receiver": receiver, "restricted": restricted,
-           "bootstrap": kafka_broker.bootstrap}
+    yield {
+        "service": service,
+        "gateway": gateway,
+        "smtp": smtp,
+        "receiver": receiver,
+        "restricted": restricted,
+        "bootstrap": kafka_broker.bootstrap,
+    }
     for process in (gateway, service):
         process.stop()
     engagements.stop()
@@ -69,18 +83,25 @@ def officer(name: str, roles=("officer",)) -> Caller:
 def follow(stack, caller: Caller, partner, channels=("inbox", "email"), email=True):
     with api(stack, caller) as client:
         if email:
-            assert client.put("/api/v1/notifications/preferences",
-                              json={"email": caller.user.replace("@example.test", "@mail.test"),
-                                    "language": "fr"}).status_code == 200
-        created = client.post("/api/v1/subscriptions", json={"kind": "partner", "target": str(partner),
-                                                             "channels": list(channels)})
+            assert (
+                client.put(
+                    "/api/v1/notifications/preferences",
+                    json={"email": caller.user.replace("@example.test", "@mail.test"), "language": "fr"},
+                ).status_code
+                == 200
+            )
+        created = client.post(
+            "/api/v1/subscriptions", json={"kind": "partner", "target": str(partner), "channels": list(channels)}
+        )
         assert created.status_code == 201, created.text
 
 
 def register_webhook(stack, path: str, event_types=("liaison.engagement.logged",)) -> dict:
     with api(stack, INTEGRATION) as client:
-        created = client.post("/api/v1/webhooks", json={"url": stack["receiver"].url + path, "secret": HOOK_SECRET,
-                                                        "event_types": list(event_types)})
+        created = client.post(
+            "/api/v1/webhooks",
+            json={"url": stack["receiver"].url + path, "secret": HOOK_SECRET, "event_types": list(event_types)},
+        )
         assert created.status_code == 201, created.text
         return created.json()
 
@@ -121,18 +142,26 @@ def test_an_engagement_about_a_followed_partner_reaches_inbox_email_and_a_signed
     with api(stack, Caller("admin-e2e@example.test", frozenset({"admin"}))) as admin:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            log = [d for d in admin.get("/api/v1/deliveries", params={"trigger_id": event.id}).json()["items"]
-                   if d["recipient"] in (ana.user, f"webhook:{hook['id']}")]  # other tests' webhooks listen too
+            log = [
+                d
+                for d in admin.get("/api/v1/deliveries", params={"trigger_id": event.id}).json()["items"]
+                if d["recipient"] in (ana.user, f"webhook:{hook['id']}")
+            ]  # other tests' webhooks listen too
             if len(log) == 3 and all(d["status"] == "sent" for d in log):
                 break
             time.sleep(0.05)
     assert sorted((d["channel"], d["recipient"]) for d in log) == sorted(
-        [("inbox", ana.user), ("email", ana.user), ("webhook", f"webhook:{hook['id']}")])
+        [("inbox", ana.user), ("email", ana.user), ("webhook", f"webhook:{hook['id']}")]
+    )
     assert all(d["status"] == "sent" for d in log)
 
     ids = {d["id"] for d in log}
-    sent = read_topic(stack["bootstrap"], "liaison.notifications.v1", expect=3,
-                      match=lambda r: r.key is not None and r.key.decode() in ids)
+    sent = read_topic(
+        stack["bootstrap"],
+        "liaison.notifications.v1",
+        expect=3,
+        match=lambda r: r.key is not None and r.key.decode() in ids,
+    )
     assert {r.key.decode() for r in sent} == ids
     for record in sent:
         document = json.loads(record.value)
@@ -152,8 +181,9 @@ def test_a_receiver_that_fails_twice_then_succeeds_gets_exactly_one_successful_d
     assert [r.answered for r in stack["receiver"].at(path)] == [500, 502, 200]
     assert len({r.headers["liaison-delivery"] for r in stack["receiver"].at(path)}) == 1
     with api(stack, INTEGRATION) as client:
-        [delivery] = client.get("/api/v1/deliveries", params={"trigger_id": event.id,
-                                                              "recipient": f"webhook:{hook['id']}"}).json()["items"]
+        [delivery] = client.get(
+            "/api/v1/deliveries", params={"trigger_id": event.id, "recipient": f"webhook:{hook['id']}"}
+        ).json()["items"]
         detail = client.get(f"/api/v1/deliveries/{delivery['id']}").json()
     assert detail["status"] == "sent" and detail["attempts"] == 3
     assert [(a["ok"], a["status_code"]) for a in detail["log"]] == [(False, 500), (False, 502), (True, 200)]
@@ -163,8 +193,9 @@ def test_a_restricted_engagement_reaches_only_its_officers_through_the_engagemen
     partner, on_it, curious = uuid.uuid4(), officer("on-it"), officer("curious")
     follow(stack, on_it, partner, channels=("inbox",), email=False)
     follow(stack, curious, partner, channels=("inbox", "email"))
-    data = f.engagement(partner_ids=[partner], confidentiality="restricted", officers=[on_it.user],
-                        title="Négociation confidentielle")
+    data = f.engagement(
+        partner_ids=[partner], confidentiality="restricted", officers=[on_it.user], title="Négociation confidentielle"
+    )
     stack["restricted"][data["id"]] = data
 
     publish(stack, f.restricted_event(data))
@@ -187,8 +218,9 @@ def test_malformed_events_go_to_the_dead_letter_topic_and_the_service_goes_on(st
     produce(stack["bootstrap"], TOPIC, key=key, value=good.to_json().encode())
 
     assert inbox_of(stack, ana)["items"][0]["subject_id"] == good.data["id"]
-    letters = read_topic(stack["bootstrap"], TOPIC + ".dlq", expect=2,
-                         match=lambda r: r.value is not None and marker.encode() in r.value)
+    letters = read_topic(
+        stack["bootstrap"], TOPIC + ".dlq", expect=2, match=lambda r: r.value is not None and marker.encode() in r.value
+    )
     assert sorted(dict(r.headers)["dlq.error.type"] for r in letters) == [b"MalformedEvent", b"RejectedEvent"]
     assert all(dict(r.headers)["dlq.consumer"] == b"notifications" for r in letters)
     assert httpx.get(stack["service"].url + "/readyz").status_code == 200

@@ -1,9 +1,10 @@
 """A follow-up due tomorrow produces its reminder from the scheduler: the follow-up event comes over
 the real broker, the schedule lives in real PostgreSQL, the email reaches a real SMTP server, and
 time is injected (the app's clock), never slept."""
+
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,7 +27,7 @@ TORONTO = ZoneInfo("America/Toronto")
 
 
 def local(day: date, hour: int) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=TORONTO).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=TORONTO).astimezone(UTC)
 
 
 def wait_for(fetch, timeout: float = 20.0):
@@ -40,8 +41,9 @@ def wait_for(fetch, timeout: float = 20.0):
 
 def scheduled(sessions, followup_id: str) -> int:
     with sessions() as session:
-        return session.scalar(select(func.count()).select_from(Reminder)
-                              .where(Reminder.followup_id == uuid.UUID(followup_id)))
+        return session.scalar(
+            select(func.count()).select_from(Reminder).where(Reminder.followup_id == uuid.UUID(followup_id))
+        )
 
 
 def test_a_follow_up_due_tomorrow_is_reminded_by_the_scheduler(kafka_broker, postgres_database):
@@ -49,18 +51,27 @@ def test_a_follow_up_due_tomorrow_is_reminded_by_the_scheduler(kafka_broker, pos
     clock = Clock(local(today, 7))
     smtp = SmtpSink().start()
     engine = make_engine(postgres_database("notifications"))
-    settings = NotificationsSettings(environment="test", identity_secret=TEST_IDENTITY_SECRET,
-                                     kafka_bootstrap=kafka_broker.bootstrap, smtp_host="127.0.0.1",
-                                     smtp_port=smtp.port, scheduler_interval_seconds=0.05,
-                                     dispatch_idle_seconds=0.05)
+    settings = NotificationsSettings(
+        environment="test",
+        identity_secret=TEST_IDENTITY_SECRET,
+        kafka_bootstrap=kafka_broker.bootstrap,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        scheduler_interval_seconds=0.05,
+        dispatch_idle_seconds=0.05,
+    )
     assignee = Caller(f"assignee-{uuid.uuid4().hex[:6]}@example.test", frozenset({"officer"}))
     followup = f.followup(assignee=assignee.user, due_on=today + timedelta(days=1), description="Envoyer l'entente")
     try:
         with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
             client.auth = SignedAs(assignee)
             client.put("/api/v1/notifications/preferences", json={"email": "assignee@mail.test", "language": "fr"})
-            produce(kafka_broker.bootstrap, "liaison.engagements.v1", key=followup["engagement_id"].encode(),
-                    value=f.followup_event(followup).to_json().encode())
+            produce(
+                kafka_broker.bootstrap,
+                "liaison.engagements.v1",
+                key=followup["engagement_id"].encode(),
+                value=f.followup_event(followup).to_json().encode(),
+            )
 
             wait_for(lambda: scheduled(client.app.state.sessions, followup["id"]))  # the consumer got it
             assert client.app.state.scheduler.run_once() == 0, "at 7:00 the 8:00 reminder is not due yet"

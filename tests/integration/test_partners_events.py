@@ -1,5 +1,6 @@
 """The partners service as a real process on PostgreSQL and the real broker: every kind of change
 reaches liaison.partners.v1 through the outbox, keyed by partner id, in order, valid to its schema."""
+
 import json
 import uuid
 
@@ -19,11 +20,21 @@ ADMIN = SignedAs(Caller(user="admin@example.test", roles=frozenset({"admin"})))
 @pytest.fixture(scope="module")
 def partners(kafka_broker, pg_cluster, tmp_path_factory):
     prefix = "LIAISON_PARTNERS_"
-    process = ServiceProcess("partners", log_dir=tmp_path_factory.mktemp("logs"), env={
-        prefix + "DATABASE_URL": pg_cluster.create_database(f"partners_events_{uuid.uuid4().hex[:6]}"),
-        prefix + "KAFKA_BOOTSTRAP": kafka_broker.bootstrap, prefix + "RELAY_IDLE_SECONDS": "0.2",
-        prefix + "ENVIRONMENT": "test", prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
-    }).start().wait_ready()
+    process = (
+        ServiceProcess(
+            "partners",
+            log_dir=tmp_path_factory.mktemp("logs"),
+            env={
+                prefix + "DATABASE_URL": pg_cluster.create_database(f"partners_events_{uuid.uuid4().hex[:6]}"),
+                prefix + "KAFKA_BOOTSTRAP": kafka_broker.bootstrap,
+                prefix + "RELAY_IDLE_SECONDS": "0.2",
+                prefix + "ENVIRONMENT": "test",
+                prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
+            },
+        )
+        .start()
+        .wait_ready()
+    )
     yield process
     process.stop()
 
@@ -31,11 +42,16 @@ def partners(kafka_broker, pg_cluster, tmp_path_factory):
 def test_changes_are_published_in_order_per_partner(partners, kafka_broker):
     api = httpx.Client(base_url=partners.url + "/api/v1", auth=SignedAs(), timeout=10)
     suffix = uuid.uuid4().hex[:6]
-    bavaria = api.post("/partners", json={"kind": "federated_state", "name_fr": f"Bavière {suffix}",
-                                          "country": "DE", "subdivision": "DE-BY"}).json()
+    bavaria = api.post(
+        "/partners",
+        json={"kind": "federated_state", "name_fr": f"Bavière {suffix}", "country": "DE", "subdivision": "DE-BY"},
+    ).json()
     germany = api.post("/partners", json={"kind": "state", "name_fr": f"Allemagne {suffix}", "country": "DE"}).json()
-    twin = api.post("/partners", params={"allow_duplicate": "true"},
-                    json={"kind": "federated_state", "name_en": f"Bavaria {suffix}", "country": "DE"}).json()
+    twin = api.post(
+        "/partners",
+        params={"allow_duplicate": "true"},
+        json={"kind": "federated_state", "name_en": f"Bavaria {suffix}", "country": "DE"},
+    ).json()
     api.patch(f"/partners/{bavaria['id']}", json={"name_en": f"Bavaria {suffix}"}, headers={"If-Match": 'W/"1"'})
     link = api.post(f"/partners/{twin['id']}/relationships", json={"type": "part_of", "target_id": germany["id"]})
     assert link.status_code == 201, link.text
@@ -53,10 +69,19 @@ def test_changes_are_published_in_order_per_partner(partners, kafka_broker):
         assert errors == [], (event["type"], errors)
         by_key.setdefault(record.key.decode(), []).append(event["type"])
     assert by_key[bavaria["id"]] == [
-        "liaison.partner.created", "liaison.partner.updated", "liaison.contact.added", "liaison.contact.erased",
-        "liaison.relationship.added", "liaison.partner.updated"]
-    assert by_key[twin["id"]] == ["liaison.partner.created", "liaison.relationship.added",
-                                  "liaison.relationship.removed", "liaison.partner.merged"]
+        "liaison.partner.created",
+        "liaison.partner.updated",
+        "liaison.contact.added",
+        "liaison.contact.erased",
+        "liaison.relationship.added",
+        "liaison.partner.updated",
+    ]
+    assert by_key[twin["id"]] == [
+        "liaison.partner.created",
+        "liaison.relationship.added",
+        "liaison.relationship.removed",
+        "liaison.partner.merged",
+    ]
 
     redirect = api.get(f"/partners/{twin['id']}")
     assert redirect.json()["id"] == bavaria["id"]
@@ -66,7 +91,8 @@ def test_changes_are_published_in_order_per_partner(partners, kafka_broker):
 def test_bad_requests_leave_the_process_up(partners):
     api = httpx.Client(base_url=partners.url + "/api/v1", auth=SignedAs(), timeout=10)
     assert api.post("/partners", json={"kind": "state", "name_fr": "X", "country": "ZZ"}).status_code == 422
-    assert api.post("/partners/import", content=b"\xff\xfe\x00", headers={"content-type": "text/csv"}).status_code \
-        == 422
+    assert (
+        api.post("/partners/import", content=b"\xff\xfe\x00", headers={"content-type": "text/csv"}).status_code == 422
+    )
     assert api.get("/partners", params={"q": "\x00'; DROP TABLE partners; --"}).status_code == 200
     assert httpx.get(partners.url + "/readyz").status_code == 200

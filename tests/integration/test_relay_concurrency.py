@@ -1,11 +1,12 @@
 """Two relays on one PostgreSQL database publish every row once between them (FOR UPDATE SKIP LOCKED)."""
+
 import threading
 from collections import Counter
 
 import pytest
 
-from services.kit.kafka import make_producer
 from services.kit.events import new_event
+from services.kit.kafka import make_producer
 from services.kit.outbox import record_event
 from services.kit.relay import OutboxRelay
 from tests.support.topics import new_topic, read_topic
@@ -18,13 +19,21 @@ def test_two_relays_share_the_outbox_without_publishing_a_row_twice(kafka_broker
     topic = new_topic(kafka_broker.bootstrap, with_dlq=False)
     with partners_sessions() as session:
         for n in range(ROWS):
-            record_event(session=session, topic=topic,
-                         event=new_event(type="liaison.partner.created", source="/t", subject=f"p{n % 50}", data={"n": n}))
+            record_event(
+                session=session,
+                topic=topic,
+                event=new_event(type="liaison.partner.created", source="/t", subject=f"p{n % 50}", data={"n": n}),
+            )
         session.commit()
 
-    relays = [OutboxRelay(session_factory=partners_sessions, batch_size=25,
-                          producer_factory=lambda i=i: make_producer(kafka_broker.bootstrap, client_id=f"relay-{i}"))
-              for i in range(2)]
+    relays = [
+        OutboxRelay(
+            session_factory=partners_sessions,
+            batch_size=25,
+            producer_factory=lambda i=i: make_producer(kafka_broker.bootstrap, client_id=f"relay-{i}"),
+        )
+        for i in range(2)
+    ]
     published = Counter()
 
     def drain(index: int) -> None:

@@ -5,6 +5,7 @@ Officers log engagements through the gateway; the people who follow the partner 
 the channels they chose, once; a restricted engagement reaches only those allowed to know, which the
 notifications service learns by asking the real engagements service with its own identity.
 """
+
 import json
 import time
 import uuid
@@ -25,10 +26,15 @@ HOOK_SECRET = "whole-system-webhook-secret-0123"
 @pytest.fixture(scope="module")
 def system(kafka_broker, pg_cluster, tmp_path_factory):
     smtp, receiver = SmtpSink().start(), WebhookReceiver().start()
-    databases = {name: pg_cluster.create_database(f"system_{name}_{uuid.uuid4().hex[:6]}")
-                 for name in (*SERVICES, "gateway")}
-    system = start_system(bootstrap=kafka_broker.bootstrap, database_urls=databases,
-                          logs=tmp_path_factory.mktemp("system-logs"), smtp_port=smtp.port)
+    databases = {
+        name: pg_cluster.create_database(f"system_{name}_{uuid.uuid4().hex[:6]}") for name in (*SERVICES, "gateway")
+    }
+    system = start_system(
+        bootstrap=kafka_broker.bootstrap,
+        database_urls=databases,
+        logs=tmp_path_factory.mktemp("system-logs"),
+        smtp_port=smtp.port,
+    )
     yield system | {"smtp": smtp, "receiver": receiver}
     stop_system(system)
     receiver.stop()
@@ -53,10 +59,17 @@ def follow(system, headers: dict, user: str, partner_id: str) -> str:
     """Subscribes `user` to the partner by inbox and email; returns the address mail goes to."""
     address = user.replace("@mrif.example", "@mail.example")
     gateway = system["gateway"]
-    assert httpx.put(f"{gateway}/api/v1/notifications/preferences", headers=headers,
-                     json={"email": address, "language": "fr"}).status_code == 200
-    subscribed = httpx.post(f"{gateway}/api/v1/subscriptions", headers=headers,
-                            json={"kind": "partner", "target": partner_id, "channels": ["inbox", "email"]})
+    assert (
+        httpx.put(
+            f"{gateway}/api/v1/notifications/preferences", headers=headers, json={"email": address, "language": "fr"}
+        ).status_code
+        == 200
+    )
+    subscribed = httpx.post(
+        f"{gateway}/api/v1/subscriptions",
+        headers=headers,
+        json={"kind": "partner", "target": partner_id, "channels": ["inbox", "email"]},
+    )
     assert subscribed.status_code == 201, subscribed.text
     return address
 
@@ -67,18 +80,33 @@ def inbox(system, headers: dict) -> dict:
 
 def new_partner(system, name_fr: str, name_en: str, country: str) -> str:
     gateway, admin = system["gateway"], system["admin"]
-    partner = httpx.post(f"{gateway}/api/v1/partners", headers=admin, json={
-        "kind": "federated_state", "name_fr": name_fr, "name_en": name_en, "country": country}).json()
-    history = eventually(lambda: httpx.get(f"{gateway}/api/v1/partners/{partner['id']}/history", headers=admin),
-                         lambda r: r.status_code == 200)
+    partner = httpx.post(
+        f"{gateway}/api/v1/partners",
+        headers=admin,
+        json={"kind": "federated_state", "name_fr": name_fr, "name_en": name_en, "country": country},
+    ).json()
+    history = eventually(
+        lambda: httpx.get(f"{gateway}/api/v1/partners/{partner['id']}/history", headers=admin),
+        lambda r: r.status_code == 200,
+    )
     assert history.status_code == 200, "the partner reached engagements"
     return partner["id"]
 
 
 def log(system, headers: dict, partner_id: str, title: str, **fields) -> dict:
-    logged = httpx.post(f"{system['gateway']}/api/v1/engagements", headers=headers, json={
-        "type": "meeting", "title": title, "starts_at": "2026-11-24T15:00:00+00:00", "partner_ids": [partner_id],
-        "thrusts": ["trade.investment"], "summary": "Deux investisseurs intéressés.", **fields})
+    logged = httpx.post(
+        f"{system['gateway']}/api/v1/engagements",
+        headers=headers,
+        json={
+            "type": "meeting",
+            "title": title,
+            "starts_at": "2026-11-24T15:00:00+00:00",
+            "partner_ids": [partner_id],
+            "thrusts": ["trade.investment"],
+            "summary": "Deux investisseurs intéressés.",
+            **fields,
+        },
+    )
     assert logged.status_code == 201, logged.text
     return logged.json()
 
@@ -86,11 +114,18 @@ def log(system, headers: dict, partner_id: str, title: str, **fields) -> dict:
 def test_an_engagement_logged_at_the_gateway_reaches_followers_by_inbox_email_and_signed_webhook(system):
     partner_id = new_partner(system, "Flandre", "Flanders", "BE")
     ana, ana_headers = person(system, "ana")
-    carl, carl_headers = person(system, "carl")
+    _carl, carl_headers = person(system, "carl")
     address = follow(system, ana_headers, ana, partner_id)
     path = f"/hooks/{uuid.uuid4().hex[:8]}"
-    hook = httpx.post(f"{system['gateway']}/api/v1/webhooks", headers=system["admin"], json={
-        "url": system["receiver"].url + path, "secret": HOOK_SECRET, "event_types": ["liaison.engagement.logged"]})
+    hook = httpx.post(
+        f"{system['gateway']}/api/v1/webhooks",
+        headers=system["admin"],
+        json={
+            "url": system["receiver"].url + path,
+            "secret": HOOK_SECRET,
+            "event_types": ["liaison.engagement.logged"],
+        },
+    )
     assert hook.status_code == 201, hook.text
 
     engagement = log(system, carl_headers, partner_id, "Investissements flamands au Québec")
@@ -117,7 +152,7 @@ def test_a_restricted_engagement_reaches_only_followers_allowed_to_know(system):
     partner_id = new_partner(system, "Écosse", "Scotland", "GB")
     ana, ana_headers = person(system, "ana")
     dave, dave_headers = person(system, "dave")
-    carl, carl_headers = person(system, "carl")
+    _carl, carl_headers = person(system, "carl")
     for user, headers in ((ana, ana_headers), (dave, dave_headers)):
         follow(system, headers, user, partner_id)
 
@@ -126,8 +161,9 @@ def test_a_restricted_engagement_reaches_only_followers_allowed_to_know(system):
 
     daves = eventually(lambda: inbox(system, dave_headers), lambda box: box["total"] >= 2)
     titles = [item["title"] for item in daves["items"]]
-    assert len(titles) == 2 and any("Entretien confidentiel" in title for title in titles), \
+    assert len(titles) == 2 and any("Entretien confidentiel" in title for title in titles), (
         "an officer on the restricted engagement hears of it"
+    )
     eventually(lambda: inbox(system, ana_headers), lambda box: box["total"] >= 1)
     time.sleep(1.0)  # the restricted one, were it coming to her, would have come by now
     anas = inbox(system, ana_headers)

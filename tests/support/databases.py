@@ -1,4 +1,5 @@
 """Fresh, migrated databases for tests: the schema always comes from the real Alembic migrations."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,19 +7,47 @@ from pathlib import Path
 from services.kit.migrations import upgrade
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-MIGRATIONS = {name: REPO_ROOT / "services" / name / "migrations"
-              for name in ("partners", "engagements", "notifications")}
+MIGRATIONS = {
+    name: REPO_ROOT / "services" / name / "migrations" for name in ("partners", "engagements", "notifications")
+}
 MIGRATIONS["gateway"] = REPO_ROOT / "gateway" / "migrations"
 
 # The tables each database holds at head (besides alembic_version).
 SERVICE_TABLES = {
-    "partners": {"partners", "partner_names", "partner_thrusts", "relationships", "contacts", "mandates",
-                 "audit_entries", "outbox"},
-    "engagements": {"partner_copies", "outbox", "inbox", "partner_relationships", "engagements",
-                    "engagement_partners", "engagement_thrusts", "engagement_officers", "follow_ups",
-                    "idempotency_keys"},
-    "notifications": {"outbox", "inbox", "recipients", "subscriptions", "known_partners", "webhooks",
-                      "notifications", "deliveries", "delivery_attempts", "reminders"},
+    "partners": {
+        "partners",
+        "partner_names",
+        "partner_thrusts",
+        "relationships",
+        "contacts",
+        "mandates",
+        "audit_entries",
+        "outbox",
+    },
+    "engagements": {
+        "partner_copies",
+        "outbox",
+        "inbox",
+        "partner_relationships",
+        "engagements",
+        "engagement_partners",
+        "engagement_thrusts",
+        "engagement_officers",
+        "follow_ups",
+        "idempotency_keys",
+    },
+    "notifications": {
+        "outbox",
+        "inbox",
+        "recipients",
+        "subscriptions",
+        "known_partners",
+        "webhooks",
+        "notifications",
+        "deliveries",
+        "delivery_attempts",
+        "reminders",
+    },
     "gateway": {"users", "refresh_tokens", "api_keys", "revoked_tokens"},
 }
 

@@ -3,6 +3,7 @@
 They are for fast tests of what our code does with each answer; the same paths run against the
 real broker in tests/integration.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ class _Done:
     def get(self, timeout=None):
         if self._error is not None:
             raise self._error
-        return None
+        return
 
 
 @dataclass

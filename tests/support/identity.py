@@ -1,4 +1,5 @@
 """Calling a service directly in tests, as the gateway would: with a signed caller identity."""
+
 from __future__ import annotations
 
 import httpx
@@ -17,6 +18,13 @@ class SignedAs(httpx.Auth):
         self.secret = secret
 
     def auth_flow(self, request: httpx.Request):
-        request.headers.update(sign(self.caller, secret=self.secret, method=request.method,
-                                    path=request.url.path, query=request.url.query.decode("latin-1")))
+        request.headers.update(
+            sign(
+                self.caller,
+                secret=self.secret,
+                method=request.method,
+                path=request.url.path,
+                query=request.url.query.decode("latin-1"),
+            )
+        )
         yield request

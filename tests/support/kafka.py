@@ -1,4 +1,5 @@
 """A Kafka broker of the test session's own, on free ports, through the project's infra scripts."""
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,8 @@ class KafkaBroker:
             "KAFKA_DATA_DIR": str(self.datadir),
         }
 
-    def start(self) -> "KafkaBroker":
-        result = subprocess.run([str(SCRIPTS / "start.sh")], env=self.env, capture_output=True, text=True,
-                                timeout=300)
+    def start(self) -> KafkaBroker:
+        result = subprocess.run([str(SCRIPTS / "start.sh")], env=self.env, capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
             raise RuntimeError(f"Kafka did not start:\n{result.stdout}\n{result.stderr}")
         create_topics(self.bootstrap)

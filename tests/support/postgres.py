@@ -3,6 +3,7 @@
 `initdb` and `postgres` refuse to run as root (and CI runs as root), so as root the cluster
 belongs to the unprivileged `postgres` user that Debian's package creates.
 """
+
 from __future__ import annotations
 
 import glob
@@ -21,8 +22,10 @@ def postgres_bindir() -> Path:
     for candidate in reversed(candidates):
         if (Path(candidate) / "initdb").exists():
             return Path(candidate)
-    raise RuntimeError("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: "
-                       "install Debian's postgresql package (.ci/run does).")
+    raise RuntimeError(
+        "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: "
+        "install Debian's postgresql package (.ci/run does)."
+    )
 
 
 class PostgresCluster:
@@ -40,13 +43,37 @@ class PostgresCluster:
     def _run(self, *args: str) -> None:
         subprocess.run([*self._as_user, *args], check=True, capture_output=True, text=True, timeout=120)
 
-    def start(self) -> "PostgresCluster":
-        self._run(str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres", "-A", "trust",
-                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.root / "server.log"),
-                  "-o", options, "-w", "-t", "60", "start")
+    def start(self) -> PostgresCluster:
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.datadir),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.datadir),
+            "-l",
+            str(self.root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         return self
 
     def stop(self) -> None:

@@ -1,4 +1,5 @@
 """The services as real processes (uvicorn), the way `make up` and production run them."""
+
 from __future__ import annotations
 
 import os
@@ -30,14 +31,14 @@ class ServiceProcess:
         module = "gateway" if self.name == "gateway" else f"services.{self.name}"
         return [sys.executable, "-m", module, "serve"]
 
-    def start(self) -> "ServiceProcess":
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.command, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=log,
-                                        start_new_session=True)
-        log.close()
+    def start(self) -> ServiceProcess:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+            )
         return self
 
-    def wait_ready(self, timeout: float = 60.0) -> "ServiceProcess":
+    def wait_ready(self, timeout: float = 60.0) -> ServiceProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -1,5 +1,6 @@
 """An ASGI app served by uvicorn in a thread of the test process, on a free loopback port: an
 in-process stand-in that a real service process can call over HTTP."""
+
 from __future__ import annotations
 
 import threading
@@ -14,11 +15,12 @@ class ThreadedServer:
     def __init__(self, app) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                     lifespan="off", access_log=False))
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", access_log=False)
+        )
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
-    def start(self, timeout: float = 10.0) -> "ThreadedServer":
+    def start(self, timeout: float = 10.0) -> ThreadedServer:
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:

@@ -1,4 +1,5 @@
 """A real SMTP server (aiosmtpd) on a free loopback port that keeps what arrives, for tests."""
+
 from __future__ import annotations
 
 import email
@@ -23,7 +24,7 @@ class ReceivedMail:
 
 
 class _Keep:
-    def __init__(self, sink: "SmtpSink") -> None:
+    def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
     async def handle_DATA(self, server, session, envelope):
@@ -40,7 +41,7 @@ class SmtpSink:
         self.lock = threading.Lock()
         self._controller = Controller(_Keep(self), hostname="127.0.0.1", port=self.port)
 
-    def start(self) -> "SmtpSink":
+    def start(self) -> SmtpSink:
         self._controller.start()
         return self
 

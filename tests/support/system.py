@@ -1,5 +1,6 @@
 """The whole system as real processes: the three services and the gateway, on a broker and databases
 the caller provides, with notifications mailing through `smtp_port` when one is given."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,20 +12,33 @@ from tests.support.processes import ServiceProcess
 SERVICES = ("partners", "engagements", "notifications")
 
 
-def start_system(*, bootstrap: str, database_urls: dict[str, str], logs: Path, smtp_port: int | None = None,
-                 gateway_settings: dict[str, str] | None = None, **settings: str) -> dict:
+def start_system(
+    *,
+    bootstrap: str,
+    database_urls: dict[str, str],
+    logs: Path,
+    smtp_port: int | None = None,
+    gateway_settings: dict[str, str] | None = None,
+    **settings: str,
+) -> dict:
     """`database_urls` names one database per service and one for the gateway; `settings` are environment
     variables for the services, `gateway_settings` LIAISON_GATEWAY_* settings without their prefix.
     Returns the processes, the gateway's URL and the admin's bearer headers; `stop_system` ends them."""
     env = {}
     for name in SERVICES:
         prefix = f"LIAISON_{name.upper()}_"
-        env |= {prefix + "DATABASE_URL": database_urls[name], prefix + "KAFKA_BOOTSTRAP": bootstrap,
-                prefix + "ENVIRONMENT": "test", prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
-                prefix + "RELAY_IDLE_SECONDS": "0.2"}
+        env |= {
+            prefix + "DATABASE_URL": database_urls[name],
+            prefix + "KAFKA_BOOTSTRAP": bootstrap,
+            prefix + "ENVIRONMENT": "test",
+            prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
+            prefix + "RELAY_IDLE_SECONDS": "0.2",
+        }
     env |= settings
-    processes = {"partners": ServiceProcess("partners", env=env, log_dir=logs).start(),
-                 "engagements": ServiceProcess("engagements", env=env, log_dir=logs).start()}
+    processes = {
+        "partners": ServiceProcess("partners", env=env, log_dir=logs).start(),
+        "engagements": ServiceProcess("engagements", env=env, log_dir=logs).start(),
+    }
     env["LIAISON_NOTIFICATIONS_ENGAGEMENTS_URL"] = processes["engagements"].url
     env["LIAISON_NOTIFICATIONS_DISPATCH_IDLE_SECONDS"] = "0.05"
     if smtp_port is not None:
@@ -32,8 +46,9 @@ def start_system(*, bootstrap: str, database_urls: dict[str, str], logs: Path, s
     processes["notifications"] = ServiceProcess("notifications", env=env, log_dir=logs).start()
     for process in processes.values():
         process.wait_ready()
-    processes["gateway"] = start_gateway({name: processes[name].url for name in SERVICES},
-                                         database_urls["gateway"], logs, **(gateway_settings or {}))
+    processes["gateway"] = start_gateway(
+        {name: processes[name].url for name in SERVICES}, database_urls["gateway"], logs, **(gateway_settings or {})
+    )
     gateway = processes["gateway"].url
     return {"processes": processes, "gateway": gateway, "admin": bearer(login(gateway))}
 

@@ -1,4 +1,5 @@
 """Reading and writing topics directly, as an integration or a curious operator would."""
+
 from __future__ import annotations
 
 import time
@@ -16,12 +17,12 @@ def new_topic(bootstrap: str, *, with_dlq: bool = True) -> str:
     return name
 
 
-def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 20.0,
-               match=lambda record: True) -> list:
+def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 20.0, match=lambda record: True) -> list:
     """Every record from the start of the topic that `match`es, once at least `expect` have come
     (or the timeout passes). Reads without a group, so it changes no committed offsets."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                             client_id="test-reader")
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, client_id="test-reader"
+    )
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         consumer.assign(partitions)

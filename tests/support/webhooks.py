@@ -1,5 +1,6 @@
 """A webhook receiver on a free loopback port: records every request, and answers as each path is told
 (a list of statuses to give first, then 200; or a delay, to play a receiver that hangs)."""
+
 from __future__ import annotations
 
 import threading
@@ -30,7 +31,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's naming)
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 delay = receiver.delays.get(self.path, 0.0)
                 if delay:
@@ -38,8 +39,11 @@ class WebhookReceiver:
                 with receiver.lock:
                     script = receiver.scripts.get(self.path) or []
                     status = script.pop(0) if script else 200
-                    receiver.received.append(ReceivedHook(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                                          body, status, time.monotonic()))
+                    receiver.received.append(
+                        ReceivedHook(
+                            self.path, {k.lower(): v for k, v in self.headers.items()}, body, status, time.monotonic()
+                        )
+                    )
                 try:
                     self.send_response(status)
                     self.send_header("content-length", "0")
@@ -54,7 +58,7 @@ class WebhookReceiver:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def start(self) -> "WebhookReceiver":
+    def start(self) -> WebhookReceiver:
         self._thread.start()
         return self
 

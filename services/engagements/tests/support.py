@@ -1,4 +1,5 @@
 """Builders the engagements tests share: partners in the read copy, engagements, callers."""
+
 from __future__ import annotations
 
 import json
@@ -25,10 +26,21 @@ def as_(caller: Caller) -> SignedAs:
 
 
 def partner_data(partner_id: uuid.UUID, *, version: int = 1, **changes) -> dict:
-    return {"id": str(partner_id), "kind": "federated_state", "name_fr": "Bavière", "name_en": "Bavaria",
-            "acronyms": ["BY"], "aliases": ["Freistaat Bayern"], "country": "DE", "region": "europe",
-            "website": None, "status": "active", "version": version,
-            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"} | changes
+    return {
+        "id": str(partner_id),
+        "kind": "federated_state",
+        "name_fr": "Bavière",
+        "name_en": "Bavaria",
+        "acronyms": ["BY"],
+        "aliases": ["Freistaat Bayern"],
+        "country": "DE",
+        "region": "europe",
+        "website": None,
+        "status": "active",
+        "version": version,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    } | changes
 
 
 def deliver(sessions, event_type: str, subject: str, data: dict):
@@ -41,19 +53,27 @@ def deliver(sessions, event_type: str, subject: str, data: dict):
     return event
 
 
-def add_partner(sessions, *, partner_id: uuid.UUID | None = None, event: str = "liaison.partner.created",
-                **changes) -> uuid.UUID:
+def add_partner(
+    sessions, *, partner_id: uuid.UUID | None = None, event: str = "liaison.partner.created", **changes
+) -> uuid.UUID:
     partner_id = partner_id or uuid.uuid4()
     deliver(sessions, event, str(partner_id), partner_data(partner_id, **changes))
     return partner_id
 
 
 def engagement_body(partner_ids, **changes) -> dict:
-    return {"type": "meeting", "title": "Rencontre sur la coopération économique",
-            "starts_at": "2026-03-02T09:30:00-05:00", "ends_at": "2026-03-02T11:00:00-05:00",
-            "location": {"city": "Munich", "country": "DE"}, "partner_ids": [str(p) for p in partner_ids],
-            "officers": ["officer@example.test"], "summary": "Négociations sur les batteries.",
-            "thrusts": ["trade.investment"], "confidentiality": "internal"} | changes
+    return {
+        "type": "meeting",
+        "title": "Rencontre sur la coopération économique",
+        "starts_at": "2026-03-02T09:30:00-05:00",
+        "ends_at": "2026-03-02T11:00:00-05:00",
+        "location": {"city": "Munich", "country": "DE"},
+        "partner_ids": [str(p) for p in partner_ids],
+        "officers": ["officer@example.test"],
+        "summary": "Négociations sur les batteries.",
+        "thrusts": ["trade.investment"],
+        "confidentiality": "internal",
+    } | changes
 
 
 def log(client, partner_ids, *, caller: Caller = OFFICER, **changes) -> dict:

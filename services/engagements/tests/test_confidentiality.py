@@ -1,8 +1,21 @@
-"""A restricted engagement is seen by its author, its officers and admins only: every read path, tried as an outsider."""
+"""A restricted engagement is seen by its author, its officers and admins only.
+
+Every read path, tried as an outsider."""
+
 import pytest
 
-from services.engagements.tests.support import (ADMIN, COLLEAGUE, NOTIFICATIONS, OFFICER, OUTSIDER, VIEWER,
-                                                add_partner, as_, log, outbox_events)
+from services.engagements.tests.support import (
+    ADMIN,
+    COLLEAGUE,
+    NOTIFICATIONS,
+    OFFICER,
+    OUTSIDER,
+    VIEWER,
+    add_partner,
+    as_,
+    log,
+    outbox_events,
+)
 from tests.contract.schemas import validator
 
 SECRET = "Zeppelinprojekt"
@@ -13,16 +26,37 @@ def restricted(client, sessions):
     partner = add_partner(sessions)
     member = add_partner(sessions, name_en="Munich", name_fr="Munich")
     from services.engagements.tests.support import deliver
-    deliver(sessions, "liaison.relationship.added", str(member),
-            {"id": "6c2b1d0e-0000-4000-8000-000000000001", "partner_id": str(member), "type": "part_of",
-             "target_id": str(partner), "membership_status": None, "since": None, "until": None})
-    engagement = log(client, [member], title=f"Dossier {SECRET}", summary=f"{SECRET} en cours",
-                     notes=f"Notes {SECRET}", confidentiality="restricted", officers=[COLLEAGUE.user],
-                     thrusts=["security.cybersecurity"], starts_at="2026-06-01T10:00:00-04:00",
-                     ends_at="2026-06-01T11:00:00-04:00")
-    follow_up = client.post(f"/api/v1/engagements/{engagement['id']}/follow-ups",
-                            json={"description": f"Rappeler {SECRET}", "assignee": OUTSIDER.user,
-                                  "due_on": "2026-06-10"}).json()
+
+    deliver(
+        sessions,
+        "liaison.relationship.added",
+        str(member),
+        {
+            "id": "6c2b1d0e-0000-4000-8000-000000000001",
+            "partner_id": str(member),
+            "type": "part_of",
+            "target_id": str(partner),
+            "membership_status": None,
+            "since": None,
+            "until": None,
+        },
+    )
+    engagement = log(
+        client,
+        [member],
+        title=f"Dossier {SECRET}",
+        summary=f"{SECRET} en cours",
+        notes=f"Notes {SECRET}",
+        confidentiality="restricted",
+        officers=[COLLEAGUE.user],
+        thrusts=["security.cybersecurity"],
+        starts_at="2026-06-01T10:00:00-04:00",
+        ends_at="2026-06-01T11:00:00-04:00",
+    )
+    follow_up = client.post(
+        f"/api/v1/engagements/{engagement['id']}/follow-ups",
+        json={"description": f"Rappeler {SECRET}", "assignee": OUTSIDER.user, "due_on": "2026-06-10"},
+    ).json()
     return {"partner": partner, "member": member, "engagement": engagement, "follow_up": follow_up}
 
 
@@ -89,41 +123,75 @@ def test_the_notifications_service_reads_it_by_id_only(client, restricted):
 
 def test_an_outsider_cannot_change_or_delete_it_nor_attach_to_it(client, restricted):
     e = restricted["engagement"]["id"]
-    assert client.patch(f"/api/v1/engagements/{e}", json={"title": "x"}, headers={"If-Match": 'W/"1"'},
-                        auth=as_(OUTSIDER)).status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/engagements/{e}", json={"title": "x"}, headers={"If-Match": 'W/"1"'}, auth=as_(OUTSIDER)
+        ).status_code
+        == 404
+    )
     assert client.delete(f"/api/v1/engagements/{e}", auth=as_(OUTSIDER)).status_code == 404
-    assert client.post(f"/api/v1/engagements/{e}/follow-ups", json={"description": "x", "assignee": "y"},
-                       auth=as_(OUTSIDER)).status_code == 404
-    assert client.patch(f"/api/v1/follow-ups/{restricted['follow_up']['id']}", json={"status": "done"},
-                        headers={"If-Match": 'W/"1"'}, auth=as_(OUTSIDER)).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/engagements/{e}/follow-ups", json={"description": "x", "assignee": "y"}, auth=as_(OUTSIDER)
+        ).status_code
+        == 404
+    )
+    assert (
+        client.patch(
+            f"/api/v1/follow-ups/{restricted['follow_up']['id']}",
+            json={"status": "done"},
+            headers={"If-Match": 'W/"1"'},
+            auth=as_(OUTSIDER),
+        ).status_code
+        == 404
+    )
 
 
 def test_a_mission_cannot_be_borrowed_by_an_outsider(client, sessions, restricted):
     mission = log(client, [restricted["member"]], type="mission", confidentiality="restricted", officers=[])
-    response = client.post("/api/v1/engagements", auth=as_(OUTSIDER), json={
-        "type": "meeting", "title": "x", "starts_at": "2026-01-01T00:00:00Z", "partner_ids": [str(restricted["member"])],
-        "thrusts": ["trade"], "mission_id": mission["id"]})
+    response = client.post(
+        "/api/v1/engagements",
+        auth=as_(OUTSIDER),
+        json={
+            "type": "meeting",
+            "title": "x",
+            "starts_at": "2026-01-01T00:00:00Z",
+            "partner_ids": [str(restricted["member"])],
+            "thrusts": ["trade"],
+            "mission_id": mission["id"],
+        },
+    )
     assert response.status_code == 422 and "No mission has the id" in response.text
 
 
 def test_its_events_carry_ids_and_the_level_only(client, restricted, engagements_engine):
     e = restricted["engagement"]
     client.patch(f"/api/v1/engagements/{e['id']}", json={"summary": f"{SECRET} suite"}, headers={"If-Match": 'W/"1"'})
-    client.patch(f"/api/v1/follow-ups/{restricted['follow_up']['id']}", json={"status": "done"},
-                 headers={"If-Match": 'W/"1"'})
+    client.patch(
+        f"/api/v1/follow-ups/{restricted['follow_up']['id']}", json={"status": "done"}, headers={"If-Match": 'W/"1"'}
+    )
     client.delete(f"/api/v1/engagements/{e['id']}")
     published = [ev for ev in outbox_events(engagements_engine) if ev["_key"] == e["id"]]
-    assert [ev["type"] for ev in published] == ["liaison.engagement.logged", "liaison.followup.created",
-                                                "liaison.engagement.updated", "liaison.followup.completed",
-                                                "liaison.engagement.deleted"]
+    assert [ev["type"] for ev in published] == [
+        "liaison.engagement.logged",
+        "liaison.followup.created",
+        "liaison.engagement.updated",
+        "liaison.followup.completed",
+        "liaison.engagement.deleted",
+    ]
     for event in published:
         assert SECRET not in str(event) and str(restricted["member"]) not in str(event)
         assert COLLEAGUE.user not in str(event), "no participants"
-        schema_errors = list(validator(event["dataschema"]).iter_errors(
-            {k: v for k, v in event.items() if not k.startswith("_")}))
+        schema_errors = list(
+            validator(event["dataschema"]).iter_errors({k: v for k, v in event.items() if not k.startswith("_")})
+        )
         assert schema_errors == []
-    assert published[0]["data"] == {"id": e["id"], "confidentiality": "restricted", "version": 1,
-                                    "created_by": OFFICER.user}
+    assert published[0]["data"] == {
+        "id": e["id"],
+        "confidentiality": "restricted",
+        "version": 1,
+        "created_by": OFFICER.user,
+    }
 
 
 def test_making_it_restricted_hides_it_from_then_on(client, sessions):
@@ -131,8 +199,9 @@ def test_making_it_restricted_hides_it_from_then_on(client, sessions):
     engagement = log(client, [partner], officers=[])
     url = f"/api/v1/engagements/{engagement['id']}"
     assert client.get(url, auth=as_(OUTSIDER)).status_code == 200
-    refused = client.patch(url, json={"confidentiality": "restricted"}, headers={"If-Match": 'W/"1"'},
-                           auth=as_(OUTSIDER))
+    refused = client.patch(
+        url, json={"confidentiality": "restricted"}, headers={"If-Match": 'W/"1"'}, auth=as_(OUTSIDER)
+    )
     assert refused.status_code == 403
     assert client.patch(url, json={"confidentiality": "restricted"}, headers={"If-Match": 'W/"1"'}).status_code == 200
     assert client.get(url, auth=as_(OUTSIDER)).status_code == 404

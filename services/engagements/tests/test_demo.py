@@ -1,4 +1,5 @@
 """The demo data loads through the real rules, covers the thrusts, and loads only once."""
+
 from services.engagements import demo
 from services.engagements.tests.support import ADMIN, as_
 from services.kit.thrusts import taxonomy
@@ -24,7 +25,8 @@ def test_demo_loads_once_and_is_searchable(client, sessions):
 def test_the_demo_uses_the_partners_demo_directorys_ids_and_its_copies_when_they_came_first(sessions):
     from services.engagements.models import PartnerCopy
     from services.engagements.tests.test_events import apply, partner_event
-    from services.partners.demo import PARTNERS as DIRECTORY, demo_id
+    from services.partners.demo import PARTNERS as DIRECTORY
+    from services.partners.demo import demo_id
 
     handles = {handle for handle, *_ in DIRECTORY}
     assert {handle for handle, *_ in demo.PARTNERS} <= handles, "every demo partner is in the partners demo"

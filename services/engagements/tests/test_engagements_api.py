@@ -1,4 +1,5 @@
 """Logging, reading, changing and deleting engagements over HTTP, on SQLite and PostgreSQL."""
+
 import uuid
 
 import pytest
@@ -6,8 +7,17 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from services.engagements.models import Engagement, EngagementPartner
-from services.engagements.tests.support import (ADMIN, COLLEAGUE, OFFICER, VIEWER, add_partner, as_,
-                                                engagement_body, log, outbox_events)
+from services.engagements.tests.support import (
+    ADMIN,
+    COLLEAGUE,
+    OFFICER,
+    VIEWER,
+    add_partner,
+    as_,
+    engagement_body,
+    log,
+    outbox_events,
+)
 from services.kit.outbox import OutboxMessage
 
 
@@ -52,8 +62,10 @@ def test_log_writes_the_engagement_its_links_and_its_event_in_one_transaction(cl
 
 def test_markdown_notes_are_kept_as_written_and_rendered_sanitised(client, sessions):
     partner = add_partner(sessions)
-    notes = ("**Batteries**: <script>alert(1)</script> [site](javascript:alert(1)) [ok](https://example.org) "
-             "<img src=x onerror=alert(1)>")
+    notes = (
+        "**Batteries**: <script>alert(1)</script> [site](javascript:alert(1)) [ok](https://example.org) "
+        "<img src=x onerror=alert(1)>"
+    )
     body = log(client, [partner], notes=notes)
     assert body["notes"] == notes
     html = body["notes_html"]
@@ -65,8 +77,15 @@ def test_markdown_notes_are_kept_as_written_and_rendered_sanitised(client, sessi
 
 def test_an_agreement_carries_its_status_signatories_and_dates(client, sessions):
     partner = add_partner(sessions)
-    body = log(client, [partner], type="agreement", signatories=["Premier ministre", "Ministerpräsident"],
-               signed_on="2026-03-02", effective_on="2026-04-01", expires_on="2029-03-31")
+    body = log(
+        client,
+        [partner],
+        type="agreement",
+        signatories=["Premier ministre", "Ministerpräsident"],
+        signed_on="2026-03-02",
+        effective_on="2026-04-01",
+        expires_on="2029-03-31",
+    )
     assert body["agreement_status"] == "negotiating", "an agreement without status is being negotiated"
     assert body["signatories"] == ["Premier ministre", "Ministerpräsident"]
     assert body["expires_on"] == "2029-03-31"
@@ -74,14 +93,21 @@ def test_an_agreement_carries_its_status_signatories_and_dates(client, sessions)
 
 def test_a_mission_holds_engagements(client, sessions):
     partner = add_partner(sessions)
-    mission = log(client, [partner], type="mission", title="Mission à Paris",
-                  starts_at="2026-05-04T08:00:00+02:00", ends_at="2026-05-08T18:00:00+02:00")
+    mission = log(
+        client,
+        [partner],
+        type="mission",
+        title="Mission à Paris",
+        starts_at="2026-05-04T08:00:00+02:00",
+        ends_at="2026-05-08T18:00:00+02:00",
+    )
     meetings = [log(client, [partner], mission_id=mission["id"], title=f"Rencontre {n}") for n in range(3)]
     listed = client.get("/api/v1/engagements", params={"mission_id": mission["id"]}).json()
     assert {e["id"] for e in listed["items"]} == {m["id"] for m in meetings} and listed["total"] == 3
     assert client.delete(f"/api/v1/engagements/{mission['id']}").status_code == 409
-    changed = client.patch(f"/api/v1/engagements/{mission['id']}", json={"type": "meeting"},
-                           headers={"If-Match": 'W/"1"'})
+    changed = client.patch(
+        f"/api/v1/engagements/{mission['id']}", json={"type": "meeting"}, headers={"If-Match": 'W/"1"'}
+    )
     assert changed.status_code == 422
 
 
@@ -112,9 +138,10 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize("change, location", BAD_INPUT, ids=[str(c) for c, _ in BAD_INPUT])
-def test_bad_input_gets_a_problem_naming_the_field_and_writes_nothing(client, sessions, engagements_engine,
-                                                                      change, location):
+@pytest.mark.parametrize(("change", "location"), BAD_INPUT, ids=[str(c) for c, _ in BAD_INPUT])
+def test_bad_input_gets_a_problem_naming_the_field_and_writes_nothing(
+    client, sessions, engagements_engine, change, location
+):
     partner = add_partner(sessions)
     response = client.post("/api/v1/engagements", json=engagement_body([partner]) | change)
     assert response.status_code == 422, response.text
@@ -132,7 +159,7 @@ RULE_BREAKS = [
 ]
 
 
-@pytest.mark.parametrize("change, words", RULE_BREAKS, ids=[w for _, w in RULE_BREAKS])
+@pytest.mark.parametrize(("change", "words"), RULE_BREAKS, ids=[w for _, w in RULE_BREAKS])
 def test_rule_breaks_are_422_problems_and_write_nothing(client, sessions, engagements_engine, change, words):
     partner = add_partner(sessions)
     response = client.post("/api/v1/engagements", json=engagement_body([partner]) | change)
@@ -158,8 +185,11 @@ def test_an_archived_partner_is_refused_for_a_new_engagement_but_may_stay_on_an_
 
     refused = client.post("/api/v1/engagements", json=engagement_body([partner]))
     assert refused.status_code == 422 and refused.json()["title"] == "Archived partner"
-    kept = client.patch(f"/api/v1/engagements/{engagement['id']}", headers={"If-Match": 'W/"1"'},
-                        json={"partner_ids": [str(partner), str(other)]})
+    kept = client.patch(
+        f"/api/v1/engagements/{engagement['id']}",
+        headers={"If-Match": 'W/"1"'},
+        json={"partner_ids": [str(partner), str(other)]},
+    )
     assert kept.status_code == 200 and kept.json()["partner_ids"] == [str(partner), str(other)]
 
 
@@ -187,20 +217,24 @@ def test_the_same_idempotency_key_twice_logs_one_engagement_with_the_same_answer
 
     reused = client.post("/api/v1/engagements", json=body | {"title": "Autre"}, headers={"Idempotency-Key": "k-1"})
     assert reused.status_code == 422 and reused.json()["title"] == "Idempotency-Key reused"
-    other_caller = client.post("/api/v1/engagements", json=body, headers={"Idempotency-Key": "k-1"},
-                               auth=as_(COLLEAGUE))
-    assert other_caller.status_code == 201 and other_caller.json()["id"] != first.json()["id"], \
-        "keys are per caller"
+    other_caller = client.post(
+        "/api/v1/engagements", json=body, headers={"Idempotency-Key": "k-1"}, auth=as_(COLLEAGUE)
+    )
+    assert other_caller.status_code == 201 and other_caller.json()["id"] != first.json()["id"], "keys are per caller"
     assert count(engagements_engine, Engagement) == 2
 
 
 def test_a_failed_write_does_not_burn_its_idempotency_key(client, sessions):
     partner = add_partner(sessions)
-    bad = client.post("/api/v1/engagements", json=engagement_body([partner], thrusts=["nope"]),
-                      headers={"Idempotency-Key": "k-2"})
+    bad = client.post(
+        "/api/v1/engagements", json=engagement_body([partner], thrusts=["nope"]), headers={"Idempotency-Key": "k-2"}
+    )
     assert bad.status_code == 422
-    good = client.post("/api/v1/engagements", json=engagement_body([partner], thrusts=["nope"]) | {
-        "thrusts": ["trade"]}, headers={"Idempotency-Key": "k-2"})
+    good = client.post(
+        "/api/v1/engagements",
+        json=engagement_body([partner], thrusts=["nope"]) | {"thrusts": ["trade"]},
+        headers={"Idempotency-Key": "k-2"},
+    )
     assert good.status_code == 201
 
 
@@ -211,8 +245,9 @@ def test_patch_needs_if_match_and_refuses_a_stale_one(client, sessions, engageme
 
     missing = client.patch(url, json={"title": "Nouveau"})
     assert missing.status_code == 428
-    changed = client.patch(url, json={"title": "Nouveau", "outcome": "Accord de principe"},
-                           headers={"If-Match": 'W/"1"'})
+    changed = client.patch(
+        url, json={"title": "Nouveau", "outcome": "Accord de principe"}, headers={"If-Match": 'W/"1"'}
+    )
     assert changed.status_code == 200 and changed.headers["etag"] == 'W/"2"'
     assert changed.json()["title"] == "Nouveau" and changed.json()["summary"] == engagement["summary"]
     stale = client.patch(url, json={"title": "Encore"}, headers={"If-Match": 'W/"1"'})
@@ -225,14 +260,24 @@ def test_patch_needs_if_match_and_refuses_a_stale_one(client, sessions, engageme
 def test_patch_without_a_change_keeps_the_version_and_publishes_nothing(client, sessions, engagements_engine):
     partner = add_partner(sessions)
     engagement = log(client, [partner])
-    same = client.patch(f"/api/v1/engagements/{engagement['id']}", json={"title": engagement["title"]},
-                        headers={"If-Match": 'W/"1"'})
+    same = client.patch(
+        f"/api/v1/engagements/{engagement['id']}", json={"title": engagement["title"]}, headers={"If-Match": 'W/"1"'}
+    )
     assert same.status_code == 200 and same.json()["version"] == 1
     assert not [e for e in outbox_events(engagements_engine) if e["type"] == "liaison.engagement.updated"]
 
 
-@pytest.mark.parametrize("change", [{"title": None}, {"partner_ids": None}, {"thrusts": []},
-                                    {"ends_at": "2020-01-01T00:00:00Z"}, {"type": "party"}, {"mission_id": "x"}])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": None},
+        {"partner_ids": None},
+        {"thrusts": []},
+        {"ends_at": "2020-01-01T00:00:00Z"},
+        {"type": "party"},
+        {"mission_id": "x"},
+    ],
+)
 def test_bad_patches_are_refused_and_change_nothing(client, sessions, change):
     partner = add_partner(sessions)
     engagement = log(client, [partner])

@@ -1,4 +1,5 @@
 """The partner read copy, kept from liaison.partner.* events."""
+
 import uuid
 
 import pytest
@@ -10,10 +11,20 @@ from services.kit.events import new_event
 
 
 def partner_event(partner_id: uuid.UUID, *, version: int = 1, **changes):
-    data = {"id": str(partner_id), "kind": "international_organization", "name_fr": "Organisation internationale "
-            "de la Francophonie", "name_en": None, "acronyms": ["OIF"], "aliases": [], "country": None,
-            "region": "global", "status": "active", "version": version,
-            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"} | changes
+    data = {
+        "id": str(partner_id),
+        "kind": "international_organization",
+        "name_fr": "Organisation internationale de la Francophonie",
+        "name_en": None,
+        "acronyms": ["OIF"],
+        "aliases": [],
+        "country": None,
+        "region": "global",
+        "status": "active",
+        "version": version,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    } | changes
     return new_event(type="liaison.partner.created", source="/liaison/partners", subject=str(partner_id), data=data)
 
 
@@ -55,11 +66,14 @@ def test_a_newer_version_replaces_the_copy(sessions):
     assert read_copy(sessions, partner_id).status == "archived"
 
 
-@pytest.mark.parametrize("changes", [
-    {"id": "not-a-uuid"},
-    {"version": "three"},
-    {"kind": None} | {"status": None, "version": None},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"id": "not-a-uuid"},
+        {"version": "three"},
+        {"kind": None} | {"status": None, "version": None},
+    ],
+)
 def test_unusable_partner_data_is_rejected_for_the_dead_letter_topic(sessions, changes):
     event = partner_event(uuid.uuid4(), **changes)
     with pytest.raises(RejectedEvent):

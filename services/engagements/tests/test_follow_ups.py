@@ -1,4 +1,5 @@
 """Follow-ups: what we or the partner owe, "my follow-ups", overdue flags, and their events."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -38,14 +39,16 @@ def test_my_open_follow_ups_due_before_a_date_soonest_first_with_overdue_flagged
     done = add(client, engagement, due_on=yesterday)
     client.patch(f"/api/v1/follow-ups/{done['id']}", json={"status": "done"}, headers={"If-Match": 'W/"1"'})
 
-    mine = client.get("/api/v1/follow-ups", params={"assignee": "me", "status": "open",
-                                                    "due_before": "2030-01-01"}).json()
+    mine = client.get(
+        "/api/v1/follow-ups", params={"assignee": "me", "status": "open", "due_before": "2030-01-01"}
+    ).json()
     assert [f["id"] for f in mine["items"]] == [late["id"], soon["id"]] and mine["total"] == 2
     assert [f["overdue"] for f in mine["items"]] == [True, False]
     everything = client.get("/api/v1/follow-ups", params={"assignee": "me", "limit": 2}).json()
     assert everything["total"] == 5 and everything["next_cursor"]
-    rest = client.get("/api/v1/follow-ups", params={"assignee": "me", "limit": 2,
-                                                    "cursor": everything["next_cursor"]}).json()
+    rest = client.get(
+        "/api/v1/follow-ups", params={"assignee": "me", "limit": 2, "cursor": everything["next_cursor"]}
+    ).json()
     last = client.get("/api/v1/follow-ups", params={"assignee": "me", "limit": 2, "cursor": rest["next_cursor"]}).json()
     assert last["items"][-1]["id"] == undated["id"] and last["next_cursor"] is None, "undated ones come last"
 
@@ -71,22 +74,29 @@ def test_completing_reassigning_and_reopening_publish_their_events(client, engag
     reopened = client.patch(url, json={"status": "open"}, headers={"If-Match": 'W/"3"'}).json()
     assert reopened["completed_at"] is None
     events = [e for e in outbox_events(engagements_engine) if e["type"].startswith("liaison.followup")]
-    assert [e["type"] for e in events] == ["liaison.followup.created", "liaison.followup.reassigned",
-                                           "liaison.followup.completed", "liaison.followup.created"]
+    assert [e["type"] for e in events] == [
+        "liaison.followup.created",
+        "liaison.followup.reassigned",
+        "liaison.followup.completed",
+        "liaison.followup.created",
+    ]
     assert events[1]["data"]["changed_fields"] == ["assignee", "due_on"]
     assert events[1]["data"]["previous_assignee"] == OFFICER.user and events[1]["data"]["assignee"] == COLLEAGUE.user
 
 
-@pytest.mark.parametrize("body, location", [
-    ({"assignee": "x"}, ["body", "description"]),
-    ({"description": "", "assignee": "x"}, ["body", "description"]),
-    ({"description": "  ", "assignee": "x"}, ["body", "description"]),
-    ({"description": "x"}, ["body", "assignee"]),
-    ({"description": "x", "assignee": "x", "due_on": "next week"}, ["body", "due_on"]),
-    ({"description": "x", "assignee": "x", "owed_by": "ottawa"}, ["body", "owed_by"]),
-    ({"description": "x", "assignee": "x", "status": "later"}, ["body", "status"]),
-    ({"description": "x", "assignee": "x", "priority": 1}, ["body", "priority"]),
-])
+@pytest.mark.parametrize(
+    ("body", "location"),
+    [
+        ({"assignee": "x"}, ["body", "description"]),
+        ({"description": "", "assignee": "x"}, ["body", "description"]),
+        ({"description": "  ", "assignee": "x"}, ["body", "description"]),
+        ({"description": "x"}, ["body", "assignee"]),
+        ({"description": "x", "assignee": "x", "due_on": "next week"}, ["body", "due_on"]),
+        ({"description": "x", "assignee": "x", "owed_by": "ottawa"}, ["body", "owed_by"]),
+        ({"description": "x", "assignee": "x", "status": "later"}, ["body", "status"]),
+        ({"description": "x", "assignee": "x", "priority": 1}, ["body", "priority"]),
+    ],
+)
 def test_bad_follow_ups_are_refused(client, engagement, engagements_engine, body, location):
     response = client.post(f"/api/v1/engagements/{engagement['id']}/follow-ups", json=body)
     assert response.status_code == 422
@@ -100,7 +110,9 @@ def test_follow_up_patch_rules(client, engagement):
     assert client.patch(url, json={"status": "done"}).status_code == 428
     assert client.patch(url, json={"status": "done"}, headers={"If-Match": 'W/"9"'}).status_code == 412
     assert client.patch(url, json={"status": None}, headers={"If-Match": 'W/"1"'}).status_code == 422
-    assert client.patch(url, json={"status": "done"}, headers={"If-Match": 'W/"1"'}, auth=as_(VIEWER)).status_code == 403
+    assert (
+        client.patch(url, json={"status": "done"}, headers={"If-Match": 'W/"1"'}, auth=as_(VIEWER)).status_code == 403
+    )
     assert client.get(url).json() == follow_up
 
 
@@ -120,7 +132,8 @@ def test_the_overdue_flag_uses_quebecs_date():
     from services.engagements.models import FollowUp
     from services.engagements.views import follow_up_read
 
-    follow_up = FollowUp(engagement_id=__import__("uuid").uuid4(), description="d", assignee="a", created_by="a",
-                         due_on=date(2026, 3, 1))
+    follow_up = FollowUp(
+        engagement_id=__import__("uuid").uuid4(), description="d", assignee="a", created_by="a", due_on=date(2026, 3, 1)
+    )
     assert follow_up_read(follow_up, today=date(2026, 3, 2)).overdue is True
     assert follow_up_read(follow_up, today=date(2026, 3, 1)).overdue is False

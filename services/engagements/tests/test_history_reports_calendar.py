@@ -1,4 +1,5 @@
 """A partner's history, the thrusts report and an officer's calendar."""
+
 from icalendar import Calendar
 
 from services.engagements.tests.support import COLLEAGUE, OFFICER, add_partner, log
@@ -6,8 +7,16 @@ from services.engagements.tests.support import COLLEAGUE, OFFICER, add_partner, 
 
 def test_history_is_newest_first_with_follow_ups_and_a_cursor(client, sessions):
     partner = add_partner(sessions)
-    made = [log(client, [partner], title=f"Rencontre {n}", starts_at=f"2026-0{n}-01T10:00:00Z",
-                ends_at=f"2026-0{n}-01T11:00:00Z") for n in range(1, 6)]
+    made = [
+        log(
+            client,
+            [partner],
+            title=f"Rencontre {n}",
+            starts_at=f"2026-0{n}-01T10:00:00Z",
+            ends_at=f"2026-0{n}-01T11:00:00Z",
+        )
+        for n in range(1, 6)
+    ]
     client.post(f"/api/v1/engagements/{made[4]['id']}/follow-ups", json={"description": "Suivi", "assignee": "x"})
     first = client.get(f"/api/v1/partners/{partner}/history", params={"limit": 3}).json()
     assert [i["engagement"]["title"] for i in first["items"]] == ["Rencontre 5", "Rencontre 4", "Rencontre 3"]
@@ -22,14 +31,32 @@ def test_history_is_newest_first_with_follow_ups_and_a_cursor(client, sessions):
 def test_thrusts_report_counts_each_engagement_once_per_thrust_and_group(client, sessions):
     europe = add_partner(sessions)
     mexico = add_partner(sessions, name_en="Mexico", country="MX", region="latin-america-caribbean")
-    log(client, [europe], thrusts=["trade.investment", "trade.policy"], starts_at="2026-01-15T12:00:00Z",
-        ends_at="2026-01-15T13:00:00Z")
-    log(client, [europe, mexico], type="call", thrusts=["trade.investment"], starts_at="2026-04-01T02:00:00Z",
-        ends_at="2026-04-01T03:00:00Z")  # 31 March in Québec: first quarter
+    log(
+        client,
+        [europe],
+        thrusts=["trade.investment", "trade.policy"],
+        starts_at="2026-01-15T12:00:00Z",
+        ends_at="2026-01-15T13:00:00Z",
+    )
+    log(
+        client,
+        [europe, mexico],
+        type="call",
+        thrusts=["trade.investment"],
+        starts_at="2026-04-01T02:00:00Z",
+        ends_at="2026-04-01T03:00:00Z",
+    )  # 31 March in Québec: first quarter
     log(client, [mexico], thrusts=["climate"], starts_at="2025-06-01T12:00:00Z", ends_at="2025-06-01T13:00:00Z")
 
-    by = {g: {r["code"]: r for r in client.get("/api/v1/reports/thrusts", params={
-        "group_by": g, "from": "2026-01-01", "to": "2027-01-01"}).json()["rows"]} for g in ("type", "quarter", "region")}
+    by = {
+        g: {
+            r["code"]: r
+            for r in client.get(
+                "/api/v1/reports/thrusts", params={"group_by": g, "from": "2026-01-01", "to": "2027-01-01"}
+            ).json()["rows"]
+        }
+        for g in ("type", "quarter", "region")
+    }
     assert by["type"]["trade"]["total"] == 2, "one engagement tagged with two trade children counts once"
     assert by["type"]["trade"]["groups"] == {"call": 1, "meeting": 1}
     assert by["type"]["trade.policy"]["total"] == 1 and by["type"]["climate"]["total"] == 0
@@ -40,10 +67,18 @@ def test_thrusts_report_counts_each_engagement_once_per_thrust_and_group(client,
 
 def test_calendar_is_an_importable_icalendar_in_quebec_time(client, sessions):
     partner = add_partner(sessions)
-    engagement = log(client, [partner], officers=[COLLEAGUE.user], starts_at="2026-07-02T14:00:00Z",
-                     ends_at="2026-07-02T15:30:00Z", title="Appel avec la Bavière")
-    client.post(f"/api/v1/engagements/{engagement['id']}/follow-ups",
-                json={"description": "Envoyer le mémo", "assignee": COLLEAGUE.user, "due_on": "2026-07-10"})
+    engagement = log(
+        client,
+        [partner],
+        officers=[COLLEAGUE.user],
+        starts_at="2026-07-02T14:00:00Z",
+        ends_at="2026-07-02T15:30:00Z",
+        title="Appel avec la Bavière",
+    )
+    client.post(
+        f"/api/v1/engagements/{engagement['id']}/follow-ups",
+        json={"description": "Envoyer le mémo", "assignee": COLLEAGUE.user, "due_on": "2026-07-10"},
+    )
     response = client.get(f"/api/v1/calendar/{COLLEAGUE.user}.ics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
     assert b"\r\n" in response.content, "RFC 5545 lines end in CRLF"

@@ -1,4 +1,5 @@
 """What partner events do to the read copy and to engagements (updated, archived, merged, relationships, erasure)."""
+
 import uuid
 
 import pytest
@@ -9,16 +10,30 @@ from services.kit.consumer import RejectedEvent
 
 
 def test_every_partner_event_it_needs_has_a_handler():
-    assert set(HANDLERS) == {"liaison.partner.created", "liaison.partner.updated", "liaison.partner.archived",
-                             "liaison.partner.merged", "liaison.relationship.added", "liaison.relationship.removed",
-                             "liaison.contact.erased"}
+    assert set(HANDLERS) == {
+        "liaison.partner.created",
+        "liaison.partner.updated",
+        "liaison.partner.archived",
+        "liaison.partner.merged",
+        "liaison.relationship.added",
+        "liaison.relationship.removed",
+        "liaison.contact.erased",
+    }
 
 
 def test_a_renamed_partner_is_found_by_its_new_name(client, sessions):
     partner = add_partner(sessions)
     engagement = log(client, [partner])
-    add_partner(sessions, partner_id=partner, version=2, event="liaison.partner.updated", name_en="Free State of Bavaria",
-                aliases=["Bayern"], changed_fields=["name_en", "aliases"], new_field_from_the_future=True)
+    add_partner(
+        sessions,
+        partner_id=partner,
+        version=2,
+        event="liaison.partner.updated",
+        name_en="Free State of Bavaria",
+        aliases=["Bayern"],
+        changed_fields=["name_en", "aliases"],
+        new_field_from_the_future=True,
+    )
     found = client.get("/api/v1/engagements", params={"q": "Bayern"}).json()["items"]
     assert [e["id"] for e in found] == [engagement["id"]]
     assert found[0]["partners"][0]["name_en"] == "Free State of Bavaria"
@@ -27,22 +42,36 @@ def test_a_renamed_partner_is_found_by_its_new_name(client, sessions):
 
 
 def test_a_merge_repoints_engagements_and_later_requests_to_the_survivor(client, sessions, engagements_engine):
-    survivor, duplicate, other = add_partner(sessions), add_partner(sessions, name_en="Bavaria (dup)"), add_partner(sessions)
+    survivor, duplicate, other = (
+        add_partner(sessions),
+        add_partner(sessions, name_en="Bavaria (dup)"),
+        add_partner(sessions),
+    )
     only_dup = log(client, [duplicate, other])
     both = log(client, [survivor, duplicate])
-    follow_up = client.post(f"/api/v1/engagements/{only_dup['id']}/follow-ups",
-                            json={"description": "x", "assignee": "y"}).json()
-    deliver(sessions, "liaison.partner.merged", str(duplicate), {
-        "id": str(duplicate), "merged_into": str(survivor),
-        "survivor": partner_data(survivor, version=2, aliases=["Freistaat Bayern", "Bavaria (dup)"])})
+    follow_up = client.post(
+        f"/api/v1/engagements/{only_dup['id']}/follow-ups", json={"description": "x", "assignee": "y"}
+    ).json()
+    deliver(
+        sessions,
+        "liaison.partner.merged",
+        str(duplicate),
+        {
+            "id": str(duplicate),
+            "merged_into": str(survivor),
+            "survivor": partner_data(survivor, version=2, aliases=["Freistaat Bayern", "Bavaria (dup)"]),
+        },
+    )
 
     assert client.get(f"/api/v1/engagements/{only_dup['id']}").json()["partner_ids"] == [str(survivor), str(other)]
     assert client.get(f"/api/v1/engagements/{both['id']}").json()["partner_ids"] == [str(survivor)]
     history = client.get(f"/api/v1/partners/{duplicate}/history").json()
     assert history["partner"]["id"] == str(survivor), "the duplicate's history is its survivor's"
     assert {i["engagement"]["id"] for i in history["items"]} == {only_dup["id"], both["id"]}
-    assert client.get("/api/v1/follow-ups", params={"partner_id": str(survivor)}).json()["items"][0]["id"] == \
-        follow_up["id"]
+    assert (
+        client.get("/api/v1/follow-ups", params={"partner_id": str(survivor)}).json()["items"][0]["id"]
+        == follow_up["id"]
+    )
     created = log(client, [duplicate])
     assert created["partner_ids"] == [str(survivor)], "a request naming the duplicate is re-pointed"
     updates = [e for e in outbox_events(engagements_engine) if e["type"] == "liaison.engagement.updated"]
@@ -63,11 +92,24 @@ def test_relationships_feed_history_with_members(client, sessions):
     germany = add_partner(sessions, name_en="Germany", kind="state")
     bavaria, munich = add_partner(sessions), add_partner(sessions, name_en="Munich")
     for rel, (member, target) in enumerate([(bavaria, germany), (munich, bavaria)]):
-        deliver(sessions, "liaison.relationship.added", str(member), {
-            "id": f"00000000-0000-4000-8000-00000000000{rel}", "partner_id": str(member), "type": "part_of",
-            "target_id": str(target), "membership_status": "member", "since": "1949-05-23", "until": None})
-    in_germany, in_munich = log(client, [germany]), log(client, [munich], starts_at="2026-04-01T10:00:00Z",
-                                                                  ends_at="2026-04-01T11:00:00Z")
+        deliver(
+            sessions,
+            "liaison.relationship.added",
+            str(member),
+            {
+                "id": f"00000000-0000-4000-8000-00000000000{rel}",
+                "partner_id": str(member),
+                "type": "part_of",
+                "target_id": str(target),
+                "membership_status": "member",
+                "since": "1949-05-23",
+                "until": None,
+            },
+        )
+    in_germany, in_munich = (
+        log(client, [germany]),
+        log(client, [munich], starts_at="2026-04-01T10:00:00Z", ends_at="2026-04-01T11:00:00Z"),
+    )
     plain = client.get(f"/api/v1/partners/{germany}/history").json()
     assert [i["engagement"]["id"] for i in plain["items"]] == [in_germany["id"]]
     members = client.get(f"/api/v1/partners/{germany}/history", params={"include": "members"}).json()
@@ -89,18 +131,32 @@ def test_an_erased_contact_leaves_every_engagement(client, sessions, engagements
     assert str(contact) not in str(update)
 
 
-@pytest.mark.parametrize("event_type, data", [
-    ("liaison.partner.updated", {"id": "x"}),
-    ("liaison.partner.merged", {"id": str(uuid.uuid4())}),
-    ("liaison.partner.merged", {"id": "00000000-0000-4000-8000-000000000001",
-                                "merged_into": "00000000-0000-4000-8000-000000000001"}),
-    ("liaison.relationship.added", {"id": str(uuid.uuid4()), "partner_id": str(uuid.uuid4()), "type": "friend_of",
-                                    "target_id": str(uuid.uuid4())}),
-    ("liaison.relationship.added", {"id": str(uuid.uuid4()), "partner_id": "x", "type": "part_of",
-                                    "target_id": str(uuid.uuid4())}),
-    ("liaison.relationship.removed", {}),
-    ("liaison.contact.erased", {"id": 42}),
-])
+@pytest.mark.parametrize(
+    ("event_type", "data"),
+    [
+        ("liaison.partner.updated", {"id": "x"}),
+        ("liaison.partner.merged", {"id": str(uuid.uuid4())}),
+        (
+            "liaison.partner.merged",
+            {"id": "00000000-0000-4000-8000-000000000001", "merged_into": "00000000-0000-4000-8000-000000000001"},
+        ),
+        (
+            "liaison.relationship.added",
+            {
+                "id": str(uuid.uuid4()),
+                "partner_id": str(uuid.uuid4()),
+                "type": "friend_of",
+                "target_id": str(uuid.uuid4()),
+            },
+        ),
+        (
+            "liaison.relationship.added",
+            {"id": str(uuid.uuid4()), "partner_id": "x", "type": "part_of", "target_id": str(uuid.uuid4())},
+        ),
+        ("liaison.relationship.removed", {}),
+        ("liaison.contact.erased", {"id": 42}),
+    ],
+)
 def test_unusable_events_are_rejected_for_the_dead_letter_topic_and_change_nothing(sessions, event_type, data):
     with pytest.raises(RejectedEvent):
         deliver(sessions, event_type, "x", data)

@@ -1,4 +1,5 @@
 """Full text, filters, keyset pages and facets: one suite, run on SQLite (FTS5) and PostgreSQL."""
+
 import pytest
 
 from services.engagements.tests.support import add_partner, log
@@ -7,22 +8,59 @@ from services.engagements.tests.support import add_partner, log
 @pytest.fixture
 def corpus(client, sessions):
     bavaria = add_partner(sessions)
-    oif = add_partner(sessions, kind="international_organization", name_fr="Organisation internationale de la "
-                      "Francophonie", name_en=None, acronyms=["OIF"], aliases=[], country=None, region="global")
-    mexico = add_partner(sessions, kind="state", name_fr="Mexique", name_en="Mexico", acronyms=[], aliases=[],
-                         country="MX", region="latin-america-caribbean")
+    oif = add_partner(
+        sessions,
+        kind="international_organization",
+        name_fr="Organisation internationale de la Francophonie",
+        name_en=None,
+        acronyms=["OIF"],
+        aliases=[],
+        country=None,
+        region="global",
+    )
+    mexico = add_partner(
+        sessions,
+        kind="state",
+        name_fr="Mexique",
+        name_en="Mexico",
+        acronyms=[],
+        aliases=[],
+        country="MX",
+        region="latin-america-caribbean",
+    )
     made = {
-        "negotiation": log(client, [bavaria], title="Négociation d'un accord sur les batteries",
-                           summary="Premier cycle.", thrusts=["trade.investment"],
-                           starts_at="2025-11-03T10:00:00+01:00", ends_at="2025-11-03T12:00:00+01:00"),
-        "investments": log(client, [mexico], title="Investments in clean technologies", type="call",
-                           summary="Two investments discussed.", thrusts=["climate.clean-tech"],
-                           discussion_points=["Hydroélectricité"], location={"city": "Mexico", "country": "MX"},
-                           starts_at="2026-02-10T15:00:00-06:00", ends_at="2026-02-10T16:00:00-06:00"),
-        "francophonie": log(client, [oif], title="Sommet de la Francophonie", type="event",
-                            summary="Coopération linguistique", thrusts=["french-language.francophonie", "culture"],
-                            location={"city": "Paris", "country": "FR"},
-                            starts_at="2026-01-05T09:00:00+01:00", ends_at="2026-01-05T18:00:00+01:00"),
+        "negotiation": log(
+            client,
+            [bavaria],
+            title="Négociation d'un accord sur les batteries",
+            summary="Premier cycle.",
+            thrusts=["trade.investment"],
+            starts_at="2025-11-03T10:00:00+01:00",
+            ends_at="2025-11-03T12:00:00+01:00",
+        ),
+        "investments": log(
+            client,
+            [mexico],
+            title="Investments in clean technologies",
+            type="call",
+            summary="Two investments discussed.",
+            thrusts=["climate.clean-tech"],
+            discussion_points=["Hydroélectricité"],
+            location={"city": "Mexico", "country": "MX"},
+            starts_at="2026-02-10T15:00:00-06:00",
+            ends_at="2026-02-10T16:00:00-06:00",
+        ),
+        "francophonie": log(
+            client,
+            [oif],
+            title="Sommet de la Francophonie",
+            type="event",
+            summary="Coopération linguistique",
+            thrusts=["french-language.francophonie", "culture"],
+            location={"city": "Paris", "country": "FR"},
+            starts_at="2026-01-05T09:00:00+01:00",
+            ends_at="2026-01-05T18:00:00+01:00",
+        ),
     }
     return {"bavaria": bavaria, "oif": oif, "mexico": mexico} | made
 
@@ -33,22 +71,25 @@ def titles(client, **params) -> list[str]:
     return [e["title"] for e in response.json()["items"]]
 
 
-@pytest.mark.parametrize("q, expected", [
-    ("négociations", "negotiation"),          # French plural finds the singular
-    ("negociation", "negotiation"),           # without accents
-    ("NÉGOCIATIONS batteries", "negotiation"),
-    ("investment", "investments"),            # English singular finds the plural
-    ("hydroelectricite", "investments"),      # discussion points, accent-insensitive
-    ("Bavière", "negotiation"),               # partner names
-    ("Freistaat Bayern", "negotiation"),      # partner aliases
-    ("OIF", "francophonie"),                  # partner acronyms
-    ("coopération linguistique", "francophonie"),
-])
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("négociations", "negotiation"),  # French plural finds the singular
+        ("negociation", "negotiation"),  # without accents
+        ("NÉGOCIATIONS batteries", "negotiation"),
+        ("investment", "investments"),  # English singular finds the plural
+        ("hydroelectricite", "investments"),  # discussion points, accent-insensitive
+        ("Bavière", "negotiation"),  # partner names
+        ("Freistaat Bayern", "negotiation"),  # partner aliases
+        ("OIF", "francophonie"),  # partner acronyms
+        ("coopération linguistique", "francophonie"),
+    ],
+)
 def test_full_text_is_accent_insensitive_and_stems_french_and_english(client, corpus, q, expected):
     assert titles(client, q=q) == [corpus[expected]["title"]]
 
 
-@pytest.mark.parametrize("q", ["zeppelin", "\"", "AND OR NOT", "*", "batteries zeppelin"])
+@pytest.mark.parametrize("q", ["zeppelin", '"', "AND OR NOT", "*", "batteries zeppelin"])
 def test_queries_that_match_nothing_or_are_only_syntax_are_harmless(client, corpus, q):
     response = client.get("/api/v1/engagements", params={"q": q})
     assert response.status_code == 200
@@ -66,13 +107,25 @@ def test_filters(client, corpus):
     assert titles(client, country="FR") == [corpus["francophonie"]["title"]], "where it took place"
     assert titles(client, region="global") == [corpus["francophonie"]["title"]]
     assert titles(client, officer="officer@example.test", **{"from": "2026-01-01", "to": "2026-02-01"}) == [
-        corpus["francophonie"]["title"]]
+        corpus["francophonie"]["title"]
+    ]
     assert titles(client, confidentiality="public") == []
 
 
-@pytest.mark.parametrize("params", [{"thrust": "trade.smuggling"}, {"type": "party"}, {"country": "France"},
-                                    {"from": "tomorrow"}, {"limit": 0}, {"limit": 101}, {"cursor": "garbage!"},
-                                    {"partner_id": "bavaria"}, {"confidentiality": "secret"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"thrust": "trade.smuggling"},
+        {"type": "party"},
+        {"country": "France"},
+        {"from": "tomorrow"},
+        {"limit": 0},
+        {"limit": 101},
+        {"cursor": "garbage!"},
+        {"partner_id": "bavaria"},
+        {"confidentiality": "secret"},
+    ],
+)
 def test_bad_filters_are_4xx_problems(client, corpus, params):
     response = client.get("/api/v1/engagements", params=params)
     assert response.status_code in (400, 422), response.text

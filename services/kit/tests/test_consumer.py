@@ -1,4 +1,5 @@
 """The consumer runner's handling of one message: inbox, retries, dead letters."""
+
 import json
 
 import pytest
@@ -19,9 +20,15 @@ def sessions(new_database):
 
 
 def runner(sessions, registry, producer=None, **kwargs) -> ConsumerRunner:
-    return ConsumerRunner(name="test", session_factory=sessions, registry=registry,
-                          consumer_factory=lambda: None, producer_factory=lambda: producer or RecordingProducer(),
-                          retry_pause=0, **kwargs)
+    return ConsumerRunner(
+        name="test",
+        session_factory=sessions,
+        registry=registry,
+        consumer_factory=lambda: None,
+        producer_factory=lambda: producer or RecordingProducer(),
+        retry_pause=0,
+        **kwargs,
+    )
 
 
 def event_record(type_="liaison.partner.created", offset=0, data=None) -> tuple:
@@ -115,8 +122,10 @@ def test_a_rejected_event_is_dead_lettered_without_retrying(sessions):
 
 def test_handle_batch_returns_the_next_offset_per_partition(sessions):
     consumer = runner(sessions, {})
-    batch = {("t", 0): [Record(value=None, offset=4), Record(value=None, offset=5)],
-             ("t", 1): [Record(value=None, offset=9, partition=1)]}
+    batch = {
+        ("t", 0): [Record(value=None, offset=4), Record(value=None, offset=5)],
+        ("t", 1): [Record(value=None, offset=9, partition=1)],
+    }
     assert consumer.handle_batch(batch) == {("t", 0): 6, ("t", 1): 10}
 
 

@@ -1,6 +1,6 @@
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,9 +9,13 @@ from services.kit.events import MalformedEvent, new_event, parse_event
 
 def test_new_event_fills_the_cloudevents_envelope():
     subject = uuid.uuid4()
-    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    event = new_event(type="liaison.partner.created", source="/liaison/partners", subject=str(subject),
-                      data={"id": subject, "at": when})
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    event = new_event(
+        type="liaison.partner.created",
+        source="/liaison/partners",
+        subject=str(subject),
+        data={"id": subject, "at": when},
+    )
 
     document = json.loads(event.to_json())
     assert document["specversion"] == "1.0"
@@ -43,17 +47,26 @@ def test_parse_event_keeps_extension_attributes():
     assert parse_event(json.dumps(document).encode()).model_extra == {"traceparent": "00-abc-def-01"}
 
 
-@pytest.mark.parametrize("raw, reason", [
-    (None, "tombstone"),
-    (b"\xff\xfe not utf-8", "not JSON"),
-    (b"{not json", "not JSON"),
-    (b"[1, 2]", "not a JSON object"),
-    (b'{"specversion": "1.0"}', "not a CloudEvent"),
-    (b'{"specversion": "0.3", "id": "1", "source": "/s", "type": "t", "subject": "x",'
-     b' "time": "2026-01-01T00:00:00Z", "dataschema": "d", "data": {}}', "not a CloudEvent"),
-    (b'{"specversion": "1.0", "id": "1", "source": "/s", "type": "t", "subject": "x",'
-     b' "time": "yesterday", "dataschema": "d", "data": {}}', "not a CloudEvent"),
-])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (None, "tombstone"),
+        (b"\xff\xfe not utf-8", "not JSON"),
+        (b"{not json", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"specversion": "1.0"}', "not a CloudEvent"),
+        (
+            b'{"specversion": "0.3", "id": "1", "source": "/s", "type": "t", "subject": "x",'
+            b' "time": "2026-01-01T00:00:00Z", "dataschema": "d", "data": {}}',
+            "not a CloudEvent",
+        ),
+        (
+            b'{"specversion": "1.0", "id": "1", "source": "/s", "type": "t", "subject": "x",'
+            b' "time": "yesterday", "dataschema": "d", "data": {}}',
+            "not a CloudEvent",
+        ),
+    ],
+)
 def test_parse_event_refuses_what_is_not_a_cloudevent(raw, reason):
     with pytest.raises(MalformedEvent, match=reason):
         parse_event(raw)

@@ -17,9 +17,15 @@ def test_a_signed_identity_verifies_to_the_same_caller():
     assert verify(signed(), secret=SECRET, now=1_000_010, **REQUEST) == ALICE
 
 
-@pytest.mark.parametrize("change", [
-    {"method": "POST"}, {"path": "/api/v1/partners/2"}, {"query": "q=cafe&x=1"}, {"query": ""},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"method": "POST"},
+        {"path": "/api/v1/partners/2"},
+        {"query": "q=cafe&x=1"},
+        {"query": ""},
+    ],
+)
 def test_an_identity_does_not_verify_on_another_request_line(change):
     with pytest.raises(IdentityError, match="signature"):
         verify(signed(), secret=SECRET, now=1_000_010, **(REQUEST | change))

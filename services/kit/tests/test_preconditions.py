@@ -1,12 +1,19 @@
 import pytest
 
-from services.kit.preconditions import (ANY_VERSION, PreconditionFailed, PreconditionRequired, check_version, etag,
-                                        expected_version)
+from services.kit.preconditions import (
+    ANY_VERSION,
+    PreconditionFailed,
+    PreconditionRequired,
+    check_version,
+    etag,
+    expected_version,
+)
 from services.kit.problems import Problem
 
 
-@pytest.mark.parametrize("header, version", [('W/"3"', 3), ('"3"', 3), (' W/"12" ', 12), ("*", ANY_VERSION),
-                                             (None, None)])
+@pytest.mark.parametrize(
+    ("header", "version"), [('W/"3"', 3), ('"3"', 3), (' W/"12" ', 12), ("*", ANY_VERSION), (None, None)]
+)
 def test_if_match_names_a_version(header, version):
     assert expected_version(header) == version
 

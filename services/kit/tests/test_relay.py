@@ -2,6 +2,7 @@
 
 The same paths against the real broker are in tests/integration/test_crash_points.py.
 """
+
 from datetime import timedelta
 
 import pytest
@@ -50,8 +51,7 @@ def statuses(sessions) -> list[str]:
 
 
 def make_relay(sessions, producer, clock=None, **kwargs) -> OutboxRelay:
-    return OutboxRelay(session_factory=sessions, producer_factory=lambda: producer, clock=clock or utcnow,
-                       **kwargs)
+    return OutboxRelay(session_factory=sessions, producer_factory=lambda: producer, clock=clock or utcnow, **kwargs)
 
 
 def test_run_once_publishes_in_order_keyed_by_subject_and_marks_sent(sessions):

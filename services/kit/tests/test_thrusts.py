@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,13 @@ def test_parents_and_children_are_known():
 
 
 def test_a_parent_expands_to_itself_and_its_children_only():
-    assert taxonomy().expand("climate") == {"climate", "climate.carbon-pricing", "climate.clean-tech",
-                                             "climate.adaptation", "climate.water-biodiversity"}
+    assert taxonomy().expand("climate") == {
+        "climate",
+        "climate.carbon-pricing",
+        "climate.clean-tech",
+        "climate.adaptation",
+        "climate.water-biodiversity",
+    }
     assert taxonomy().expand("north-arctic") == {"north-arctic"}
     assert taxonomy().expand("trade.policy") == {"trade.policy"}
 

@@ -1,4 +1,5 @@
 """How a notification leaves: email (SMTP), signed webhooks, the in-app inbox."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Email over SMTP (aiosmtplib): plain text and HTML alternatives, in the recipient's language."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,15 @@ from services.notifications.settings import NotificationsSettings
 
 def email_payload(*, to: str, rendered: Rendered, language: str) -> str:
     """What the delivery row keeps, so that a retry or replay sends the same message."""
-    return json.dumps({"to": to, "language": language, "subject": rendered.title,
-                       "text": rendered.text(language), "html": rendered.html(language)})
+    return json.dumps(
+        {
+            "to": to,
+            "language": language,
+            "subject": rendered.title,
+            "text": rendered.text(language),
+            "html": rendered.html(language),
+        }
+    )
 
 
 def build_message(payload: dict, *, sender: str, delivery_id: str) -> EmailMessage:
@@ -38,10 +46,13 @@ async def send(payload: dict, *, settings: NotificationsSettings, delivery_id: s
     message = build_message(payload, sender=settings.smtp_from, delivery_id=delivery_id)
     try:
         await aiosmtplib.send(
-            message, hostname=settings.smtp_host, port=settings.smtp_port,
+            message,
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
             username=settings.smtp_username,
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            start_tls=settings.smtp_starttls, timeout=settings.smtp_timeout_seconds,
+            start_tls=settings.smtp_starttls,
+            timeout=settings.smtp_timeout_seconds,
         )
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
         return SendOutcome(False, error=f"{type(exc).__name__}: {exc}"[:500])

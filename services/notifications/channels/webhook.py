@@ -4,6 +4,7 @@ The timestamp is inside the signature and in the header, so a receiver can refus
 request (`verify(..., tolerance=300)`). `Liaison-Delivery` is stable across retries of one
 delivery: a receiver that saw it already can drop the repeat.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,8 +49,9 @@ def verify(header: str, body: bytes, *, secret: str, tolerance: float = 300, now
     return timestamp
 
 
-async def post(client: httpx.AsyncClient, *, url: str, secret: str, body: bytes, delivery_id: str,
-               event_type: str, timeout: float) -> SendOutcome:
+async def post(
+    client: httpx.AsyncClient, *, url: str, secret: str, body: bytes, delivery_id: str, event_type: str, timeout: float
+) -> SendOutcome:
     headers = {
         "Content-Type": CONTENT_TYPE,
         SIGNATURE_HEADER: signature_header(secret, body),

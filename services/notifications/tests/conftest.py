@@ -1,5 +1,5 @@
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,7 +19,7 @@ INTEGRATION = Caller("bi@example.test", frozenset({"integration"}))
 class Clock:
     """Time the tests set: nothing here ever sleeps to let time pass."""
 
-    def __init__(self, now: datetime = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)) -> None:
+    def __init__(self, now: datetime = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)) -> None:
         self.now = now
         self._lock = threading.Lock()
 
@@ -39,8 +39,14 @@ def clock():
 
 @pytest.fixture
 def settings():
-    return NotificationsSettings(environment="test", kafka_enabled=False, identity_secret=TEST_IDENTITY_SECRET,
-                                 smtp_host="127.0.0.1", smtp_port=1, retry_base_seconds=1.0)
+    return NotificationsSettings(
+        environment="test",
+        kafka_enabled=False,
+        identity_secret=TEST_IDENTITY_SECRET,
+        smtp_host="127.0.0.1",
+        smtp_port=1,
+        retry_base_seconds=1.0,
+    )
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """The REST surface: subscriptions, preferences, the inbox, webhooks and the delivery log."""
+
 import uuid
 from datetime import timedelta
 
@@ -6,14 +7,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from services.kit.identity import Caller
 from services.notifications.models import Delivery, Notification, Recipient, Subscription, Webhook
 from services.notifications.tests.conftest import ADMIN, INTEGRATION, OFFICER, as_
-from services.kit.identity import Caller
 
 PARTNER = str(uuid.uuid4())
 FOLLOW = {"kind": "partner", "target": PARTNER, "channels": ["inbox", "email"]}
-HOOK = {"url": "https://bi.example.test/hooks", "secret": "a-secret-of-16-chars+",
-        "event_types": ["liaison.engagement.logged"]}
+HOOK = {
+    "url": "https://bi.example.test/hooks",
+    "secret": "a-secret-of-16-chars+",
+    "event_types": ["liaison.engagement.logged"],
+}
 
 
 def count(engine, model, *where) -> int:
@@ -23,12 +27,17 @@ def count(engine, model, *where) -> int:
 
 # --- subscriptions ------------------------------------------------------------------------------------
 
+
 def test_an_officer_follows_a_partner_and_lists_and_unfollows(client, notifications_engine):
     created = client.post("/api/v1/subscriptions", json=FOLLOW)
     assert created.status_code == 201
     body = created.json()
-    assert body | {"id": None, "created_at": None} == FOLLOW | {"rhythm": "immediate", "user": OFFICER.user,
-                                                               "id": None, "created_at": None}
+    assert body | {"id": None, "created_at": None} == FOLLOW | {
+        "rhythm": "immediate",
+        "user": OFFICER.user,
+        "id": None,
+        "created_at": None,
+    }
     assert created.headers["location"] == f"/api/v1/subscriptions/{body['id']}"
     with Session(notifications_engine) as session:
         assert session.get(Recipient, OFFICER.user).roles == ["officer"], "the roles are kept for restricted checks"
@@ -47,13 +56,18 @@ def test_following_the_same_thing_twice_is_a_conflict(client):
 
 def test_subscriptions_are_listed_by_pages_and_filtered(client):
     for code in ("trade", "culture", "security", "climate"):
-        assert client.post("/api/v1/subscriptions", json={"kind": "thrust", "target": code,
-                                                          "channels": ["inbox"]}).status_code == 201, code
+        assert (
+            client.post(
+                "/api/v1/subscriptions", json={"kind": "thrust", "target": code, "channels": ["inbox"]}
+            ).status_code
+            == 201
+        ), code
     client.post("/api/v1/subscriptions", json={"kind": "region", "target": "europe", "channels": ["inbox"]})
     first = client.get("/api/v1/subscriptions", params={"kind": "thrust", "limit": 3}).json()
     assert first["total"] == 4 and len(first["items"]) == 3 and first["next_cursor"]
-    rest = client.get("/api/v1/subscriptions", params={"kind": "thrust", "limit": 3,
-                                                       "cursor": first["next_cursor"]}).json()
+    rest = client.get(
+        "/api/v1/subscriptions", params={"kind": "thrust", "limit": 3, "cursor": first["next_cursor"]}
+    ).json()
     assert len(rest["items"]) == 1 and rest["next_cursor"] is None
     assert {i["target"] for i in first["items"] + rest["items"]} == {"trade", "culture", "security", "climate"}
     assert client.get("/api/v1/subscriptions", params={"cursor": "garbage!"}).status_code == 400
@@ -71,16 +85,19 @@ def test_integrations_do_not_subscribe(client):
     assert response.status_code == 403 and "roles" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("body", [
-    FOLLOW | {"kind": "planet"},
-    FOLLOW | {"target": "not-a-uuid"},
-    FOLLOW | {"channels": []},
-    FOLLOW | {"channels": ["pigeon"]},
-    FOLLOW | {"rhythm": "hourly"},
-    {"kind": "thrust", "target": "trade.nothing", "channels": ["inbox"]},
-    {"kind": "region", "target": "mars", "channels": ["inbox"]},
-    {"kind": "engagement_type", "target": "party", "channels": ["inbox"]},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        FOLLOW | {"kind": "planet"},
+        FOLLOW | {"target": "not-a-uuid"},
+        FOLLOW | {"channels": []},
+        FOLLOW | {"channels": ["pigeon"]},
+        FOLLOW | {"rhythm": "hourly"},
+        {"kind": "thrust", "target": "trade.nothing", "channels": ["inbox"]},
+        {"kind": "region", "target": "mars", "channels": ["inbox"]},
+        {"kind": "engagement_type", "target": "party", "channels": ["inbox"]},
+    ],
+)
 def test_bad_subscriptions_are_422_and_write_nothing(client, notifications_engine, body):
     response = client.post("/api/v1/subscriptions", json=body)
     assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
@@ -93,9 +110,14 @@ def test_a_malformed_subscription_id_is_422(client):
 
 # --- preferences --------------------------------------------------------------------------------------
 
+
 def test_preferences_default_to_french_without_email_and_can_be_set(client):
     assert client.get("/api/v1/notifications/preferences").json() | {"updated_at": None} == {
-        "user": OFFICER.user, "email": None, "language": "fr", "updated_at": None}
+        "user": OFFICER.user,
+        "email": None,
+        "language": "fr",
+        "updated_at": None,
+    }
     put = client.put("/api/v1/notifications/preferences", json={"email": " ana@mail.test ", "language": "en"})
     assert put.status_code == 200 and put.json()["email"] == "ana@mail.test"
     assert client.get("/api/v1/notifications/preferences").json()["language"] == "en"
@@ -109,12 +131,22 @@ def test_bad_preferences_are_422_and_change_nothing(client, notifications_engine
 
 # --- the inbox ----------------------------------------------------------------------------------------
 
+
 def add_notifications(engine, clock, user, n):
     with Session(engine) as session:
         for i in range(n):
-            session.add(Notification(user=user, trigger_id=f"t{i}-{uuid.uuid4()}", kind="engagement",
-                                     event_type="liaison.engagement.logged", subject_id="s", title=f"N{i}", body="",
-                                     created_at=clock() + timedelta(minutes=i)))
+            session.add(
+                Notification(
+                    user=user,
+                    trigger_id=f"t{i}-{uuid.uuid4()}",
+                    kind="engagement",
+                    event_type="liaison.engagement.logged",
+                    subject_id="s",
+                    title=f"N{i}",
+                    body="",
+                    created_at=clock() + timedelta(minutes=i),
+                )
+            )
         session.commit()
 
 
@@ -130,8 +162,10 @@ def test_the_inbox_is_mine_newest_first_with_an_unread_count(client, notificatio
     assert read.status_code == 200 and read.json()["read_at"] is not None
     after = client.get("/api/v1/notifications").json()
     assert after["unread"] == 2
-    assert [i["title"] for i in client.get("/api/v1/notifications", params={"unread": True}).json()["items"]] \
-        == ["N1", "N0"]
+    assert [i["title"] for i in client.get("/api/v1/notifications", params={"unread": True}).json()["items"]] == [
+        "N1",
+        "N0",
+    ]
     assert client.post("/api/v1/notifications/read-all").json() == {"marked_read": 2}
     assert client.get("/api/v1/notifications").json()["unread"] == 0
 
@@ -156,6 +190,7 @@ def test_someone_elses_notification_cannot_be_marked_read(client, notifications_
 
 # --- webhooks -----------------------------------------------------------------------------------------
 
+
 def test_integrations_register_list_and_remove_webhooks_and_never_see_the_secret(client):
     as_(client, INTEGRATION)
     created = client.post("/api/v1/webhooks", json=HOOK)
@@ -179,8 +214,16 @@ def test_one_integration_cannot_remove_anothers_webhook(client):
     assert as_(client, other).delete(f"/api/v1/webhooks/{hook['id']}").status_code == 404
 
 
-@pytest.mark.parametrize("change", [{"url": "ftp://x.test/"}, {"url": "not a url"}, {"secret": "short"},
-                                    {"event_types": []}, {"event_types": ["liaison.partner.created"]}])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"url": "ftp://x.test/"},
+        {"url": "not a url"},
+        {"secret": "short"},
+        {"event_types": []},
+        {"event_types": ["liaison.partner.created"]},
+    ],
+)
 def test_bad_webhooks_are_422_and_write_nothing(client, notifications_engine, change):
     assert as_(client, ADMIN).post("/api/v1/webhooks", json=HOOK | change).status_code == 422
     assert count(notifications_engine, Webhook) == 0
@@ -188,11 +231,19 @@ def test_bad_webhooks_are_422_and_write_nothing(client, notifications_engine, ch
 
 # --- the delivery log ---------------------------------------------------------------------------------
 
+
 def add_delivery(engine, clock, *, recipient, status="failed", channel="webhook") -> Delivery:
     with Session(engine, expire_on_commit=False) as session:
-        delivery = Delivery(trigger_id=str(uuid.uuid4()), trigger_type="liaison.engagement.logged",
-                            recipient=recipient, channel=channel, status=status, payload="{}", attempts=5,
-                            created_at=clock())
+        delivery = Delivery(
+            trigger_id=str(uuid.uuid4()),
+            trigger_type="liaison.engagement.logged",
+            recipient=recipient,
+            channel=channel,
+            status=status,
+            payload="{}",
+            attempts=5,
+            created_at=clock(),
+        )
         session.add(delivery)
         session.commit()
         return delivery

@@ -1,4 +1,5 @@
 """Engagement and partner events → who is told, by which channel, and what stays out."""
+
 import json
 import uuid
 
@@ -22,8 +23,14 @@ AUTHOR = "author@example.test"
 @pytest.fixture
 def runner(sessions, consumers):
     producer = RecordingProducer()
-    runner = ConsumerRunner(name="notifications", session_factory=sessions, registry=consumers.registry(),
-                            consumer_factory=lambda: None, producer_factory=lambda: producer, retry_pause=0)
+    runner = ConsumerRunner(
+        name="notifications",
+        session_factory=sessions,
+        registry=consumers.registry(),
+        consumer_factory=lambda: None,
+        producer_factory=lambda: producer,
+        retry_pause=0,
+    )
     runner.dead_letters = producer.sent
     return runner
 
@@ -32,11 +39,27 @@ def deliver(runner, event, topic="liaison.engagements.v1"):
     return runner.handle(Record(value=event.to_json().encode(), topic=topic, key=event.subject.encode()))
 
 
-def follower(sessions, user, kind, target, *, channels=("inbox", "email"), roles=("officer",), email=True,
-             rhythm="immediate", language="fr"):
+def follower(
+    sessions,
+    user,
+    kind,
+    target,
+    *,
+    channels=("inbox", "email"),
+    roles=("officer",),
+    email=True,
+    rhythm="immediate",
+    language="fr",
+):
     with sessions() as session:
-        session.add(Recipient(user=user, roles=list(roles), language=language,
-                              email=f"{user.split('@')[0]}@mail.test" if email else None))
+        session.add(
+            Recipient(
+                user=user,
+                roles=list(roles),
+                language=language,
+                email=f"{user.split('@')[0]}@mail.test" if email else None,
+            )
+        )
         session.add(Subscription(user=user, kind=kind, target=str(target), channels=list(channels), rhythm=rhythm))
         session.commit()
 
@@ -100,11 +123,16 @@ def test_thrust_parent_region_and_type_subscriptions_match(sessions, runner):
     follower(sessions, "missions@example.test", "engagement_type", "mission", channels=("inbox",))
     follower(sessions, "calls@example.test", "engagement_type", "call", channels=("inbox",))
 
-    deliver(runner, f.engagement_event(f.engagement(partner_ids=[partner], thrusts=["trade.investment"],
-                                                    type="mission")))
+    deliver(
+        runner, f.engagement_event(f.engagement(partner_ids=[partner], thrusts=["trade.investment"], type="mission"))
+    )
 
     assert {n.user for n in rows(sessions, Notification)} == {
-        "parent@example.test", "child@example.test", "region@example.test", "missions@example.test"}
+        "parent@example.test",
+        "child@example.test",
+        "region@example.test",
+        "missions@example.test",
+    }
 
 
 def test_several_matching_subscriptions_make_one_notification_per_channel(sessions, runner):
@@ -121,8 +149,9 @@ def test_an_update_names_what_changed_and_skips_whoever_made_it(sessions, runner
     partner = uuid.uuid4()
     follower(sessions, "ana@example.test", "partner", partner, channels=("inbox",), language="en")
     follower(sessions, "editor@example.test", "partner", partner, channels=("inbox",))
-    data = f.engagement(partner_ids=[partner], version=2, changed_fields=["title", "summary"],
-                        updated_by="editor@example.test")
+    data = f.engagement(
+        partner_ids=[partner], version=2, changed_fields=["title", "summary"], updated_by="editor@example.test"
+    )
     deliver(runner, f.engagement_event(data, type="liaison.engagement.updated"))
     [entry] = rows(sessions, Notification)
     assert entry.user == "ana@example.test"
@@ -149,12 +178,15 @@ def test_daily_rhythm_holds_the_email_for_the_digest_but_fills_the_inbox(session
 
 def test_webhooks_get_the_event_as_published_once_each(sessions, runner):
     with sessions() as session:
-        listening = Webhook(owner="bi@example.test", url="http://x.test/a", secret="s" * 16,
-                            event_types=["liaison.engagement.logged"])
-        deaf = Webhook(owner="bi@example.test", url="http://x.test/b", secret="s" * 16,
-                       event_types=["liaison.followup.created"])
-        own = Webhook(owner="ana@example.test", url="http://x.test/c", secret="s" * 16,
-                      event_types=["liaison.engagement.logged"])
+        listening = Webhook(
+            owner="bi@example.test", url="http://x.test/a", secret="s" * 16, event_types=["liaison.engagement.logged"]
+        )
+        deaf = Webhook(
+            owner="bi@example.test", url="http://x.test/b", secret="s" * 16, event_types=["liaison.followup.created"]
+        )
+        own = Webhook(
+            owner="ana@example.test", url="http://x.test/c", secret="s" * 16, event_types=["liaison.engagement.logged"]
+        )
         session.add_all([listening, deaf, own])
         session.commit()
     partner = uuid.uuid4()
@@ -169,15 +201,23 @@ def test_webhooks_get_the_event_as_published_once_each(sessions, runner):
 
 def test_follow_up_events_reach_webhooks_that_ask_for_them(sessions, runner):
     with sessions() as session:
-        session.add(Webhook(owner="bi@example.test", url="http://x.test/a", secret="s" * 16,
-                            event_types=["liaison.followup.created"]))
+        session.add(
+            Webhook(
+                owner="bi@example.test",
+                url="http://x.test/a",
+                secret="s" * 16,
+                event_types=["liaison.followup.created"],
+            )
+        )
         session.commit()
     from datetime import date
+
     deliver(runner, f.followup_event(f.followup(due_on=date(2026, 12, 20))))
     assert count(sessions, Delivery, Delivery.channel == "webhook") == 1
 
 
 # --- restricted engagements ---------------------------------------------------------------------------
+
 
 @pytest.fixture
 def engagements_service(runtime):
@@ -185,19 +225,26 @@ def engagements_service(runtime):
     known: dict[str, dict] = {}
     calls: list = []
     client = TestClient(engagements_stub(known, secret=TEST_IDENTITY_SECRET, calls=calls))
-    runtime.engagements = EngagementsClient(base_url="http://testserver", secret=TEST_IDENTITY_SECRET,
-                                            timeout=5, client=client)
+    runtime.engagements = EngagementsClient(
+        base_url="http://testserver", secret=TEST_IDENTITY_SECRET, timeout=5, client=client
+    )
     yield known, calls
     client.close()
 
 
-def test_a_restricted_engagement_is_looked_up_and_told_only_to_its_officers_and_admins(sessions, runner,
-                                                                                        engagements_service):
+def test_a_restricted_engagement_is_looked_up_and_told_only_to_its_officers_and_admins(
+    sessions, runner, engagements_service
+):
     known, calls = engagements_service
     partner = uuid.uuid4()
-    data = f.engagement(partner_ids=[partner], confidentiality="restricted", created_by=AUTHOR,
-                        officers=["officer-on-it@example.test", {"user": "second@example.test", "role": "lead"}],
-                        title="Secret talks", summary="Classified summary")
+    data = f.engagement(
+        partner_ids=[partner],
+        confidentiality="restricted",
+        created_by=AUTHOR,
+        officers=["officer-on-it@example.test", {"user": "second@example.test", "role": "lead"}],
+        title="Secret talks",
+        summary="Classified summary",
+    )
     known[data["id"]] = data
     follower(sessions, "officer-on-it@example.test", "partner", partner, channels=("inbox", "email"))
     follower(sessions, "second@example.test", "thrust", "trade", channels=("inbox",))
@@ -221,8 +268,14 @@ def test_a_restricted_engagement_puts_no_detail_in_a_webhook(sessions, runner, e
     data = f.engagement(confidentiality="restricted", summary="Classified summary", title="Secret talks")
     known[data["id"]] = data
     with sessions() as session:
-        session.add(Webhook(owner="bi@example.test", url="http://x.test/a", secret="s" * 16,
-                            event_types=["liaison.engagement.logged"]))
+        session.add(
+            Webhook(
+                owner="bi@example.test",
+                url="http://x.test/a",
+                secret="s" * 16,
+                event_types=["liaison.engagement.logged"],
+            )
+        )
         session.commit()
     deliver(runner, f.restricted_event(data))
     [hook] = rows(sessions, Delivery, Delivery.channel == "webhook")
@@ -240,8 +293,9 @@ def test_a_restricted_engagement_that_no_longer_exists_notifies_nobody(sessions,
 
 def test_when_the_engagements_service_fails_the_event_is_retried_then_dead_lettered(sessions, runner, runtime):
     client = TestClient(engagements_stub({}, secret=TEST_IDENTITY_SECRET, fail_with=503))
-    runtime.engagements = EngagementsClient(base_url="http://testserver", secret=TEST_IDENTITY_SECRET, timeout=5,
-                                            client=client)
+    runtime.engagements = EngagementsClient(
+        base_url="http://testserver", secret=TEST_IDENTITY_SECRET, timeout=5, client=client
+    )
     event = f.restricted_event(f.engagement(confidentiality="restricted"))
     assert deliver(runner, event).status == "dead_lettered"
     [letter] = runner.dead_letters
@@ -252,13 +306,17 @@ def test_when_the_engagements_service_fails_the_event_is_retried_then_dead_lette
 
 # --- bad input ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("change", [
-    {"id": "not-a-uuid"},
-    {"confidentiality": "top-secret"},
-    {"partner_ids": "not-a-list"},
-    {"partner_ids": ["nope"]},
-    {"thrusts": [1, 2]},
-])
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"id": "not-a-uuid"},
+        {"confidentiality": "top-secret"},
+        {"partner_ids": "not-a-list"},
+        {"partner_ids": ["nope"]},
+        {"thrusts": [1, 2]},
+    ],
+)
 def test_unusable_engagements_go_to_the_dead_letter_topic_and_write_nothing(sessions, runner, change):
     partner = uuid.uuid4()
     follower(sessions, "ana@example.test", "partner", partner)
@@ -274,17 +332,22 @@ def test_a_message_that_is_not_an_event_is_dead_lettered(runner):
 
 def test_events_it_does_not_handle_are_ignored(runner):
     from services.kit.events import new_event
+
     event = new_event(type="liaison.relationship.added", source="/liaison/partners", subject="x", data={})
     assert deliver(runner, event, topic="liaison.partners.v1").status == "ignored"
 
 
 # --- partners -----------------------------------------------------------------------------------------
 
+
 def test_partner_copies_keep_the_newest_version(sessions, runner):
     partner = uuid.uuid4()
     deliver(runner, f.partner_event(partner, version=2, region="arctic"), topic="liaison.partners.v1")
-    deliver(runner, f.partner_event(partner, version=1, region="europe", type="liaison.partner.updated"),
-            topic="liaison.partners.v1")
+    deliver(
+        runner,
+        f.partner_event(partner, version=1, region="europe", type="liaison.partner.updated"),
+        topic="liaison.partners.v1",
+    )
     [known] = rows(sessions, KnownPartner)
     assert known.region == "arctic" and known.version == 2
 
@@ -297,37 +360,59 @@ def test_a_merge_repoints_the_duplicates_followers_once(sessions, runner):
         session.add(Subscription(user="ben@example.test", kind="partner", target=str(survivor), channels=["inbox"]))
         session.commit()
     from services.kit.events import new_event
-    merged = new_event(type="liaison.partner.merged", source="/liaison/partners", subject=str(duplicate), data={
-        "id": str(duplicate), "merged_into": str(survivor),
-        "survivor": {"id": str(survivor), "name_fr": "Bavière", "region": "europe", "version": 3}})
+
+    merged = new_event(
+        type="liaison.partner.merged",
+        source="/liaison/partners",
+        subject=str(duplicate),
+        data={
+            "id": str(duplicate),
+            "merged_into": str(survivor),
+            "survivor": {"id": str(survivor), "name_fr": "Bavière", "region": "europe", "version": 3},
+        },
+    )
     assert deliver(runner, merged, topic="liaison.partners.v1").status == "handled"
 
     subscriptions = rows(sessions, Subscription)
-    assert sorted((s.user, s.target) for s in subscriptions) == [("ana@example.test", str(survivor)),
-                                                                ("ben@example.test", str(survivor))]
+    assert sorted((s.user, s.target) for s in subscriptions) == [
+        ("ana@example.test", str(survivor)),
+        ("ben@example.test", str(survivor)),
+    ]
     assert {k.id: k.merged_into for k in rows(sessions, KnownPartner)} == {survivor: None, duplicate: survivor}
 
 
 def test_a_merge_into_itself_is_dead_lettered(runner):
     from services.kit.events import new_event
+
     same = str(uuid.uuid4())
-    event = new_event(type="liaison.partner.merged", source="/liaison/partners", subject=same,
-                      data={"id": same, "merged_into": same})
+    event = new_event(
+        type="liaison.partner.merged", source="/liaison/partners", subject=same, data={"id": same, "merged_into": same}
+    )
     assert deliver(runner, event, topic="liaison.partners.v1").status == "dead_lettered"
 
 
 def test_an_erased_contact_leaves_no_trace_in_what_could_be_resent(sessions, runner):
     contact = str(uuid.uuid4())
     with sessions() as session:
-        session.add(Webhook(owner="bi@example.test", url="http://x.test/a", secret="s" * 16,
-                            event_types=["liaison.engagement.logged"]))
+        session.add(
+            Webhook(
+                owner="bi@example.test",
+                url="http://x.test/a",
+                secret="s" * 16,
+                event_types=["liaison.engagement.logged"],
+            )
+        )
         session.commit()
-    data = f.engagement(contact_ids=[contact, "someone-else"],
-                        participants=[{"id": contact, "name": "Jeanne Dupont"}])
+    data = f.engagement(contact_ids=[contact, "someone-else"], participants=[{"id": contact, "name": "Jeanne Dupont"}])
     deliver(runner, f.engagement_event(data))
     from services.kit.events import new_event
-    erased = new_event(type="liaison.contact.erased", source="/liaison/partners", subject=str(uuid.uuid4()),
-                       data={"id": contact, "partner_id": str(uuid.uuid4())})
+
+    erased = new_event(
+        type="liaison.contact.erased",
+        source="/liaison/partners",
+        subject=str(uuid.uuid4()),
+        data={"id": contact, "partner_id": str(uuid.uuid4())},
+    )
     assert deliver(runner, erased, topic="liaison.partners.v1").status == "handled"
 
     [hook] = rows(sessions, Delivery, Delivery.channel == "webhook")

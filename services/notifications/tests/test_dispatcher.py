@@ -1,4 +1,5 @@
 """The dispatcher and its channels, against a real local SMTP server and a real HTTP receiver."""
+
 import asyncio
 import json
 import time
@@ -35,8 +36,9 @@ def receiver():
 
 @pytest.fixture
 def settings(settings, smtp):
-    return settings.model_copy(update={"smtp_port": smtp.port, "delivery_max_attempts": 3,
-                                       "webhook_timeout_seconds": 1.0})
+    return settings.model_copy(
+        update={"smtp_port": smtp.port, "delivery_max_attempts": 3, "webhook_timeout_seconds": 1.0}
+    )
 
 
 @pytest.fixture
@@ -58,14 +60,24 @@ def add_webhook(sessions, url, event_types=("liaison.engagement.logged",)) -> We
 
 def queue(sessions, clock, *, user=None, hook=None, body='{"id": "e1"}', trigger="e1", language="fr"):
     with sessions() as session:
-        batch = DeliveryBatch(session=session, trigger=Trigger(trigger, "liaison.engagement.logged", "engagement", "s"),
-                              now=clock(), email_enabled=True)
+        batch = DeliveryBatch(
+            session=session,
+            trigger=Trigger(trigger, "liaison.engagement.logged", "engagement", "s"),
+            now=clock(),
+            email_enabled=True,
+        )
         if user:
             session.merge(Recipient(user=user, email=f"{user.split('@')[0]}@mail.test", language=language))
             session.flush()
-            batch.notify_user(user=user, channels={"email"}, render=lambda lang: Rendered(
-                title={"fr": "Rencontre consignée : Été", "en": "Meeting logged: Summer"}[lang],
-                lines=("Avec : <Bavière>",), link="http://liaison.test/engagements/1"))
+            batch.notify_user(
+                user=user,
+                channels={"email"},
+                render=lambda lang: Rendered(
+                    title={"fr": "Rencontre consignée : Été", "en": "Meeting logged: Summer"}[lang],
+                    lines=("Avec : <Bavière>",),
+                    link="http://liaison.test/engagements/1",
+                ),
+            )
         if hook:
             batch.webhook(hook, body)
         session.commit()
@@ -142,8 +154,15 @@ def test_a_receiver_failing_twice_gets_exactly_one_successful_delivery(sessions,
     assert row.status == "sent" and row.attempts == 3
     assert [h.answered for h in receiver.at("/flaky")] == [500, 503, 200]
     with sessions() as session:
-        log = session.execute(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery_id)
-                              .order_by(DeliveryAttempt.number)).scalars().all()
+        log = (
+            session.execute(
+                select(DeliveryAttempt)
+                .where(DeliveryAttempt.delivery_id == delivery_id)
+                .order_by(DeliveryAttempt.number)
+            )
+            .scalars()
+            .all()
+        )
         events = session.execute(select(OutboxMessage)).scalars().all()
     assert [(a.number, a.ok, a.status_code) for a in log] == [(1, False, 500), (2, False, 503), (3, True, 200)]
     assert [e.event_type for e in events] == ["liaison.notification.sent"]
@@ -186,8 +205,9 @@ def test_a_hanging_receiver_never_stalls_the_other_deliveries(sessions, clock, s
     receiver.delays["/hangs"] = 3.0
     slow, fast = add_webhook(sessions, receiver.url + "/hangs"), add_webhook(sessions, receiver.url + "/fast")
     queue(sessions, clock, hook=slow, trigger="slow")
-    dispatcher = Dispatcher(sessions=sessions, settings=settings.model_copy(update={"dispatch_idle_seconds": 0.05}),
-                            clock=clock)
+    dispatcher = Dispatcher(
+        sessions=sessions, settings=settings.model_copy(update={"dispatch_idle_seconds": 0.05}), clock=clock
+    )
     dispatcher.start()
     try:
         time.sleep(0.3)  # the slow one is in flight now

@@ -1,9 +1,10 @@
 """Follow-up reminders: scheduled in the database, sent once when due (time injected), moved or
 cancelled by later follow-up events; daily digests."""
+
 import json
 import threading
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,13 +22,19 @@ TODAY = date(2026, 12, 1)
 
 
 def local(day: date, hour: int) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=TORONTO).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=TORONTO).astimezone(UTC)
 
 
 @pytest.fixture
 def runner(sessions, consumers):
-    return ConsumerRunner(name="notifications", session_factory=sessions, registry=consumers.registry(),
-                          consumer_factory=lambda: None, producer_factory=RecordingProducer, retry_pause=0)
+    return ConsumerRunner(
+        name="notifications",
+        session_factory=sessions,
+        registry=consumers.registry(),
+        consumer_factory=lambda: None,
+        producer_factory=RecordingProducer,
+        retry_pause=0,
+    )
 
 
 @pytest.fixture
@@ -46,14 +53,18 @@ def reminders(sessions):
 
 def inbox(sessions, user="officer@example.test"):
     with sessions() as session:
-        return session.execute(select(Notification).where(Notification.user == user)
-                               .order_by(Notification.created_at)).scalars().all()
+        return (
+            session.execute(select(Notification).where(Notification.user == user).order_by(Notification.created_at))
+            .scalars()
+            .all()
+        )
 
 
 def with_email(sessions, user="officer@example.test", language="en"):
     with sessions() as session:
-        session.add(Recipient(user=user, email="officer@mail.test", language=language, roles=["officer"],
-                              has_preferences=True))
+        session.add(
+            Recipient(user=user, email="officer@mail.test", language=language, roles=["officer"], has_preferences=True)
+        )
         session.commit()
 
 
@@ -111,8 +122,10 @@ def test_reassigning_moves_what_is_pending_to_the_new_assignee(sessions, runner,
     data = f.followup(due_on=TODAY + timedelta(days=1))
     deliver(runner, f.followup_event(data))
     scheduler.run_once()  # the due-soon reminder went to the first assignee
-    deliver(runner, f.followup_event(data | {"assignee": "next@example.test", "version": 2},
-                                     type="liaison.followup.reassigned"))
+    deliver(
+        runner,
+        f.followup_event(data | {"assignee": "next@example.test", "version": 2}, type="liaison.followup.reassigned"),
+    )
     assert reminders(sessions)["overdue"].assignee == "next@example.test"
     assert reminders(sessions)["due_soon"].assignee == "officer@example.test", "what was sent stays sent"
 
@@ -143,8 +156,7 @@ def test_a_follow_up_without_due_date_or_assignee_schedules_nothing(sessions, ru
     assert all(r.status == "cancelled" for r in reminders(sessions).values())
 
 
-@pytest.mark.parametrize("change", [{"due_on": "next tuesday"}, {"id": "x"}, {"version": "two"},
-                                    {"assignee": 42}])
+@pytest.mark.parametrize("change", [{"due_on": "next tuesday"}, {"id": "x"}, {"version": "two"}, {"assignee": 42}])
 def test_unusable_follow_ups_are_dead_lettered(sessions, runner, change):
     assert deliver(runner, f.followup_event(f.followup(due_on=TODAY) | change)).status == "dead_lettered"
     assert reminders(sessions) == {}
@@ -153,8 +165,12 @@ def test_unusable_follow_ups_are_dead_lettered(sessions, runner, change):
 def test_two_schedulers_racing_send_each_reminder_once(sessions, runner, settings, clock):
     clock.set(local(TODAY, 7))
     for _ in range(30):
-        deliver(runner, f.followup_event(f.followup(due_on=TODAY + timedelta(days=1),
-                                                    assignee=f"u{uuid.uuid4().hex[:6]}@example.test")))
+        deliver(
+            runner,
+            f.followup_event(
+                f.followup(due_on=TODAY + timedelta(days=1), assignee=f"u{uuid.uuid4().hex[:6]}@example.test")
+            ),
+        )
     clock.set(local(TODAY, 9))
     replicas = [Scheduler(sessions=sessions, settings=settings, clock=clock) for _ in range(2)]
     sent = [0, 0]
@@ -178,9 +194,17 @@ def test_a_daily_digest_gathers_held_emails_once_a_day(sessions, settings, clock
     with_email(sessions, language="fr")
     with sessions() as session:
         for n in range(3):
-            session.add(Delivery(trigger_id=f"e{n}", trigger_type="liaison.engagement.logged",
-                                 recipient="officer@example.test", channel="email", status="held",
-                                 created_at=local(TODAY, 6), payload=json.dumps({"subject": f"Sujet {n}"})))
+            session.add(
+                Delivery(
+                    trigger_id=f"e{n}",
+                    trigger_type="liaison.engagement.logged",
+                    recipient="officer@example.test",
+                    channel="email",
+                    status="held",
+                    created_at=local(TODAY, 6),
+                    payload=json.dumps({"subject": f"Sujet {n}"}),
+                )
+            )
         session.commit()
     assert send_digests(sessions, settings=settings, now=local(TODAY, 7)) == 0, "not before the hour"
     assert send_digests(sessions, settings=settings, now=local(TODAY, 9)) == 1

@@ -55,10 +55,30 @@ def create(client, body: dict, **params) -> dict:
     return response.json()
 
 
-BAVARIA = {"kind": "federated_state", "name_fr": "Bavière", "name_en": "Bavaria", "country": "DE",
-           "subdivision": "DE-BY", "region": "europe", "aliases": ["Freistaat Bayern"], "acronyms": ["BY"]}
-GERMANY = {"kind": "state", "name_fr": "Allemagne", "name_en": "Germany", "country": "DE", "region": "europe",
-           "aliases": ["Bundesrepublik Deutschland"]}
-OIF = {"kind": "international_organization", "name_fr": "Organisation internationale de la Francophonie",
-       "name_en": "International Organisation of La Francophonie", "acronyms": ["OIF"], "aliases": ["Francophonie"],
-       "region": "global", "thrusts": ["french-language.francophonie"]}
+BAVARIA = {
+    "kind": "federated_state",
+    "name_fr": "Bavière",
+    "name_en": "Bavaria",
+    "country": "DE",
+    "subdivision": "DE-BY",
+    "region": "europe",
+    "aliases": ["Freistaat Bayern"],
+    "acronyms": ["BY"],
+}
+GERMANY = {
+    "kind": "state",
+    "name_fr": "Allemagne",
+    "name_en": "Germany",
+    "country": "DE",
+    "region": "europe",
+    "aliases": ["Bundesrepublik Deutschland"],
+}
+OIF = {
+    "kind": "international_organization",
+    "name_fr": "Organisation internationale de la Francophonie",
+    "name_en": "International Organisation of La Francophonie",
+    "acronyms": ["OIF"],
+    "aliases": ["Francophonie"],
+    "region": "global",
+    "thrusts": ["french-language.francophonie"],
+}

@@ -9,8 +9,15 @@ from services.kit.outbox import OutboxMessage
 from services.partners import service
 from services.partners.models import Partner
 
-BAVARIA = {"kind": "federated_state", "name_fr": "Bavière", "name_en": "Bavaria", "country": "DE",
-           "region": "europe", "aliases": ["Freistaat Bayern", " Freistaat Bayern ", ""], "acronyms": ["BY"]}
+BAVARIA = {
+    "kind": "federated_state",
+    "name_fr": "Bavière",
+    "name_en": "Bavaria",
+    "country": "DE",
+    "region": "europe",
+    "aliases": ["Freistaat Bayern", " Freistaat Bayern ", ""],
+    "acronyms": ["BY"],
+}
 
 
 def count(engine, model) -> int:
@@ -63,16 +70,19 @@ def test_a_crash_before_commit_leaves_neither_the_partner_nor_its_event(client, 
     assert count(partners_engine, OutboxMessage) == 0
 
 
-@pytest.mark.parametrize("change, location", [
-    ({"kind": "planet"}, ["body", "kind"]),
-    ({"name_fr": None, "name_en": None}, ["body"]),
-    ({"name_fr": ""}, ["body", "name_fr"]),
-    ({"country": "Germany"}, ["body", "country"]),
-    ({"country": "de"}, ["body", "country"]),
-    ({"region": "mars"}, ["body", "region"]),
-    ({"aliases": "Bayern"}, ["body", "aliases"]),
-    ({"name_en": "x" * 301}, ["body", "name_en"]),
-])
+@pytest.mark.parametrize(
+    ("change", "location"),
+    [
+        ({"kind": "planet"}, ["body", "kind"]),
+        ({"name_fr": None, "name_en": None}, ["body"]),
+        ({"name_fr": ""}, ["body", "name_fr"]),
+        ({"country": "Germany"}, ["body", "country"]),
+        ({"country": "de"}, ["body", "country"]),
+        ({"region": "mars"}, ["body", "region"]),
+        ({"aliases": "Bayern"}, ["body", "aliases"]),
+        ({"name_en": "x" * 301}, ["body", "name_en"]),
+    ],
+)
 def test_bad_input_gets_a_problem_naming_the_field_and_writes_nothing(client, partners_engine, change, location):
     response = client.post("/api/v1/partners", json=BAVARIA | change)
 

@@ -1,4 +1,5 @@
 """Contacts, their mandates, and erasure of a person's data (Loi 25 / GDPR)."""
+
 import json
 
 import pytest
@@ -6,16 +7,23 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from services.kit.outbox import OutboxMessage
-
 from services.partners.models import AuditEntry, Contact, MandateRow
 from services.partners.tests.conftest import BAVARIA, GERMANY, VIEWER, count, create, events, signed
 
-MINISTER = {"honorific": "Dr.", "name": "Hubert Aiwanger", "title": "Minister of Economic Affairs",
-            "email": "minister@stmwi.bayern.de", "phone": "+4989216201", "preferred_language": "en",
-            "notes": "Met at the 2019 mission", "mandates": [
-                {"post": "Minister of Economic Affairs", "since": "2018-11-12"}]}
-PREDECESSOR = {"name": "Franz Josef Pschierer", "mandates": [
-    {"post": "Minister of Economic Affairs", "since": "2018-03-21", "until": "2018-11-12"}]}
+MINISTER = {
+    "honorific": "Dr.",
+    "name": "Hubert Aiwanger",
+    "title": "Minister of Economic Affairs",
+    "email": "minister@stmwi.bayern.de",
+    "phone": "+4989216201",
+    "preferred_language": "en",
+    "notes": "Met at the 2019 mission",
+    "mandates": [{"post": "Minister of Economic Affairs", "since": "2018-11-12"}],
+}
+PREDECESSOR = {
+    "name": "Franz Josef Pschierer",
+    "mandates": [{"post": "Minister of Economic Affairs", "since": "2018-03-21", "until": "2018-11-12"}],
+}
 
 
 def add(client, partner, body):
@@ -28,8 +36,9 @@ def test_add_read_and_publish_a_contact(client, partners_engine):
 
     assert response.status_code == 201, response.text
     contact = response.json()
-    assert contact["mandates"] == [{"post": "Minister of Economic Affairs", "partner_id": bavaria["id"],
-                                    "since": "2018-11-12", "until": None}]
+    assert contact["mandates"] == [
+        {"post": "Minister of Economic Affairs", "partner_id": bavaria["id"], "since": "2018-11-12", "until": None}
+    ]
     assert response.headers["etag"] == 'W/"1"'
     assert client.get(f"/api/v1/contacts/{contact['id']}", auth=signed(VIEWER)).json() == contact
     [event] = events(partners_engine, "liaison.contact.added")
@@ -42,25 +51,34 @@ def test_who_held_a_post_on_a_given_day(client):
     add(client, bavaria, PREDECESSOR)
 
     def held(day):
-        return [c["name"] for c in client.get(f"/api/v1/partners/{bavaria['id']}/contacts",
-                                              params={"as_of": day}).json()["items"]]
+        return [
+            c["name"]
+            for c in client.get(f"/api/v1/partners/{bavaria['id']}/contacts", params={"as_of": day}).json()["items"]
+        ]
 
     assert held("2019-06-01") == ["Hubert Aiwanger"]
     assert held("2018-05-01") == ["Franz Josef Pschierer"]
     assert held("2017-01-01") == []
     all_of_them = client.get(f"/api/v1/partners/{bavaria['id']}/contacts", params={"limit": 1}).json()
-    rest = client.get(f"/api/v1/partners/{bavaria['id']}/contacts",
-                      params={"limit": 1, "cursor": all_of_them["next_cursor"]}).json()
-    assert [c["name"] for c in all_of_them["items"] + rest["items"]] == ["Franz Josef Pschierer",
-                                                                        "Hubert Aiwanger"]
+    rest = client.get(
+        f"/api/v1/partners/{bavaria['id']}/contacts", params={"limit": 1, "cursor": all_of_them["next_cursor"]}
+    ).json()
+    assert [c["name"] for c in all_of_them["items"] + rest["items"]] == ["Franz Josef Pschierer", "Hubert Aiwanger"]
 
 
-@pytest.mark.parametrize("change", [
-    {"name": ""}, {"email": "not-an-email"}, {"phone": "089 21 62 01"}, {"phone": "+0123"},
-    {"preferred_language": "de"}, {"mandates": [{"post": ""}]},
-    {"mandates": [{"post": "x", "since": "2020-01-01", "until": "2019-01-01"}]},
-    {"mandates": [{"post": "x", "partner_id": "00000000-0000-0000-0000-000000000000"}]},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": ""},
+        {"email": "not-an-email"},
+        {"phone": "089 21 62 01"},
+        {"phone": "+0123"},
+        {"preferred_language": "de"},
+        {"mandates": [{"post": ""}]},
+        {"mandates": [{"post": "x", "since": "2020-01-01", "until": "2019-01-01"}]},
+        {"mandates": [{"post": "x", "partner_id": "00000000-0000-0000-0000-000000000000"}]},
+    ],
+)
 def test_bad_contacts_are_refused_and_write_nothing(client, partners_engine, change):
     bavaria = create(client, BAVARIA)
     response = add(client, bavaria, MINISTER | change)
@@ -76,8 +94,9 @@ def test_update_needs_if_match_and_publishes(client, partners_engine):
 
     assert client.patch(url, json={"title": "Deputy Minister-President"}).status_code == 428
     mandates = MINISTER["mandates"] + [{"post": "Bundesrat delegate", "partner_id": germany["id"]}]
-    response = client.patch(url, json={"title": "Deputy Minister-President", "mandates": mandates},
-                            headers={"If-Match": 'W/"1"'})
+    response = client.patch(
+        url, json={"title": "Deputy Minister-President", "mandates": mandates}, headers={"If-Match": 'W/"1"'}
+    )
     assert response.status_code == 200, response.text
     assert response.json()["version"] == 2 and len(response.json()["mandates"]) == 2
     assert client.patch(url, json={"title": "x"}, headers={"If-Match": 'W/"1"'}).status_code == 412
@@ -91,8 +110,7 @@ def test_update_needs_if_match_and_publishes(client, partners_engine):
 def test_erasure_leaves_no_personal_data_anywhere_but_says_it_happened(client, partners_engine):
     bavaria = create(client, BAVARIA)
     contact = add(client, bavaria, MINISTER).json()
-    client.patch(f"/api/v1/contacts/{contact['id']}", json={"notes": "Likes Weißwurst"},
-                 headers={"If-Match": 'W/"1"'})
+    client.patch(f"/api/v1/contacts/{contact['id']}", json={"notes": "Likes Weißwurst"}, headers={"If-Match": 'W/"1"'})
 
     assert client.delete(f"/api/v1/contacts/{contact['id']}", auth=signed(VIEWER)).status_code == 403
     assert client.delete(f"/api/v1/contacts/{contact['id']}").status_code == 204

@@ -1,27 +1,35 @@
 """CSV import (dry run, all or nothing, encodings and separators) and export of a filtered list."""
+
 import csv
 import io
 
 from services.partners.models import Partner
 from services.partners.tests.conftest import BAVARIA, VIEWER, count, create, events, signed
 
-GOOD = ("kind;name_fr;name_en;acronyms;country;subdivision;region;thrusts\n"
-        "state;Mexique;Mexico;;MX;;latin-america-caribbean;trade|climate\n"
-        "federated_state;Wallonie;Wallonia;;BE;BE-WAL;europe;\n"
-        "international_organization;Organisation de coopération et de développement économiques;"
-        "OECD;OCDE|OECD;;;global;trade.policy\n")
+GOOD = (
+    "kind;name_fr;name_en;acronyms;country;subdivision;region;thrusts\n"
+    "state;Mexique;Mexico;;MX;;latin-america-caribbean;trade|climate\n"
+    "federated_state;Wallonie;Wallonia;;BE;BE-WAL;europe;\n"
+    "international_organization;Organisation de coopération et de développement économiques;"
+    "OECD;OCDE|OECD;;;global;trade.policy\n"
+)
 
 
 def upload(client, body: bytes, **params):
-    return client.post("/api/v1/partners/import", content=body, params=params,
-                       headers={"content-type": "text/csv"})
+    return client.post("/api/v1/partners/import", content=body, params=params, headers={"content-type": "text/csv"})
 
 
 def test_a_dry_run_checks_everything_and_writes_nothing(client, partners_engine):
     response = upload(client, GOOD.encode(), dry_run="true")
     assert response.status_code == 200, response.text
-    assert response.json() | {"ids": None} == {"dry_run": True, "rows": 3, "valid": 3, "created": 0, "ids": None,
-                                               "errors": []}
+    assert response.json() | {"ids": None} == {
+        "dry_run": True,
+        "rows": 3,
+        "valid": 3,
+        "created": 0,
+        "ids": None,
+        "errors": [],
+    }
     assert count(partners_engine, Partner) == 0
 
 
@@ -37,26 +45,30 @@ def test_the_real_run_creates_every_row_with_its_events(client, partners_engine)
 
 
 def test_windows_1252_with_commas_is_read_too(client):
-    text = "kind,name_fr,country\r\nstate,Côte d'Ivoire,CI\r\nfederated_state,\"Québec, province\",CA\r\n"
+    text = 'kind,name_fr,country\r\nstate,Côte d\'Ivoire,CI\r\nfederated_state,"Québec, province",CA\r\n'
     response = upload(client, text.encode("cp1252"))
     assert response.status_code == 201, response.text
     assert {p["name_fr"] for p in client.get("/api/v1/partners").json()["items"]} == {
-        "Côte d'Ivoire", "Québec, province"}
+        "Côte d'Ivoire",
+        "Québec, province",
+    }
 
 
 def test_every_bad_row_is_reported_by_line_and_nothing_is_written(client, partners_engine):
     create(client, BAVARIA)
-    text = ("kind;name_fr;name_en;country;subdivision;thrusts;website\n"
-            "state;Islande;Iceland;IS;;;\n"              # line 2: fine
-            "planet;Mars;;;;;\n"                          # line 3: kind
-            "state;;;FR;;;\n"                             # line 4: no name
-            "state;Nulle part;;ZZ;;;\n"                   # line 5: country
-            "federated_state;Bavière libre;;DE;CA-QC;;\n"  # line 6: subdivision elsewhere
-            "ngo;Oxfam;;;;astrology;\n"                   # line 7: thrust
-            "federated_state;Bavière;;DE;;;\n"            # line 8: duplicate of the stored one
-            "state;Islande;;IS;;;\n"                      # line 9: same name as line 2
-            "\n"                                          # line 10: blank, skipped
-            "ngo;Médecins;;;;;ftp://msf\n")               # line 11: website
+    text = (
+        "kind;name_fr;name_en;country;subdivision;thrusts;website\n"
+        "state;Islande;Iceland;IS;;;\n"  # line 2: fine
+        "planet;Mars;;;;;\n"  # line 3: kind
+        "state;;;FR;;;\n"  # line 4: no name
+        "state;Nulle part;;ZZ;;;\n"  # line 5: country
+        "federated_state;Bavière libre;;DE;CA-QC;;\n"  # line 6: subdivision elsewhere
+        "ngo;Oxfam;;;;astrology;\n"  # line 7: thrust
+        "federated_state;Bavière;;DE;;;\n"  # line 8: duplicate of the stored one
+        "state;Islande;;IS;;;\n"  # line 9: same name as line 2
+        "\n"  # line 10: blank, skipped
+        "ngo;Médecins;;;;;ftp://msf\n"
+    )  # line 11: website
     for dry_run in ("true", "false"):
         response = upload(client, text.encode(), dry_run=dry_run)
         assert response.status_code == (200 if dry_run == "true" else 422), response.text
@@ -78,14 +90,18 @@ def test_unreadable_files_are_422_problems(client, partners_engine):
         assert response.status_code == 422, body
         assert response.headers["content-type"] == "application/problem+json"
     assert upload(client, GOOD.encode(), dry_run="maybe").status_code == 422
-    assert client.post("/api/v1/partners/import", content=GOOD.encode(), auth=signed(VIEWER),
-                       headers={"content-type": "text/csv"}).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/partners/import", content=GOOD.encode(), auth=signed(VIEWER), headers={"content-type": "text/csv"}
+        ).status_code
+        == 403
+    )
     assert count(partners_engine, Partner) == 0
 
 
 def test_export_of_a_filtered_list_reads_back_in_excel_form(client):
     upload(client, GOOD.encode())
-    create(client, BAVARIA | {"name_en": "=HYPERLINK(\"http://evil\")", "aliases": []}, allow_duplicate="true")
+    create(client, BAVARIA | {"name_en": '=HYPERLINK("http://evil")', "aliases": []}, allow_duplicate="true")
 
     response = client.get("/api/v1/partners/export.csv", params={"region": "europe"}, auth=signed(VIEWER))
     assert response.status_code == 200

@@ -1,23 +1,40 @@
 """Every event the service really publishes matches its JSON Schema in contracts/events/."""
-from tests.contract.schemas import validator
+
 from services.partners.events import TOPIC
 from services.partners.tests.conftest import ADMIN, BAVARIA, GERMANY, create, events, signed
+from tests.contract.schemas import validator
 
-EVERY_TYPE = {"liaison.partner.created", "liaison.partner.updated", "liaison.partner.archived",
-              "liaison.partner.merged", "liaison.relationship.added", "liaison.relationship.removed",
-              "liaison.contact.added", "liaison.contact.updated", "liaison.contact.erased"}
+EVERY_TYPE = {
+    "liaison.partner.created",
+    "liaison.partner.updated",
+    "liaison.partner.archived",
+    "liaison.partner.merged",
+    "liaison.relationship.added",
+    "liaison.relationship.removed",
+    "liaison.contact.added",
+    "liaison.contact.updated",
+    "liaison.contact.erased",
+}
 
 
 def test_every_published_event_matches_its_schema(client, partners_engine):
     bavaria, germany = create(client, BAVARIA), create(client, GERMANY)
     twin = create(client, BAVARIA | {"name_fr": "Bavière (doublon)"}, allow_duplicate="true")
     client.patch(f"/api/v1/partners/{bavaria['id']}", json={"owner": "o@example.test"}, headers={"If-Match": 'W/"1"'})
-    rel = client.post(f"/api/v1/partners/{bavaria['id']}/relationships",
-                      json={"type": "part_of", "target_id": germany["id"], "since": "1949-05-23"}).json()
+    rel = client.post(
+        f"/api/v1/partners/{bavaria['id']}/relationships",
+        json={"type": "part_of", "target_id": germany["id"], "since": "1949-05-23"},
+    ).json()
     client.delete(f"/api/v1/partners/{bavaria['id']}/relationships/{rel['id']}")
-    contact = client.post(f"/api/v1/partners/{twin['id']}/contacts", json={
-        "name": "A. Person", "phone": "+4989123456", "preferred_language": "fr",
-        "mandates": [{"post": "Head of protocol", "since": "2020-01-01", "until": "2022-01-01"}]}).json()
+    contact = client.post(
+        f"/api/v1/partners/{twin['id']}/contacts",
+        json={
+            "name": "A. Person",
+            "phone": "+4989123456",
+            "preferred_language": "fr",
+            "mandates": [{"post": "Head of protocol", "since": "2020-01-01", "until": "2022-01-01"}],
+        },
+    ).json()
     client.post(f"/api/v1/partners/{bavaria['id']}/merge", json={"duplicate_id": twin["id"]}, auth=signed(ADMIN))
     client.patch(f"/api/v1/contacts/{contact['id']}", json={"title": "Chief"}, headers={"If-Match": 'W/"2"'})
     client.delete(f"/api/v1/contacts/{contact['id']}")

@@ -1,4 +1,5 @@
 """What every service does the same way, checked once here on partners: request ids, health, errors."""
+
 from tests.support.identity import SignedAs
 
 

@@ -1,36 +1,52 @@
 """Merging a duplicate B into A: everything moves to A, B becomes a redirect, events tell the others."""
+
 import uuid
 
 from services.partners.tests.conftest import ADMIN, BAVARIA, GERMANY, OIF, create, events, signed
 
-DUPLICATE = {"kind": "federated_state", "name_fr": "État libre de Bavière", "name_en": "Free State of Bavaria",
-             "acronyms": ["BAY"], "aliases": ["Bayern"], "country": "DE", "region": "europe",
-             "website": "https://www.bayern.de", "thrusts": ["trade"]}
+DUPLICATE = {
+    "kind": "federated_state",
+    "name_fr": "État libre de Bavière",
+    "name_en": "Free State of Bavaria",
+    "acronyms": ["BAY"],
+    "aliases": ["Bayern"],
+    "country": "DE",
+    "region": "europe",
+    "website": "https://www.bayern.de",
+    "thrusts": ["trade"],
+}
 
 
 def merge(client, survivor, duplicate, **kwargs):
-    return client.post(f"/api/v1/partners/{survivor['id']}/merge", json={"duplicate_id": duplicate["id"]},
-                       **({"auth": signed(ADMIN)} | kwargs))
+    return client.post(
+        f"/api/v1/partners/{survivor['id']}/merge",
+        json={"duplicate_id": duplicate["id"]},
+        **({"auth": signed(ADMIN)} | kwargs),
+    )
 
 
 def test_merge_moves_names_links_and_contacts_and_leaves_a_redirect(client, partners_engine):
     bavaria = create(client, BAVARIA)
     duplicate = create(client, DUPLICATE, allow_duplicate="true")
     germany, oif = create(client, GERMANY), create(client, OIF)
-    part = client.post(f"/api/v1/partners/{duplicate['id']}/relationships",
-                       json={"type": "part_of", "target_id": germany["id"]}).json()
-    member = client.post(f"/api/v1/partners/{duplicate['id']}/relationships",
-                         json={"type": "member_of", "target_id": oif["id"], "membership_status": "observer"}).json()
-    contact = client.post(f"/api/v1/partners/{duplicate['id']}/contacts",
-                          json={"name": "Markus Söder", "mandates": [{"post": "Minister-President"}]}).json()
+    part = client.post(
+        f"/api/v1/partners/{duplicate['id']}/relationships", json={"type": "part_of", "target_id": germany["id"]}
+    ).json()
+    member = client.post(
+        f"/api/v1/partners/{duplicate['id']}/relationships",
+        json={"type": "member_of", "target_id": oif["id"], "membership_status": "observer"},
+    ).json()
+    contact = client.post(
+        f"/api/v1/partners/{duplicate['id']}/contacts",
+        json={"name": "Markus Söder", "mandates": [{"post": "Minister-President"}]},
+    ).json()
 
     assert merge(client, bavaria, duplicate, auth=client.auth).status_code == 403, "officers cannot merge"
     response = merge(client, bavaria, duplicate)
     assert response.status_code == 200, response.text
     survivor = response.json()
     assert survivor["id"] == bavaria["id"] and survivor["version"] == 2
-    assert set(survivor["aliases"]) == {"Freistaat Bayern", "État libre de Bavière", "Free State of Bavaria",
-                                        "Bayern"}
+    assert set(survivor["aliases"]) == {"Freistaat Bayern", "État libre de Bavière", "Free State of Bavaria", "Bayern"}
     assert survivor["acronyms"] == ["BY", "BAY"] and survivor["thrusts"] == ["trade"]
     assert survivor["website"] == "https://www.bayern.de", "a field the survivor lacked is taken over"
 
@@ -40,7 +56,9 @@ def test_merge_moves_names_links_and_contacts_and_leaves_a_redirect(client, part
 
     links = client.get(f"/api/v1/partners/{bavaria['id']}/relationships").json()["items"]
     assert {(r["id"], r["partner_id"], r["target_id"]) for r in links} == {
-        (part["id"], bavaria["id"], germany["id"]), (member["id"], bavaria["id"], oif["id"])}
+        (part["id"], bavaria["id"], germany["id"]),
+        (member["id"], bavaria["id"], oif["id"]),
+    }
     contacts = client.get(f"/api/v1/partners/{bavaria['id']}/contacts").json()["items"]
     assert [c["id"] for c in contacts] == [contact["id"]]
     assert contacts[0]["mandates"][0]["partner_id"] == bavaria["id"]
@@ -88,12 +106,13 @@ def test_links_that_would_tie_the_survivor_to_itself_are_dropped(client):
     bavaria = create(client, BAVARIA)
     duplicate = create(client, DUPLICATE, allow_duplicate="true")
     germany = create(client, GERMANY)
-    client.post(f"/api/v1/partners/{duplicate['id']}/relationships",
-                json={"type": "partner_of", "target_id": bavaria["id"]})
-    client.post(f"/api/v1/partners/{bavaria['id']}/relationships",
-                json={"type": "part_of", "target_id": germany["id"]})
-    client.post(f"/api/v1/partners/{duplicate['id']}/relationships",
-                json={"type": "part_of", "target_id": germany["id"]})
+    client.post(
+        f"/api/v1/partners/{duplicate['id']}/relationships", json={"type": "partner_of", "target_id": bavaria["id"]}
+    )
+    client.post(f"/api/v1/partners/{bavaria['id']}/relationships", json={"type": "part_of", "target_id": germany["id"]})
+    client.post(
+        f"/api/v1/partners/{duplicate['id']}/relationships", json={"type": "part_of", "target_id": germany["id"]}
+    )
 
     assert merge(client, bavaria, duplicate).status_code == 200
     links = client.get(f"/api/v1/partners/{bavaria['id']}/relationships").json()["items"]

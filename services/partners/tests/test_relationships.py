@@ -1,4 +1,5 @@
 """Typed, dated links between partners, and "members of X as of a day"."""
+
 import uuid
 
 import pytest
@@ -24,8 +25,15 @@ def test_part_of_and_member_of_with_their_events(client, partners_engine):
 
     added = events(partners_engine, "liaison.relationship.added")
     assert [e["_key"] for e in added] == [bavaria["id"], germany["id"]]
-    assert added[0]["data"] == {"id": part.json()["id"], "partner_id": bavaria["id"], "type": "part_of",
-                                "target_id": germany["id"], "membership_status": None, "since": None, "until": None}
+    assert added[0]["data"] == {
+        "id": part.json()["id"],
+        "partner_id": bavaria["id"],
+        "type": "part_of",
+        "target_id": germany["id"],
+        "membership_status": None,
+        "since": None,
+        "until": None,
+    }
 
     both = client.get(f"/api/v1/partners/{germany['id']}/relationships", auth=signed(VIEWER)).json()
     assert {r["id"] for r in both["items"]} == {part.json()["id"], member.json()["id"]}
@@ -39,10 +47,22 @@ def test_part_of_and_member_of_with_their_events(client, partners_engine):
 def test_members_as_of_a_day(client):
     oif, france, senegal, germany = (create(client, b) for b in (OIF, FRANCE, SENEGAL, GERMANY))
     link(client, france, {"type": "member_of", "target_id": oif["id"], "since": "1970-03-20"})
-    link(client, senegal, {"type": "member_of", "target_id": oif["id"], "since": "1970-03-20",
-                           "until": "2010-12-31", "membership_status": "member"})
-    link(client, germany, {"type": "member_of", "target_id": oif["id"], "since": "2016-01-01",
-                           "membership_status": "observer"})
+    link(
+        client,
+        senegal,
+        {
+            "type": "member_of",
+            "target_id": oif["id"],
+            "since": "1970-03-20",
+            "until": "2010-12-31",
+            "membership_status": "member",
+        },
+    )
+    link(
+        client,
+        germany,
+        {"type": "member_of", "target_id": oif["id"], "since": "2016-01-01", "membership_status": "observer"},
+    )
 
     def members(as_of=None):
         params = {"member_of": oif["id"]} | ({"as_of": as_of} if as_of else {})
@@ -54,15 +74,18 @@ def test_members_as_of_a_day(client):
     assert members("1960-01-01") == set()
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"type": "married_to"}, 422),
-    ({"type": "part_of", "membership_status": "member"}, 422),
-    ({"type": "member_of", "membership_status": "king"}, 422),
-    ({"type": "member_of", "since": "2020-01-01", "until": "2019-01-01"}, 422),
-    ({"type": "member_of", "since": "yesterday"}, 422),
-    ({"type": "member_of", "target_id": "self"}, 422),
-    ({"type": "member_of", "target_id": "unknown"}, 404),
-])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"type": "married_to"}, 422),
+        ({"type": "part_of", "membership_status": "member"}, 422),
+        ({"type": "member_of", "membership_status": "king"}, 422),
+        ({"type": "member_of", "since": "2020-01-01", "until": "2019-01-01"}, 422),
+        ({"type": "member_of", "since": "yesterday"}, 422),
+        ({"type": "member_of", "target_id": "self"}, 422),
+        ({"type": "member_of", "target_id": "unknown"}, 404),
+    ],
+)
 def test_bad_links_are_refused_and_write_nothing(client, partners_engine, body, status):
     germany, oif = create(client, GERMANY), create(client, OIF)
     target = {"self": germany["id"], "unknown": str(uuid.uuid4())}.get(body.get("target_id"), oif["id"])

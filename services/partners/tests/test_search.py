@@ -1,17 +1,28 @@
 """Search and filters: the same tests on SQLite (FTS5) and PostgreSQL (pg_trgm + full text)."""
+
 import pytest
 
 from services.partners.search import fold, similarity
 from services.partners.tests.conftest import BAVARIA, GERMANY, OIF, create
 
 OTHERS = [
-    {"kind": "federated_state", "name_fr": "Bade-Wurtemberg", "name_en": "Baden-Württemberg", "country": "DE",
-     "region": "europe", "thrusts": ["trade.investment"]},
-    {"kind": "international_organization", "name_fr": "Organisation des Nations unies pour l'éducation, la "
-     "science et la culture", "name_en": "United Nations Educational, Scientific and Cultural Organization",
-     "acronyms": ["UNESCO"], "region": "global", "thrusts": ["culture.unesco-diversity"]},
-    {"kind": "forum", "name_fr": "Assemblée parlementaire de la Francophonie", "acronyms": ["APF"],
-     "region": "global"},
+    {
+        "kind": "federated_state",
+        "name_fr": "Bade-Wurtemberg",
+        "name_en": "Baden-Württemberg",
+        "country": "DE",
+        "region": "europe",
+        "thrusts": ["trade.investment"],
+    },
+    {
+        "kind": "international_organization",
+        "name_fr": "Organisation des Nations unies pour l'éducation, la science et la culture",
+        "name_en": "United Nations Educational, Scientific and Cultural Organization",
+        "acronyms": ["UNESCO"],
+        "region": "global",
+        "thrusts": ["culture.unesco-diversity"],
+    },
+    {"kind": "forum", "name_fr": "Assemblée parlementaire de la Francophonie", "acronyms": ["APF"], "region": "global"},
     {"kind": "state", "name_fr": "Belgique", "name_en": "Belgium", "country": "BE", "region": "europe"},
     {"kind": "ngo", "name_en": "Bavarian Red Cross", "country": "DE", "region": "europe"},
 ]
@@ -19,9 +30,11 @@ OTHERS = [
 
 @pytest.fixture
 def directory(client):
-    made = {p["name_en"] or p["name_fr"]: p for p in [create(client, BAVARIA), create(client, GERMANY),
-                                                      create(client, OIF)] + [create(client, o) for o in OTHERS]}
-    return made
+    return {
+        p["name_en"] or p["name_fr"]: p
+        for p in [create(client, BAVARIA), create(client, GERMANY), create(client, OIF)]
+        + [create(client, o) for o in OTHERS]
+    }
 
 
 def search(client, q, **params):
@@ -31,8 +44,7 @@ def search(client, q, **params):
 
 
 def test_bavaria_is_found_first_by_any_name_accent_case_or_a_typo(client, directory):
-    for q in ["baviere", "Bavière", "BAVARIA", "bavaria", "Freistaat Bayern", "freistaat", "Bavria", "Baviere ",
-              "BY"]:
+    for q in ["baviere", "Bavière", "BAVARIA", "bavaria", "Freistaat Bayern", "freistaat", "Bavria", "Baviere ", "BY"]:
         result = search(client, q)
         assert result["items"], q
         assert result["items"][0]["id"] == directory["Bavaria"]["id"], (q, [i["name_en"] for i in result["items"]])
@@ -40,8 +52,15 @@ def test_bavaria_is_found_first_by_any_name_accent_case_or_a_typo(client, direct
 
 def test_the_oif_is_found_first(client, directory):
     oif = directory["International Organisation of La Francophonie"]["id"]
-    for q in ["OIF", "oif", "francophonie", "Francophonie", "Organisation internationale de la Francophonie",
-              "organisation internationale de la francophonei", "International Organisation"]:
+    for q in [
+        "OIF",
+        "oif",
+        "francophonie",
+        "Francophonie",
+        "Organisation internationale de la Francophonie",
+        "organisation internationale de la francophonei",
+        "International Organisation",
+    ]:
         assert search(client, q)["items"][0]["id"] == oif, q
 
 
@@ -66,8 +85,14 @@ def test_search_combines_with_filters(client, directory):
 FILTERED = [
     ({"kind": "state"}, {"Germany", "Belgium"}),
     ({"country": "DE"}, {"Bavaria", "Germany", "Baden-Württemberg", "Bavarian Red Cross"}),
-    ({"region": "global"}, {"International Organisation of La Francophonie",
-                            "United Nations Educational, Scientific and Cultural Organization", None}),
+    (
+        {"region": "global"},
+        {
+            "International Organisation of La Francophonie",
+            "United Nations Educational, Scientific and Cultural Organization",
+            None,
+        },
+    ),
     ({"thrust": "culture"}, {"United Nations Educational, Scientific and Cultural Organization"}),
     ({"thrust": "trade"}, {"Baden-Württemberg"}),
     ({"thrust": "french-language"}, {"International Organisation of La Francophonie"}),
@@ -82,10 +107,19 @@ def test_filters(client, directory):
         assert result["total"] == len(expected)
 
 
-BAD_FILTERS = [{"kind": "planet"}, {"country": "de"}, {"region": "mars"}, {"thrust": "astrology"},
-               {"status": "deleted"}, {"member_of": "x"}, {"as_of": "2019-13-01"}, {"limit": 0}, {"limit": 1000},
-               {"cursor": "%%%"},
-               {"q": "x" * 301}]
+BAD_FILTERS = [
+    {"kind": "planet"},
+    {"country": "de"},
+    {"region": "mars"},
+    {"thrust": "astrology"},
+    {"status": "deleted"},
+    {"member_of": "x"},
+    {"as_of": "2019-13-01"},
+    {"limit": 0},
+    {"limit": 1000},
+    {"cursor": "%%%"},
+    {"q": "x" * 301},
+]
 
 
 def test_bad_filters_are_4xx_problems(client, directory):

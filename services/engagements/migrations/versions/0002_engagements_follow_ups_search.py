@@ -4,6 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,11 +17,9 @@ depends_on = None
 PG_SEARCH_SETUP = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE TEXT SEARCH CONFIGURATION liaison_fr (COPY = pg_catalog.french)",
-    "ALTER TEXT SEARCH CONFIGURATION liaison_fr ALTER MAPPING FOR hword, hword_part, word "
-    "WITH unaccent, french_stem",
+    "ALTER TEXT SEARCH CONFIGURATION liaison_fr ALTER MAPPING FOR hword, hword_part, word WITH unaccent, french_stem",
     "CREATE TEXT SEARCH CONFIGURATION liaison_en (COPY = pg_catalog.english)",
-    "ALTER TEXT SEARCH CONFIGURATION liaison_en ALTER MAPPING FOR hword, hword_part, word "
-    "WITH unaccent, english_stem",
+    "ALTER TEXT SEARCH CONFIGURATION liaison_en ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem",
     # A stored vector: matching reads it instead of re-parsing every candidate's text.
     "ALTER TABLE engagements ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
     "to_tsvector('liaison_fr'::regconfig, search_document) || "
@@ -35,8 +34,10 @@ PG_SEARCH_TEARDOWN = [
 ]
 # SQLite: FTS5 over words already unaccented and stemmed by search.py (FTS5 has no French stemmer).
 # rowid is derived from the engagement id (search.py: fts_rowid), so a row is found without a scan.
-SQLITE_FTS = ("CREATE VIRTUAL TABLE engagement_fts USING fts5("
-              "engagement_id UNINDEXED, terms, tokenize = 'unicode61 remove_diacritics 2')")
+SQLITE_FTS = (
+    "CREATE VIRTUAL TABLE engagement_fts USING fts5("
+    "engagement_id UNINDEXED, terms, tokenize = 'unicode61 remove_diacritics 2')"
+)
 
 
 def upgrade() -> None:
@@ -90,12 +91,12 @@ def upgrade() -> None:
     op.create_index("ix_engagements_starts", "engagements", ["starts_at", "id"])
     op.create_index("ix_engagements_mission", "engagements", ["mission_id"])
     op.create_index("ix_engagements_created_by", "engagements", ["created_by"])
-    for name, column, size in (("engagement_partners", "partner_id", None),
-                               ("engagement_officers", "officer", 200)):
+    for name, column, size in (("engagement_partners", "partner_id", None), ("engagement_officers", "officer", 200)):
         op.create_table(
             name,
-            sa.Column("engagement_id", sa.Uuid(), sa.ForeignKey("engagements.id", ondelete="CASCADE"),
-                      primary_key=True),
+            sa.Column(
+                "engagement_id", sa.Uuid(), sa.ForeignKey("engagements.id", ondelete="CASCADE"), primary_key=True
+            ),
             sa.Column(column, sa.Uuid() if size is None else sa.String(size), primary_key=True),
         )
         op.create_index(f"ix_{name}_{column.split('_')[0]}", name, [column, "engagement_id"])

@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-26
 """
+
 from services.kit import migration_ops
 
 revision = "0001"

@@ -8,6 +8,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -113,14 +114,22 @@ def upgrade() -> None:
 def _sqlite_search() -> None:
     # Contentless-delete tables (SQLite 3.43+) would save space; external-content tables work on
     # the 3.40 Debian ships: the rows live in partner_names, the triggers keep the indexes in step.
-    for table, tokenizer in (("partner_names_fts", "unicode61 remove_diacritics 2"),
-                             ("partner_names_trigram", "trigram")):
-        op.execute(f"CREATE VIRTUAL TABLE {table} USING fts5(key, content='partner_names', content_rowid='id', "
-                   f"tokenize='{tokenizer}')")
-        op.execute(f"CREATE TRIGGER {table}_ai AFTER INSERT ON partner_names BEGIN "
-                   f"INSERT INTO {table}(rowid, key) VALUES (new.id, new.key); END")
-        op.execute(f"CREATE TRIGGER {table}_ad AFTER DELETE ON partner_names BEGIN "
-                   f"INSERT INTO {table}({table}, rowid, key) VALUES ('delete', old.id, old.key); END")
+    for table, tokenizer in (
+        ("partner_names_fts", "unicode61 remove_diacritics 2"),
+        ("partner_names_trigram", "trigram"),
+    ):
+        op.execute(
+            f"CREATE VIRTUAL TABLE {table} USING fts5(key, content='partner_names', content_rowid='id', "
+            f"tokenize='{tokenizer}')"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_ai AFTER INSERT ON partner_names BEGIN "
+            f"INSERT INTO {table}(rowid, key) VALUES (new.id, new.key); END"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_ad AFTER DELETE ON partner_names BEGIN "
+            f"INSERT INTO {table}({table}, rowid, key) VALUES ('delete', old.id, old.key); END"
+        )
 
 
 def _postgres_search() -> None:
@@ -143,6 +152,15 @@ def downgrade() -> None:
     op.drop_index("ix_partners_sort", table_name="partners")
     op.drop_index("ix_partners_merged_into", table_name="partners")
     with op.batch_alter_table("partners") as batch:
-        for column in ("updated_by", "created_by", "sort_key", "merged_into", "thrusts", "owner",
-                       "description_en", "description_fr", "subdivision"):
+        for column in (
+            "updated_by",
+            "created_by",
+            "sort_key",
+            "merged_into",
+            "thrusts",
+            "owner",
+            "description_en",
+            "description_fr",
+            "subdivision",
+        ):
             batch.drop_column(column)
