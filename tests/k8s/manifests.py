@@ -81,9 +81,9 @@ def structural(schema: dict) -> dict:
         if node.get("x-kubernetes-int-or-string"):
             node.pop("type", None)
             node["anyOf"] = [{"type": "integer"}, {"type": "string"}]
-        if node.get("type") == "object" and "properties" in node:
-            if not node.get("x-kubernetes-preserve-unknown-fields") and "additionalProperties" not in node:
-                node["additionalProperties"] = False
+        closed = not node.get("x-kubernetes-preserve-unknown-fields") and "additionalProperties" not in node
+        if node.get("type") == "object" and "properties" in node and closed:
+            node["additionalProperties"] = False
         for child in node.get("properties", {}).values():
             visit(child)
         for key in ("items", "additionalProperties"):
