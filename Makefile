@@ -30,6 +30,7 @@ lint: $(VENV)/.installed
 
 test: lint $(KAFKA_LIBS)
 	infra/system-packages.sh
+	infra/k8s/tools.sh
 	$(PY) -m pytest
 
 # Unit tests only: no broker, no PostgreSQL, a few seconds.

@@ -3,6 +3,7 @@
 #   postgresql (+ contrib: unaccent, pg_trgm)  – the tests start throw-away clusters from its binaries
 #   docker-compose                             – validates docker-compose.yml (no engine needed)
 #   nginx, wrk                                 – the gateway benchmark (tests/bench/gateway_throughput.py)
+#   prometheus (brings promtool)               – the alerting rules and their tests (tests/infra)
 # Does nothing when they are present; needs root (or sudo) when they are not.
 set -euo pipefail
 missing=()
@@ -12,6 +13,7 @@ command -v docker-compose >/dev/null || missing+=(docker-compose)
 command -v runuser >/dev/null || missing+=(util-linux)
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx)
 command -v wrk >/dev/null || missing+=(wrk)
+command -v promtool >/dev/null || missing+=(prometheus)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 echo "installing Debian packages: ${missing[*]}"
@@ -30,4 +32,8 @@ fi
 # Nor is the package's nginx on port 80: the benchmark starts its own, on a free port.
 if [[ " ${missing[*]} " == *" nginx "* ]]; then
   "${sudo[@]}" service nginx stop >/dev/null 2>&1 || true
+fi
+# Nor is the package's Prometheus on port 9090: tests start their own.
+if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+  "${sudo[@]}" service prometheus stop >/dev/null 2>&1 || true
 fi
