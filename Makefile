@@ -41,8 +41,10 @@ bench: $(VENV)/.installed $(KAFKA_LIBS)
 	infra/system-packages.sh
 	$(PY) -m tests.bench
 
+# With this machine's secrets (var/secrets.env, made if absent): the broker's admin, the services' users.
 kafka-up: $(VENV)/.installed $(KAFKA_LIBS)
-	infra/kafka/start.sh && $(PY) -m infra.kafka.admin topics
+	eval "$$($(PY) -m infra.local_secrets --exports)" && infra/kafka/start.sh \
+	  && $(PY) -m infra.kafka.admin setup --bootstrap 127.0.0.1:$${KAFKA_PORT:-9092}
 
 kafka-down:
 	infra/kafka/stop.sh

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from services.kit.db import make_engine
 from tests.support.databases import migrate
 
 
@@ -35,15 +36,30 @@ def db_backend(request) -> str:
 
 @pytest.fixture
 def new_database(db_backend, tmp_path, request):
-    """`new_database("partners")` -> URL of an empty database migrated to head, on this test's backend."""
+    """`new_database("partners")` -> URL of an empty database migrated to head (or to `revision`),
+    on this test's backend."""
 
-    def make(service: str) -> str:
+    def make(service: str, revision: str = "head") -> str:
         if db_backend == "sqlite":
-            return migrate(service, f"sqlite:///{tmp_path}/{service}-{uuid.uuid4().hex[:8]}.db")
+            return migrate(service, f"sqlite:///{tmp_path}/{service}-{uuid.uuid4().hex[:8]}.db", revision)
         cluster = request.getfixturevalue("pg_cluster")
-        return migrate(service, cluster.create_database(f"{service}_{uuid.uuid4().hex[:12]}"))
+        return migrate(service, cluster.create_database(f"{service}_{uuid.uuid4().hex[:12]}"), revision)
 
     return make
+
+
+@pytest.fixture
+def new_engine(new_database):
+    """`new_engine("partners")` -> an engine on a fresh migrated database (as new_database), disposed after."""
+    engines = []
+
+    def make(service: str, revision: str = "head"):
+        engines.append(make_engine(new_database(service, revision)))
+        return engines[-1]
+
+    yield make
+    for engine in engines:
+        engine.dispose()
 
 
 @pytest.fixture

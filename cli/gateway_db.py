@@ -14,8 +14,9 @@ def gateway_session() -> Iterator[Session]:
     from gateway.settings import GatewaySettings
     from services.kit.db import make_engine, make_session_factory, unit_of_work
     from services.kit.migrations import upgrade
+    from services.kit.settings import load_settings
 
-    settings = GatewaySettings()
+    settings = load_settings(GatewaySettings)
     upgrade(Path(__file__).resolve().parents[1] / "gateway" / "migrations", settings.database_url)
     engine = make_engine(settings.database_url)
     try:

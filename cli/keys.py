@@ -24,7 +24,7 @@ def list_keys(_args) -> int:
     from gateway.accounts import list_keys as fetch
 
     with gateway_session() as session:
-        keys, _ = fetch(session=session, after=None, limit=10_000)
+        keys, _ = fetch(session=session, cursor=None, limit=10_000)
         for key in keys:
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
             used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never used"

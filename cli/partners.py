@@ -49,9 +49,11 @@ class ProgressBar:
 def partners_session():
     from services.kit.db import make_engine, make_session_factory, unit_of_work
     from services.kit.migrations import upgrade
+    from services.kit.settings import load_settings
     from services.partners.settings import PartnersSettings
 
-    settings = PartnersSettings()
+    # Rows and their outbox events go to the database; the running service's relay publishes them.
+    settings = load_settings(PartnersSettings, kafka_enabled=False)
     upgrade(Path(__file__).resolve().parents[1] / "services" / "partners" / "migrations", settings.database_url)
     engine = make_engine(settings.database_url)
     try:
@@ -64,6 +66,7 @@ def partners_session():
 def import_file(args: argparse.Namespace) -> int:
     from services.kit.identity import Caller
     from services.kit.problems import Problem
+    from services.kit.roles import Role, roles
     from services.partners.csv_io import import_partners
 
     try:
@@ -71,7 +74,7 @@ def import_file(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
-    caller = Caller(user=args.user or f"cli:{getpass.getuser()}", roles=frozenset({"officer"}))
+    caller = Caller(user=args.user or f"cli:{getpass.getuser()}", roles=roles(Role.OFFICER))
     try:
         with partners_session() as session:
             report = import_partners(

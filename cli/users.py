@@ -6,6 +6,7 @@ import secrets
 import sys
 
 from cli.gateway_db import gateway_session
+from services.kit.roles import ASSIGNABLE
 
 
 def add(args) -> int:
@@ -41,7 +42,7 @@ def list_users(_args) -> int:
     from gateway.accounts import list_users as fetch
 
     with gateway_session() as session:
-        users, _ = fetch(session=session, after=None, limit=10_000)
+        users, _ = fetch(session=session, cursor=None, limit=10_000)
         for user in users:
             state = "disabled" if user.disabled else "active"
             print(f"{user.username}\t{','.join(user.roles)}\t{state}")
@@ -53,13 +54,14 @@ def disable(args) -> int:
     from gateway.schemas import UserUpdate
     from gateway.settings import GatewaySettings
     from services.kit.problems import Problem
+    from services.kit.settings import load_settings
 
     try:
         with gateway_session() as session:
             user = get_user(session=session, username=args.username)
             update_user(
                 session=session,
-                settings=GatewaySettings(),
+                settings=load_settings(GatewaySettings),
                 username=args.username,
                 data=UserUpdate(disabled=True),
                 expected_version=user.version,
@@ -82,7 +84,7 @@ def register(groups) -> None:
         "--role",
         action="append",
         required=True,
-        choices=["viewer", "officer", "admin", "integration"],
+        choices=ASSIGNABLE,
         help="repeat for several roles",
     )
     add_parser.add_argument("--name", help="display name")

@@ -12,6 +12,7 @@ import uvicorn
 from gateway.settings import GatewaySettings
 from services.kit.logging import configure_logging
 from services.kit.migrations import upgrade
+from services.kit.settings import load_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         "bootstrap-admin: migrate, then create the admin user if there is no user yet",
     )
     args = parser.parse_args(argv)
-    settings = GatewaySettings()
+    settings = load_settings(GatewaySettings)
     configure_logging("gateway", settings.log_level)
     if args.command != "serve":  # a command's output is for the person who typed it, not a log
         logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             log_config=None,
             access_log=False,
             lifespan="on",
+            # uvicorn believes X-Forwarded-For from loopback by default; the app decides (trusted_proxies).
+            proxy_headers=False,
         )
     return 0
 

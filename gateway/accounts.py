@@ -14,8 +14,10 @@ from gateway.models import ApiKey, User
 from gateway.schemas import KeyCreate, UserCreate, UserUpdate
 from gateway.settings import GatewaySettings
 from gateway.tokens import digest, revoke_user_tokens
+from services.kit import cursors
 from services.kit.preconditions import check_version
 from services.kit.problems import Conflict, NotFound
+from services.kit.roles import Role
 from services.kit.types import utcnow
 
 KEY_PREFIX = "lia_"
@@ -53,13 +55,15 @@ def get_user(*, session: Session, username: str) -> User:
     return user
 
 
-def list_users(*, session: Session, after: str | None, limit: int) -> tuple[list[User], str | None]:
+def list_users(*, session: Session, cursor: str | None, limit: int) -> tuple[list[User], str | None]:
+    """A page in username order, and the cursor of the next one (None at the end)."""
     query = select(User).order_by(User.username).limit(limit + 1)
-    if after:
+    if cursor:
+        (after,) = cursors.decode(cursor, str)
         query = query.where(User.username > after)
     users = list(session.exec(query))
-    next_after = users[limit - 1].username if len(users) > limit else None
-    return users[:limit], next_after
+    next_cursor = cursors.encode(users[limit - 1].username) if len(users) > limit else None
+    return users[:limit], next_cursor
 
 
 def update_user(
@@ -102,7 +106,10 @@ def bootstrap_admin(*, session: Session, password: str) -> User | None:
     if session.exec(select(User.id)).first() is not None:
         return None
     user = User(
-        username=ADMIN_USERNAME, display_name="Administrator", roles=["admin"], password_hash=hasher().hash(password)
+        username=ADMIN_USERNAME,
+        display_name="Administrator",
+        roles=[Role.ADMIN.value],
+        password_hash=hasher().hash(password),
     )
     session.add(user)
     session.flush()
@@ -136,13 +143,15 @@ def get_key(*, session: Session, key_id: str) -> ApiKey:
     return key
 
 
-def list_keys(*, session: Session, after: str | None, limit: int) -> tuple[list[ApiKey], str | None]:
+def list_keys(*, session: Session, cursor: str | None, limit: int) -> tuple[list[ApiKey], str | None]:
+    """A page in id order, and the cursor of the next one (None at the end)."""
     query = select(ApiKey).order_by(ApiKey.id).limit(limit + 1)
-    if after:
+    if cursor:
+        (after,) = cursors.decode(cursor, str)
         query = query.where(ApiKey.id > after)
     keys = list(session.exec(query))
-    next_after = keys[limit - 1].id if len(keys) > limit else None
-    return keys[:limit], next_after
+    next_cursor = cursors.encode(keys[limit - 1].id) if len(keys) > limit else None
+    return keys[:limit], next_cursor
 
 
 def revoke_key(*, session: Session, key_id: str) -> ApiKey:

@@ -6,22 +6,23 @@ verified `Principal` it left in the request's state.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import asdict
 from typing import Annotated, Literal
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from gateway import accounts, tokens
 from gateway.auth import Principal
+from gateway.ratelimit import too_many_requests
 from gateway.schemas import CallerRead, KeyCreate, KeyCreated, KeyRead, TokenResponse, UserCreate, UserRead, UserUpdate
 from services.kit.app import SessionDep
-from services.kit.preconditions import etag, expected_version
-from services.kit.problems import Problem, problem_response
+from services.kit.edge import ExpectedVersion
+from services.kit.http_problems import problem_response
+from services.kit.preconditions import etag
+from services.kit.problems import Problem
 
 router = APIRouter(prefix="/api/v1")
 
@@ -37,19 +38,6 @@ def runtime_of(request: Request):
     return request.app.state.runtime
 
 
-def encode_cursor(value: str | None) -> str | None:
-    return None if value is None else base64.urlsafe_b64encode(json.dumps({"after": value}).encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        return str(json.loads(base64.urlsafe_b64decode(cursor.encode()))["after"])
-    except (ValueError, KeyError, TypeError):
-        raise Problem("The cursor is not one this API gave out.", status=400, title="Invalid cursor") from None
-
-
 class TokenRequest(BaseModel):
     grant_type: Literal["password", "refresh_token"]
     username: str | None = None
@@ -62,7 +50,7 @@ async def token_request(request: Request) -> TokenRequest:
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             data = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # the front door refuses deep JSON first; this is a backstop
             raise RequestValidationError(
                 [{"loc": ("body",), "msg": "malformed JSON", "type": "json_invalid"}]
             ) from None
@@ -80,13 +68,24 @@ def _refused(detail: str):
 
 @router.post("/auth/token", response_model=TokenResponse, tags=["auth"])
 def issue_token(body: Annotated[TokenRequest, Depends(token_request)], session: SessionDep, request: Request):
-    settings = runtime_of(request).settings
+    runtime = runtime_of(request)
+    settings = runtime.settings
     if body.grant_type == "password":
         if not body.username or not body.password:
             raise Problem("The password grant needs username and password.", status=400)
+        client = request.client.host if request.client else "?"
+        wait = runtime.login_backoff.wait(body.username, client)
+        if wait:
+            return too_many_requests(
+                wait,
+                title="Too many failed logins",
+                detail="Too many failed logins for this account from this address; try again after Retry-After.",
+            )
         user = accounts.authenticate(session=session, username=body.username, password=body.password)
         if user is None:
+            runtime.login_backoff.failed(body.username, client)
             return _refused("Unknown user, wrong password or disabled account.")
+        runtime.login_backoff.succeeded(body.username, client)
         return asdict(tokens.issue_tokens(session=session, settings=settings, user=user))
     if not body.refresh_token:
         raise Problem("The refresh_token grant needs refresh_token.", status=400)
@@ -114,10 +113,10 @@ def who_am_i(principal: PrincipalDep) -> CallerRead:
 
 @router.get("/users", tags=["users"])
 def list_users(session: SessionDep, cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
-    users, after = accounts.list_users(session=session, after=decode_cursor(cursor), limit=limit)
+    users, next_cursor = accounts.list_users(session=session, cursor=cursor, limit=limit)
     return {
         "items": [UserRead.model_validate(u).model_dump(mode="json") for u in users],
-        "next_cursor": encode_cursor(after),
+        "next_cursor": next_cursor,
     }
 
 
@@ -143,7 +142,7 @@ def update_user(
     session: SessionDep,
     request: Request,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: ExpectedVersion,
 ) -> UserRead:
     runtime = runtime_of(request)
     user = accounts.update_user(
@@ -151,7 +150,7 @@ def update_user(
         settings=runtime.settings,
         username=username,
         data=body,
-        expected_version=expected_version(if_match),
+        expected_version=expected,
     )
     if body.disabled is not None:
         runtime.authenticator.user_disabled(username, body.disabled)
@@ -161,10 +160,10 @@ def update_user(
 
 @router.get("/keys", tags=["keys"])
 def list_keys(session: SessionDep, cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
-    keys, after = accounts.list_keys(session=session, after=decode_cursor(cursor), limit=limit)
+    keys, next_cursor = accounts.list_keys(session=session, cursor=cursor, limit=limit)
     return {
         "items": [KeyRead.model_validate(k).model_dump(mode="json") for k in keys],
-        "next_cursor": encode_cursor(after),
+        "next_cursor": next_cursor,
     }
 
 

@@ -13,20 +13,22 @@ import httpx
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from gateway import web
 from gateway.api import router as accounts_router
 from gateway.auth import Authenticator
 from gateway.front import FrontDoor
 from gateway.oidc import OidcVerifier
 from gateway.openapi import MergedOpenAPI
 from gateway.policy import DEFAULT_POLICY, GATEWAY
-from gateway.ratelimit import RateLimiter
+from gateway.ratelimit import LoginBackoff, RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.upstream import AiohttpUpstream, CircuitBreaker, HttpxUpstream, Upstream
 from gateway.views import router as views_router
 from services.kit.db import make_engine, make_session_factory
+from services.kit.http_problems import install_problem_handlers
 from services.kit.logging import configure_logging
-from services.kit.problems import install_problem_handlers
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Runtime:
     upstreams: dict[str, Upstream]
     authenticator: Authenticator
     limiter: RateLimiter
+    login_backoff: LoginBackoff
     openapi: MergedOpenAPI
 
 
@@ -119,6 +122,11 @@ def create_app(
             upstreams=upstreams,
             authenticator=authenticator,
             limiter=RateLimiter(per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
+            login_backoff=LoginBackoff(
+                free_failures=settings.login_backoff_free_failures,
+                base_seconds=settings.login_backoff_base_seconds,
+                max_seconds=settings.login_backoff_max_seconds,
+            ),
             openapi=MergedOpenAPI(
                 upstreams=upstreams,
                 gateway_doc=lambda: own_openapi(app),
@@ -127,6 +135,7 @@ def create_app(
             ),
         )
         app.state.runtime = front.runtime = runtime
+        web_runtime = web.start(app, front, runtime)
         poller = asyncio.create_task(authenticator.run_poller())
         try:
             yield
@@ -136,6 +145,7 @@ def create_app(
                 await poller
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(authenticator.poll)  # the last API key uses
+            await web.stop(web_runtime)
             await asyncio.gather(*(upstream.close() for upstream in upstreams.values()))
             await jwks_client.aclose()
             if own_engine:
@@ -147,7 +157,12 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(accounts_router)
     app.include_router(views_router)
+    web.install(app)  # the web app's pages: every path outside /api/v1 that is not health or docs
     front = FrontDoor(app, policy=DEFAULT_POLICY)
+    if settings.trusted_proxies:
+        # uvicorn's own middleware (run with proxy_headers off): the client is the right-most
+        # X-Forwarded-For entry that is not one of the trusted proxies.
+        return ProxyHeadersMiddleware(front, trusted_hosts=settings.trusted_proxies)
     return front
 
 

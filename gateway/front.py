@@ -1,7 +1,9 @@
 """The front door every request goes through, as plain ASGI (the hot path builds no framework objects):
 
-request id and trace context -> the policy table (404/405) -> who is calling (401) -> may they (403)
--> their rate limit (429) -> the owning service (proxy), or the gateway's own routes (FastAPI app).
+request id and trace context -> the policy table (404/405) -> a declared body over the route's limit
+(413) -> who is calling (401) -> may they (403) -> their rate limit (429) -> the body, read up to the
+limit (413) -> the owning service (proxy), or the gateway's own routes (FastAPI app; 422 for JSON
+nested absurdly deep).
 One structured access log line per request.
 """
 
@@ -11,12 +13,13 @@ import logging
 import time
 
 from gateway.auth import AuthError, Principal
+from gateway.bodies import declared_length, is_json, nested_too_deep, nests_too_deep, read_limited, replay, too_large
 from gateway.policy import API_PREFIX, GATEWAY, Policy
 from gateway.proxy import TraceContext, forward
-from gateway.ratelimit import retry_after_header
+from gateway.ratelimit import too_many_requests
+from services.kit.http_problems import problem_response
 from services.kit.logging import request_id_var
 from services.kit.middleware import incoming_request_id
-from services.kit.problems import problem_response
 
 access_log = logging.getLogger("liaison.access")
 
@@ -71,7 +74,13 @@ class FrontDoor:
     async def dispatch(self, scope, receive, send, *, request_id: str, trace: TraceContext, outcome: dict) -> None:
         path = scope["path"]
         if not path.startswith(API_PREFIX + "/"):
-            await self.inner(scope, receive, send)  # /healthz, /readyz, /docs
+            # /healthz, /readyz, /docs and the web app's pages; a form (a CSV upload at most) is never
+            # larger than what the API would take from it.
+            limit = self.runtime.settings.import_body_limit_bytes if self.runtime else None
+            if limit is not None and (declared_length(scope) or 0) > limit:
+                await too_large(limit)(scope, receive, send)
+                return
+            await self.inner(scope, receive, send)
             return
         runtime = self.runtime
         match = self.policy.match(scope["method"], path)
@@ -83,6 +92,11 @@ class FrontDoor:
             else:
                 response = problem_response(404, title="No such route", detail=f"No resource at {path}.")
             await response(scope, receive, send)
+            return
+        settings = runtime.settings
+        limit = settings.import_body_limit_bytes if rule.large_body else settings.body_limit_bytes
+        if (declared_length(scope) or 0) > limit:
+            await too_large(limit)(scope, receive, send)  # never read
             return
 
         principal: Principal | None = None
@@ -109,20 +123,23 @@ class FrontDoor:
                 return
             wait = runtime.limiter.take(principal.bucket)
         if wait:
-            await problem_response(
-                429,
-                title="Too many requests",
-                detail="Rate limit reached; try again after Retry-After seconds.",
-                headers={"Retry-After": retry_after_header(wait)},
-            )(scope, receive, send)
+            detail = "Rate limit reached; try again after Retry-After seconds."
+            await too_many_requests(wait, detail=detail)(scope, receive, send)
+            return
+        body = await read_limited(receive, limit)
+        if body is None:
+            await too_large(limit)(scope, receive, send)
             return
 
         if rule.target == GATEWAY:
             outcome["service"] = GATEWAY
+            if body and is_json(scope) and nests_too_deep(body):
+                await nested_too_deep()(scope, receive, send)
+                return
             state = scope.setdefault("state", {})
             state["principal"] = principal
             state["trace"] = trace
-            await self.inner(scope, receive, send)
+            await self.inner(scope, replay(body, receive), send)
             return
         outcome["service"] = rule.target
         await forward(
@@ -130,6 +147,7 @@ class FrontDoor:
             receive,
             send,
             upstream=runtime.upstreams[rule.target],
+            body=body,
             caller=principal.caller,
             secret=runtime.identity_secret,
             request_id=request_id,

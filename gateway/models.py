@@ -1,4 +1,4 @@
-"""The gateway's own tables: users, refresh tokens, API keys, revocations."""
+"""The gateway's own tables: users, refresh tokens, API keys, revocations, web sessions and preferences."""
 
 from __future__ import annotations
 
@@ -67,3 +67,33 @@ class RevokedToken(SQLModel, table=True):
     token_id: str = Field(primary_key=True, max_length=64, sa_type=String(64))
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class WebSession(SQLModel, table=True):
+    """A browser's login to the web app. The cookie holds a random id; only its SHA-256 is stored,
+    so a copy of this table opens no session. Deleting the row is what logging out means."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_username", "username"), Index("ix_web_sessions_expires_at", "expires_at"))
+
+    id_hash: str = Field(primary_key=True, max_length=64, sa_type=String(64))
+    username: str = Field(max_length=200, sa_type=String(200))
+    # Local users' roles are read from `users` on each request; OIDC users have no row there.
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    via: str = Field(max_length=16, sa_type=String(16))  # "local" or "oidc"
+    csrf_token: str = Field(max_length=64, sa_type=String(64))
+    # The `fam` of the access tokens minted for this session: revoked with it at logout.
+    family_id: uuid.UUID
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)  # absolute end, whatever the activity
+
+
+class UserPreference(SQLModel, table=True):
+    """Per person (local or OIDC, hence keyed by user name): the web app's language."""
+
+    __tablename__ = "user_preferences"
+
+    username: str = Field(primary_key=True, max_length=200, sa_type=String(200))
+    lang: str = Field(max_length=8, sa_type=String(8))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -57,6 +57,14 @@ class OidcVerifier:
 
     async def verify(self, token: str) -> tuple[str, frozenset[str], float]:
         """The caller's user id, Liaison roles and the token's expiry; raises OidcError."""
+        claims = await self.decode(token, audience=self.settings.oidc_audience)
+        user = claims.get(self.settings.oidc_user_claim)
+        if not user:
+            raise OidcError(f"token has no {self.settings.oidc_user_claim!r} claim")
+        return str(user), self.map_roles(claims), float(claims["exp"])
+
+    async def decode(self, token: str, *, audience: str | None) -> dict:
+        """The claims of a token the issuer signed (checked: key, algorithm, issuer, expiry, audience)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -79,16 +87,13 @@ class OidcVerifier:
                 key.key,
                 algorithms=[algorithm],
                 issuer=self.settings.oidc_issuer,
-                audience=self.settings.oidc_audience,
+                audience=audience,
                 leeway=self.settings.oidc_leeway_seconds,
-                options={"require": ["exp", "iss"], "verify_aud": self.settings.oidc_audience is not None},
+                options={"require": ["exp", "iss"], "verify_aud": audience is not None},
             )
         except jwt.InvalidTokenError as exc:
             raise OidcError(str(exc)) from None
-        user = claims.get(self.settings.oidc_user_claim)
-        if not user:
-            raise OidcError(f"token has no {self.settings.oidc_user_claim!r} claim")
-        return str(user), self.map_roles(claims), float(claims["exp"])
+        return claims
 
     def map_roles(self, claims: dict) -> frozenset[str]:
         value: object = claims

@@ -12,17 +12,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from services.kit.roles import ADMINS, ASSIGNABLE, EDITORS, INTEGRATORS, READERS, STAFF, Role
+
 API_PREFIX = "/api/v1"
 
-VIEWER, OFFICER, ADMIN, INTEGRATION = "viewer", "officer", "admin", "integration"
-ROLES = (VIEWER, OFFICER, ADMIN, INTEGRATION)
+# The roles and their groups are the kit's (services check the same ones).
+ROLES = ASSIGNABLE
+INTEGRATION = Role.INTEGRATION.value
 PUBLIC = frozenset({"*"})  # no credential needed
 
-READ = frozenset({VIEWER, OFFICER, ADMIN, INTEGRATION})
-STAFF_READ = frozenset({VIEWER, OFFICER, ADMIN})  # people, not integrations
-WRITE = frozenset({OFFICER, ADMIN})
-ADMIN_ONLY = frozenset({ADMIN})
-WEBHOOKS = frozenset({ADMIN, INTEGRATION})
+READ = READERS
+STAFF_READ = STAFF  # people, not integrations
+WRITE = EDITORS
+ADMIN_ONLY = ADMINS
+WEBHOOKS = INTEGRATORS
 
 # API key scopes: what an integration's key may do within the integration role.
 SCOPE_READ, SCOPE_WEBHOOKS = "read", "webhooks"
@@ -37,6 +40,7 @@ class Rule:
     template: str  # under API_PREFIX; {name} is one segment, {name:path} the rest of the path
     roles: frozenset[str]
     target: str
+    large_body: bool = False  # takes files (CSV import): the larger of the gateway's two body limits
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -65,16 +69,34 @@ class Rule:
         return self.public or bool(self.roles & roles)
 
 
-def _rules(target: str, template: str, **by_method: frozenset[str]) -> list[Rule]:
-    return [Rule(method, template, roles, target) for method, roles in by_method.items()]
+def _rules(target: str, template: str, *, large_body: bool = False, **by_method: frozenset[str]) -> list[Rule]:
+    return [Rule(method, template, roles, target, large_body) for method, roles in by_method.items()]
 
 
 P, E, N = "partners", "engagements", "notifications"
 
+
+def _outbox_rules(service: str) -> list[Rule]:
+    return [
+        *_rules(service, f"/admin/{service}/outbox/failed", GET=ADMIN_ONLY),
+        *_rules(service, f"/admin/{service}/outbox/{{id}}/retry", POST=ADMIN_ONLY),
+        *_rules(service, f"/admin/{service}/outbox/{{id}}/skip", POST=ADMIN_ONLY),
+    ]
+
+
+def _dead_letter_rules(service: str) -> list[Rule]:
+    letter = f"/admin/{service}/dlq/{{topic}}/{{partition}}/{{offset}}"
+    return [
+        *_rules(service, f"/admin/{service}/dlq", GET=ADMIN_ONLY),
+        *_rules(service, letter, GET=ADMIN_ONLY),
+        *_rules(service, f"{letter}/replay", POST=ADMIN_ONLY),
+    ]
+
+
 POLICY: list[Rule] = [
     # Literal segments before the {id} that would swallow them.
     *_rules(P, "/partners", GET=READ, POST=WRITE),
-    *_rules(P, "/partners/import", POST=WRITE),
+    *_rules(P, "/partners/import", large_body=True, POST=WRITE),
     *_rules(P, "/partners/export.csv", GET=READ),
     *_rules(P, "/partners/{id}", GET=READ, PATCH=WRITE),
     *_rules(P, "/partners/{id}/contacts", GET=READ, POST=WRITE),
@@ -87,6 +109,7 @@ POLICY: list[Rule] = [
     *_rules(GATEWAY, "/partners/{id}/overview", GET=READ),
     *_rules(GATEWAY, "/partners/{id}/briefing", GET=READ),
     *_rules(P, "/contacts/{id}", GET=READ, PATCH=WRITE, DELETE=WRITE),
+    *_rules(P, "/contacts/{id}/key", GET=READ),
     *_rules(E, "/engagements", GET=READ, POST=WRITE),
     *_rules(E, "/engagements/{id}", GET=READ, PATCH=WRITE, DELETE=WRITE),
     *_rules(E, "/engagements/{id}/follow-ups", GET=READ, POST=WRITE),
@@ -115,6 +138,9 @@ POLICY: list[Rule] = [
     *_rules(GATEWAY, "/keys", GET=ADMIN_ONLY, POST=ADMIN_ONLY),
     *_rules(GATEWAY, "/keys/{id}", GET=ADMIN_ONLY, DELETE=ADMIN_ONLY),
     *_rules(GATEWAY, "/openapi.json", GET=PUBLIC),
+    # Operations (services/kit/admin_api.py): each service's outbox rows that gave up, and its dead letters.
+    *[rule for service in (P, E, N) for rule in _outbox_rules(service)],
+    *[rule for service in (E, N) for rule in _dead_letter_rules(service)],
 ]
 
 

@@ -11,8 +11,8 @@ import os
 import re
 
 from gateway.upstream import Upstream, UpstreamError, UpstreamResponse
+from services.kit.http_problems import problem_response
 from services.kit.identity import IDENTITY_HEADERS, Caller, sign
-from services.kit.problems import problem_response
 
 log = logging.getLogger("liaison.gateway.proxy")
 
@@ -87,21 +87,19 @@ def returned_headers(response: UpstreamResponse, *, head: bool) -> list[tuple[by
     return headers
 
 
-async def read_body(receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
 def upstream_problem(error: UpstreamError):
     if error.reason == "timeout":
         return problem_response(
             504,
             title="Service timed out",
             detail=f"The {error.service} service did not answer in time.",
+            service=error.service,
+        )
+    if error.reason == "dropped":
+        return problem_response(
+            502,
+            title="Bad gateway",
+            detail=f"The {error.service} service closed the connection without answering this request.",
             service=error.service,
         )
     detail = (
@@ -115,8 +113,18 @@ def upstream_problem(error: UpstreamError):
 
 
 async def forward(
-    scope, receive, send, *, upstream: Upstream, caller: Caller, secret: str, request_id: str, trace: TraceContext
+    scope,
+    receive,
+    send,
+    *,
+    upstream: Upstream,
+    body: bytes,
+    caller: Caller,
+    secret: str,
+    request_id: str,
+    trace: TraceContext,
 ) -> None:
+    """`body`: the request's, already read by the front door (within its route's limit)."""
     method = scope["method"]
     query = scope["query_string"].decode("latin-1")
     headers = signed_headers(
@@ -129,7 +137,6 @@ async def forward(
     )
     # The path and query go on as they arrived (raw), so the service verifies the very bytes signed here.
     target = scope.get("raw_path", scope["path"].encode()).decode("latin-1") + (f"?{query}" if query else "")
-    body = await read_body(receive)
     try:
         response = await upstream.request(method, target, headers=headers, body=body)
     except UpstreamError as error:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import time
 
+from services.kit.http_problems import problem_response
+
 MAX_BUCKETS = 100_000
 
 
@@ -34,3 +36,49 @@ class RateLimiter:
 
 def retry_after_header(wait: float) -> str:
     return str(max(1, math.ceil(wait)))
+
+
+def too_many_requests(wait: float, *, detail: str, title: str = "Too many requests"):
+    return problem_response(429, title=title, detail=detail, headers={"Retry-After": retry_after_header(wait)})
+
+
+class LoginBackoff:
+    """Failed logins slow down the client that makes them, for that account only.
+
+    Kept per (account, client address): after `free_failures` failures in a row, each further one
+    makes that client wait `base_seconds`, doubling up to `max_seconds`, before its next try on that
+    account, and the password is not even checked meanwhile (429). Someone guessing from elsewhere
+    therefore never locks the owner out; a successful login clears the slate. Per worker process,
+    like the rate limits. Client addresses come from the connection (or from X-Forwarded-For set by
+    a configured proxy: `trusted_proxies`), never from what a client says of itself.
+    """
+
+    def __init__(self, *, free_failures: int, base_seconds: float, max_seconds: float) -> None:
+        self.free_failures = free_failures
+        self.base_seconds = base_seconds
+        self.max_seconds = max_seconds
+        self._failures: dict[tuple[str, str], tuple[int, float]] = {}  # -> (failures, blocked until)
+
+    @staticmethod
+    def _key(username: str, client: str) -> tuple[str, str]:
+        return (username.casefold(), client)
+
+    def wait(self, username: str, client: str, now: float | None = None) -> float:
+        """0 when this client may try this account now; otherwise the seconds left to wait."""
+        now = time.monotonic() if now is None else now
+        failures = self._failures.get(self._key(username, client))
+        return 0.0 if failures is None else max(0.0, failures[1] - now)
+
+    def failed(self, username: str, client: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        if len(self._failures) >= MAX_BUCKETS:
+            # Forget those whose wait is over and who are not near the cap: their next failure starts again.
+            self._failures = {k: v for k, v in self._failures.items() if v[1] > now - self.max_seconds}
+        key = self._key(username, client)
+        count = self._failures.get(key, (0, 0.0))[0] + 1
+        over = count - self.free_failures
+        delay = 0.0 if over <= 0 else min(self.max_seconds, self.base_seconds * 2 ** min(over - 1, 32))
+        self._failures[key] = (count, now + delay)
+
+    def succeeded(self, username: str, client: str) -> None:
+        self._failures.pop(self._key(username, client), None)

@@ -1,12 +1,10 @@
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from services.kit.settings import LiaisonSettings, sqlite_url
 
-# Good for one laptop only, like the identity secret: every other environment configures its own.
-DEVELOPMENT_TOKEN_SECRET = "liaison-development-only-token-signing-secret"  # noqa: S105 (the defect issue 10 removes)
 LOCAL_ISSUER = "liaison-gateway"
 
 
@@ -32,6 +30,10 @@ class GatewaySettings(LiaisonSettings):
     retries: int = Field(default=1, ge=0, le=5)
     breaker_failures: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=5.0, gt=0)
+    # Bodies over these are refused (413) before they are read; the larger one is for routes that take
+    # files (the partners CSV import, whose service refuses more than 20 MB itself).
+    body_limit_bytes: int = Field(default=1024 * 1024, ge=1024)
+    import_body_limit_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
     # Built-in issuer for local users (HS256).
     token_secret: SecretStr | None = None
@@ -51,23 +53,35 @@ class GatewaySettings(LiaisonSettings):
     # An unknown `kid` refetches the JWKS, at most this often (a flood of forged kids costs nothing).
     oidc_jwks_min_refetch_seconds: float = Field(default=10.0, ge=0)
     oidc_leeway_seconds: int = Field(default=30, ge=0)
+    # The web app's "Sign in with <issuer>" (authorization code + PKCE): shown when these are set too.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None  # None: a public client (PKCE alone)
+    oidc_authorize_url: str | None = None
+    oidc_token_url: str | None = None
+    oidc_scopes: str = "openid profile email"
+    oidc_display_name: str | None = Field(default=None, description="the button's name; default: the issuer's host")
 
-    # Token bucket per user or API key (per worker).
+    # Token bucket per user or API key (per worker); per client address for logins.
     rate_limit_per_second: float = Field(default=20.0, gt=0)
     rate_limit_burst: int = Field(default=60, ge=1)
+    # Failed logins: per account and client address, free ones, then a doubling wait up to the cap.
+    login_backoff_free_failures: int = Field(default=5, ge=0)
+    login_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    login_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    # Addresses or networks (CIDR) of the proxies in front of the gateway: X-Forwarded-For and
+    # X-Forwarded-Proto are believed from them only. None by default, loopback included: anything
+    # else lets a client choose the address its rate limits and login backoff are counted against.
+    trusted_proxies: list[str] = Field(default_factory=list)
     openapi_refresh_seconds: float = Field(default=60.0, gt=0)
 
-    @model_validator(mode="after")
-    def _token_secret_outside_development(self):
-        if self.token_secret is None and self.environment != "development":
-            raise ValueError(f"token_secret must be set when environment is {self.environment!r}")
-        if self.token_secret is not None and len(self.token_secret.get_secret_value()) < 32:
-            raise ValueError("token_secret must be at least 32 characters")
-        return self
+    # The web app's sessions: closed after this long without a request, and at the latest after the maximum.
+    web_session_idle_seconds: int = Field(default=2 * 3600, ge=1)
+    web_session_max_seconds: int = Field(default=12 * 3600, ge=60)
+
+    def required_secrets(self) -> list[str]:
+        return [*super().required_secrets(), "token_secret"]
 
     def token_key(self) -> str:
-        if self.token_secret is None:
-            return DEVELOPMENT_TOKEN_SECRET
         return self.token_secret.get_secret_value()
 
     def service_urls(self) -> dict[str, str]:
@@ -80,3 +94,7 @@ class GatewaySettings(LiaisonSettings):
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_jwks_url)
+
+    @property
+    def oidc_web_login(self) -> bool:
+        return bool(self.oidc_enabled and self.oidc_client_id and self.oidc_authorize_url and self.oidc_token_url)

@@ -19,6 +19,9 @@ from yarl import URL
 log = logging.getLogger("liaison.gateway.upstream")
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# What a service says about itself when it cannot serve anyone (overloaded, a dependency down). A 500
+# is one request's bug, and is that request's answer only: it must never open the circuit for all.
+UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
 # Never sent on unless the client sent them: the service's answer must be what the client asked for.
 _AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent")
 
@@ -34,7 +37,9 @@ class UpstreamResponse:
 
 
 class UpstreamError(Exception):
-    """The service could not be asked, or did not answer: `timeout`, `unavailable` or `circuit_open`."""
+    """The service could not be asked, or did not answer: `timeout`, `unavailable`, `refused` (no connection:
+    the request never left, so any method may try another replica), `dropped` (the connection ended
+    before an answer) or `circuit_open`."""
 
     def __init__(self, service: str, reason: str) -> None:
         super().__init__(f"{service}: {reason}")
@@ -44,7 +49,11 @@ class UpstreamError(Exception):
 
 class CircuitBreaker:
     """Opens after `failures` failures in a row; while open, calls fail at once instead of waiting on
-    a service that is down. After `reset_seconds` one call is let through to try it again."""
+    a service that is down. After `reset_seconds` one call is let through to try it again.
+
+    A failure is what says the service is down for everyone: no connection, no answer in time, or a
+    502/503/504 it answers itself. A connection the service drops after reading a request is that
+    request's doing (one bad header value did it: issue 10), so it counts neither way."""
 
     def __init__(self, *, failures: int, reset_seconds: float) -> None:
         self.threshold = failures
@@ -83,6 +92,8 @@ class Upstream:
         self.retries = retries
         self.breaker = breaker
 
+    replicas = 1
+
     async def request(
         self,
         method: str,
@@ -93,19 +104,31 @@ class Upstream:
         timeout: float | None = None,
     ) -> UpstreamResponse:
         attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
+        # A replica that refused the connection never saw the request: another one may take it, whatever the method.
+        attempts = max(attempts, self.replicas)
         for attempt in range(attempts):
             if not self.breaker.allow():
                 raise UpstreamError(self.name, "circuit_open")
             try:
                 response = await self._send(method, target, headers, body, timeout)
             except UpstreamError as error:
-                self.breaker.failed()
-                # A timeout is not retried: waiting twice as long helps nobody.
-                if attempt + 1 >= attempts or error.reason != "unavailable":
+                if error.reason != "dropped":  # one request's broken answer is not the service failing
+                    self.breaker.failed()
+                # A refused connection never reached the service: another replica may take any method. A
+                # dropped one may have been read, so only an idempotent request goes again (a keep-alive
+                # connection the service was closing looks the same). A timeout is not retried: waiting
+                # twice as long helps nobody.
+                retryable = error.reason == "refused" or (error.reason == "dropped" and method in IDEMPOTENT)
+                if attempt + 1 >= attempts or not retryable:
+                    if error.reason == "refused":
+                        raise UpstreamError(self.name, "unavailable") from error
                     raise
                 log.info("retrying", extra={"service": self.name, "reason": error.reason, "attempt": attempt + 1})
                 continue
-            self.breaker.succeeded()
+            if response.status in UNAVAILABLE_STATUSES:
+                self.breaker.failed()
+            else:
+                self.breaker.succeeded()
             return response
         raise AssertionError("unreachable")
 
@@ -132,7 +155,12 @@ class AiohttpUpstream(Upstream):
         breaker: CircuitBreaker,
     ) -> None:
         super().__init__(name, retries=retries, breaker=breaker)
-        self.base_url = base_url.rstrip("/")
+        # Several replicas: "http://a:8001,http://b:8011", taken in turn, one that refused skipped for a while.
+        self.base_urls = [url.strip().rstrip("/") for url in base_url.split(",") if url.strip()]
+        self.base_url = self.base_urls[0]
+        self.replicas = len(self.base_urls)
+        self._turn = 0
+        self._resting: dict[int, float] = {}
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.max_connections = max_connections
@@ -158,9 +186,26 @@ class AiohttpUpstream(Upstream):
         if self.session is not None:
             await self.session.close()
 
+    def _pick(self) -> int:
+        now = time.monotonic()
+        for _ in range(self.replicas):
+            index, self._turn = self._turn % self.replicas, self._turn + 1
+            if self._resting.get(index, 0.0) <= now:
+                return index
+        return self._turn % self.replicas
+
     async def _send(self, method, target, headers, body, timeout) -> UpstreamResponse:
+        index = self._pick()
+        try:
+            return await self._send_to(self.base_urls[index], method, target, headers, body, timeout)
+        except UpstreamError as error:
+            if error.reason == "refused":
+                self._resting[index] = time.monotonic() + 2.0
+            raise
+
+    async def _send_to(self, base_url, method, target, headers, body, timeout) -> UpstreamResponse:
         # encoded=True: the path and query go on byte for byte as the client sent them (and as signed).
-        url = URL(self.base_url + target, encoded=True)
+        url = URL(base_url + target, encoded=True)
         options = {}
         if timeout is not None:
             options["timeout"] = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, self.connect_timeout))
@@ -169,13 +214,14 @@ class AiohttpUpstream(Upstream):
                 method, url, headers=headers, data=body or None, allow_redirects=False, **options
             ) as response:
                 return UpstreamResponse(response.status, list(response.raw_headers), await response.read())
-        except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
-            # ServerDisconnected on a reused connection: the service closed it before reading our request.
+        except aiohttp.ClientConnectorError as exc:
+            raise UpstreamError(self.name, "refused") from exc
             raise UpstreamError(self.name, "unavailable") from exc
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise UpstreamError(self.name, "timeout") from exc
         except aiohttp.ClientError as exc:
-            raise UpstreamError(self.name, "unavailable") from exc
+            # Connected, then the connection ended (ServerDisconnected, reset, a broken answer).
+            raise UpstreamError(self.name, "dropped") from exc
 
 
 class HttpxUpstream(Upstream):
@@ -212,9 +258,9 @@ class HttpxUpstream(Upstream):
             finally:
                 await response.aclose()
         except httpx.ConnectError as exc:
-            raise UpstreamError(self.name, "unavailable") from exc
+            raise UpstreamError(self.name, "refused") from exc
         except httpx.TimeoutException as exc:
             raise UpstreamError(self.name, "timeout") from exc
         except httpx.TransportError as exc:
-            raise UpstreamError(self.name, "unavailable") from exc
+            raise UpstreamError(self.name, "dropped") from exc
         return UpstreamResponse(response.status_code, list(response.headers.raw), content)

@@ -6,7 +6,6 @@ import asyncio
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from gateway.briefing import render_briefing
@@ -44,9 +43,29 @@ async def merged_openapi(request: Request) -> JSONResponse:
     return JSONResponse(await request.app.state.runtime.openapi.get())
 
 
+# Swagger UI from the web app's vendored copy (gateway/web/static/swagger-ui): the page works with no
+# internet access, and under the same CSP as every page (its start-up script is a file, not inline).
+DOCS_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Liaison API</title>
+<link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+</head>
+<body>
+<main id="swagger-ui" data-openapi-url="/api/v1/openapi.json"></main>
+<script src="/static/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/docs.js"></script>
+</body>
+</html>
+"""
+
+
 @router.get("/docs", include_in_schema=False)
 async def docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="Liaison API")
+    return HTMLResponse(DOCS_PAGE)
 
 
 def composer(request: Request) -> Composer:

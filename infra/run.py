@@ -4,8 +4,12 @@ Usage: python -m infra.run [--check] [--no-kafka-stop]
   --check          come up, print the URLs, then shut everything down (exit 0 if all came up)
   --no-kafka-stop  leave Kafka running on exit (the next start is then quicker)
 Ports and databases come from the same variables the services read (LIAISON_<NAME>_PORT,
-LIAISON_<NAME>_DATABASE_URL, KAFKA_PORT, ...). Each run starts fresh logs in var/log/<name>.log
+LIAISON_<NAME>_DATABASE_URL, KAFKA_PORT, ...). LIAISON_REPLICAS=2 runs two instances of each service
+(the second on its port + 10: 8011, 8012, 8013) on the same databases, and two gateway workers that
+share the requests between them. Each run starts fresh logs in var/log/<name>.log
 (LIAISON_LOG_DIR moves them, so that a test run does not overwrite those of a developer's stack).
+Secrets: made at random on the first run, kept in var/secrets.env (0600; LIAISON_SECRETS_FILE moves
+it), reused afterwards and handed to every process; a variable set in the environment wins.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from infra.local_secrets import load_into
 
 ROOT = Path(__file__).resolve().parents[1]
 KAFKA_SCRIPTS = ROOT / "infra" / "kafka"
@@ -47,16 +53,28 @@ class StartupFailed(Exception):
         self.component = component
 
 
+REPLICA_PORT_STEP = 10
+
+
 @dataclass
 class Component:
     name: str
     module: str
     port: int
     process: subprocess.Popen | None = None
+    service: str = ""  # the service a replica belongs to (its name without the replica number)
+    replica: int = 1
 
     @classmethod
-    def configured(cls, name: str, module: str, default_port: int) -> Component:
-        return cls(name, module, int(os.environ.get(f"LIAISON_{name.upper()}_PORT", default_port)))
+    def configured(cls, name: str, module: str, default_port: int, replica: int = 1) -> Component:
+        port = int(os.environ.get(f"LIAISON_{name.upper()}_PORT", default_port)) + REPLICA_PORT_STEP * (replica - 1)
+        label = name if replica == 1 else f"{name}-{replica}"
+        return cls(label, module, port, service=name, replica=replica)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What this process reads differently from its siblings: its own port."""
+        return {f"LIAISON_{(self.service or self.name).upper()}_PORT": str(self.port)}
 
     @property
     def url(self) -> str:
@@ -67,13 +85,22 @@ class Component:
         return LOG_DIR / f"{self.name}.log"
 
 
+def replicas() -> int:
+    return max(1, int(os.environ.get("LIAISON_REPLICAS", "1")))
+
+
 def child_environment(services: list[Component]) -> dict[str, str]:
-    """The caller's environment, plus the wiring that follows from the ports unless set explicitly."""
+    """The caller's environment, plus the wiring that follows from the ports and this machine's
+    secrets (made on the first run, var/secrets.env), unless set explicitly."""
     env = dict(os.environ)
+    load_into(env, create=True)
     env.setdefault("PYTHON", sys.executable)  # start.sh runs infra.kafka.admin with it
-    for service in services:
-        env.setdefault(f"LIAISON_{service.name.upper()}_KAFKA_BOOTSTRAP", KAFKA_BOOTSTRAP)
-        env.setdefault(f"LIAISON_GATEWAY_{service.name.upper()}_URL", service.url)
+    for name in dict.fromkeys(s.service for s in services):
+        urls = ",".join(s.url for s in services if s.service == name)
+        env.setdefault(f"LIAISON_{name.upper()}_KAFKA_BOOTSTRAP", KAFKA_BOOTSTRAP)
+        env.setdefault(f"LIAISON_GATEWAY_{name.upper()}_URL", urls)
+    if replicas() > 1:
+        env.setdefault("LIAISON_GATEWAY_WORKERS", str(replicas()))
     return env
 
 
@@ -130,7 +157,7 @@ def start(component: Component, env: dict[str, str]) -> None:
         component.process = subprocess.Popen(
             [sys.executable, "-m", component.module, "serve"],
             cwd=ROOT,
-            env=env,
+            env=env | component.env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -195,7 +222,12 @@ def first_exited(running: list[Component]) -> Component:
 
 def print_urls(services: list[Component], gateway: Component, elapsed: float) -> None:
     api = gateway.url + "/api/v1"
-    print(f"\nLiaison is up in {elapsed:.1f}s.\n  gateway   {gateway.url}\n  API       {api}")
+    # The web app first: it is what a person opens; the rest is for developers and integrations.
+    print(
+        f"\nLiaison is up in {elapsed:.1f}s.\n"
+        f"\n  Open the web app:  {gateway.url}/   (log in as admin)\n"
+        f"\n  gateway   {gateway.url}\n  API       {api}"
+    )
     for service in services:
         print(f"  {service.name:<13} {service.url}/docs")
     body = (
@@ -231,14 +263,16 @@ def bring_up(
         run_checked([str(KAFKA_SCRIPTS / "start.sh")], env, "infra/kafka/start.sh")
     else:
         print(f"kafka already running at {KAFKA_BOOTSTRAP}; it will be left running")
+    # Topics, each service's SCRAM user (with the password it was handed) and the ACLs: every start.
     run_checked(
-        [sys.executable, "-m", "infra.kafka.admin", "topics", "--bootstrap", KAFKA_BOOTSTRAP],
+        [sys.executable, "-m", "infra.kafka.admin", "setup", "--bootstrap", KAFKA_BOOTSTRAP],
         env,
-        "creating the topics",
+        "setting up Kafka (topics, users, ACLs)",
     )
     for service in services:
-        print(f"migrating {service.name} ...")
-        migrate(service, env)
+        if service.replica == 1:  # the others share its database (and would wait on its lock)
+            print(f"migrating {service.service} ...")
+            migrate(service, env)
     # Migrates the gateway's database and, on the first run only, creates `admin` (password from
     # LIAISON_ADMIN_PASSWORD, or generated and printed here once).
     run_checked([sys.executable, "-m", "gateway", "bootstrap-admin"], env, "preparing the gateway's users")
@@ -287,7 +321,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress lines must show as they happen, even through make
     started_at = time.monotonic()
-    services = [Component.configured(name, f"services.{name}", port) for name, port in SERVICE_PORTS.items()]
+    services = [
+        Component.configured(name, f"services.{name}", port, replica)
+        for name, port in SERVICE_PORTS.items()
+        for replica in range(1, replicas() + 1)
+    ]
     gateway = Component.configured("gateway", "gateway", GATEWAY_PORT)
     env = child_environment(services)
     signal.signal(signal.SIGINT, raise_shutdown)

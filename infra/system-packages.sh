@@ -4,6 +4,7 @@
 #   docker-compose                             – validates docker-compose.yml (no engine needed)
 #   nginx, wrk                                 – the gateway benchmark (tests/bench/gateway_throughput.py)
 #   prometheus (brings promtool)               – the alerting rules and their tests (tests/infra)
+#   chromium                                   – the web app's browser tests (Playwright drives it)
 # Does nothing when they are present; needs root (or sudo) when they are not.
 set -euo pipefail
 missing=()
@@ -14,6 +15,7 @@ command -v runuser >/dev/null || missing+=(util-linux)
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v promtool >/dev/null || missing+=(prometheus)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 echo "installing Debian packages: ${missing[*]}"

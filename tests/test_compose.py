@@ -4,6 +4,7 @@ long-running container. Validated by Debian's docker-compose (v1.29), which need
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,15 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from infra.local_secrets import NAMES
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-SECRETS = {
-    "POSTGRES_PASSWORD": "test-password",
-    "LIAISON_IDENTITY_SECRET": "test-identity-secret",
-    "LIAISON_TOKEN_SECRET": "test-token-secret-0123456789abcdef",
-}
+SECRETS = {name: secrets.token_urlsafe(32) for name in (*NAMES, "POSTGRES_PASSWORD")}
 LONG_RUNNING = {"kafka", "postgres", "partners", "engagements", "notifications", "gateway"}
-ONE_SHOT = {"kafka-topics"}
+ONE_SHOT = {"kafka-setup"}
 
 
 def run_compose(tmp_path: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -45,12 +44,6 @@ def test_compose_file_is_valid(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_postgres_password_has_no_default(tmp_path: Path) -> None:
-    result = run_compose(tmp_path, "-q", env={"LIAISON_IDENTITY_SECRET": SECRETS["LIAISON_IDENTITY_SECRET"]})
-    assert result.returncode != 0
-    assert "POSTGRES_PASSWORD" in result.stderr
-
-
 def test_every_long_running_service_has_a_healthcheck(tmp_path: Path) -> None:
     result = run_compose(tmp_path, env=SECRETS)
     assert result.returncode == 0, result.stderr
@@ -59,12 +52,26 @@ def test_every_long_running_service_has_a_healthcheck(tmp_path: Path) -> None:
     missing = sorted(name for name in LONG_RUNNING if "healthcheck" not in services[name])
     assert missing == [], f"services without a healthcheck: {missing}"
     for name in ("partners", "engagements", "notifications"):
-        assert services[name]["depends_on"]["kafka-topics"]["condition"] == "service_completed_successfully"
+        assert services[name]["depends_on"]["kafka-setup"]["condition"] == "service_completed_successfully"
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["gateway"]["ports"] == ["127.0.0.1:8000:8000/tcp"]
 
 
-def test_the_gateways_token_secret_has_no_default(tmp_path: Path) -> None:
-    result = run_compose(tmp_path, "-q", env={k: v for k, v in SECRETS.items() if k != "LIAISON_TOKEN_SECRET"})
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_no_secret_has_a_default(tmp_path: Path, missing: str) -> None:
+    result = run_compose(tmp_path, "-q", env={k: v for k, v in SECRETS.items() if k != missing})
     assert result.returncode != 0
-    assert "LIAISON_TOKEN_SECRET" in result.stderr
+    assert missing in result.stderr
+
+
+def test_the_broker_lets_nobody_in_without_credentials_and_every_service_has_its_own(tmp_path: Path) -> None:
+    services = yaml.safe_load(run_compose(tmp_path, env=SECRETS).stdout)["services"]
+    kafka = services["kafka"]["environment"]
+    protocols = dict(pair.split(":") for pair in kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    assert set(protocols.values()) <= {"SASL_PLAINTEXT", "SASL_SSL"}
+    assert kafka["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false" and kafka["KAFKA_SUPER_USERS"] == "User:admin"
+    assert SECRETS["LIAISON_KAFKA_ADMIN_PASSWORD"] in kafka["KAFKA_LISTENER_NAME_CLIENTS_PLAIN_SASL_JAAS_CONFIG"]
+    for name in ("partners", "engagements", "notifications"):
+        password = services[name]["environment"][f"LIAISON_{name.upper()}_KAFKA_SASL_PASSWORD"]
+        assert password == SECRETS[f"LIAISON_KAFKA_{name.upper()}_PASSWORD"]
+        assert services["kafka-setup"]["environment"][f"LIAISON_{name.upper()}_KAFKA_SASL_PASSWORD"] == password

@@ -11,10 +11,15 @@ from fastapi.routing import APIRoute
 
 from gateway.policy import API_PREFIX, DEFAULT_POLICY, GATEWAY, POLICY
 from services.engagements.app import SPEC as ENGAGEMENTS
+from services.kit.admin_api import admin_router
 from services.notifications.api import router as notifications_router
 from services.partners.app import SPEC as PARTNERS
 
-ROUTERS = {"partners": PARTNERS.routers, "engagements": ENGAGEMENTS.routers, "notifications": [notifications_router]}
+ROUTERS = {
+    "partners": [*PARTNERS.routers, admin_router("partners", consumes=False)],
+    "engagements": [*ENGAGEMENTS.routers, admin_router("engagements", consumes=True)],
+    "notifications": [notifications_router, admin_router("notifications", consumes=True)],
+}
 
 
 def service_routes(routers) -> set[tuple[str, str]]:

@@ -14,9 +14,9 @@ from gateway.settings import GatewaySettings
 from gateway.tokens import issue_access_token
 from services.kit.db import make_engine, make_session_factory, unit_of_work
 from tests.support.databases import migrate
+from tests.support.gateway import TEST_TOKEN_SECRET
 from tests.support.identity import TEST_IDENTITY_SECRET
 
-TEST_TOKEN_SECRET = "test-token-secret-0123456789abcdef0123"
 PASSWORD = "a long enough password"
 
 
@@ -71,6 +71,12 @@ def cheap_password_hashes(monkeypatch):
 
 
 @pytest.fixture
+def engine(new_engine):
+    """The gateway's database on this test's backend (SQLite, then PostgreSQL): for tests about storage."""
+    return new_engine("gateway")
+
+
+@pytest.fixture
 def gateway_engine(tmp_path):
     """SQLite: for tests about the gateway's behaviour, not its storage (those use new_database)."""
     engine = make_engine(migrate("gateway", f"sqlite:///{tmp_path}/gateway-{uuid.uuid4().hex[:8]}.db"))
@@ -80,16 +86,19 @@ def gateway_engine(tmp_path):
 
 @pytest.fixture
 def make_gateway(gateway_engine):
-    """make_gateway({"partners": app_or_client, ...}, **settings) -> a started TestClient."""
+    """make_gateway({"partners": app_or_client, ...}, **settings) -> a started TestClient.
+    `services=None`: the gateway's own transport to the settings' URLs (`partners_url`, ...);
+    `wrap`: an ASGI wrapper around the whole gateway (what a server would put in front)."""
     started = []
 
-    def make(services: dict | None = None, *, engine=None, **overrides) -> TestClient:
-        clients = {
-            name: svc if isinstance(svc, httpx.AsyncClient) else asgi_client(svc)
-            for name, svc in (services or {}).items()
-        }
+    def make(services: dict | None, *, engine=None, wrap=lambda app: app, **overrides) -> TestClient:
+        clients = None
+        if services is not None:
+            clients = {
+                name: svc if isinstance(svc, httpx.AsyncClient) else asgi_client(svc) for name, svc in services.items()
+            }
         app = create_app(gateway_settings(**overrides), clients=clients, engine=engine or gateway_engine)
-        client = TestClient(app, raise_server_exceptions=False)
+        client = TestClient(wrap(app), raise_server_exceptions=False)
         client.__enter__()
         started.append(client)
         return client

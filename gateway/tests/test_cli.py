@@ -9,12 +9,17 @@ from cli.__main__ import main
 from gateway.accounts import authenticate, split_key
 from gateway.models import ApiKey, User
 from services.kit.db import make_engine
+from tests.support.gateway import TEST_TOKEN_SECRET
+from tests.support.identity import TEST_IDENTITY_SECRET
 
 
 @pytest.fixture
 def database(new_database, monkeypatch):
     url = new_database("gateway")
     monkeypatch.setenv("LIAISON_GATEWAY_DATABASE_URL", url)
+    # The commands build the gateway's settings, which refuse to exist without their secrets.
+    monkeypatch.setenv("LIAISON_GATEWAY_IDENTITY_SECRET", TEST_IDENTITY_SECRET)
+    monkeypatch.setenv("LIAISON_GATEWAY_TOKEN_SECRET", TEST_TOKEN_SECRET)
     engine = make_engine(url)
     yield engine
     engine.dispose()

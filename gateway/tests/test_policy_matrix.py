@@ -12,7 +12,8 @@ import jwt
 import pytest
 
 from gateway.policy import POLICY, SCOPE_READ, SCOPE_WEBHOOKS, Rule
-from gateway.tests.conftest import ECHO_EVERYWHERE, TEST_TOKEN_SECRET, bearer, gateway_settings, token_for
+from gateway.tests.conftest import ECHO_EVERYWHERE, bearer, gateway_settings, token_for
+from tests.support.gateway import TEST_TOKEN_SECRET
 
 ROLE_CREDENTIALS = ("viewer", "officer", "admin", "integration")
 BAD_CREDENTIALS = ("none", "expired", "foreign key", "garbage", "admin role in an unsigned token")

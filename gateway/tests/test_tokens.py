@@ -7,14 +7,6 @@ from pydantic import ValidationError
 
 from gateway.settings import GatewaySettings
 from gateway.tests.conftest import PASSWORD, add_user, bearer, echo_service
-from services.kit.db import make_engine
-
-
-@pytest.fixture
-def engine(new_database):
-    engine = make_engine(new_database("gateway"))
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -121,10 +113,10 @@ def test_an_access_token_expires(make_gateway, engine):
     assert claims["exp"] - claims["iat"] == 10
 
 
-@pytest.mark.parametrize("environment", ["test", "production"])
-def test_no_default_token_secret_outside_development(environment, monkeypatch):
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+def test_no_default_token_secret_in_any_environment(environment, monkeypatch):
     monkeypatch.delenv("LIAISON_GATEWAY_TOKEN_SECRET", raising=False)
-    with pytest.raises(ValidationError, match="token_secret must be set"):
-        GatewaySettings(environment=environment, identity_secret="x" * 20)
+    with pytest.raises(ValidationError, match="LIAISON_GATEWAY_TOKEN_SECRET is not set"):
+        GatewaySettings(environment=environment, identity_secret="x" * 32)
     with pytest.raises(ValidationError, match="at least 32"):
-        GatewaySettings(environment=environment, identity_secret="x" * 20, token_secret="short")
+        GatewaySettings(environment=environment, identity_secret="x" * 32, token_secret="short")

@@ -5,16 +5,8 @@ import time
 import pytest
 
 from gateway.tests.conftest import ECHO_EVERYWHERE, PASSWORD, bearer, token_for
-from services.kit.db import make_engine
 
 ADMIN = bearer(token_for("admin", user="root"))
-
-
-@pytest.fixture
-def engine(new_database):
-    engine = make_engine(new_database("gateway"))
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Who may do what: writes need officer or admin; restricted engagements are seen by few.
+"""Who sees what: restricted engagements are seen by few (writes need officer or admin: `deps.Writer`).
 
 A restricted engagement is visible only to its author, its officers and admins (and, by id, to
 another service calling with role `service`, to learn who may be told about it). Everyone else
@@ -7,20 +7,12 @@ gets what they would get if it did not exist: a 404, no search hit, no count.
 
 from __future__ import annotations
 
-from fastapi import HTTPException
 from sqlalchemy import ColumnElement, exists, or_, true
 
 from services.engagements.models import Engagement, EngagementOfficer
+from services.engagements.schemas import Confidentiality
 from services.kit.identity import Caller
-
-WRITERS = ("officer", "admin")
-SERVICE = "service"
-RESTRICTED = "restricted"
-
-
-def require_writer(caller: Caller) -> None:
-    if not caller.has_any(*WRITERS):
-        raise HTTPException(status_code=403, detail="Logging and changing engagements needs the officer or admin role.")
+from services.kit.roles import Role
 
 
 def is_insider(caller: Caller, engagement: Engagement) -> bool:
@@ -28,9 +20,9 @@ def is_insider(caller: Caller, engagement: Engagement) -> bool:
 
 
 def can_see(caller: Caller, engagement: Engagement, *, by_id: bool = False) -> bool:
-    if engagement.confidentiality != RESTRICTED or is_insider(caller, engagement):
+    if engagement.confidentiality != Confidentiality.RESTRICTED or is_insider(caller, engagement):
         return True
-    return by_id and SERVICE in caller.roles
+    return by_id and Role.SERVICE in caller.roles
 
 
 def visible_to(caller: Caller) -> ColumnElement[bool]:
@@ -38,7 +30,7 @@ def visible_to(caller: Caller) -> ColumnElement[bool]:
     if caller.is_admin:
         return true()
     return or_(
-        Engagement.confidentiality != RESTRICTED,
+        Engagement.confidentiality != Confidentiality.RESTRICTED,
         Engagement.created_by == caller.user,
         exists().where(EngagementOfficer.engagement_id == Engagement.id, EngagementOfficer.officer == caller.user),
     )

@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Response, status
 
-from services.engagements import idempotency, queries, service
+from services.engagements import queries, service
+from services.engagements.deps import Cursor, LocalZone, Writer, as_utc
 from services.engagements.schemas import (
     Confidentiality,
     EngagementCreate,
@@ -18,22 +18,14 @@ from services.engagements.schemas import (
     EngagementType,
     EngagementUpdate,
 )
-from services.engagements.views import LOCAL_ZONE, engagements_read
+from services.engagements.views import engagements_read
 from services.kit.app import CallerDep, SessionDep
+from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep
 from services.kit.preconditions import etag
 from services.kit.thrusts import taxonomy
 
 router = APIRouter(prefix="/api/v1", tags=["engagements"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 Country = Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")]
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """Query times without a zone are Québec's (America/Toronto)."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=LOCAL_ZONE)
-    return value
 
 
 def _read(session, engagement) -> EngagementRead:
@@ -44,6 +36,7 @@ def _read(session, engagement) -> EngagementRead:
 def list_engagements(
     session: SessionDep,
     caller: CallerDep,
+    zone: LocalZone,
     q: Annotated[str | None, Query(max_length=500)] = None,
     partner_id: uuid.UUID | None = None,
     thrust: Annotated[str | None, Query(max_length=100)] = None,
@@ -57,7 +50,7 @@ def list_engagements(
     mission_id: uuid.UUID | None = None,
     facets: Annotated[bool | None, Query(description="facet counts; default: when q is given")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Cursor = None,
 ) -> EngagementPage:
     flt = queries.EngagementFilter(
         q=q,
@@ -67,8 +60,8 @@ def list_engagements(
         country=country,
         region=region,
         officer=officer,
-        starts_from=as_utc(starts_from),
-        starts_to=as_utc(starts_to),
+        starts_from=as_utc(starts_from, zone),
+        starts_to=as_utc(starts_to, zone),
         confidentiality=confidentiality,
         mission_id=mission_id,
     )
@@ -83,36 +76,14 @@ def list_engagements(
 
 @router.post("/engagements", status_code=status.HTTP_201_CREATED, response_model=EngagementRead)
 def log_engagement(
-    body: EngagementCreate,
-    session: SessionDep,
-    caller: CallerDep,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
+    body: EngagementCreate, session: SessionDep, caller: Writer, zone: LocalZone, idempotency: IdempotencyDep
 ):
-    record = None
-    if idempotency_key is not None:
-        record = idempotency.begin(
-            session=session,
-            caller=caller,
-            key=idempotency_key,
-            scope="POST engagements",
-            body=body.model_dump(mode="json"),
-        )
-        if record.status_code:
-            return JSONResponse(
-                record.response,
-                status_code=record.status_code,
-                headers=record.headers | {"Idempotent-Replayed": "true"},
-            )
-    engagement = service.log_engagement(session=session, caller=caller, data=body)
-    read = _read(session, engagement)
-    headers = {"Location": f"/api/v1/engagements/{engagement.id}", "ETag": etag(engagement.version)}
-    if record is not None:
-        idempotency.finish(
-            session=session, record=record, status_code=201, response=read.model_dump(mode="json"), headers=headers
-        )
-    response.headers.update(headers)
-    return read
+    def write() -> Answer:
+        engagement = service.log_engagement(session=session, caller=caller, data=body, zone=zone)
+        headers = {"Location": f"/api/v1/engagements/{engagement.id}", "ETag": etag(engagement.version)}
+        return _read(session, engagement), headers
+
+    return idempotency.run(body=body, write=write)
 
 
 @router.get("/engagements/{engagement_id}", response_model=EngagementRead)
@@ -129,12 +100,13 @@ def update_engagement(
     engagement_id: uuid.UUID,
     body: EngagementUpdate,
     session: SessionDep,
-    caller: CallerDep,
+    caller: Writer,
+    zone: LocalZone,
     response: Response,
-    if_match: IfMatch = None,
+    expected: ExpectedVersion,
 ) -> EngagementRead:
     engagement = service.update_engagement(
-        session=session, caller=caller, engagement_id=engagement_id, data=body, if_match=if_match
+        session=session, caller=caller, engagement_id=engagement_id, data=body, expected_version=expected, zone=zone
     )
     response.headers["ETag"] = etag(engagement.version)
     return _read(session, engagement)
@@ -142,9 +114,9 @@ def update_engagement(
 
 @router.delete("/engagements/{engagement_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_engagement(
-    engagement_id: uuid.UUID, session: SessionDep, caller: CallerDep, if_match: IfMatch = None
+    engagement_id: uuid.UUID, session: SessionDep, caller: Writer, expected: ExpectedVersion
 ) -> Response:
-    service.delete_engagement(session=session, caller=caller, engagement_id=engagement_id, if_match=if_match)
+    service.delete_engagement(session=session, caller=caller, engagement_id=engagement_id, expected_version=expected)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

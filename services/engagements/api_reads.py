@@ -10,11 +10,12 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
 
 from services.engagements import calendar_feed, partner_copies, queries, reports
-from services.engagements.api import as_utc
+from services.engagements.deps import Cursor, LocalZone, as_utc
 from services.engagements.models import FollowUp
-from services.engagements.schemas import HistoryItem, PartnerHistory, PartnerSummary
+from services.engagements.schemas import EngagementType, HistoryItem, PartnerHistory, PartnerSummary
 from services.engagements.views import engagements_read, follow_up_read, local_today
 from services.kit.app import CallerDep, SessionDep
+from services.kit.headers import content_disposition
 
 router = APIRouter(prefix="/api/v1", tags=["history", "reports"])
 
@@ -24,9 +25,10 @@ def partner_history(
     partner_id: uuid.UUID,
     session: SessionDep,
     caller: CallerDep,
+    zone: LocalZone,
     include: Annotated[Literal["members"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Cursor = None,
 ) -> PartnerHistory:
     """Newest first: each engagement with its follow-ups. A merged partner's history is its survivor's."""
     partner = partner_copies.get_known_partner(session=session, partner_id=partner_id)
@@ -36,7 +38,7 @@ def partner_history(
     )
     by_engagement: dict[uuid.UUID, list] = {}
     if page.items:
-        today = local_today()
+        today = local_today(zone)
         rows = session.scalars(
             select(FollowUp)
             .where(FollowUp.engagement_id.in_([e.id for e in page.items]))
@@ -61,20 +63,33 @@ def partner_history(
 def thrust_report(
     session: SessionDep,
     caller: CallerDep,
+    zone: LocalZone,
     starts_from: Annotated[datetime | None, Query(alias="from")] = None,
     starts_to: Annotated[datetime | None, Query(alias="to")] = None,
     group_by: Literal["region", "quarter", "type"] | None = None,
+    type: EngagementType | None = None,
+    region: Annotated[str | None, Query(max_length=32)] = None,
 ) -> dict:
+    """Engagements per thrust (a parent counts each engagement once), grouped by `group_by`; `type` and
+    `region` (of a partner involved) keep only those engagements, as on the engagement list."""
     return reports.thrust_report(
-        session=session, caller=caller, starts_from=as_utc(starts_from), starts_to=as_utc(starts_to), group_by=group_by
+        session=session,
+        caller=caller,
+        starts_from=as_utc(starts_from, zone),
+        starts_to=as_utc(starts_to, zone),
+        group_by=group_by,
+        type=type,
+        region=region,
     )
 
 
 @router.get("/calendar/{officer}.ics", response_class=Response, responses={200: {"content": {"text/calendar": {}}}})
-def officer_calendar(officer: Annotated[str, Path(max_length=200)], session: SessionDep, caller: CallerDep) -> Response:
-    body = calendar_feed.officer_calendar(session=session, caller=caller, officer=officer)
+def officer_calendar(
+    officer: Annotated[str, Path(max_length=200)], session: SessionDep, caller: CallerDep, zone: LocalZone
+) -> Response:
+    body = calendar_feed.officer_calendar(session=session, caller=caller, officer=officer, zone=zone)
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'inline; filename="{officer}.ics"'},
+        headers={"Content-Disposition": content_disposition(f"{officer}.ics", disposition="inline")},
     )

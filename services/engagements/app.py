@@ -3,6 +3,7 @@ from sqlalchemy import Engine
 
 from services.engagements import api, api_follow_ups, api_reads
 from services.engagements.events import CONSUMES, HANDLERS
+from services.engagements.models import IdempotencyRecord
 from services.engagements.settings import EngagementsSettings
 from services.kit.app import ServiceSpec, create_service_app
 
@@ -12,6 +13,7 @@ SPEC = ServiceSpec(
     routers=[api.router, api_follow_ups.router, api_reads.router],
     handlers=HANDLERS,
     consumes=CONSUMES,
+    idempotency_records=IdempotencyRecord,
 )
 
 

@@ -1,8 +1,9 @@
-"""An officer's engagements and open follow-ups as iCalendar (RFC 5545), times in America/Toronto."""
+"""An officer's engagements and open follow-ups as iCalendar (RFC 5545), times in the service's time zone."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlalchemy import exists, or_, select
@@ -10,7 +11,7 @@ from sqlmodel import Session
 
 from services.engagements.access import visible_to
 from services.engagements.models import Engagement, EngagementOfficer, FollowUp
-from services.engagements.views import LOCAL_ZONE
+from services.engagements.schemas import Confidentiality, FollowUpStatus
 from services.kit.identity import Caller
 from services.kit.types import utcnow
 
@@ -19,7 +20,7 @@ MAX_EVENTS = 2000
 PRODID = "-//Liaison//Engagements//FR"
 
 
-def officer_calendar(*, session: Session, caller: Caller, officer: str, public_url: str = "") -> bytes:
+def officer_calendar(*, session: Session, caller: Caller, officer: str, zone: ZoneInfo, public_url: str = "") -> bytes:
     since = utcnow() - timedelta(days=PAST_DAYS)
     takes_part = or_(
         Engagement.created_by == officer,
@@ -35,7 +36,10 @@ def officer_calendar(*, session: Session, caller: Caller, officer: str, public_u
         select(FollowUp, Engagement)
         .join(Engagement, Engagement.id == FollowUp.engagement_id)
         .where(
-            visible_to(caller), FollowUp.assignee == officer, FollowUp.status == "open", FollowUp.due_on.is_not(None)
+            visible_to(caller),
+            FollowUp.assignee == officer,
+            FollowUp.status == FollowUpStatus.OPEN,
+            FollowUp.due_on.is_not(None),
         )
         .order_by(FollowUp.due_on)
         .limit(MAX_EVENTS)
@@ -44,15 +48,16 @@ def officer_calendar(*, session: Session, caller: Caller, officer: str, public_u
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"Liaison — {officer}")
-    calendar.add("x-wr-timezone", "America/Toronto")
+    # The name comes from the URL: no control character may reach a content line (a CR there is a 500).
+    calendar.add("x-wr-calname", "Liaison — " + "".join(c if c.isprintable() else " " for c in officer))
+    calendar.add("x-wr-timezone", zone.key)
     stamp = utcnow()
     for engagement in engagements:
         event = Event()
         event.add("uid", f"engagement-{engagement.id}@liaison")
         event.add("dtstamp", stamp)
-        event.add("dtstart", engagement.starts_at.astimezone(LOCAL_ZONE))
-        event.add("dtend", max(engagement.ends_at, engagement.starts_at + timedelta(minutes=1)).astimezone(LOCAL_ZONE))
+        event.add("dtstart", engagement.starts_at.astimezone(zone))
+        event.add("dtend", max(engagement.ends_at, engagement.starts_at + timedelta(minutes=1)).astimezone(zone))
         event.add("summary", f"[{engagement.type}] {engagement.title}")
         event.add("last-modified", engagement.updated_at)
         event.add("sequence", engagement.version - 1)
@@ -61,8 +66,9 @@ def officer_calendar(*, session: Session, caller: Caller, officer: str, public_u
         place = ", ".join(p for p in (engagement.location_city, engagement.location_country) if p)
         if place:
             event.add("location", place)
-        if engagement.confidentiality != "public":
-            event.add("class", "CONFIDENTIAL" if engagement.confidentiality == "restricted" else "PRIVATE")
+        if engagement.confidentiality != Confidentiality.PUBLIC:
+            restricted = engagement.confidentiality == Confidentiality.RESTRICTED
+            event.add("class", "CONFIDENTIAL" if restricted else "PRIVATE")
         if public_url:
             event.add("url", f"{public_url}/api/v1/engagements/{engagement.id}")
         calendar.add_component(event)

@@ -13,6 +13,7 @@ import argparse
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -23,6 +24,8 @@ from services.engagements.schemas import EngagementCreate, FollowUpCreate
 from services.engagements.settings import EngagementsSettings
 from services.kit.db import make_engine, make_session_factory
 from services.kit.identity import Caller
+from services.kit.roles import Role, roles
+from services.kit.settings import load_settings
 
 DEMO_NAMESPACE = uuid.UUID("6f1c9a52-4d0e-4f6b-9a57-1c2f3e4d5a60")
 # The partners service's demo directory names its partners uuid5(this, handle); a convention of the
@@ -399,8 +402,10 @@ def engagement_id(title: str) -> uuid.UUID:
     return uuid.uuid5(DEMO_NAMESPACE, f"engagement:{title}")
 
 
-def load(session: Session, *, now: datetime | None = None) -> int:
-    """Put the demo partners and engagements in; returns how many engagements were added."""
+def load(session: Session, *, zone: ZoneInfo, now: datetime | None = None) -> int:
+    """Put the demo partners and engagements in; returns how many engagements were added.
+
+    `zone`: the service's time zone (its settings' `zone`): the demo's meetings fall in office hours there."""
     now = now or datetime.now(UTC)
     by_name: dict[str, uuid.UUID] = {}
     for _handle, kind, name_fr, name_en, acronyms, country, region in PARTNERS:
@@ -445,14 +450,15 @@ def load(session: Session, *, now: datetime | None = None) -> int:
         # Stable ids make the demo safe to load twice.
         engagement = service.log_engagement(
             session=session,
-            caller=Caller(officer, frozenset({"officer"})),
+            caller=Caller(officer, roles(Role.OFFICER)),
             data=data,
+            zone=zone,
             engagement_id=engagement_id(title),
         )
         if n % 3 == 0:
             followups.add_follow_up(
                 session=session,
-                caller=Caller(officer, frozenset({"officer"})),
+                caller=Caller(officer, roles(Role.OFFICER)),
                 engagement_id=engagement.id,
                 data=FollowUpCreate(
                     description=f"Transmettre le compte rendu : {title}",
@@ -488,7 +494,7 @@ def main(argv: list[str] | None = None) -> None:
         help="first wait up to SECONDS for the partners demo directory's events to arrive",
     )
     args = parser.parse_args(argv)
-    settings = EngagementsSettings()
+    settings = load_settings(EngagementsSettings, kafka_enabled=False)
     engine = make_engine(settings.database_url)
     try:
         sessions = make_session_factory(engine)
@@ -496,7 +502,7 @@ def main(argv: list[str] | None = None) -> None:
             known = wait_for_partners(sessions, args.wait_for_partners)
             print(f"demo: {known} of {len(PARTNERS)} demo partners known from the partners service")
         with sessions() as session:
-            added = load(session)
+            added = load(session, zone=settings.zone)
             session.commit()
         print(f"demo: {added} engagements added ({len(ENGAGEMENTS) - added} already there)")
     finally:

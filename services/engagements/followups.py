@@ -8,36 +8,35 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.engagements import cursors, events
-from services.engagements.access import can_see, require_writer, visible_to
+from services.engagements import events
+from services.engagements.access import can_see, visible_to
 from services.engagements.models import Engagement, EngagementPartner, FollowUp
-from services.engagements.schemas import FollowUpCreate, FollowUpUpdate
-from services.engagements.service import check_if_match, get_engagement
+from services.engagements.schemas import FollowUpCreate, FollowUpStatus, FollowUpUpdate, OwedBy
+from services.engagements.service import get_engagement
+from services.kit import cursors
 from services.kit.identity import Caller
+from services.kit.preconditions import check_version
 from services.kit.problems import NotFound
 from services.kit.types import utcnow
 
-CLOSED = ("done", "cancelled")
+CLOSED = (FollowUpStatus.DONE, FollowUpStatus.CANCELLED)
 NO_DUE_DATE = date(9999, 12, 31)  # undated follow-ups sort last
 
 
 def add_follow_up(*, session: Session, caller: Caller, engagement_id: uuid.UUID, data: FollowUpCreate) -> FollowUp:
-    require_writer(caller)
     engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id)
     now = utcnow()
-    follow_up = FollowUp(
-        id=uuid.uuid4(),
-        engagement_id=engagement.id,
-        description=data.description,
-        assignee=data.assignee,
-        due_on=data.due_on,
-        status=data.status,
-        owed_by=data.owed_by,
-        created_by=caller.user,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        completed_at=now if data.status in CLOSED else None,
+    follow_up = FollowUp.model_validate(
+        data,
+        update={
+            "id": uuid.uuid4(),
+            "engagement_id": engagement.id,
+            "created_by": caller.user,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+            "completed_at": now if data.status in CLOSED else None,
+        },
     )
     session.add(follow_up)
     session.flush()
@@ -58,11 +57,15 @@ def get_follow_up(
 
 
 def update_follow_up(
-    *, session: Session, caller: Caller, follow_up_id: uuid.UUID, data: FollowUpUpdate, if_match: str | None
+    *,
+    session: Session,
+    caller: Caller,
+    follow_up_id: uuid.UUID,
+    data: FollowUpUpdate,
+    expected_version: int | None,
 ) -> FollowUp:
-    require_writer(caller)
     follow_up, engagement = get_follow_up(session=session, caller=caller, follow_up_id=follow_up_id, for_update=True)
-    check_if_match(if_match, follow_up.version)
+    check_version(follow_up.version, expected_version, what="follow-up")
     before = {name: getattr(follow_up, name) for name in FollowUpUpdate.model_fields}
     for name in data.model_fields_set:
         setattr(follow_up, name, getattr(data, name))
@@ -84,7 +87,7 @@ def update_follow_up(
             session=session, event_type=events.FOLLOWUP_CREATED, follow_up=follow_up, engagement=engagement
         )
     rescheduled = [name for name in ("assignee", "due_on") if name in changed]
-    if rescheduled and follow_up.status == "open":
+    if rescheduled and follow_up.status == FollowUpStatus.OPEN:
         events.record_followup(
             session=session,
             event_type=events.FOLLOWUP_REASSIGNED,
@@ -102,9 +105,10 @@ def list_follow_ups(
     caller: Caller,
     engagement_id: uuid.UUID | None = None,
     assignee: str | None = None,
-    status: str | None = None,
+    status: FollowUpStatus | None = None,
     due_before: date | None = None,
     partner_id: uuid.UUID | None = None,
+    owed_by: OwedBy | None = None,
     limit: int = 50,
     cursor: str | None = None,
 ) -> tuple[list[FollowUp], str | None, int]:
@@ -119,6 +123,8 @@ def list_follow_ups(
         query = query.where(FollowUp.status == status)
     if due_before:
         query = query.where(FollowUp.due_on < due_before)
+    if owed_by:
+        query = query.where(FollowUp.owed_by == owed_by)
     if partner_id is not None:
         query = query.where(
             FollowUp.engagement_id.in_(
@@ -127,16 +133,12 @@ def list_follow_ups(
         )
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     if cursor:
-        due, last_id = cursors.decode(cursor, size=2)
-        try:
-            due_on, last = date.fromisoformat(due), uuid.UUID(last_id)
-        except ValueError:
-            raise cursors.BadCursor("The cursor is not one this service gave out.") from None
+        due_on, last = cursors.decode(cursor, date, uuid.UUID)
         query = query.where((sort_key > due_on) | ((sort_key == due_on) & (FollowUp.id > last)))
     rows = list(session.scalars(query.order_by(sort_key, FollowUp.id).limit(limit + 1)))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last_row = rows[-1]
-        next_cursor = cursors.encode((last_row.due_on or NO_DUE_DATE).isoformat(), str(last_row.id))
+        next_cursor = cursors.encode(last_row.due_on or NO_DUE_DATE, last_row.id)
     return rows, next_cursor, total

@@ -1,13 +1,18 @@
-"""The engagements service's tables."""
+"""The engagements service's tables.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: SQLModel resolves the relationship's annotation at
+class creation, which a postponed (string) annotation defeats.
+"""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, Uuid
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Relationship, SQLModel
 
+from services.engagements.schemas import EngagementBase, FollowUpBase, Location
+from services.kit.idempotency import IdempotencyRecordBase
 from services.kit.types import UTCDateTime, utcnow
 
 
@@ -51,54 +56,14 @@ class PartnerRelationship(SQLModel, table=True):
     membership_status: str | None = Field(default=None, max_length=32)
     since: date | None = None
     until: date | None = None
-
-
-class Engagement(SQLModel, table=True):
-    __tablename__ = "engagements"
-    __table_args__ = (
-        Index("ix_engagements_starts", "starts_at", "id"),
-        Index("ix_engagements_mission", "mission_id"),
-        Index("ix_engagements_created_by", "created_by"),
-    )
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    type: str = Field(sa_type=String(16))
-    title: str = Field(max_length=300)
-    starts_at: datetime = Field(sa_type=UTCDateTime)
-    ends_at: datetime = Field(sa_type=UTCDateTime)
-    # Year and quarter of starts_at in America/Toronto, kept for facets and reports, which
-    # SQLite could not compute in that time zone itself.
-    local_year: int
-    local_quarter: int
-    location_city: str | None = Field(default=None, max_length=200)
-    location_country: str | None = Field(default=None, max_length=2)
-    partner_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    contact_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    officers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    summary: str | None = Field(default=None, sa_column=Column(Text))
-    notes: str | None = Field(default=None, sa_column=Column(Text))
-    outcome: str | None = Field(default=None, sa_column=Column(Text))
-    discussion_points: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    thrusts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    confidentiality: str = Field(default="internal", sa_type=String(16))
-    mission_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, ForeignKey("engagements.id")))
-    agreement_status: str | None = Field(default=None, sa_type=String(16))
-    signatories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    signed_on: date | None = None
-    effective_on: date | None = None
-    expires_on: date | None = None
-    # Title, summary, notes, outcome, discussion points and the partners' names, as one text:
-    # what the full-text index reads (PostgreSQL: a generated tsvector column; SQLite: FTS5, see search.py).
-    search_document: str = Field(default="", sa_column=Column(Text, nullable=False))
-    created_by: str = Field(max_length=200)
-    version: int = 1
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The relationship's version in the partners service (0: an event from before versions), and
+    # whether it was removed: a removal stays as a tombstone so that an older event cannot revive it.
+    version: int = 0
+    removed: bool = False
 
 
 class EngagementPartner(SQLModel, table=True):
-    """Which partners an engagement involves, as rows: history, filters and facets join on it."""
+    """The partners an engagement involves, in the order given: history, filters and facets join on it."""
 
     __tablename__ = "engagement_partners"
     __table_args__ = (Index("ix_engagement_partners_partner", "partner_id", "engagement_id"),)
@@ -107,6 +72,56 @@ class EngagementPartner(SQLModel, table=True):
         sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"), primary_key=True)
     )
     partner_id: uuid.UUID = Field(primary_key=True)
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class Engagement(EngagementBase, table=True):
+    __tablename__ = "engagements"
+    __table_args__ = (
+        Index("ix_engagements_starts", "starts_at", "id"),
+        Index("ix_engagements_mission", "mission_id"),
+        Index("ix_engagements_created_by", "created_by"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # Year and quarter of starts_at in the service's time zone, kept for facets and reports, which
+    # SQLite could not compute in that time zone itself.
+    local_year: int
+    local_quarter: int
+    location_city: str | None = Field(default=None, max_length=200)
+    location_country: str | None = Field(default=None, max_length=2)
+    # Title, summary, notes, outcome, discussion points and the partners' names, as one text:
+    # what the full-text index reads (PostgreSQL: a generated tsvector column; SQLite: FTS5, see search.py).
+    search_document: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_by: str = Field(max_length=200)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    partner_links: list[EngagementPartner] = Relationship(
+        sa_relationship_kwargs={
+            "order_by": "EngagementPartner.position",
+            "cascade": "all, delete-orphan",
+            "lazy": "selectin",  # a page of engagements loads its links in one more query
+        }
+    )
+
+    @property
+    def partner_ids(self) -> list[uuid.UUID]:
+        return [link.partner_id for link in self.partner_links]
+
+    def name_partners(self, partner_ids: Sequence[uuid.UUID]) -> None:
+        """The engagement involves these partners, in this order (links kept, added or dropped)."""
+        kept = {link.partner_id: link for link in self.partner_links}
+        links = []
+        for position, partner_id in enumerate(dict.fromkeys(partner_ids)):
+            link = kept.get(partner_id) or EngagementPartner(partner_id=partner_id)
+            link.position = position
+            links.append(link)
+        self.partner_links = links
+
+    @property
+    def location(self) -> Location:
+        return Location(city=self.location_city, country=self.location_country)
 
 
 class EngagementThrust(SQLModel, table=True):
@@ -137,7 +152,7 @@ class EngagementOfficer(SQLModel, table=True):
     officer: str = Field(primary_key=True, max_length=200)
 
 
-class FollowUp(SQLModel, table=True):
+class FollowUp(FollowUpBase, table=True):
     __tablename__ = "follow_ups"
     __table_args__ = (Index("ix_follow_ups_assignee", "assignee", "status", "due_on"),)
 
@@ -145,11 +160,6 @@ class FollowUp(SQLModel, table=True):
     engagement_id: uuid.UUID = Field(
         sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    description: str = Field(sa_column=Column(Text, nullable=False))
-    assignee: str = Field(max_length=200)
-    due_on: date | None = None
-    status: str = Field(default="open", sa_type=String(16))
-    owed_by: str = Field(default="quebec", sa_type=String(16))
     created_by: str = Field(max_length=200)
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -157,15 +167,5 @@ class FollowUp(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class IdempotencyRecord(SQLModel, table=True):
-    """A write done under an Idempotency-Key: the same key again gets the same answer, not a second write."""
-
+class IdempotencyRecord(IdempotencyRecordBase, table=True):
     __tablename__ = "idempotency_keys"
-
-    caller: str = Field(primary_key=True, max_length=200)
-    key: str = Field(primary_key=True, max_length=200)
-    request_hash: str = Field(max_length=64)
-    status_code: int
-    response: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    headers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

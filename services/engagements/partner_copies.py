@@ -50,6 +50,11 @@ class RecordRelationship:
     membership_status: str | None = None
     since: date | None = None
     until: date | None = None
+    version: int | None = None  # None: an event from before relationships had versions
+
+
+def _is_stale(held: PartnerRelationship | None, version: int | None) -> bool:
+    return held is not None and version is not None and held.version >= version
 
 
 def record_partner(*, session: Session, command: RecordPartner) -> tuple[PartnerCopy, bool]:
@@ -90,7 +95,7 @@ def mark_merged(*, session: Session, duplicate_id: uuid.UUID, survivor_id: uuid.
         if relationship.target_id == duplicate_id:
             relationship.target_id = survivor_id
         if relationship.partner_id == relationship.target_id:
-            session.delete(relationship)
+            relationship.removed = True
 
 
 def engagements_of(*, session: Session, partner_id: uuid.UUID) -> list[Engagement]:
@@ -103,16 +108,24 @@ def engagements_of(*, session: Session, partner_id: uuid.UUID) -> list[Engagemen
     )
 
 
-def record_relationship(*, session: Session, command: RecordRelationship) -> None:
-    relationship = session.get(PartnerRelationship, command.id) or PartnerRelationship(
+def record_relationship(*, session: Session, command: RecordRelationship, removed: bool = False) -> None:
+    """Apply an added (or, with `removed`, a removed) relationship unless what is held is as new or newer."""
+    relationship = session.get(PartnerRelationship, command.id)
+    if _is_stale(relationship, command.version):
+        return
+    relationship = relationship or PartnerRelationship(
         id=command.id, partner_id=command.partner_id, type=command.type, target_id=command.target_id
     )
     for name in command.__dataclass_fields__:
-        setattr(relationship, name, getattr(command, name))
+        if name != "version":
+            setattr(relationship, name, getattr(command, name))
+    relationship.version = command.version or relationship.version
+    relationship.removed = removed
     session.add(relationship)
 
 
 def remove_relationship(*, session: Session, relationship_id: uuid.UUID) -> None:
+    """A removal from before versions (ids only): nothing to compare, so it is applied as it comes."""
     session.execute(delete(PartnerRelationship).where(PartnerRelationship.id == relationship_id))
 
 
@@ -175,7 +188,9 @@ def with_members(*, session: Session, partner_id: uuid.UUID, depth: int = 5) -> 
             break
         members = session.scalars(
             select(PartnerRelationship.partner_id).where(
-                PartnerRelationship.target_id.in_(frontier), PartnerRelationship.type.in_(MEMBER_TYPES)
+                PartnerRelationship.target_id.in_(frontier),
+                PartnerRelationship.type.in_(MEMBER_TYPES),
+                PartnerRelationship.removed.is_(False),
             )
         ).all()
         frontier = [m for m in dict.fromkeys(members) if m not in found]

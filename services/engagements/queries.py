@@ -13,9 +13,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, String, cast, exists, func, literal, select, union_all
 from sqlmodel import Session
 
-from services.engagements import cursors, search
+from services.engagements import search
 from services.engagements.access import visible_to
 from services.engagements.models import Engagement, EngagementOfficer, EngagementPartner, EngagementThrust, PartnerCopy
+from services.engagements.schemas import Confidentiality, EngagementType
+from services.kit import cursors
 from services.kit.identity import Caller
 from services.kit.thrusts import taxonomy
 
@@ -25,13 +27,13 @@ class EngagementFilter:
     q: str | None = None
     partner_ids: list[uuid.UUID] = field(default_factory=list)
     thrust: str | None = None
-    type: str | None = None
+    type: EngagementType | None = None
     country: str | None = None
     region: str | None = None
     officer: str | None = None
     starts_from: datetime | None = None
     starts_to: datetime | None = None
-    confidentiality: str | None = None
+    confidentiality: Confidentiality | None = None
     mission_id: uuid.UUID | None = None
 
 
@@ -88,11 +90,7 @@ def conditions(session: Session, caller: Caller, flt: EngagementFilter) -> list[
 
 
 def _after(cursor: str) -> ColumnElement[bool]:
-    starts, last = cursors.decode(cursor, size=2)
-    try:
-        starts_at, last_id = datetime.fromisoformat(starts), uuid.UUID(last)
-    except ValueError:
-        raise cursors.BadCursor("The cursor is not one this service gave out.") from None
+    starts_at, last_id = cursors.decode(cursor, datetime, uuid.UUID)
     return (Engagement.starts_at < starts_at) | ((Engagement.starts_at == starts_at) & (Engagement.id < last_id))
 
 
@@ -115,7 +113,7 @@ def find(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = cursors.encode(rows[-1].starts_at.isoformat(), str(rows[-1].id))
+        next_cursor = cursors.encode(rows[-1].starts_at, rows[-1].id)
     return Page(rows, next_cursor, total or 0)
 
 

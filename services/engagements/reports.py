@@ -1,13 +1,15 @@
-"""The policy's coverage: how many engagements each thrust has had, by region, quarter or type."""
+"""The policy's coverage: how many engagements each thrust has had, by region, quarter or type, over the
+engagements a filter keeps (time range, type, partners' region: the engagement list's own conditions)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from services.engagements.access import visible_to
+from services.engagements import queries
 from services.engagements.models import Engagement, EngagementPartner, EngagementThrust, PartnerCopy
 from services.kit.identity import Caller
 from services.kit.thrusts import taxonomy
@@ -16,13 +18,17 @@ GROUPS = ("region", "quarter", "type")
 
 
 def thrust_report(
-    *, session: Session, caller: Caller, starts_from: datetime | None, starts_to: datetime | None, group_by: str | None
+    *,
+    session: Session,
+    caller: Caller,
+    starts_from: datetime | None,
+    starts_to: datetime | None,
+    group_by: str | None,
+    type: str | None = None,
+    region: str | None = None,
 ) -> dict:
-    where = [visible_to(caller)]
-    if starts_from:
-        where.append(Engagement.starts_at >= starts_from)
-    if starts_to:
-        where.append(Engagement.starts_at < starts_to)
+    flt = queries.EngagementFilter(type=type, region=region, starts_from=starts_from, starts_to=starts_to)
+    where = queries.conditions(session, caller, flt)
     group_columns: list = []
     joins: list = []
     if group_by == "type":
@@ -30,11 +36,10 @@ def thrust_report(
     elif group_by == "quarter":
         group_columns = [Engagement.local_year, Engagement.local_quarter]
     elif group_by == "region":
-        group_columns = [PartnerCopy.region]
-        joins = [
-            (EngagementPartner, EngagementPartner.engagement_id == Engagement.id),
-            (PartnerCopy, PartnerCopy.id == EngagementPartner.partner_id),
-        ]
+        # Aliased: the region filter's EXISTS on the partner copies must not correlate with this join.
+        link, copy = aliased(EngagementPartner), aliased(PartnerCopy)
+        group_columns = [copy.region]
+        joins = [(link, link.engagement_id == Engagement.id), (copy, copy.id == link.partner_id)]
 
     def count(code_column) -> dict[str, dict[str, int]]:
         query = (
@@ -74,7 +79,7 @@ def thrust_report(
                 "groups": dict(sorted((by_top if top_level else by_code).get(thrust.code, {}).items())),
             }
         )
-    return {"from": starts_from, "to": starts_to, "group_by": group_by, "rows": rows}
+    return {"from": starts_from, "to": starts_to, "group_by": group_by, "type": type, "region": region, "rows": rows}
 
 
 def _group_key(group_by: str | None, keys: list) -> str:

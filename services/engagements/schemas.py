@@ -5,9 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
+from sqlalchemy import JSON, String, Text
+from sqlmodel import Field, SQLModel
+
+from services.kit.types import UTCDateTime, UUIDList
 
 
 class EngagementType(StrEnum):
@@ -56,9 +60,11 @@ def _stripped_unique(values: list[str]) -> list[str]:
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-Text = Annotated[str, Field(max_length=20_000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Names = Annotated[list[Name], Field(max_length=50), AfterValidator(_stripped_unique)]
+Point = Annotated[str, Field(min_length=1, max_length=2000)]
+ThrustCode = Annotated[str, Field(min_length=1, max_length=100)]
+LISTS = ("contact_ids", "officers", "discussion_points", "tags", "signatories")
 
 
 class Location(BaseModel):
@@ -75,10 +81,65 @@ class Location(BaseModel):
         return value
 
 
-class EngagementFields(BaseModel):
-    """Every writable field, all optional: the shape of a PATCH."""
+class _EngagementChecks(SQLModel):
+    """Checks shared by create and update; fields are declared by the subclasses."""
+
+    @field_validator("title", check_fields=False)
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("title must not be blank")
+        return value.strip() if value else value
+
+    @field_validator(*LISTS, mode="before", check_fields=False)
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class EngagementBase(_EngagementChecks):
+    """What an engagement's author writes, declared once: the API's create and read, and the table.
+
+    Enums are stored as their plain values (sa_type); lists as JSON.
+    """
+
+    type: EngagementType = Field(sa_type=String(16))
+    title: str = Field(min_length=1, max_length=300)
+    starts_at: AwareDatetime = Field(sa_type=UTCDateTime)
+    ends_at: AwareDatetime = Field(sa_type=UTCDateTime)
+    contact_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100, sa_type=UUIDList, nullable=False)
+    officers: Names = Field(default_factory=list, sa_type=JSON, nullable=False)
+    summary: str | None = Field(default=None, max_length=20_000, sa_type=Text)
+    notes: str | None = Field(default=None, max_length=100_000, sa_type=Text, description="Markdown")
+    outcome: str | None = Field(default=None, max_length=20_000, sa_type=Text)
+    discussion_points: list[Point] = Field(default_factory=list, max_length=100, sa_type=JSON, nullable=False)
+    thrusts: list[ThrustCode] = Field(min_length=1, max_length=20, sa_type=JSON, nullable=False)
+    tags: Names = Field(default_factory=list, sa_type=JSON, nullable=False)
+    confidentiality: Confidentiality = Field(default=Confidentiality.INTERNAL, sa_type=String(16))
+    mission_id: uuid.UUID | None = Field(default=None, foreign_key="engagements.id")
+    agreement_status: AgreementStatus | None = Field(default=None, sa_type=String(16))
+    signatories: Names = Field(default_factory=list, sa_type=JSON, nullable=False)
+    signed_on: date | None = None
+    effective_on: date | None = None
+    expires_on: date | None = None
+
+
+class EngagementCreate(EngagementBase):
+    model_config = ConfigDict(extra="forbid")
+
+    ends_at: AwareDatetime | None = Field(default=None, description="Defaults to starts_at.")  # type: ignore[assignment]
+    location: Location | None = None
+    partner_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
+
+
+class EngagementUpdate(_EngagementChecks):
+    """PATCH: only the fields sent change. `null` clears an optional field (or empties a list);
+    required ones refuse it."""
 
     model_config = ConfigDict(extra="forbid")
+    REQUIRED: ClassVar[frozenset[str]] = frozenset(
+        {"type", "title", "starts_at", "ends_at", "partner_ids", "thrusts", "confidentiality"}
+    )
 
     type: EngagementType | None = None
     title: str | None = Field(default=None, min_length=1, max_length=300)
@@ -88,15 +149,11 @@ class EngagementFields(BaseModel):
     partner_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=50)
     contact_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
     officers: Names | None = None
-    summary: Text | None = None
-    notes: Annotated[str, Field(max_length=100_000)] | None = None
-    outcome: Text | None = None
-    discussion_points: (
-        Annotated[list[Annotated[str, Field(min_length=1, max_length=2000)]], Field(max_length=100)] | None
-    ) = None
-    thrusts: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
-        default=None, min_length=1, max_length=20
-    )
+    summary: str | None = Field(default=None, max_length=20_000)
+    notes: str | None = Field(default=None, max_length=100_000)
+    outcome: str | None = Field(default=None, max_length=20_000)
+    discussion_points: list[Point] | None = Field(default=None, max_length=100)
+    thrusts: list[ThrustCode] | None = Field(default=None, min_length=1, max_length=20)
     tags: Names | None = None
     confidentiality: Confidentiality | None = None
     mission_id: uuid.UUID | None = None
@@ -106,65 +163,29 @@ class EngagementFields(BaseModel):
     effective_on: date | None = None
     expires_on: date | None = None
 
-    @field_validator("title")
-    @classmethod
-    def _title(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("title must not be blank")
-        return value.strip() if value else value
-
-
-class EngagementUpdate(EngagementFields):
-    """PATCH: only the fields sent change. `null` clears an optional field; required ones refuse it."""
-
     @model_validator(mode="after")
     def _no_null_for_required(self) -> EngagementUpdate:
-        required = {"type", "title", "starts_at", "ends_at", "partner_ids", "thrusts", "confidentiality"}
-        nulled = sorted(name for name in required & self.model_fields_set if getattr(self, name) is None)
+        nulled = sorted(name for name in self.REQUIRED & self.model_fields_set if getattr(self, name) is None)
         if nulled:
             raise ValueError(f"these fields cannot be null: {', '.join(nulled)}")
         return self
 
 
-class EngagementCreate(EngagementFields):
-    type: EngagementType
-    title: str = Field(min_length=1, max_length=300)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime | None = Field(default=None, description="Defaults to starts_at.")
-    partner_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
-    thrusts: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(min_length=1, max_length=20)
-    confidentiality: Confidentiality = Confidentiality.INTERNAL
+class EngagementState(EngagementBase):
+    """An engagement as it is now: what its events carry (unless restricted)."""
 
-
-class EngagementRead(BaseModel):
     id: uuid.UUID
-    type: EngagementType
-    title: str
-    starts_at: datetime
-    ends_at: datetime
     location: Location
     partner_ids: list[uuid.UUID]
-    partners: list[dict[str, Any]] = Field(description="id and names of each partner, from the read copy")
-    contact_ids: list[uuid.UUID]
-    officers: list[str]
-    summary: str | None
-    notes: str | None = Field(description="Markdown, as written")
-    notes_html: str | None = Field(description="notes rendered to sanitised HTML")
-    outcome: str | None
-    discussion_points: list[str]
-    thrusts: list[str]
-    tags: list[str]
-    confidentiality: Confidentiality
-    mission_id: uuid.UUID | None
-    agreement_status: AgreementStatus | None
-    signatories: list[str]
-    signed_on: date | None
-    effective_on: date | None
-    expires_on: date | None
     created_by: str
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class EngagementRead(EngagementState):
+    partners: list[dict[str, Any]] = Field(description="id and names of each partner, from the read copy")
+    notes_html: str | None = Field(description="notes rendered to sanitised HTML")
 
 
 class EngagementPage(BaseModel):
@@ -174,60 +195,61 @@ class EngagementPage(BaseModel):
     facets: dict[str, dict[str, int]] | None = None
 
 
-class FollowUpCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FollowUpBase(SQLModel):
+    """What a follow-up's author writes, declared once: the API's create and read, and the table."""
 
-    description: str = Field(min_length=1, max_length=5000)
-    assignee: Name
+    description: str = Field(min_length=1, max_length=5000, sa_type=Text)
+    assignee: str = Field(min_length=1, max_length=200)
     due_on: date | None = None
-    owed_by: OwedBy = OwedBy.QUEBEC
-    status: FollowUpStatus = FollowUpStatus.OPEN
+    owed_by: OwedBy = Field(default=OwedBy.QUEBEC, sa_type=String(16))
+    status: FollowUpStatus = Field(default=FollowUpStatus.OPEN, sa_type=String(16))
 
-    @field_validator("description", "assignee")
+    @field_validator("description", "assignee", check_fields=False)
     @classmethod
-    def _not_blank(cls, value: str) -> str:
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         if not value.strip():
             raise ValueError("must not be blank")
         return value.strip()
 
 
-class FollowUpUpdate(BaseModel):
+class FollowUpCreate(FollowUpBase):
     model_config = ConfigDict(extra="forbid")
 
+
+class FollowUpUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    REQUIRED: ClassVar[frozenset[str]] = frozenset({"description", "assignee", "owed_by", "status"})
+
     description: str | None = Field(default=None, min_length=1, max_length=5000)
-    assignee: Name | None = None
+    assignee: str | None = Field(default=None, min_length=1, max_length=200)
     due_on: date | None = None
     owed_by: OwedBy | None = None
     status: FollowUpStatus | None = None
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> FollowUpUpdate:
-        nulled = sorted(
-            n
-            for n in {"description", "assignee", "owed_by", "status"} & self.model_fields_set
-            if getattr(self, n) is None
-        )
+        nulled = sorted(n for n in self.REQUIRED & self.model_fields_set if getattr(self, n) is None)
         if nulled:
             raise ValueError(f"these fields cannot be null: {', '.join(nulled)}")
         return self
 
 
-class FollowUpRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class FollowUpState(FollowUpBase):
+    """A follow-up as it is now: what its events carry."""
 
     id: uuid.UUID
     engagement_id: uuid.UUID
-    description: str
-    assignee: str
-    due_on: date | None
-    status: FollowUpStatus
-    owed_by: OwedBy
-    overdue: bool = Field(description="open and due before today (America/Toronto)")
     created_by: str
     version: int
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+
+
+class FollowUpRead(FollowUpState):
+    overdue: bool = Field(description="open and due before today (in the service's time zone)")
 
 
 class FollowUpPage(BaseModel):

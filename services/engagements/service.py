@@ -4,59 +4,36 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from fastapi import HTTPException
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from services.engagements import events, search
-from services.engagements.access import can_see, is_insider, require_writer
-from services.engagements.models import (
-    Engagement,
-    EngagementOfficer,
-    EngagementPartner,
-    EngagementThrust,
-    FollowUp,
-    PartnerCopy,
-)
+from services.engagements.access import can_see, is_insider
+from services.engagements.models import Engagement, EngagementOfficer, EngagementThrust, FollowUp, PartnerCopy
 from services.engagements.partner_copies import resolve_for_engagement
-from services.engagements.schemas import EngagementCreate, EngagementUpdate
-from services.engagements.views import LOCAL_ZONE
+from services.engagements.schemas import (
+    AgreementStatus,
+    Confidentiality,
+    EngagementBase,
+    EngagementCreate,
+    EngagementType,
+    EngagementUpdate,
+)
 from services.kit.identity import Caller
-from services.kit.preconditions import check_version, expected_version
-from services.kit.problems import NotFound, Problem
+from services.kit.preconditions import check_version
+from services.kit.problems import Forbidden, NotFound, Problem
 from services.kit.thrusts import taxonomy
 from services.kit.types import utcnow
 
 AGREEMENT_FIELDS = ("agreement_status", "signatories", "signed_on", "effective_on", "expires_on")
-SIMPLE_FIELDS = (
-    "type",
-    "title",
-    "starts_at",
-    "ends_at",
-    "contact_ids",
-    "officers",
-    "summary",
-    "notes",
-    "outcome",
-    "discussion_points",
-    "thrusts",
-    "tags",
-    "confidentiality",
-    "mission_id",
-    *AGREEMENT_FIELDS,
-)
+WRITABLE = frozenset(EngagementBase.model_fields)  # what a PATCH sets as sent (location and partners aside)
 
 
 class InvalidEngagement(Problem):
     status = 422
     title = "Invalid engagement"
-
-
-def check_if_match(if_match: str | None, version: int, *, what: str = "engagement", required: bool = True) -> None:
-    if if_match is None and not required:
-        return
-    check_version(version, expected_version(if_match), what=what)
 
 
 # --- reading -------------------------------------------------------------------------------------------
@@ -75,41 +52,37 @@ def get_engagement(
 # --- writing -------------------------------------------------------------------------------------------
 
 
-def _local_year_quarter(engagement: Engagement) -> tuple[int, int]:
-    local = engagement.starts_at.astimezone(LOCAL_ZONE)
-    return local.year, (local.month - 1) // 3 + 1
-
-
-def _check_rules(*, session: Session, caller: Caller, engagement: Engagement) -> None:
+def _check_rules(*, session: Session, caller: Caller, engagement: Engagement, zone: ZoneInfo) -> None:
     if engagement.ends_at < engagement.starts_at:
         raise InvalidEngagement("ends_at must not be before starts_at.", field="ends_at")
     engagement.thrusts = taxonomy().validate(engagement.thrusts)
-    if engagement.type != "agreement":
+    if engagement.type != EngagementType.AGREEMENT:
         set_fields = [f for f in AGREEMENT_FIELDS if getattr(engagement, f)]
         if set_fields:
             raise InvalidEngagement(
                 f"{', '.join(set_fields)}: only an engagement of type agreement carries them.", fields=set_fields
             )
     elif engagement.agreement_status is None:
-        engagement.agreement_status = "negotiating"
+        engagement.agreement_status = AgreementStatus.NEGOTIATING
     if engagement.effective_on and engagement.expires_on and engagement.expires_on < engagement.effective_on:
         raise InvalidEngagement("expires_on must not be before effective_on.", field="expires_on")
     if engagement.mission_id is not None:
-        if engagement.type == "mission":
+        if engagement.type == EngagementType.MISSION:
             raise InvalidEngagement("A mission cannot be part of another mission.", field="mission_id")
         mission = session.get(Engagement, engagement.mission_id)
         if mission is None or not can_see(caller, mission) or mission.id == engagement.id:
             raise InvalidEngagement(f"No mission has the id {engagement.mission_id}.", field="mission_id")
-        if mission.type != "mission":
+        if mission.type != EngagementType.MISSION:
             raise InvalidEngagement(f"{mission.id} is a {mission.type}, not a mission.", field="mission_id")
-    engagement.local_year, engagement.local_quarter = _local_year_quarter(engagement)
+    local = engagement.starts_at.astimezone(zone)
+    engagement.local_year, engagement.local_quarter = local.year, (local.month - 1) // 3 + 1
 
 
-def _sync_links(*, session: Session, engagement: Engagement, partners: list[PartnerCopy], new: bool) -> None:
+def _index(*, session: Session, engagement: Engagement, partners: list[PartnerCopy], new: bool) -> None:
+    """The rows filters and facets join on (thrusts, officers) and the full-text document."""
     if not new:
-        for table in (EngagementPartner, EngagementThrust, EngagementOfficer):
+        for table in (EngagementThrust, EngagementOfficer):
             session.execute(delete(table).where(table.engagement_id == engagement.id))
-    session.add_all([EngagementPartner(engagement_id=engagement.id, partner_id=p.id) for p in partners])
     session.add_all(
         [
             EngagementThrust(engagement_id=engagement.id, code=code, top=code.split(".")[0])
@@ -117,115 +90,112 @@ def _sync_links(*, session: Session, engagement: Engagement, partners: list[Part
         ]
     )
     session.add_all([EngagementOfficer(engagement_id=engagement.id, officer=o) for o in engagement.officers])
-
-
-def _values(data: EngagementCreate | EngagementUpdate, names) -> dict[str, Any]:
-    return {name: getattr(data, name) for name in names}
+    search.index(session=session, engagement=engagement, partners=partners)
 
 
 def log_engagement(
-    *, session: Session, caller: Caller, data: EngagementCreate, engagement_id: uuid.UUID | None = None
+    *,
+    session: Session,
+    caller: Caller,
+    data: EngagementCreate,
+    zone: ZoneInfo,
+    engagement_id: uuid.UUID | None = None,
 ) -> Engagement:
-    """`engagement_id`: only for loaders that need stable ids (demo data); the API always makes a new one."""
-    require_writer(caller)
+    """`zone`: the service's time zone. `engagement_id`: only for loaders that need stable ids (demo data)."""
     partners = resolve_for_engagement(session=session, partner_ids=data.partner_ids)
     now = utcnow()
-    fields = _values(data, SIMPLE_FIELDS)
-    fields["ends_at"] = data.ends_at or data.starts_at
-    for name in ("contact_ids", "officers", "discussion_points", "tags", "signatories"):
-        fields[name] = fields[name] or []
     location = data.location
-    engagement = Engagement(
-        **fields,
-        id=engagement_id or uuid.uuid4(),
-        partner_ids=[str(p.id) for p in partners],
-        location_city=location.city if location else None,
-        location_country=location.country if location else None,
-        local_year=0,
-        local_quarter=0,
-        created_by=caller.user,
-        version=1,
-        created_at=now,
-        updated_at=now,
+    engagement = Engagement.model_validate(
+        data.model_dump(include=WRITABLE),
+        update={
+            "id": engagement_id or uuid.uuid4(),
+            "ends_at": data.ends_at or data.starts_at,
+            "location_city": location.city if location else None,
+            "location_country": location.country if location else None,
+            "local_year": 0,
+            "local_quarter": 0,
+            "created_by": caller.user,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    engagement.contact_ids = [str(c) for c in engagement.contact_ids]
-    engagement.mission_id = data.mission_id
-    _check_rules(session=session, caller=caller, engagement=engagement)
+    engagement.name_partners([p.id for p in partners])
+    _check_rules(session=session, caller=caller, engagement=engagement, zone=zone)
     session.add(engagement)
     session.flush()
-    _sync_links(session=session, engagement=engagement, partners=partners, new=True)
-    search.index(session=session, engagement=engagement, partners=partners)
+    _index(session=session, engagement=engagement, partners=partners, new=True)
     events.record_engagement_logged(session=session, engagement=engagement)
     return engagement
 
 
 def _state(engagement: Engagement) -> dict[str, Any]:
-    state = {name: getattr(engagement, name) for name in SIMPLE_FIELDS}
+    """What a change is compared on: the writable fields, the location and the partners."""
+    state = {name: getattr(engagement, name) for name in WRITABLE}
     state["location"] = (engagement.location_city, engagement.location_country)
-    state["partner_ids"] = list(engagement.partner_ids)
+    state["partner_ids"] = engagement.partner_ids
     return {k: list(v) if isinstance(v, list) else v for k, v in state.items()}
 
 
 def update_engagement(
-    *, session: Session, caller: Caller, engagement_id: uuid.UUID, data: EngagementUpdate, if_match: str | None
+    *,
+    session: Session,
+    caller: Caller,
+    engagement_id: uuid.UUID,
+    data: EngagementUpdate,
+    expected_version: int | None,
+    zone: ZoneInfo,
 ) -> Engagement:
-    require_writer(caller)
     engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id, for_update=True)
-    check_if_match(if_match, engagement.version)
+    check_version(engagement.version, expected_version, what="engagement")
     before = _state(engagement)
     sent = data.model_fields_set
-    for name in sent & set(SIMPLE_FIELDS):
-        value = getattr(data, name)
-        if name == "contact_ids":
-            value = [str(c) for c in value or []]
-        elif name in ("officers", "discussion_points", "tags", "signatories"):
-            value = value or []
-        setattr(engagement, name, value)
+    for name in sent & WRITABLE:
+        setattr(engagement, name, getattr(data, name))
     if "location" in sent:
         engagement.location_city = data.location.city if data.location else None
         engagement.location_country = data.location.country if data.location else None
-    current = {uuid.UUID(p) for p in engagement.partner_ids}
-    wanted = data.partner_ids if "partner_ids" in sent else [uuid.UUID(p) for p in engagement.partner_ids]
-    partners = resolve_for_engagement(session=session, partner_ids=wanted, already=current)
-    engagement.partner_ids = [str(p.id) for p in partners]
-    if engagement.type != "mission" and session.scalar(
+    current = engagement.partner_ids
+    wanted = data.partner_ids if data.partner_ids is not None else current
+    partners = resolve_for_engagement(session=session, partner_ids=wanted, already=set(current))
+    engagement.name_partners([p.id for p in partners])
+    if engagement.type != EngagementType.MISSION and session.scalar(
         select(func.count()).select_from(Engagement).where(Engagement.mission_id == engagement.id)
     ):
         raise InvalidEngagement("This mission holds engagements: it must stay of type mission.", field="type")
+    restricted = Confidentiality.RESTRICTED
     if (
-        (before["confidentiality"] == "restricted" or engagement.confidentiality == "restricted")
+        restricted in (before["confidentiality"], engagement.confidentiality)
         and before["confidentiality"] != engagement.confidentiality
         and not is_insider(caller, engagement)
     ):
-        raise HTTPException(
-            status_code=403,
-            detail="Only the author, its officers or an admin change who may see a restricted engagement.",
-        )
-    _check_rules(session=session, caller=caller, engagement=engagement)
+        raise Forbidden("Only the author, its officers or an admin change who may see a restricted engagement.")
+    _check_rules(session=session, caller=caller, engagement=engagement, zone=zone)
     changed = sorted(name for name, value in _state(engagement).items() if before[name] != value)
     if not changed:
         return engagement
     engagement.version += 1
     engagement.updated_at = utcnow()
     session.add(engagement)
-    _sync_links(session=session, engagement=engagement, partners=partners, new=False)
-    search.index(session=session, engagement=engagement, partners=partners)
+    _index(session=session, engagement=engagement, partners=partners, new=False)
     events.record_engagement_updated(session=session, engagement=engagement, changed_fields=changed)
     return engagement
 
 
-def delete_engagement(*, session: Session, caller: Caller, engagement_id: uuid.UUID, if_match: str | None) -> None:
-    require_writer(caller)
+def delete_engagement(
+    *, session: Session, caller: Caller, engagement_id: uuid.UUID, expected_version: int | None
+) -> None:
+    """If-Match is optional here: without it the engagement is deleted whatever its version."""
     engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id, for_update=True)
-    check_if_match(if_match, engagement.version, required=False)
+    check_version(engagement.version, expected_version, what="engagement", required=False)
     if not is_insider(caller, engagement):
-        raise HTTPException(status_code=403, detail="Only the author, its officers or an admin delete an engagement.")
+        raise Forbidden("Only the author, its officers or an admin delete an engagement.")
     if session.scalar(select(func.count()).select_from(Engagement).where(Engagement.mission_id == engagement.id)):
         raise Problem(
             "This mission still holds engagements: move or delete them first.", status=409, title="Mission not empty"
         )
     events.record_engagement_deleted(session=session, engagement=engagement, deleted_by=caller.user)
     search.unindex(session=session, engagement_id=engagement.id)
-    for table in (FollowUp, EngagementPartner, EngagementThrust, EngagementOfficer):
+    for table in (FollowUp, EngagementThrust, EngagementOfficer):
         session.execute(delete(table).where(table.engagement_id == engagement.id))
-    session.delete(engagement)
+    session.delete(engagement)  # its partner links go with it (cascade)

@@ -2,80 +2,154 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.datastructures import State
 
+from services.kit.admin_api import admin_router
 from services.kit.consumer import ConsumerRunner, HandlerRegistry
 from services.kit.db import make_engine, make_session_factory
+from services.kit.dead_letters import DeadLetters
 from services.kit.health import router as health_router
+from services.kit.housekeeping import Housekeeper, Purge, kit_purges
+from services.kit.http_problems import install_problem_handlers
+from services.kit.idempotency import IdempotencyRecordBase
 from services.kit.identity import Caller
-from services.kit.kafka import KafkaProbe, make_consumer, make_producer
+from services.kit.kafka import KafkaProbe, TopicLookup, consumer_group, make_consumer, make_producer
+from services.kit.leader import make_leader
 from services.kit.middleware import IdentityMiddleware, RequestContextMiddleware
 from services.kit.outbox import OUTBOX_PENDING_KEY
-from services.kit.problems import install_problem_handlers
 from services.kit.relay import OutboxRelay
 from services.kit.settings import ServiceSettings
+from services.kit.types import utcnow
+
+API_PREFIX = "/api/v1"
+
+
+class Worker(Protocol):
+    """Something a service runs beside its routes: a background loop, or a client those loops share.
+
+    Built in the lifespan from the app's state, started (when background work is on) after the
+    database and the relay, stopped in reverse order. `stop()` must be safe on a worker never started.
+    """
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+WorkerFactory = Callable[[State], Worker]
+HandlersFactory = Callable[[State], HandlerRegistry]
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
+    """What a service adds to the kit's app: its routes, what it consumes, its workers, its tables."""
+
     name: str
     title: str
     routers: Sequence[APIRouter]
-    handlers: HandlerRegistry = field(default_factory=dict)
+    # The event handlers, or a factory making them from the app's state (built after the workers,
+    # so handlers can use what a worker holds, like a client of another service).
+    handlers: HandlerRegistry | HandlersFactory = field(default_factory=dict)
     consumes: Sequence[str] = ()
+    # Built in this order, each put on the app's state under its name (`app.state.<name>`).
+    workers: Mapping[str, WorkerFactory] = field(default_factory=dict)
+    # The service's Idempotency-Key table, if a route takes the header (kit/edge.py).
+    idempotency_records: type[IdempotencyRecordBase] | None = None
+    # The app's clock (`app.state.clock`): tests hand in theirs.
+    clock: Callable[[], datetime] = utcnow
+    # The service's own logs to purge after their retention, besides the outbox and inbox.
+    purges: Callable[[ServiceSettings], Sequence[Purge]] = lambda _settings: ()
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: Engine | None = None) -> FastAPI:
     """`engine` lets a test hand in a database it prepared; otherwise the settings' URL is used."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
         app.state.engine = engine or make_engine(settings.database_url)
         app.state.sessions = make_session_factory(app.state.engine)
         app.state.settings = settings
-        bootstrap = settings.kafka_bootstrap
+        app.state.clock = spec.clock
+        kafka = settings.kafka_connection()
+        # A send's deadline, retries included, stays well inside the lease (see relay.py).
+        publish_deadline = settings.relay_lease_seconds / 2
         app.state.relay = OutboxRelay(
             session_factory=app.state.sessions,
-            producer_factory=lambda: make_producer(bootstrap, client_id=f"{spec.name}-relay"),
+            producer_factory=lambda: make_producer(
+                kafka, client_id=f"{spec.name}-relay", deadline_seconds=publish_deadline
+            ),
             batch_size=settings.relay_batch_size,
             lease_seconds=settings.relay_lease_seconds,
             idle_seconds=settings.relay_idle_seconds,
+            max_attempts=settings.relay_max_attempts,
+            max_message_bytes=settings.relay_max_message_bytes,
+            publish_timeout_seconds=publish_deadline,
+            already_published=TopicLookup(kafka, client_id=f"{spec.name}-relay-lookup"),
+            leader=make_leader(app.state.engine, spec.name),
         )
+        workers: list[Worker] = [app.state.relay]
+        for name, build in spec.workers.items():
+            worker = build(app.state)
+            setattr(app.state, name, worker)
+            workers.append(worker)
+        registry = spec.handlers(app.state) if callable(spec.handlers) else spec.handlers
         app.state.consumer = None
-        if spec.handlers:
+        app.state.dead_letters = None
+        if registry:
+            app.state.dead_letters = DeadLetters(
+                connection=kafka,
+                consumer_name=spec.name,
+                topics=list(spec.consumes),
+                client_id=f"{spec.name}-dlq-admin",
+            )
             app.state.consumer = ConsumerRunner(
                 name=spec.name,
                 session_factory=app.state.sessions,
-                registry=spec.handlers,
+                registry=registry,
                 consumer_factory=lambda: make_consumer(
-                    bootstrap,
-                    group_id=f"liaison-{spec.name}",
+                    kafka,
+                    group_id=consumer_group(spec.name),
                     topics=list(spec.consumes),
                     client_id=f"{spec.name}-consumer",
                 ),
-                producer_factory=lambda: make_producer(bootstrap, client_id=f"{spec.name}-dlq"),
+                producer_factory=lambda: make_producer(kafka, client_id=f"{spec.name}-dlq"),
                 max_attempts=settings.consumer_max_attempts,
             )
-        app.state.kafka_probe = KafkaProbe(bootstrap) if settings.kafka_enabled else None
+            workers.append(app.state.consumer)  # last: what it receives may need the others
+        app.state.kafka_probe = KafkaProbe(kafka) if settings.kafka_enabled else None
+        app.state.housekeeper = Housekeeper(
+            sessions=app.state.sessions,
+            purges=[
+                *kit_purges(
+                    outbox_retention=timedelta(days=settings.outbox_retention_days),
+                    inbox_retention=timedelta(days=settings.inbox_retention_days),
+                    has_inbox=bool(registry),
+                ),
+                *spec.purges(settings),
+            ],
+            interval_seconds=settings.housekeeping_interval_seconds,
+            batch_size=settings.housekeeping_batch_size,
+        )
+        workers.append(app.state.housekeeper)
         if settings.kafka_enabled:
-            app.state.relay.start()
-            if app.state.consumer is not None:
-                app.state.consumer.start()
+            for worker in workers:
+                worker.start()
         try:
             yield
         finally:
-            if settings.kafka_enabled:
-                if app.state.consumer is not None:
-                    app.state.consumer.stop()
-                app.state.relay.stop()
+            for worker in reversed(workers):
+                worker.stop()
+            if app.state.kafka_probe is not None:
                 app.state.kafka_probe.close()
             if own_engine:
                 app.state.engine.dispose()
@@ -85,7 +159,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
     app.add_middleware(IdentityMiddleware, secret=settings.identity_key())
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
+    app.state.idempotency_records = spec.idempotency_records
     app.include_router(health_router)
+    app.include_router(admin_router(spec.name, consumes=bool(spec.handlers)))
     for router in spec.routers:
         app.include_router(router)
     return app
@@ -115,7 +191,8 @@ SessionDep = Annotated[Session, Depends(request_session, scope="function")]
 
 def request_caller(request: Request) -> Caller:
     """The caller the gateway vouched for (IdentityMiddleware verified it)."""
-    return request.state.caller
+    caller: Caller = request.state.caller
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(request_caller)]

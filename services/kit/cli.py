@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
 
 from services.kit.logging import configure_logging
 from services.kit.migrations import upgrade
-from services.kit.settings import ServiceSettings
+from services.kit.settings import ServiceSettings, load_settings
 
 
 def run(
     *,
-    settings_factory: Callable[[], ServiceSettings],
+    settings_factory: type[ServiceSettings],
     migrations: Path,
     app_factory: str,
     argv: list[str] | None = None,
 ) -> int:
-    settings = settings_factory()
+    settings = load_settings(settings_factory)
     parser = argparse.ArgumentParser(prog=f"python -m services.{settings.service_name}")
     parser.add_argument(
         "command",
@@ -39,5 +38,6 @@ def run(
             log_config=None,
             access_log=False,
             lifespan="on",
+            proxy_headers=False,  # only the gateway calls a service; no forwarded header means anything
         )
     return 0

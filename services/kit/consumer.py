@@ -1,10 +1,18 @@
 """The consumer runner: at-least-once delivery made effectively-once by the inbox table.
 
-For each message: parse the CloudEvent, find its handlers in the registry, and run them in one
-database transaction that also records the event id in the inbox. Offsets are committed only
-after that transaction, so a crash in between means a redelivery, which the inbox drops.
-A message that cannot be read, or whose handler keeps failing, goes to `<topic>.dlq` with the
-reason in its headers, and the consumer moves on.
+A poll's records are handled partition by partition, in order. Fast path: one transaction per
+partition's batch, the inbox de-duplication in one statement (INSERT ... ON CONFLICT DO NOTHING
+RETURNING: the ids it returns are the events not handled before), then each new event's handlers.
+If anything in the batch fails, the batch is rolled back and taken again one event per transaction,
+to find the one at fault and keep the others. Offsets are committed only after the transactions.
+
+What a failure means decides where the event goes:
+- poison (`MalformedEvent`, `RejectedEvent`, data that fails its typed model): the topic's `.dlq`,
+  at once, with the reason in its headers; the partition goes on;
+- transient (a database outage, `TransientError` such as a dependency that is down, a timeout):
+  the partition pauses at that event and is retried with backoff, however long it takes; the
+  offset does not move, and nothing is dead-lettered;
+- anything else (a bug?): retried `max_attempts` times, then dead-lettered (replayable).
 """
 
 from __future__ import annotations
@@ -16,33 +24,51 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kafka.structs import OffsetAndMetadata, TopicPartition
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from services.kit.events import CloudEvent, MalformedEvent, parse_event
 from services.kit.inbox import InboxMessage
+from services.kit.types import utcnow
 
 log = logging.getLogger("liaison.consumer")
 
 Handler = Callable[..., None]  # handler(event, *, session)
 HandlerRegistry = Mapping[str, Sequence[Handler]]
 DLQ_SUFFIX = ".dlq"
+MAX_PAUSE_SECONDS = 30.0
 
 
 class RejectedEvent(ValueError):
     """A handler's verdict that this event can never be applied (bad data): no retry, straight to the DLQ."""
 
 
-# The database is away, not the event at fault: dead-lettering would throw good events away. These
-# stop the round instead; the loop backs off and the uncommitted messages come again.
-INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
+class TransientError(RuntimeError):
+    """Not the event's fault and not for ever (a dependency down, a timeout): retry, never dead-letter."""
+
+
+# The database or a dependency is away, not the event at fault: dead-lettering would throw good events away.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, TransientError, TimeoutError, ConnectionError)
+POISON_ERRORS = (MalformedEvent, RejectedEvent, ValidationError)
 
 
 @dataclass(frozen=True)
 class Outcome:
     status: str  # handled | duplicate | ignored | dead_lettered
     event_id: str | None = None
+
+
+class PartitionPaused(Exception):
+    """A transient failure at `offset`: handled records before it stand, it and those after wait."""
+
+    def __init__(self, offset: int, cause: BaseException) -> None:
+        super().__init__(f"paused at offset {offset}: {cause!r}")
+        self.offset = offset
+        self.cause = cause
 
 
 class ConsumerRunner:
@@ -56,6 +82,7 @@ class ConsumerRunner:
         producer_factory: Callable[[], object],
         max_attempts: int = 3,
         retry_pause: float = 0.2,
+        stall_check_seconds: float = 15.0,
     ) -> None:
         self.name = name
         self._session_factory = session_factory
@@ -68,10 +95,16 @@ class ConsumerRunner:
         self.retry_pause = retry_pause
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._paused: dict[TopicPartition, float] = {}  # partition -> when to try again (monotonic)
+        self._failures: dict[TopicPartition, int] = {}
+        self.stall_check_seconds = stall_check_seconds
+        self._quiet_since = time.monotonic()
+        self._suspect: dict[TopicPartition, int] = {}  # positions seen behind at the last check
 
     # --- one message ----------------------------------------------------------------------------
 
     def handle(self, record) -> Outcome:
+        """One record in its own transaction. Transient failures are raised for the caller to pause on."""
         try:
             event = parse_event(record.value)
         except MalformedEvent as exc:
@@ -83,10 +116,10 @@ class ConsumerRunner:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 return self._apply(event, handlers)
-            except RejectedEvent as exc:
+            except POISON_ERRORS as exc:
                 self._dead_letter(record, exc, event=event)
                 return Outcome("dead_lettered", event.id)
-            except INFRASTRUCTURE_ERRORS:
+            except TRANSIENT_ERRORS:
                 raise
             except Exception as exc:
                 log.warning(
@@ -112,7 +145,7 @@ class ConsumerRunner:
             session.commit()
         return Outcome("handled", event.id)
 
-    def _dead_letter(self, record, exc: Exception, *, event: CloudEvent | None = None) -> None:
+    def _dead_letter(self, record, exc: BaseException, *, event: CloudEvent | None = None) -> None:
         headers = [
             ("dlq.error", str(exc)[:2000].encode()),
             ("dlq.error.type", type(exc).__name__.encode()),
@@ -120,6 +153,7 @@ class ConsumerRunner:
             ("dlq.original.partition", str(record.partition).encode()),
             ("dlq.original.offset", str(record.offset).encode()),
             ("dlq.consumer", self.name.encode()),
+            ("dlq.at", utcnow().isoformat().encode()),
         ]
         # Waits for the broker's ack: the offset must not move past a message the DLQ never got.
         self._get_producer().send(record.topic + DLQ_SUFFIX, key=record.key, value=record.value, headers=headers).get(
@@ -136,23 +170,120 @@ class ConsumerRunner:
             },
         )
 
-    # --- batches ----------------------------------------------------------------------------------
+    # --- a partition's batch ----------------------------------------------------------------------
 
-    def poll(self, timeout_ms: int = 500) -> dict:
-        return self._get_consumer().poll(timeout_ms=timeout_ms)
+    def handle_records(self, records: Sequence) -> None:
+        """A partition's records, in order: one transaction if all goes well, else one per record.
+
+        Raises PartitionPaused at the first record that failed for a transient reason.
+        """
+        parsed: list[tuple[object, CloudEvent | None]] = []
+        for record in records:
+            try:
+                parsed.append((record, parse_event(record.value)))
+            except MalformedEvent:
+                parsed.append((record, None))
+        if any(event is None for _, event in parsed) or not self._apply_batch([e for _, e in parsed]):
+            for record, _ in parsed:
+                try:
+                    self.handle(record)
+                except TRANSIENT_ERRORS as exc:
+                    raise PartitionPaused(record.offset, exc) from exc
+
+    def _apply_batch(self, events: list[CloudEvent]) -> bool:
+        """All of them in one transaction; False (nothing written) if any handler failed."""
+        wanted = [e for e in events if self._registry.get(e.type)]
+        if not wanted:
+            return True
+        try:
+            with self._session_factory() as session:
+                new = self._claim_in_inbox(session, wanted)
+                for event in wanted:
+                    if event.id in new:
+                        new.discard(event.id)  # the same id twice in one batch: handled once
+                        for handler in self._registry[event.type]:
+                            handler(event, session=session)
+                session.commit()
+            return True
+        except Exception as exc:
+            log.info("batch failed, taking it one event at a time", extra={"error": repr(exc)[:300]})
+            return False
+
+    def _claim_in_inbox(self, session: Session, events: list[CloudEvent]) -> set[str]:
+        """One statement: record the ids, get back those that were not there yet."""
+        rows = [
+            {"event_id": e.id, "consumer": self.name, "event_type": e.type, "handled_at": utcnow()}
+            for e in {e.id: e for e in events}.values()
+        ]
+        insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = (
+            insert(InboxMessage).values(rows).on_conflict_do_nothing().returning(InboxMessage.event_id)  # type: ignore[attr-defined]
+        )
+        return set(session.execute(statement).scalars())
 
     def handle_batch(self, batch: dict) -> dict[TopicPartition, int]:
-        """Handle every record; return the next offset to commit for each partition."""
+        """Handle every partition's records; return the next offset to commit for each partition.
+
+        A partition that meets a transient failure is paused at that record (seeked back to it) and
+        its position is that record's offset, so the commit keeps it.
+        """
         positions: dict[TopicPartition, int] = {}
         for partition, records in batch.items():
-            for record in records:
-                self.handle(record)
-                positions[partition] = record.offset + 1
+            if not records:
+                continue
+            try:
+                self.handle_records(records)
+                positions[partition] = records[-1].offset + 1
+                self._failures.pop(partition, None)
+            except PartitionPaused as paused:
+                if paused.offset > records[0].offset:
+                    positions[partition] = paused.offset
+                self._pause(partition, paused)
         return positions
+
+    def _pause(self, partition, paused: PartitionPaused) -> None:
+        failures = self._failures.get(partition, 0) + 1
+        self._failures[partition] = failures
+        delay = min(MAX_PAUSE_SECONDS, self.retry_pause * 2 ** min(failures, 10)) or 0.0
+        self._paused[partition] = time.monotonic() + max(delay, 0.05)
+        log.warning(
+            "transient failure: partition paused",
+            extra={
+                "consumer": self.name,
+                "partition": str(partition),
+                "offset": paused.offset,
+                "retry_in": round(delay, 2),
+                "error": repr(paused.cause)[:300],
+            },
+        )
+        consumer = self._consumer
+        if consumer is not None and isinstance(partition, TopicPartition):
+            consumer.seek(partition, paused.offset)
+            consumer.pause(partition)
+
+    def _resume_due(self) -> None:
+        now = time.monotonic()
+        due = [tp for tp, at in self._paused.items() if at <= now]
+        if not due:
+            return
+        consumer = self._get_consumer()
+        assigned = consumer.assignment()
+        for tp in due:
+            del self._paused[tp]
+            if tp in assigned:
+                consumer.resume(tp)
+
+    def paused(self) -> list[str]:
+        """For /readyz: partitions waiting out a transient failure."""
+        return sorted(f"{tp.topic}[{tp.partition}]" for tp in self._paused if isinstance(tp, TopicPartition))
 
     def commit(self, positions: dict[TopicPartition, int]) -> None:
         if positions:
             self._get_consumer().commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in positions.items()})
+
+    def poll(self, timeout_ms: int = 500) -> dict:
+        self._resume_due()
+        return self._get_consumer().poll(timeout_ms=timeout_ms)
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         batch = self.poll(timeout_ms)
@@ -174,6 +305,7 @@ class ConsumerRunner:
     def close(self) -> None:
         consumer, self._consumer = self._consumer, None
         producer, self._producer = self._producer, None
+        self._paused.clear()
         for client in (consumer, producer):
             if client is None:
                 continue
@@ -185,19 +317,52 @@ class ConsumerRunner:
             except Exception:
                 log.debug("kafka client close failed", exc_info=True)
 
+    # --- a consumer that stopped fetching ------------------------------------------------------------
+
+    def stalled(self) -> bool:
+        """True when an assigned, unpaused partition has had events waiting past our position for two
+        checks in a row without the position moving. kafka-python has been seen to stop fetching after
+        a broker restart without raising; only a new consumer gets it going again."""
+        consumer = self._consumer
+        if consumer is None:
+            return False
+        active = [tp for tp in consumer.assignment() if tp not in self._paused]
+        behind: dict[TopicPartition, int] = {}
+        if active:
+            ends = consumer.end_offsets(active)
+            for tp in active:
+                position = consumer.position(tp)
+                if position is not None and ends.get(tp) is not None and position < ends[tp]:
+                    behind[tp] = position
+        suspect, self._suspect = self._suspect, behind
+        return any(suspect.get(tp) == position for tp, position in behind.items())
+
+    def _watch(self, handled: int) -> None:
+        now = time.monotonic()
+        if handled or self._paused:
+            self._quiet_since, self._suspect = now, {}
+            return
+        if now - self._quiet_since < self.stall_check_seconds:
+            return
+        self._quiet_since = now
+        if self.stalled():
+            log.warning("consumer stalled with events waiting: starting it over", extra={"consumer": self.name})
+            self._suspect = {}
+            self.close()
+
     def _loop(self) -> None:
         failures = 0
         while not self._stop.is_set():
             try:
-                self.poll_once()
+                self._watch(self.poll_once())
                 failures = 0
             except Exception:
-                # The broker or the database is away. Start over from the last committed offsets:
-                # whatever was handled but not committed comes again and the inbox drops it.
+                # The broker is away (or a commit failed in a rebalance). Start over from the last
+                # committed offsets: whatever was handled but not committed comes again, the inbox drops it.
                 failures += 1
                 log.exception("consumer round failed", extra={"consumer": self.name})
                 self.close()
-                self._stop.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                self._stop.wait(min(5.0, 0.25 * 2**failures))
 
     def _get_consumer(self):
         if self._consumer is None:

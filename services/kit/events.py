@@ -37,7 +37,10 @@ def dataschema_for(event_type: str) -> str:
     return f"events/{event_type}.json"
 
 
-def new_event(*, type: str, source: str, subject: str, data: dict[str, Any]) -> CloudEvent:
+def new_event(*, type: str, source: str, subject: str, data: dict[str, Any] | BaseModel) -> CloudEvent:
+    """`data`: the event type's model (services/kit/event_models): only the fields set go on the topic."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json", exclude_unset=True)
     return CloudEvent(
         id=str(uuid.uuid4()),
         source=source,

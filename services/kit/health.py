@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from services.kit.relay import failed_or_blocked
+
 router = APIRouter(tags=["health"])
 
 
@@ -28,6 +30,17 @@ def readyz(request: Request) -> JSONResponse:
         ok, detail = state.kafka_probe.check()
         checks["kafka"] = {"ok": ok, "detail": detail}
     ready = all(check["ok"] for check in checks.values())
+    # Details, not readiness: a failed outbox row or a paused partition is no reason to take this
+    # replica out of the load balancer, but an administrator must see them.
+    if checks["database"]["ok"]:
+        try:
+            with state.sessions() as session:
+                checks["outbox"] = failed_or_blocked(session)
+        except Exception as exc:
+            checks["outbox"] = {"error": type(exc).__name__}
+    consumer = getattr(state, "consumer", None)
+    if consumer is not None:
+        checks["consumer"] = {"paused_partitions": consumer.paused()}
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
     )

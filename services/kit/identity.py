@@ -14,14 +14,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.kit.roles import Role
+
 USER_HEADER = "x-liaison-user"
 ROLES_HEADER = "x-liaison-roles"
 TIME_HEADER = "x-liaison-identity-time"
 SIGNATURE_HEADER = "x-liaison-signature"
 IDENTITY_HEADERS = frozenset({USER_HEADER, ROLES_HEADER, TIME_HEADER, SIGNATURE_HEADER})
 MAX_SKEW_SECONDS = 60
-
-ADMIN = "admin"
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Caller:
 
     @property
     def is_admin(self) -> bool:
-        return ADMIN in self.roles
+        return Role.ADMIN in self.roles
 
     def has_any(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from services.kit.types import UTCDateTime, utcnow
@@ -11,6 +12,7 @@ from services.kit.types import UTCDateTime, utcnow
 
 class InboxMessage(SQLModel, table=True):
     __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_handled_at", "handled_at"),)
 
     event_id: str = Field(primary_key=True, max_length=64)
     consumer: str = Field(primary_key=True, max_length=100)

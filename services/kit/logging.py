@@ -47,6 +47,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     # kafka-python is chatty at INFO about every connection it opens.
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    # ...and warns on every SASL_PLAINTEXT connection that SCRAM credentials go "in the clear": they do
+    # not (SCRAM proves the password without sending it); SASL_PLAINTEXT is the loopback broker's choice.
+    logging.getLogger("kafka.net.sasl.scram").setLevel(logging.ERROR)
     # httpx logs every request at INFO; the gateway's access log already has one line per request.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # Our middleware writes the access log, with the request id; uvicorn's would be a second line.

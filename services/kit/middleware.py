@@ -7,9 +7,9 @@ import re
 import time
 import uuid
 
+from services.kit.http_problems import problem_response
 from services.kit.identity import IDENTITY_HEADERS, IdentityError, verify
 from services.kit.logging import request_id_var
-from services.kit.problems import problem_response
 
 access_log = logging.getLogger("liaison.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")

@@ -45,3 +45,27 @@ def create_inbox_v1() -> None:
 
 def drop_inbox_v1() -> None:
     op.drop_table("inbox")
+
+
+def create_messaging_v2() -> None:
+    """Indexes for order by construction (a key's older unsent rows) and for the purges."""
+    op.create_index("ix_outbox_key", "outbox", ["key", "id"])
+    op.create_index("ix_outbox_sent_at", "outbox", ["sent_at"])
+    op.create_index("ix_inbox_handled_at", "inbox", ["handled_at"])
+
+
+def drop_messaging_v2() -> None:
+    op.drop_index("ix_inbox_handled_at", table_name="inbox")
+    op.drop_index("ix_outbox_sent_at", table_name="outbox")
+    op.drop_index("ix_outbox_key", table_name="outbox")
+
+
+def create_outbox_only_v2() -> None:
+    """The same for a service with an outbox and no inbox (partners)."""
+    op.create_index("ix_outbox_key", "outbox", ["key", "id"])
+    op.create_index("ix_outbox_sent_at", "outbox", ["sent_at"])
+
+
+def drop_outbox_only_v2() -> None:
+    op.drop_index("ix_outbox_sent_at", table_name="outbox")
+    op.drop_index("ix_outbox_key", table_name="outbox")

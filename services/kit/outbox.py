@@ -18,11 +18,22 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
     SENT = "sent"
+    # Gave up (too many attempts, or can never fit): blocks its key until an administrator
+    # retries or skips it (`liaison outbox retry|skip`).
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+UNSENT = (OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS, OutboxStatus.FAILED)
 
 
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "available_at"),
+        Index("ix_outbox_key", "key", "id"),
+        Index("ix_outbox_sent_at", "sent_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(max_length=64, unique=True)
@@ -41,16 +52,17 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-def record_event(*, session: Session, event: CloudEvent, topic: str) -> OutboxMessage:
+def record_event(*, session: Session, event: CloudEvent, topic: str, key: str | None = None) -> OutboxMessage:
     """Add the event to the outbox of the session's transaction; it is published once that commits.
 
-    The key is the event's subject (the aggregate id), so one aggregate's events stay in order.
+    The key is the event's subject (the aggregate id) unless given, so one aggregate's events stay
+    in order: the relay never publishes a row while an older unsent row of its key exists.
     """
     message = OutboxMessage(
         event_id=event.id,
         event_type=event.type,
         topic=topic,
-        key=event.subject,
+        key=key or event.subject,
         payload=event.to_json(),
     )
     session.add(message)

@@ -1,7 +1,8 @@
 """Optimistic concurrency over HTTP: every versioned resource goes out with `ETag: W/"<version>"` and
 comes back for a change with `If-Match` (RFC 9110 §13.1.1), so nobody overwrites a change unseen.
 
-Parse the header at the edge (`expected_version`), compare in the service (`check_version`).
+Parse the header at the edge (`kit/edge.py`: `ExpectedVersion`, built on `expected_version`), compare
+in the service (`check_version`): service code gets a version, never the header.
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ def expected_version(if_match: str | None) -> int | None:
     return int(match.group(1))
 
 
-def check_version(current: int, expected: int | None, *, what: str) -> None:
+def check_version(current: int, expected: int | None, *, what: str, required: bool = True) -> None:
+    """`required=False`: without If-Match the change goes ahead (a delete, say); with one, it must match."""
     if expected is None:
+        if not required:
+            return
         raise PreconditionRequired(
             f'Send If-Match with the ETag of the {what} you read (like W/"{current}"), so '
             "that you do not overwrite a change you have not seen."

@@ -1,20 +1,20 @@
-"""RFC 9457 problem details: every error a client sees has this shape."""
+"""The errors a client is told about (RFC 9457 problem details), as plain exceptions.
+
+Service code raises these; it never imports the web framework. `kit/http_problems.py` turns them
+into `application/problem+json` answers.
+"""
 
 from __future__ import annotations
 
-import logging
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+# RFC 9110's names where Python's table still has the older ones.
+_TITLES = {413: "Content too large", 422: "Unprocessable content"}
 
-from services.kit.logging import request_id_var
 
-PROBLEM_JSON = "application/problem+json"
-log = logging.getLogger("liaison.problems")
+def status_title(status: int) -> str:
+    return _TITLES.get(status) or HTTPStatus(status).phrase
 
 
 class Problem(Exception):
@@ -26,8 +26,9 @@ class Problem(Exception):
     def __init__(self, detail: str, *, status: int | None = None, title: str | None = None, **extensions: Any) -> None:
         super().__init__(detail)
         self.detail = detail
-        if status is not None:
+        if status is not None and status != self.status:
             self.status = status
+            self.title = status_title(status)  # a 413 raised as a plain Problem is not a "Bad request"
         if title is not None:
             self.title = title
         self.extensions = extensions
@@ -38,69 +39,11 @@ class NotFound(Problem):
     title = "Not found"
 
 
+class Forbidden(Problem):
+    status = 403
+    title = "Forbidden"
+
+
 class Conflict(Problem):
     status = 409
     title = "Conflict"
-
-
-def problem_response(
-    status: int,
-    *,
-    title: str | None = None,
-    detail: str | None = None,
-    headers: dict[str, str] | None = None,
-    **extensions: Any,
-) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-    }
-    if detail:
-        body["detail"] = detail
-    request_id = request_id_var.get()
-    if request_id:
-        body["request_id"] = request_id
-    body.update(extensions)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
-
-
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _domain(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(
-            exc.status, title=exc.title, detail=exc.detail, instance=request.url.path, **exc.extensions
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(
-            exc.status_code,
-            detail=str(exc.detail) if exc.detail else None,
-            instance=request.url.path,
-            headers=getattr(exc, "headers", None),
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"location": list(error.get("loc", ())), "message": error.get("msg", ""), "type": error.get("type", "")}
-            for error in exc.errors()
-        ]
-        return problem_response(
-            422,
-            title="Invalid request",
-            detail=f"{len(errors)} field(s) failed validation",
-            instance=request.url.path,
-            errors=errors,
-        )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(
-            500,
-            title="Internal error",
-            detail="The server could not complete the request; it has been logged.",
-            instance=request.url.path,
-        )

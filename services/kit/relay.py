@@ -1,10 +1,16 @@
 """The outbox relay: publishes committed outbox rows to Kafka and marks them sent.
 
-A row goes pending → in_progress (claimed, with a lease) → sent. A relay that dies holding a
-lease leaves its rows to be claimed again once the lease ends, so a crash between publish and
-"mark sent" yields a duplicate on the topic, never a loss; consumers drop duplicates by event id.
-Two relays may run against one database: on PostgreSQL the claim skips rows another relay has
-locked, and on both databases the claim re-checks the row's state in its UPDATE.
+Order by construction: a row is claimed only while no older unsent row of its key stands in the
+way (one pending in its backoff, one another relay holds, one `failed`), and the claim itself is
+one statement, serialised between relays, so two relays can never split one key's rows between
+them. A row goes pending → in_progress (claimed, with a lease; each claim is an attempt) → sent,
+or back to pending with a backoff, or to `failed` after `max_attempts` or when it can never fit
+the broker's size limit; a failed row blocks its key until an administrator retries or skips it.
+
+Exactly once on the topic: every message carries its event id in a `ce_id` header. A row claimed
+before (its attempt may have reached the broker before a timeout or a crash) is first looked for
+on its partition; found, it is marked sent without being sent again. Sends finish within a
+deadline shorter than the lease, so a relay never publishes a row another relay has since claimed.
 """
 
 from __future__ import annotations
@@ -16,22 +22,39 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from kafka.errors import KafkaError
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import sessionmaker
+from kafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError, RetriableError
+from sqlalchemy import exists, func, or_, select, text, update
+from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session
 
 from services.kit.events import CONTENT_TYPE
-from services.kit.outbox import OutboxMessage, OutboxStatus
+from services.kit.outbox import UNSENT, OutboxMessage, OutboxStatus
 from services.kit.types import utcnow
 
 log = logging.getLogger("liaison.relay")
 
 MAX_BACKOFF_SECONDS = 60.0
+EVENT_ID_HEADER = "ce_id"
+# How an error starts when the send certainly never reached the broker: no look-up needed before the next.
+NEVER_LEFT = "unsent: "
+# One number for every relay's claim lock: the claims of all relays on one database take turns.
+CLAIM_LOCK = 0x6C6961736F6E  # "liason"
 
 
 def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** max(attempts - 1, 0)))
+
+
+class NeverFits(Exception):
+    """The event is larger than the broker accepts: no retry can help."""
+
+
+# The broker is away (or slow), not the row at fault: such failures never count toward `max_attempts`.
+OUTAGE_ERRORS = (RetriableError, ConnectionError, TimeoutError, OSError)
+
+
+class BrokerAway(Exception):
+    pass
 
 
 @dataclass
@@ -44,6 +67,13 @@ class Claim:
 class PublishOutcome:
     sent: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
+    never: set[int] = field(default_factory=set)  # failed for good: straight to `failed`
+    held: list[int] = field(default_factory=list)  # not tried: an older row of the key failed first
+    outage: set[int] = field(default_factory=set)  # failed because the broker is away: not the row's fault
+
+    @property
+    def broker_away(self) -> bool:
+        return not self.sent and bool(self.failed) and set(self.failed) <= self.outage
 
 
 class OutboxRelay:
@@ -55,6 +85,11 @@ class OutboxRelay:
         batch_size: int = 200,
         lease_seconds: float = 30.0,
         idle_seconds: float = 0.5,
+        max_attempts: int = 10,
+        max_message_bytes: int = 1_000_000,
+        publish_timeout_seconds: float | None = None,
+        already_published: Callable[[list[OutboxMessage]], set[str]] | None = None,
+        leader: object | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._session_factory = session_factory
@@ -63,6 +98,12 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
         self.idle_seconds = idle_seconds
+        self.max_attempts = max_attempts
+        self.max_message_bytes = max_message_bytes
+        # Well inside the lease: once it is over, another relay may claim the same rows.
+        self.publish_timeout = publish_timeout_seconds or lease_seconds * 0.5
+        self._already_published = already_published
+        self._leader = leader
         self._clock = clock
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -71,35 +112,41 @@ class OutboxRelay:
     # --- one round, in three steps the tests can also take one by one -----------------------
 
     def claim(self) -> Claim:
-        """Take up to batch_size due rows (new, retry due, or lease expired) under a fresh lease."""
+        """Take up to batch_size due rows, each one only if nothing older of its key stands in the way."""
         now = self._clock()
         token = uuid.uuid4().hex
-        due = (OutboxMessage.status != OutboxStatus.SENT) & (OutboxMessage.available_at <= now)
+        row, older = aliased(OutboxMessage), aliased(OutboxMessage)
+
+        def due(m):
+            return m.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]) & (m.available_at <= now)
+
+        in_the_way = exists().where(
+            older.key == row.key,
+            older.topic == row.topic,
+            older.id < row.id,
+            older.status.in_(UNSENT),
+            # An older row due now is claimed in the same statement (ordered by id, so before this one).
+            ~due(older),
+        )
+        claimable = select(row.id).where(due(row), ~in_the_way).order_by(row.id).limit(self.batch_size)
         with self._session_factory() as session:
-            ids = (
-                session.execute(
-                    select(OutboxMessage.id)
-                    .where(due)
-                    .order_by(OutboxMessage.id)
-                    .limit(self.batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-                .scalars()
-                .all()
-            )
-            if not ids:
-                session.rollback()
-                return Claim(token, [])
-            session.execute(
+            if session.get_bind().dialect.name == "postgresql":
+                # Claims take turns (released at commit): each one sees what the one before took.
+                session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": CLAIM_LOCK})
+            result = session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), due)
+                .where(OutboxMessage.id.in_(claimable.scalar_subquery()))
                 .values(
                     status=OutboxStatus.IN_PROGRESS,
                     claim_token=token,
                     available_at=now + self.lease,
+                    attempts=OutboxMessage.attempts + 1,
                 )
+                .execution_options(synchronize_session=False)
             )
             session.commit()
+            if not result.rowcount:
+                return Claim(token, [])
             messages = (
                 session.execute(
                     select(OutboxMessage).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
@@ -110,33 +157,74 @@ class OutboxRelay:
             return Claim(token, list(messages))
 
     def publish(self, claim: Claim) -> PublishOutcome:
+        """Send in waves: the first row of every key, then the second once the first is acknowledged...
+        so a failed send can never be overtaken by a newer event of its key."""
         outcome = PublishOutcome()
         if not claim.messages:
             return outcome
-        producer = self._get_producer()
-        pending = []
+        # Tried before: an earlier attempt may have reached the broker (a timeout, a relay that died).
+        retried = [
+            m for m in claim.messages if m.attempts > 1 or (m.last_error and not m.last_error.startswith(NEVER_LEFT))
+        ]
+        found = self._already_published(retried) if retried and self._already_published else set()
+        chains: dict[tuple[str, str], list[OutboxMessage]] = {}
         for message in claim.messages:
-            try:
-                future = producer.send(
-                    message.topic,
-                    key=message.key.encode(),
-                    value=message.payload.encode(),
-                    headers=[("content-type", CONTENT_TYPE.encode())],
-                )
-                pending.append((message.id, future))
-            except KafkaError as exc:
-                outcome.failed[message.id] = repr(exc)
-        producer.flush()
-        for message_id, future in pending:
-            try:
-                future.get(timeout=30)
-                outcome.sent.append(message_id)
-            except KafkaError as exc:
-                outcome.failed[message_id] = repr(exc)
-        return outcome
+            chains.setdefault((message.topic, message.key), []).append(message)
+        producer = self._get_producer()
+        wave = 0
+        while True:
+            pending = []
+            for chain in chains.values():
+                if wave >= len(chain):
+                    continue
+                message = chain[wave]
+                if wave and chain[wave - 1].id not in outcome.sent:
+                    outcome.held.extend(m.id for m in chain[wave:])
+                    chain[wave:] = []
+                    continue
+                if message.event_id in found:
+                    outcome.sent.append(message.id)
+                    continue
+                if (future := self._send(producer, message, outcome)) is not None:
+                    pending.append((message, future))
+            if not pending and not any(wave < len(chain) for chain in chains.values()):
+                return outcome
+            producer.flush(timeout=self.publish_timeout)
+            for message, future in pending:
+                try:
+                    future.get(timeout=0.001 if future.is_done else self.publish_timeout)
+                    outcome.sent.append(message.id)
+                except Exception as exc:  # KafkaError, or a future not done by the deadline
+                    # Expired in the producer's buffer: never left this process, so never needs looking up.
+                    unsent = str(exc).startswith("Expiring") and isinstance(exc, KafkaTimeoutError)
+                    outcome.failed[message.id] = (NEVER_LEFT if unsent else "") + repr(exc)
+                    if isinstance(exc, MessageSizeTooLargeError):
+                        outcome.never.add(message.id)
+                    elif isinstance(exc, OUTAGE_ERRORS):
+                        outcome.outage.add(message.id)
+            wave += 1
+
+    def _send(self, producer, message: OutboxMessage, outcome: PublishOutcome):
+        value = message.payload.encode()
+        try:
+            if len(value) > self.max_message_bytes:
+                raise NeverFits(f"{len(value)} bytes, over the {self.max_message_bytes}-byte limit")
+            return producer.send(
+                message.topic,
+                key=message.key.encode(),
+                value=value,
+                headers=[("content-type", CONTENT_TYPE.encode()), (EVENT_ID_HEADER, message.event_id.encode())],
+            )
+        except (KafkaError, NeverFits) as exc:
+            outcome.failed[message.id] = NEVER_LEFT + repr(exc)  # refused before it left this process
+            if isinstance(exc, NeverFits | MessageSizeTooLargeError):
+                outcome.never.add(message.id)
+            elif isinstance(exc, OUTAGE_ERRORS):
+                outcome.outage.add(message.id)
+            return None
 
     def settle(self, claim: Claim, outcome: PublishOutcome) -> None:
-        """Mark what was published as sent and schedule a retry for the rest.
+        """Mark what was published as sent; schedule a retry for the rest, or fail it for good.
 
         Each UPDATE names the claim's token, so a relay whose lease ran out cannot overwrite
         the work of the relay that claimed the rows after it.
@@ -150,41 +238,80 @@ class OutboxRelay:
                     .where(OutboxMessage.id.in_(outcome.sent), OutboxMessage.claim_token == claim.token)
                     .values(status=OutboxStatus.SENT, sent_at=now, claim_token=None)
                 )
-            for message_id, error in outcome.failed.items():
-                attempts = by_id[message_id].attempts + 1
+            if outcome.held:
+                # Not an attempt: they go back as they were, behind the row that failed.
                 session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == claim.token)
+                    .where(OutboxMessage.id.in_(outcome.held), OutboxMessage.claim_token == claim.token)
                     .values(
                         status=OutboxStatus.PENDING,
-                        attempts=attempts,
-                        last_error=error[:2000],
-                        available_at=now + retry_delay(attempts),
+                        attempts=OutboxMessage.attempts - 1,
+                        available_at=now,
                         claim_token=None,
                     )
                 )
+            away = outcome.broker_away
+            for message_id, error in outcome.failed.items():
+                attempts = by_id[message_id].attempts
+                if away:
+                    # The whole round failed on the broker: the rows wait for it, not for their backoff
+                    # (the relay's loop backs off), and the attempt is not theirs to count.
+                    values = {"status": OutboxStatus.PENDING, "attempts": attempts - 1, "available_at": now}
+                else:
+                    give_up = message_id in outcome.never or attempts >= self.max_attempts
+                    values = {
+                        "status": OutboxStatus.FAILED if give_up else OutboxStatus.PENDING,
+                        "available_at": now + retry_delay(attempts),
+                    }
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == claim.token)
+                    .values(last_error=error[:2000], claim_token=None, **values)
+                )
             session.commit()
         if outcome.failed:
-            log.warning("outbox publish failed", extra={"failed": len(outcome.failed), "sent": len(outcome.sent)})
+            log.warning(
+                "outbox publish failed",
+                extra={"failed": len(outcome.failed), "sent": len(outcome.sent), "never": len(outcome.never)},
+            )
 
     def run_once(self) -> int:
-        """Publish one batch; return how many rows were published."""
+        """Publish one batch; return how many rows were published. Raises BrokerAway when the whole
+        batch failed on the broker (the loop then backs off, briefly, so that it is back within seconds)."""
+        if self._leader is not None and not self._leader.is_leader():
+            return 0
         claim = self.claim()
         if not claim.messages:
             return 0
         try:
             outcome = self.publish(claim)
-        except Exception as exc:  # the producer itself is unusable: retry the whole batch later
+        except Exception as exc:  # the producer itself is unusable, or the broker could not be read
             self._discard_producer()
-            outcome = PublishOutcome(failed={m.id: repr(exc) for m in claim.messages})
+            ids = {m.id for m in claim.messages}
+            outcome = PublishOutcome(failed=dict.fromkeys(ids, repr(exc)), outage=ids)
         self.settle(claim, outcome)
+        if outcome.broker_away:
+            raise BrokerAway(next(iter(outcome.failed.values())))
         return len(outcome.sent)
 
     def pending_count(self) -> int:
         with self._session_factory() as session:
             return session.scalar(
-                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status != OutboxStatus.SENT)
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]))
             )
+
+    def take_over(self) -> int:
+        """The previous leader is gone: its rows need not wait for their leases to end."""
+        with self._session_factory() as session:
+            result = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.IN_PROGRESS)
+                .values(available_at=self._clock())
+            )
+            session.commit()
+            return result.rowcount
 
     # --- the background loop ------------------------------------------------------------------
 
@@ -202,18 +329,27 @@ class OutboxRelay:
         if self._thread is not None:
             self._thread.join(timeout)
         self._discard_producer()
+        if self._leader is not None:
+            self._leader.release()
 
     def _loop(self) -> None:
         failures = 0
         while not self._stop.is_set():
             self._wake.clear()
             try:
+                if self._leader is not None and self._leader.acquire():
+                    self.take_over()
                 published = self.run_once()
                 failures = 0
+            except BrokerAway as exc:
+                failures += 1
+                log.warning("broker away: outbox waits", extra={"error": str(exc)[:300], "rounds": failures})
+                self._stop.wait(min(5.0, 0.25 * 2**failures))
+                continue
             except Exception:
                 failures += 1
                 log.exception("outbox relay round failed")
-                self._stop.wait(retry_delay(failures).total_seconds())
+                self._stop.wait(min(5.0, retry_delay(failures).total_seconds()))
                 continue
             if published < self.batch_size:
                 self._wake.wait(self.idle_seconds)
@@ -230,3 +366,23 @@ class OutboxRelay:
                 producer.close(timeout=5)
             except Exception:
                 log.debug("producer close failed", exc_info=True)
+
+
+def failed_or_blocked(session: Session) -> dict:
+    """For /readyz and metrics: rows that gave up, and how many rows wait behind them."""
+    failed = session.execute(
+        select(OutboxMessage.topic, OutboxMessage.key, func.count())
+        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        .group_by(OutboxMessage.topic, OutboxMessage.key)
+    ).all()
+    if not failed:
+        return {"failed": 0, "blocked_keys": 0, "waiting": 0}
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]),
+            or_(*[(OutboxMessage.topic == t) & (OutboxMessage.key == k) for t, k, _ in failed[:100]]),
+        )
+    )
+    return {"failed": sum(n for _, _, n in failed), "blocked_keys": len(failed), "waiting": waiting}

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
+from services.kit.roles import STAFF, Role
 from services.notifications.models import KnownPartner, Recipient, Subscription
 from services.notifications.schemas import Rhythm, SubscriptionKind
-
-STAFF_ROLES = frozenset({"viewer", "officer", "admin"})
 
 
 @dataclass
@@ -90,6 +89,8 @@ def allowed(
     }
     if confidentiality == "restricted":
         return [
-            listener for user, listener in candidates.items() if user in officers or "admin" in roles.get(user, set())
+            listener
+            for user, listener in candidates.items()
+            if user in officers or Role.ADMIN in roles.get(user, set())
         ]
-    return [listener for user, listener in candidates.items() if roles.get(user, set()) & STAFF_ROLES]
+    return [listener for user, listener in candidates.items() if roles.get(user, set()) & STAFF]

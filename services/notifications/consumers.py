@@ -1,7 +1,8 @@
 """What the notifications service does with the events it consumes: the handler registry.
 
-Each handler runs inside the kit consumer's transaction (with the inbox row), so a redelivered
-event changes nothing. Data that can never apply raises RejectedEvent (→ the topic's .dlq).
+Each handler gets the typed event (services/kit/event_models: data that does not fit is poison) and
+runs inside the kit consumer's transaction (with the inbox rows), so a redelivered event changes
+nothing. Data that can never apply raises RejectedEvent (→ the topic's .dlq).
 """
 
 from __future__ import annotations
@@ -9,13 +10,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from services.kit.consumer import RejectedEvent
-from services.kit.events import CloudEvent
+from services.kit.event_models import (
+    ContactErased,
+    EngagementDeleted,
+    EngagementState,
+    FollowUpState,
+    PartnerMerged,
+    PartnerState,
+    TypedEvent,
+)
+from services.kit.handlers import Handlers
 from services.kit.types import utcnow
 from services.notifications import audience
 from services.notifications.deliveries import DeliveryBatch, Trigger, webhooks_listening_to
@@ -23,7 +33,7 @@ from services.notifications.engagements_client import EngagementsClient
 from services.notifications.erasure import erase_contact
 from services.notifications.messages import engagement_message
 from services.notifications.models import KnownPartner, Subscription
-from services.notifications.reminders import FollowUp, apply_followup
+from services.notifications.reminders import FollowUp, apply_followup, cancel_reminders_of
 from services.notifications.settings import NotificationsSettings
 
 ENGAGEMENTS_TOPIC = "liaison.engagements.v1"
@@ -78,25 +88,24 @@ class Consumers:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
-    def registry(self) -> dict[str, list]:
-        return {
-            "liaison.engagement.logged": [self.on_engagement],
-            "liaison.engagement.updated": [self.on_engagement],
-            "liaison.engagement.deleted": [self.on_other_engagement_event],
-            "liaison.followup.created": [self.on_followup],
-            "liaison.followup.completed": [self.on_followup],
-            "liaison.followup.reassigned": [self.on_followup],
-            "liaison.partner.created": [self.on_partner],
-            "liaison.partner.updated": [self.on_partner],
-            "liaison.partner.merged": [self.on_partner_merged],
-            "liaison.contact.erased": [self.on_contact_erased],
-        }
+    def registry(self) -> Handlers:
+        handlers = Handlers()
+        handlers.on("liaison.engagement.logged", "liaison.engagement.updated")(self.on_engagement)
+        handlers.on("liaison.engagement.deleted")(self.on_engagement_deleted)
+        handlers.on("liaison.followup.created", "liaison.followup.completed", "liaison.followup.reassigned")(
+            self.on_followup
+        )
+        handlers.on("liaison.partner.created", "liaison.partner.updated")(self.on_partner)
+        handlers.on("liaison.partner.merged")(self.on_partner_merged)
+        handlers.on("liaison.contact.erased")(self.on_contact_erased)
+        return handlers
 
     # --- engagements ------------------------------------------------------------------------------
 
-    def on_engagement(self, event: CloudEvent, *, session: Session) -> None:
-        data = event.data
-        engagement_id = _uuid(data.get("id"), "data.id")
+    def on_engagement(self, event: TypedEvent[EngagementState], *, session: Session) -> None:
+        # What the event carries, as it was sent (only the fields it has): the restricted shape has four.
+        data = event.data.model_dump(mode="json", exclude_unset=True)
+        engagement_id = event.data.id
         confidentiality = data.get("confidentiality")
         if confidentiality not in CONFIDENTIALITY:
             raise RejectedEvent(f"unknown confidentiality {confidentiality!r}")
@@ -146,7 +155,9 @@ class Consumers:
         for hook in webhooks_listening_to(session, event.type):
             batch.webhook(hook, event_json)
 
-    def on_other_engagement_event(self, event: CloudEvent, *, session: Session) -> None:
+    def on_engagement_deleted(self, event: TypedEvent[EngagementDeleted], *, session: Session) -> None:
+        """Its follow-ups went with it: their pending reminders are cancelled (kept, as tombstones)."""
+        cancel_reminders_of(session=session, engagement_id=event.data.id)
         self._webhooks_only(event, session=session)
 
     def _restricted_details(self, engagement_id: uuid.UUID) -> dict | None:
@@ -170,7 +181,7 @@ class Consumers:
             names["en"].append(partner.name_en or partner.name_fr or str(partner_id))
         return names
 
-    def _webhooks_only(self, event: CloudEvent, *, session: Session) -> None:
+    def _webhooks_only(self, event: TypedEvent, *, session: Session) -> None:
         hooks = webhooks_listening_to(session, event.type)
         if hooks:
             batch = DeliveryBatch(
@@ -184,57 +195,43 @@ class Consumers:
 
     # --- follow-ups -------------------------------------------------------------------------------
 
-    def on_followup(self, event: CloudEvent, *, session: Session) -> None:
+    def on_followup(self, event: TypedEvent[FollowUpState], *, session: Session) -> None:
         data = event.data
-        try:
-            due_on = date.fromisoformat(data["due_on"]) if data.get("due_on") else None
-            version = int(data.get("version", 0))
-            status = str(data.get("status") or "open")
-        except (TypeError, ValueError) as exc:
-            raise RejectedEvent(f"unusable follow-up: {exc}") from None
-        assignee = data.get("assignee")
-        if assignee is not None and not isinstance(assignee, str):
-            assignee = (assignee or {}).get("user") if isinstance(assignee, dict) else None
-            if assignee is None:
+        assignee = data.assignee
+        if isinstance(assignee, dict):
+            assignee = assignee.get("user")
+            if not isinstance(assignee, str):
                 raise RejectedEvent("assignee is neither a user nor an object naming one")
         followup = FollowUp(
-            id=_uuid(data.get("id"), "data.id"),
-            engagement_id=_uuid(data.get("engagement_id"), "data.engagement_id"),
+            id=data.id,
+            engagement_id=data.engagement_id,
             assignee=assignee,
-            due_on=due_on,
-            status=status,
-            version=version,
-            description=str(data.get("description") or ""),
+            due_on=data.due_on,
+            status=data.status or "open",
+            version=data.version,
+            description=data.description or "",
         )
         apply_followup(session=session, followup=followup, settings=self.runtime.settings, now=self.runtime.clock())
         self._webhooks_only(event, session=session)
 
     # --- partners ---------------------------------------------------------------------------------
 
-    def on_partner(self, event: CloudEvent, *, session: Session) -> None:
-        data = event.data
-        partner_id = _uuid(data.get("id"), "data.id")
-        self._remember_partner(session, partner_id, data)
+    def on_partner(self, event: TypedEvent[PartnerState], *, session: Session) -> None:
+        self._remember_partner(session, event.data)
 
     @staticmethod
-    def _remember_partner(session: Session, partner_id: uuid.UUID, data: dict) -> None:
-        try:
-            version = int(data.get("version", 0))
-        except (TypeError, ValueError):
-            raise RejectedEvent(f"partner version is not a number: {data.get('version')!r}") from None
-        known = session.get(KnownPartner, partner_id)
-        if known is not None and known.version >= version:
-            return
-        known = known or KnownPartner(id=partner_id)
-        known.name_fr, known.name_en, known.region = data.get("name_fr"), data.get("name_en"), data.get("region")
-        known.version = version
+    def _remember_partner(session: Session, partner: PartnerState) -> None:
+        known = session.get(KnownPartner, partner.id)
+        if known is not None and known.version >= partner.version:
+            return  # an older version, redelivered or reordered: the newer one stands
+        known = known or KnownPartner(id=partner.id)
+        known.name_fr, known.name_en, known.region = partner.name_fr, partner.name_en, partner.region
+        known.version = partner.version
         session.add(known)
 
-    def on_partner_merged(self, event: CloudEvent, *, session: Session) -> None:
+    def on_partner_merged(self, event: TypedEvent[PartnerMerged], *, session: Session) -> None:
         """The duplicate's followers now follow the survivor (once each)."""
-        data = event.data
-        duplicate = _uuid(data.get("id"), "data.id")
-        survivor = _uuid(data.get("merged_into"), "data.merged_into")
+        duplicate, survivor = event.data.id, event.data.merged_into
         if duplicate == survivor:
             raise RejectedEvent("a partner cannot be merged into itself")
         following_survivor = set(
@@ -253,11 +250,11 @@ class Consumers:
                 session.delete(subscription)
             else:
                 subscription.target = str(survivor)
-        if isinstance(data.get("survivor"), dict):
-            self._remember_partner(session, survivor, data["survivor"])
+        if event.data.survivor is not None:
+            self._remember_partner(session, event.data.survivor)
         known = session.get(KnownPartner, duplicate) or KnownPartner(id=duplicate)
         known.merged_into = survivor
         session.add(known)
 
-    def on_contact_erased(self, event: CloudEvent, *, session: Session) -> None:
-        erase_contact(session=session, contact_id=_uuid(event.data.get("id"), "data.id"))
+    def on_contact_erased(self, event: TypedEvent[ContactErased], *, session: Session) -> None:
+        erase_contact(session=session, contact_id=event.data.id)

@@ -11,11 +11,12 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from services.kit.housekeeping import Purge
 from services.notifications.channels.email import email_payload
 from services.notifications.events import record_delivery_outcome
 from services.notifications.messages import Rendered, language_of
@@ -126,9 +127,17 @@ class DeliveryBatch:
         record_delivery_outcome(session=self.session, delivery=delivery)
 
 
+ACTIVE_WEBHOOKS = "liaison.notifications.active_webhooks"
+
+
 def webhooks_listening_to(session: Session, event_type: str) -> list[Webhook]:
-    # A handful of rows: filtering the JSON list here keeps the query the same on both databases.
-    hooks = session.execute(select(Webhook).where(Webhook.active.is_(True))).scalars().all()
+    # A handful of rows: filtering the JSON list here keeps the query the same on both databases. Read
+    # once per transaction: a consumer's batch of events shares one look-up.
+    hooks = session.info.get(ACTIVE_WEBHOOKS)
+    if hooks is None:
+        hooks = session.info[ACTIVE_WEBHOOKS] = (
+            session.execute(select(Webhook).where(Webhook.active.is_(True))).scalars().all()
+        )
     return [hook for hook in hooks if event_type in hook.event_types]
 
 
@@ -139,3 +148,17 @@ def webhook_id_of(recipient: str) -> uuid.UUID | None:
         return uuid.UUID(recipient[len(WEBHOOK_RECIPIENT) :])
     except ValueError:
         return None
+
+
+def delivery_log_purges(settings) -> list[Purge]:
+    """The delivery log (and its attempts, which cascade), once sent or failed and past its retention."""
+    return [
+        Purge(
+            "deliveries",
+            Delivery,
+            Delivery.id,
+            Delivery.created_at,
+            timedelta(days=settings.delivery_retention_days),
+            (Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.FAILED]),),
+        )
+    ]

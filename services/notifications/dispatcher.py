@@ -118,14 +118,12 @@ def settle(
     settings: NotificationsSettings,
     final: bool = False,
 ) -> str | None:
-    """Record the attempt and the row's next state; None if the lease was lost to another worker."""
+    """Record the attempt and the row's next state; None if the lease was lost to another worker
+    (the attempt is still recorded: it happened, and the receiver may have seen it)."""
     with sessions() as session:
         delivery = session.execute(
             select(Delivery).where(Delivery.id == claimed.id, Delivery.claim_token == claimed.token)
         ).scalar_one_or_none()
-        if delivery is None:
-            session.rollback()
-            return None
         number = (
             session.scalar(
                 select(func.count()).select_from(DeliveryAttempt).where(DeliveryAttempt.delivery_id == claimed.id)
@@ -140,9 +138,12 @@ def settle(
                 duration_ms=round(duration_ms, 2),
                 ok=outcome.ok,
                 status_code=outcome.status_code,
-                error=outcome.error,
+                error=outcome.error if delivery is not None else f"(lease lost) {outcome.error or ''}".strip(),
             )
         )
+        if delivery is None:
+            session.commit()
+            return None
         delivery.attempts += 1
         delivery.claim_token = None
         delivery.last_error = outcome.error

@@ -6,16 +6,20 @@ import uuid
 
 import httpx
 
+from services.kit.consumer import TransientError
 from services.kit.identity import Caller, sign
+from services.kit.roles import Role, roles
 
-SERVICE_CALLER = Caller(user="service:notifications", roles=frozenset({"service"}))
+SERVICE_CALLER = Caller(user="service:notifications", roles=roles(Role.SERVICE))
 
 
-class EngagementsUnavailable(RuntimeError):
-    """No answer now: the consumer retries the event (then dead-letters it, replayable)."""
+class EngagementsUnavailable(TransientError):
+    """No answer now: the consumer pauses the partition and asks again later, however long it takes."""
 
 
 class EngagementsClient:
+    """A worker of the app (kit/app.py): nothing to start, its connections to close at the end."""
+
     def __init__(self, *, base_url: str, secret: str, timeout: float, client: httpx.Client | None = None) -> None:
         self._secret = secret
         self._own = client is None
@@ -35,6 +39,9 @@ class EngagementsClient:
             raise EngagementsUnavailable(f"engagements service answered {response.status_code}")
         return response.json()
 
-    def close(self) -> None:
+    def start(self) -> None:
+        pass  # connects on the first request
+
+    def stop(self) -> None:
         if self._own:
             self._client.close()

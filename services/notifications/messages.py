@@ -108,8 +108,8 @@ def engagement_message(
         lines.append(words["with"].format(names=", ".join(partner_names)))
     if engagement.get("starts_at"):
         lines.append(words["when"].format(when=engagement["starts_at"]))
-    if engagement.get("location"):
-        lines.append(words["where"].format(where=engagement["location"]))
+    if where := _place(engagement.get("location")):
+        lines.append(words["where"].format(where=where))
     if engagement.get("summary"):
         lines.append(str(engagement["summary"])[:1000])
     if updated and engagement.get("changed_fields"):
@@ -117,6 +117,13 @@ def engagement_message(
     return Rendered(
         title=title[:500], lines=tuple(lines), link=f"{public_url.rstrip('/')}/engagements/{engagement.get('id')}"
     )
+
+
+def _place(location) -> str:
+    """'Paris, FR' from the event's {"city", "country"}; nothing when neither is known."""
+    if isinstance(location, dict):
+        return ", ".join(str(location[k]) for k in ("city", "country") if location.get(k))
+    return str(location or "")
 
 
 def reminder_message(

@@ -117,6 +117,8 @@ class Delivery(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     notification_id: uuid.UUID | None = None
     attempts: int = 0
+    # Rises with every outcome published (sent, failed, sent after a replay): the events' version.
+    version: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claim_token: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, sa_column=Column(Text))

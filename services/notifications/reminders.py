@@ -12,7 +12,6 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
@@ -41,7 +40,7 @@ class FollowUp:
 
 
 def fire_times(due_on: date, settings: NotificationsSettings) -> dict[str, datetime]:
-    zone = ZoneInfo(settings.timezone)
+    zone = settings.zone
     at = time(settings.reminder_hour)
     return {
         DUE_SOON: datetime.combine(due_on - timedelta(days=settings.reminder_days_before), at, zone),
@@ -105,6 +104,17 @@ def apply_followup(*, session: Session, followup: FollowUp, settings: Notificati
         reminder.followup_version = followup.version
 
 
+def cancel_reminders_of(*, session: Session, engagement_id: uuid.UUID) -> int:
+    """The engagement was deleted: its follow-ups' pending reminders never fire. The rows stay, with the
+    highest version there is, so a late event about one of those follow-ups schedules nothing again."""
+    result = session.execute(
+        update(Reminder)
+        .where(Reminder.engagement_id == engagement_id, Reminder.status != "sent")
+        .values(status="cancelled", followup_version=2**31 - 1)
+    )
+    return result.rowcount
+
+
 def reminder_trigger(reminder: Reminder) -> Trigger:
     return Trigger(
         id=f"reminder:{reminder.followup_id}:{reminder.kind}:{reminder.due_on.isoformat()}",
@@ -161,7 +171,7 @@ def send_due_reminders(
 
 def send_digests(sessions: sessionmaker[Session], *, settings: NotificationsSettings, now: datetime) -> int:
     """Once a day, after reminder_hour: one email per user gathering their held daily-rhythm emails."""
-    zone = ZoneInfo(settings.timezone)
+    zone = settings.zone
     local = now.astimezone(zone)
     cut = datetime.combine(local.date(), time(settings.reminder_hour), zone)
     if local < cut:

@@ -11,24 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from services.kit.identity import Caller
-from services.kit.problems import Conflict, NotFound, Problem
+from services.kit.permissions import ensure
+from services.kit.problems import Conflict, NotFound
+from services.kit.roles import INTEGRATORS, STAFF
 from services.notifications.deliveries import WEBHOOK_RECIPIENT
 from services.notifications.models import Delivery, DeliveryAttempt, Notification, Recipient, Subscription, Webhook
 from services.notifications.paging import page
 from services.notifications.schemas import DeliveryStatus, PreferencesUpdate, SubscriptionCreate, WebhookCreate
-
-SUBSCRIBER_ROLES = ("viewer", "officer", "admin")
-WEBHOOK_ROLES = ("admin", "integration")
-
-
-class Forbidden(Problem):
-    status = 403
-    title = "Forbidden"
-
-
-def require_any(caller: Caller, roles: tuple[str, ...], doing: str) -> None:
-    if not caller.has_any(*roles):
-        raise Forbidden(f"{doing} needs one of the roles: {', '.join(roles)}.")
 
 
 def _recipient(session: Session, caller: Caller, now: datetime) -> Recipient:
@@ -49,7 +38,7 @@ def list_subscriptions(*, session: Session, caller: Caller, kind: str | None, cu
 
 
 def create_subscription(*, session: Session, caller: Caller, data: SubscriptionCreate, now: datetime) -> Subscription:
-    require_any(caller, SUBSCRIBER_ROLES, "Following a partner, thrust, region or type")
+    ensure(caller, STAFF, "Following a partner, thrust, region or type")
     existing = session.execute(
         select(Subscription).where(
             Subscription.user == caller.user, Subscription.kind == data.kind, Subscription.target == data.target
@@ -127,13 +116,13 @@ def mark_all_read(*, session: Session, caller: Caller, now: datetime) -> int:
 
 
 def list_webhooks(*, session: Session, caller: Caller, cursor: str | None, limit: int):
-    require_any(caller, WEBHOOK_ROLES, "Managing webhooks")
+    ensure(caller, INTEGRATORS, "Managing webhooks")
     where = [Webhook.active.is_(True)] + ([] if caller.is_admin else [Webhook.owner == caller.user])
     return page(session, Webhook, *where, cursor=cursor, limit=limit)
 
 
 def create_webhook(*, session: Session, caller: Caller, data: WebhookCreate, now: datetime) -> Webhook:
-    require_any(caller, WEBHOOK_ROLES, "Managing webhooks")
+    ensure(caller, INTEGRATORS, "Managing webhooks")
     webhook = Webhook(
         owner=caller.user,
         url=data.url,
@@ -148,7 +137,7 @@ def create_webhook(*, session: Session, caller: Caller, data: WebhookCreate, now
 
 def delete_webhook(*, session: Session, caller: Caller, webhook_id: uuid.UUID) -> None:
     """Deactivated rather than deleted: the delivery log still names it."""
-    require_any(caller, WEBHOOK_ROLES, "Managing webhooks")
+    ensure(caller, INTEGRATORS, "Managing webhooks")
     webhook = session.get(Webhook, webhook_id)
     if webhook is None or not webhook.active or not (caller.is_admin or webhook.owner == caller.user):
         raise NotFound(f"No webhook {webhook_id} of yours.")
@@ -159,7 +148,7 @@ def delete_webhook(*, session: Session, caller: Caller, webhook_id: uuid.UUID) -
 
 
 def _visible_deliveries(session: Session, caller: Caller) -> list:
-    require_any(caller, WEBHOOK_ROLES, "Reading the delivery log")
+    ensure(caller, INTEGRATORS, "Reading the delivery log")
     if caller.is_admin:
         return []
     own = session.execute(select(Webhook.id).where(Webhook.owner == caller.user)).scalars().all()

@@ -1,4 +1,4 @@
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.kit.settings import ServiceSettings, sqlite_url
@@ -37,9 +37,22 @@ class NotificationsSettings(ServiceSettings):
     reminder_days_before: int = Field(default=1, ge=0, le=60)
     reminder_hour: int = Field(default=8, ge=0, le=23)
     scheduler_interval_seconds: float = Field(default=30.0, gt=0)
-    timezone: str = "America/Toronto"
     # Links in emails and inbox entries.
     public_url: str = "http://127.0.0.1:8000"
+
+    # Delivery logs (deliveries and their attempts, sent or failed) are purged after this many days.
+    delivery_retention_days: float = Field(default=90.0, gt=0)
+
+    @model_validator(mode="after")
+    def _sends_end_before_their_lease(self):
+        # A send still running when its lease ends could be claimed and sent a second time at once.
+        longest = max(self.webhook_timeout_seconds, self.smtp_timeout_seconds if self.smtp_host else 0.0)
+        if longest * 1.5 > self.dispatch_lease_seconds:
+            raise ValueError(
+                f"dispatch_lease_seconds ({self.dispatch_lease_seconds:g}) must be at least 1.5 times the longest "
+                f"send deadline ({longest:g}s: webhook_timeout_seconds, smtp_timeout_seconds)"
+            )
+        return self
 
     @property
     def service_name(self) -> str:

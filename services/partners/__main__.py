@@ -15,9 +15,10 @@ def load_demo_directory() -> int:
 
     from services.kit.db import make_engine, make_session_factory, unit_of_work
     from services.kit.migrations import upgrade
+    from services.kit.settings import load_settings
     from services.partners.demo import load_demo
 
-    settings = PartnersSettings()
+    settings = load_settings(PartnersSettings, kafka_enabled=False)  # outbox rows; the service's relay sends
     upgrade(MIGRATIONS, settings.database_url)
     engine = make_engine(settings.database_url)
     try:

@@ -10,14 +10,15 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Response, status
 
 from services.kit.app import SessionDep
-from services.kit.preconditions import etag, expected_version
+from services.kit.edge import ExpectedVersion
+from services.kit.preconditions import etag
 from services.kit.problems import Problem
 from services.partners import audit, csv_io, listing, service
+from services.partners.deps import Admin, Editor, Limit, Reader, StaffReader
 from services.partners.merge import merge_partners
-from services.partners.roles import Admin, Editor, Reader, StaffReader
 from services.partners.schemas import (
     AuditEntryRead,
     MergeRequest,
@@ -31,8 +32,6 @@ from services.partners.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["partners"])
-Limit = Annotated[int, Query(ge=1, le=listing.MAX_LIMIT)]
-IfMatch = Annotated[str | None, Header(description='The ETag last read, W/"<version>"')]
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
@@ -144,21 +143,19 @@ def update_partner(
     session: SessionDep,
     caller: Editor,
     response: Response,
-    if_match: IfMatch = None,
+    expected: ExpectedVersion,
 ) -> PartnerRead:
     partner = service.update_partner(
-        session=session, partner_id=partner_id, data=body, expected_version=expected_version(if_match), caller=caller
+        session=session, partner_id=partner_id, data=body, expected_version=expected, caller=caller
     )
     return _answer(partner, response)
 
 
 @router.post("/partners/{partner_id}/archive", response_model=PartnerRead)
 def archive_partner(
-    partner_id: uuid.UUID, session: SessionDep, caller: Admin, response: Response, if_match: IfMatch = None
+    partner_id: uuid.UUID, session: SessionDep, caller: Admin, response: Response, expected: ExpectedVersion
 ) -> PartnerRead:
-    partner = service.archive_partner(
-        session=session, partner_id=partner_id, expected_version=expected_version(if_match), caller=caller
-    )
+    partner = service.archive_partner(session=session, partner_id=partner_id, expected_version=expected, caller=caller)
     return _answer(partner, response)
 
 
@@ -169,14 +166,14 @@ def merge_partner(
     session: SessionDep,
     caller: Admin,
     response: Response,
-    if_match: IfMatch = None,
+    expected: ExpectedVersion,
 ) -> PartnerRead:
     """Merge `duplicate_id` INTO this partner; the duplicate becomes a redirect here."""
     partner = merge_partners(
         session=session,
         survivor_id=partner_id,
         duplicate_id=body.duplicate_id,
-        expected_version=expected_version(if_match),
+        expected_version=expected,
         caller=caller,
     )
     return _answer(partner, response)

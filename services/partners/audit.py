@@ -9,8 +9,8 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import select
 from sqlmodel import Session
 
+from services.kit import cursors
 from services.kit.types import utcnow
-from services.partners.listing import decode_cursor, encode_cursor
 from services.partners.models import AuditEntry
 
 ERASED = "[erased]"
@@ -65,8 +65,8 @@ def entries(
     """Newest first."""
     statement = select(AuditEntry).where(AuditEntry.partner_id == partner_id)
     if cursor:
-        [last_id] = decode_cursor(cursor, shape=(int,))
+        (last_id,) = cursors.decode(cursor, int)
         statement = statement.where(AuditEntry.id < last_id)
     rows = list(session.scalars(statement.order_by(AuditEntry.id.desc()).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    next_cursor = cursors.encode(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import delete, or_, select, tuple_
 from sqlmodel import Session
 
+from services.kit import cursors
 from services.kit.identity import Caller
 from services.kit.outbox import OutboxMessage, OutboxStatus
 from services.kit.preconditions import check_version
@@ -22,8 +23,7 @@ from services.partners.events import (
     record_contact_erased,
     record_contact_updated,
 )
-from services.partners.listing import decode_cursor, encode_cursor
-from services.partners.models import AuditEntry, Contact, MandateRow, Partner
+from services.partners.models import AuditEntry, Contact, ContactKey, MandateRow, Partner
 from services.partners.schemas import ContactCreate, ContactRead, ContactUpdate, Mandate
 from services.partners.service import get_partner, live_partner
 
@@ -155,6 +155,8 @@ def erase_contact(*, session: Session, contact_id: uuid.UUID, caller: Caller | N
     partner_id = contact.partner_id
     audit.forget_person(session=session, contact_id=contact_id)
     _forget_sent_events(session, contact_id)
+    # Crypto-shredding: without its key, the sealed copies on every topic can never be read again.
+    session.execute(delete(ContactKey).where(ContactKey.contact_id == contact_id))
     session.execute(delete(MandateRow).where(MandateRow.contact_id == contact_id))
     session.delete(contact)
     session.flush()
@@ -187,6 +189,15 @@ def _forget_sent_events(session: Session, contact_id: uuid.UUID) -> None:
             session.add(row)
 
 
+def sealing_key(*, session: Session, contact_id: uuid.UUID) -> bytes:
+    """The key this contact's personal fields are sealed with on the bus (410 once erased)."""
+    contact = get_contact(session=session, contact_id=contact_id)
+    key = session.get(ContactKey, contact.id)
+    if key is None:  # a contact from before sealing: its next event makes one
+        raise NotFound(f"Contact {contact_id} has no sealing key yet: none of its events was sealed.")
+    return key.key
+
+
 def list_contacts(
     *, session: Session, partner_id: uuid.UUID, as_of: date | None, limit: int, cursor: str | None
 ) -> tuple[list[ContactRead], str | None]:
@@ -206,11 +217,8 @@ def list_contacts(
             )
         )
     if cursor:
-        name, last_id = decode_cursor(cursor, shape=(str, str))
-        try:
-            statement = statement.where(tuple_(Contact.name, Contact.id) > tuple_(name, uuid.UUID(last_id)))
-        except ValueError:
-            raise Problem("The cursor is not one this service gave out.", status=400, title="Bad cursor") from None
+        name, last_id = cursors.decode(cursor, str, uuid.UUID)
+        statement = statement.where(tuple_(Contact.name, Contact.id) > tuple_(name, last_id))
     rows = list(session.scalars(statement.order_by(Contact.name, Contact.id).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].name, str(rows[limit - 1].id)]) if len(rows) > limit else None
+    next_cursor = cursors.encode(rows[limit - 1].name, rows[limit - 1].id) if len(rows) > limit else None
     return [contact_read(session=session, contact=c) for c in rows[:limit]], next_cursor

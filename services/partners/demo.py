@@ -14,11 +14,12 @@ from sqlmodel import Session
 
 from services.kit.identity import Caller
 from services.kit.problems import Conflict
+from services.kit.roles import Role, roles
 from services.partners import relationships, service
 from services.partners.models import Partner
 from services.partners.schemas import PartnerCreate, RelationshipCreate
 
-DEMO = Caller(user="demo-loader", roles=frozenset({"admin"}))
+DEMO = Caller(user="demo-loader", roles=roles(Role.ADMIN))
 _NAMESPACE = uuid.UUID("6f0c7d2e-3a41-4c59-9d7a-4b1f3e2a9c10")
 
 # (handle, fields)

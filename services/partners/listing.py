@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,18 +10,13 @@ from datetime import date
 from sqlalchemy import ColumnElement, func, or_, select, tuple_
 from sqlmodel import Session
 
-from services.kit.problems import Problem
+from services.kit import cursors
 from services.kit.thrusts import taxonomy
 from services.partners import search
 from services.partners.models import Partner, PartnerThrust, Relationship
 from services.partners.schemas import PartnerKind, PartnerStatus, Region
 
 MAX_LIMIT = 200
-
-
-class BadCursor(Problem):
-    status = 400
-    title = "Bad cursor"
 
 
 @dataclass(frozen=True)
@@ -65,24 +57,6 @@ def members_query(organisation_id: uuid.UUID, as_of: date | None):
     )
 
 
-def encode_cursor(position: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, *, shape: tuple[type, ...]) -> list:
-    try:
-        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadCursor("The cursor is not one this service gave out.") from None
-    if not (
-        isinstance(position, list)
-        and len(position) == len(shape)
-        and all(isinstance(v, t) for v, t in zip(position, shape, strict=False))
-    ):
-        raise BadCursor("The cursor is not one this service gave out.")
-    return position
-
-
 def list_partners(
     *, session: Session, filters: PartnerFilters, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[Partner], str | None, int]:
@@ -92,10 +66,10 @@ def list_partners(
     total = session.scalar(select(func.count()).select_from(Partner).where(*conditions))
     statement = select(Partner).where(*conditions)
     if cursor:
-        sort_key, last_id = decode_cursor(cursor, shape=(str, str))
-        statement = statement.where(tuple_(Partner.sort_key, Partner.id) > tuple_(sort_key, _uuid(last_id)))
+        sort_key, last_id = cursors.decode(cursor, str, uuid.UUID)
+        statement = statement.where(tuple_(Partner.sort_key, Partner.id) > tuple_(sort_key, last_id))
     rows = list(session.scalars(statement.order_by(Partner.sort_key, Partner.id).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].sort_key, str(rows[limit - 1].id)]) if len(rows) > limit else None
+    next_cursor = cursors.encode(rows[limit - 1].sort_key, rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor, total
 
 
@@ -103,14 +77,14 @@ def _ranked_page(session, q, conditions, limit, cursor):
     results = search.ranked(session=session, query=q, conditions=conditions)
     start = 0
     if cursor:
-        score, sort_key, last_id = decode_cursor(cursor, shape=((int, float), str, str))
-        after = (-float(score), sort_key, last_id)
+        score, sort_key, last_id = cursors.decode(cursor, float, str, str)
+        after = (-score, sort_key, last_id)
         start = next((i for i, (s, p) in enumerate(results) if (-s, p.sort_key, str(p.id)) > after), len(results))
     page = results[start : start + limit]
     next_cursor = None
     if start + limit < len(results):
         s, last = page[-1]
-        next_cursor = encode_cursor([s, last.sort_key, str(last.id)])
+        next_cursor = cursors.encode(s, last.sort_key, str(last.id))
     return [p for _, p in page], next_cursor, len(results)
 
 
@@ -122,10 +96,3 @@ def all_matching(*, session: Session, filters: PartnerFilters, batch: int = 500)
         yield from items
         if cursor is None:
             return
-
-
-def _uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise BadCursor("The cursor is not one this service gave out.") from None

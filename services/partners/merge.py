@@ -106,7 +106,8 @@ def _move_relationships(session: Session, survivor: Partner, duplicate: Partner)
         )
     }
     for relationship in rows:
-        record_relationship_removed(session=session, relationship=relationship)
+        relationship.version += 1
+        record_relationship_removed(session=session, relationship=relationship, version=relationship.version)
         source = survivor.id if relationship.partner_id == duplicate.id else relationship.partner_id
         target = survivor.id if relationship.target_id == duplicate.id else relationship.target_id
         triple = (source, relationship.type, target)
@@ -118,6 +119,7 @@ def _move_relationships(session: Session, survivor: Partner, duplicate: Partner)
             session.delete(relationship)
             continue
         relationship.partner_id, relationship.target_id = source, target
+        relationship.version += 1
         existing.add(triple)
         session.add(relationship)
         session.flush()

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, String, Text, Uuid
 from sqlmodel import Field, SQLModel
 
 from services.kit.types import UTCDateTime, utcnow
@@ -68,6 +68,8 @@ class Relationship(SQLModel, table=True):
     membership_status: str | None = Field(default=None, max_length=16)
     since: date | None = None
     until: date | None = None
+    # Every event about the relationship carries its next version (a merge moves it: removed, then added).
+    version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: str | None = Field(default=None, max_length=200)
 
@@ -91,6 +93,16 @@ class Contact(SQLModel, table=True):
     created_by: str | None = Field(default=None, max_length=200)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_by: str | None = Field(default=None, max_length=200)
+
+
+class ContactKey(SQLModel, table=True):
+    """The key a contact's personal fields are sealed with on the bus; erasure deletes it (crypto-shredding)."""
+
+    __tablename__ = "contact_keys"
+
+    contact_id: uuid.UUID = Field(primary_key=True)
+    key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class MandateRow(SQLModel, table=True):

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Response, status
 from sqlalchemy import select
 
 from services.kit.app import SessionDep
-from services.kit.preconditions import etag, expected_version
+from services.kit.edge import ExpectedVersion
+from services.kit.preconditions import etag
+from services.kit.sealed import ALGORITHM, encode_key
 from services.partners import contacts, relationships
-from services.partners.api import IfMatch, Limit
+from services.partners.deps import Editor, Limit, Reader
 from services.partners.models import Partner
-from services.partners.roles import Editor, Reader
 from services.partners.schemas import (
     ContactCreate,
     ContactRead,
@@ -113,6 +114,13 @@ def get_contact(contact_id: uuid.UUID, session: SessionDep, _: Reader, response:
     return contacts.contact_read(session=session, contact=contact)
 
 
+@router.get("/contacts/{contact_id}/key")
+def get_contact_key(contact_id: uuid.UUID, session: SessionDep, _: Reader) -> dict:
+    """The key that opens this contact's sealed fields in its events (services/kit/sealed.py); 410 once erased."""
+    key = contacts.sealing_key(session=session, contact_id=contact_id)
+    return {"contact_id": str(contact_id), "alg": ALGORITHM, "key": encode_key(key)}
+
+
 @router.patch("/contacts/{contact_id}", response_model=ContactRead)
 def update_contact(
     contact_id: uuid.UUID,
@@ -120,10 +128,10 @@ def update_contact(
     session: SessionDep,
     caller: Editor,
     response: Response,
-    if_match: IfMatch = None,
+    expected: ExpectedVersion,
 ) -> ContactRead:
     contact = contacts.update_contact(
-        session=session, contact_id=contact_id, data=body, expected_version=expected_version(if_match), caller=caller
+        session=session, contact_id=contact_id, data=body, expected_version=expected, caller=caller
     )
     response.headers["ETag"] = etag(contact.version)
     return contact

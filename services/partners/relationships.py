@@ -119,6 +119,6 @@ def remove_relationship(
             "target_id": {"before": str(relationship.target_id), "after": None},
         },
     )
-    record_relationship_removed(session=session, relationship=relationship)
+    record_relationship_removed(session=session, relationship=relationship, version=relationship.version + 1)
     session.delete(relationship)
     session.flush()

@@ -1,6 +1,6 @@
 """`make bench`: start a broker and a PostgreSQL cluster of its own, run the benchmarks, print figures.
 
-`python -m tests.bench [gateway] [search] [flow] [notifications] [inbox] [engagements]` runs only those named;
+`python -m tests.bench [gateway] [search] [flow] [notifications] [inbox] [engagements] [web]` runs only those named;
 with none, all of them (engagements at scale loads 1,000,000 rows: it takes several minutes).
 """
 
@@ -15,12 +15,13 @@ from tests.bench import (
     gateway_throughput,
     notifications_latency,
     partners_search,
+    web_pages,
 )
 from tests.support.databases import migrate
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresCluster
 
-BENCHES = ("gateway", "search", "flow", "notifications", "inbox", "engagements")
+BENCHES = ("gateway", "search", "flow", "notifications", "inbox", "engagements", "web")
 
 
 def main(argv: list[str]) -> None:
@@ -36,7 +37,7 @@ def main(argv: list[str]) -> None:
 
     try:
         if "gateway" in chosen:
-            gateway_throughput.run(broker.bootstrap)
+            gateway_throughput.run(broker)
         if "search" in chosen:
             with tempfile.TemporaryDirectory() as folder:
                 partners_search.run(
@@ -46,24 +47,26 @@ def main(argv: list[str]) -> None:
         if "flow" in chosen:
             with tempfile.TemporaryDirectory() as folder:
                 sqlite = {name: migrate(name, f"sqlite:///{folder}/{name}.db") for name in flow_latency.SERVICES}
-                flow_latency.run(broker.bootstrap, sqlite, "SQLite")
-            flow_latency.run(
-                broker.bootstrap, {name: new_postgres(name, name) for name in flow_latency.SERVICES}, "PostgreSQL"
-            )
+                flow_latency.run(broker, sqlite, "SQLite")
+            flow_latency.run(broker, {name: new_postgres(name, name) for name in flow_latency.SERVICES}, "PostgreSQL")
         if "notifications" in chosen:
             with tempfile.TemporaryDirectory() as folder:
-                notifications_latency.run(
-                    broker.bootstrap, migrate("notifications", f"sqlite:///{folder}/n.db"), "SQLite"
-                )
-            notifications_latency.run(broker.bootstrap, new_postgres("notifications", "notifications"), "PostgreSQL")
+                notifications_latency.run(broker, migrate("notifications", f"sqlite:///{folder}/n.db"), "SQLite")
+            notifications_latency.run(broker, new_postgres("notifications", "notifications"), "PostgreSQL")
         if "inbox" in chosen:
             engagement_to_inbox.run(
-                broker.bootstrap,
+                broker,
                 {name: new_postgres(name, f"inbox_{name}") for name in (*flow_latency.SERVICES, "gateway")},
                 "PostgreSQL",
             )
+        if "web" in chosen:
+            web_pages.run(
+                broker,
+                {name: new_postgres(name, f"web_{name}") for name in (*flow_latency.SERVICES, "gateway")},
+                "PostgreSQL",
+            )
         if "engagements" in chosen:
-            engagements_scale.run(broker.bootstrap, new_postgres("engagements", "scale"))
+            engagements_scale.run(broker, new_postgres("engagements", "scale"))
     finally:
         cluster.stop()
         broker.stop()

@@ -15,13 +15,14 @@ import httpx
 from services.kit.identity import Caller
 from tests.support.gateway import user_headers
 from tests.support.identity import SignedAs
+from tests.support.kafka import KafkaBroker
 from tests.support.system import start_system, stop_system
 
 
-def run(bootstrap: str, database_urls: dict[str, str], label: str, count: int = 200) -> None:
+def run(broker: KafkaBroker, database_urls: dict[str, str], label: str, count: int = 200) -> None:
     with tempfile.TemporaryDirectory() as logs:
         system = start_system(
-            bootstrap=bootstrap,
+            kafka=broker,
             database_urls=database_urls,
             logs=Path(logs),
             LIAISON_GATEWAY_RATE_LIMIT_PER_SECOND="1000",

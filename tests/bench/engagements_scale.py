@@ -33,6 +33,7 @@ import psycopg
 from services.kit.identity import Caller
 from services.kit.thrusts import taxonomy
 from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
+from tests.support.kafka import KafkaBroker
 from tests.support.processes import ServiceProcess
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -150,7 +151,7 @@ def load(database_url: str, *, engagements: int, partners: int, seed: int = 7) -
                     copy.write_row((pid, "state", names[pid], None, "[]", "[]", None, regions[pid], "active", 1, now))
             columns = (
                 "id, type, title, starts_at, ends_at, local_year, local_quarter, location_city, "
-                "location_country, partner_ids, contact_ids, officers, summary, notes, outcome, "
+                "location_country, contact_ids, officers, summary, notes, outcome, "
                 "discussion_points, thrusts, tags, confidentiality, mission_id, agreement_status, "
                 "signatories, signed_on, effective_on, expires_on, search_document, created_by, version, "
                 "created_at, updated_at"
@@ -184,7 +185,6 @@ def load(database_url: str, *, engagements: int, partners: int, seed: int = 7) -
                             (local.month - 1) // 3 + 1,
                             None,
                             None,
-                            json.dumps([str(p) for p in named]),
                             "[]",
                             json.dumps(people),
                             summary,
@@ -207,11 +207,11 @@ def load(database_url: str, *, engagements: int, partners: int, seed: int = 7) -
                             starts,
                         )
                     )
-                    links.extend((eid, p) for p in named)
+                    links.extend((eid, p, position) for position, p in enumerate(named))
                     thrust_links.extend((eid, c, c.split(".")[0]) for c in thrusts)
                     officer_links.extend((eid, o) for o in people)
             for table, cols, rows in (
-                ("engagement_partners", "engagement_id, partner_id", links),
+                ("engagement_partners", "engagement_id, partner_id, position", links),
                 ("engagement_thrusts", "engagement_id, code, top", thrust_links),
                 ("engagement_officers", "engagement_id, officer", officer_links),
             ):
@@ -282,7 +282,7 @@ def logging_throughput(url: str, partner_ids: list[uuid.UUID], *, clients: int =
     return sum(counts) / (time.perf_counter() - started)
 
 
-def run(bootstrap: str, database_url: str) -> None:
+def run(broker: KafkaBroker, database_url: str) -> None:
     engagements = int(os.environ.get("LIAISON_BENCH_ENGAGEMENTS", "1000000"))
     partners = int(os.environ.get("LIAISON_BENCH_PARTNERS", "50000"))
     print(f"engagements at scale [PostgreSQL]: {engagements:,} engagements, {partners:,} partners")
@@ -294,7 +294,7 @@ def run(bootstrap: str, database_url: str) -> None:
                 log_dir=Path(logs),
                 env={
                     "LIAISON_ENGAGEMENTS_DATABASE_URL": database_url,
-                    "LIAISON_ENGAGEMENTS_KAFKA_BOOTSTRAP": bootstrap,
+                    **broker.service_env("engagements"),
                     "LIAISON_ENGAGEMENTS_LOG_LEVEL": "WARNING",
                     "LIAISON_ENGAGEMENTS_ENVIRONMENT": "test",
                     "LIAISON_ENGAGEMENTS_IDENTITY_SECRET": TEST_IDENTITY_SECRET,

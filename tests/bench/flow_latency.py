@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.kafka import KafkaBroker
 from tests.support.system import SERVICES, start_system, stop_system
 
 
@@ -37,11 +38,11 @@ def measure(gateway_url: str, admin: dict[str, str], count: int) -> list[float]:
     return delays
 
 
-def run(bootstrap: str, database_urls: dict[str, str], label: str, count: int = 20) -> None:
+def run(broker: KafkaBroker, database_urls: dict[str, str], label: str, count: int = 20) -> None:
     with tempfile.TemporaryDirectory() as logs:
         quiet = {f"LIAISON_{name.upper()}_LOG_LEVEL": "WARNING" for name in SERVICES}
         system = start_system(
-            bootstrap=bootstrap,
+            kafka=broker,
             database_urls={"gateway": f"sqlite:///{logs}/gateway.db", **database_urls},
             logs=Path(logs),
             gateway_settings={"LOG_LEVEL": "WARNING", "RATE_LIMIT_PER_SECOND": "100000", "RATE_LIMIT_BURST": "100000"},

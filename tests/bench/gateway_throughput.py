@@ -23,6 +23,7 @@ import httpx
 from services.kit.identity import Caller, sign
 from tests.support.gateway import bearer, login, start_gateway
 from tests.support.identity import TEST_IDENTITY_SECRET
+from tests.support.kafka import KafkaBroker
 from tests.support.ports import free_port
 from tests.support.processes import ServiceProcess
 
@@ -133,7 +134,7 @@ class Nginx:
             self.process.wait(15)
 
 
-def run(bootstrap: str) -> None:
+def run(broker: KafkaBroker) -> None:
     if not (shutil.which("wrk") and (shutil.which("nginx") or Path("/usr/sbin/nginx").exists())):
         raise RuntimeError("wrk and nginx are needed: infra/system-packages.sh installs them")
     with tempfile.TemporaryDirectory() as folder:
@@ -142,7 +143,7 @@ def run(bootstrap: str) -> None:
             "LIAISON_PARTNERS_DATABASE_URL": f"sqlite:///{root}/partners.db",
             "LIAISON_PARTNERS_ENVIRONMENT": "test",
             "LIAISON_PARTNERS_IDENTITY_SECRET": TEST_IDENTITY_SECRET,
-            "LIAISON_PARTNERS_KAFKA_BOOTSTRAP": bootstrap,
+            **broker.service_env("partners"),
         }
         partners = ServiceProcess("partners", env=env, log_dir=root).start().wait_ready()
         nginx = None

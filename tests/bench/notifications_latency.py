@@ -20,16 +20,17 @@ from kafka import KafkaProducer
 from services.kit.identity import Caller
 from services.notifications.tests import factories as f
 from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
+from tests.support.kafka import KafkaBroker
 from tests.support.processes import ServiceProcess
 
 TOPIC = "liaison.engagements.v1"
 
 
-def start(bootstrap: str, database_url: str, logs: Path) -> ServiceProcess:
+def start(broker: KafkaBroker, database_url: str, logs: Path) -> ServiceProcess:
     prefix = "LIAISON_NOTIFICATIONS_"
     env = {
         prefix + "DATABASE_URL": database_url,
-        prefix + "KAFKA_BOOTSTRAP": bootstrap,
+        **broker.service_env("notifications"),
         prefix + "ENVIRONMENT": "test",
         prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
         prefix + "LOG_LEVEL": "WARNING",
@@ -49,12 +50,12 @@ def wait_total(client: httpx.Client, expected: int, timeout: float = 120.0, poll
         time.sleep(poll)
 
 
-def run(bootstrap: str, database_url: str, label: str, count: int = 200, burst: int = 1000) -> None:
+def run(broker: KafkaBroker, database_url: str, label: str, count: int = 200, burst: int = 1000) -> None:
     user = Caller(f"bench-{uuid.uuid4().hex[:6]}@example.test", frozenset({"officer"}))
     partner = uuid.uuid4()
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    producer = KafkaProducer(**broker.connection().client_options(), acks="all", linger_ms=0)
     with tempfile.TemporaryDirectory() as logs:
-        service = start(bootstrap, database_url, Path(logs))
+        service = start(broker, database_url, Path(logs))
         try:
             with httpx.Client(base_url=service.url, auth=SignedAs(user), timeout=10) as client:
                 client.post(

@@ -12,6 +12,7 @@ from services.kit.db import make_engine
 from services.kit.outbox import OutboxMessage
 from services.partners.demo import demo_id
 from services.partners.models import Partner, Relationship
+from tests.support.identity import TEST_IDENTITY_SECRET
 from tests.support.processes import REPO_ROOT
 
 CSV = (
@@ -22,7 +23,8 @@ CSV = (
 
 
 def liaison(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = os.environ | {"LIAISON_PARTNERS_DATABASE_URL": url}
+    # The command builds the service's settings, which refuse to exist without their secrets.
+    env = os.environ | {"LIAISON_PARTNERS_DATABASE_URL": url, "LIAISON_PARTNERS_IDENTITY_SECRET": TEST_IDENTITY_SECRET}
     return subprocess.run(
         [sys.executable, "-m", "cli", "partners", *args],
         cwd=REPO_ROOT,

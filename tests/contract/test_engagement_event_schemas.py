@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from services.engagements import events
-from services.engagements.models import Engagement, FollowUp
+from services.engagements.models import Engagement, EngagementPartner, FollowUp
 from services.kit.events import new_event
 from tests.contract.schemas import validator
 
@@ -29,7 +29,7 @@ def engagement(**changes) -> Engagement:
                 "local_quarter": 1,
                 "location_city": "Munich",
                 "location_country": "DE",
-                "partner_ids": [str(uuid.uuid4())],
+                "partner_links": [EngagementPartner(partner_id=uuid.uuid4())],
                 "contact_ids": [str(uuid.uuid4())],
                 "officers": ["a@example.test"],
                 "summary": "s",

@@ -26,6 +26,7 @@ def published(status: str, **fields) -> dict:
         status=status,
         payload="{}",
         attempts=2,
+        version=3,
         **fields,
     )
     event_type = NOTIFICATION_SENT if status == "sent" else NOTIFICATION_FAILED

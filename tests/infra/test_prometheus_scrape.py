@@ -40,7 +40,7 @@ def test_prometheus_scrapes_every_process_and_finds_the_contract(kafka_broker, p
     settings = {f"LIAISON_{name.upper()}_METRICS_PORT": str(port) for name, port in ports.items() if name != "gateway"}
     databases = {name: pg_cluster.create_database(f"scrape_{name}_{uuid.uuid4().hex[:6]}") for name in ports}
     system = start_system(
-        bootstrap=kafka_broker.bootstrap,
+        kafka=kafka_broker,
         database_urls=databases,
         logs=tmp_path,
         gateway_settings={"METRICS_PORT": str(ports["gateway"])},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +36,9 @@ def runner_environment(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
         "LIAISON_GATEWAY_PORT": str(ports["gateway"]),
         "LIAISON_GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
     }
-    env.pop("LIAISON_ADMIN_PASSWORD", None)
+    for name in [name for name in env if "SECRET" in name or "PASSWORD" in name]:
+        env.pop(name)  # the runner makes its own, in a file of this test's
+    env["LIAISON_SECRETS_FILE"] = str(tmp_path / "var" / "secrets.env")
     for name in SERVICES:
         prefix = f"LIAISON_{name.upper()}_"
         env[prefix + "PORT"] = str(ports[name])
@@ -69,3 +72,26 @@ def test_check_comes_up_prints_the_urls_and_stops_everything(tmp_path: Path) -> 
     assert re.search(r"demo: [1-9]\d* engagements added", result.stdout), result.stdout
     assert [name for name, port in ports.items() if listening(port)] == []
     assert not (tmp_path / "kafka" / "kafka.pid").exists()
+    secrets = tmp_path / "var" / "secrets.env"
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600, "made on the first run, for its owner only"
+    assert stat.S_IMODE((tmp_path / "kafka" / "server.properties").stat().st_mode) == 0o600
+
+
+def test_two_replicas_of_each_service_share_the_gateway_and_the_databases(monkeypatch) -> None:
+    from infra import run
+
+    monkeypatch.setenv("LIAISON_REPLICAS", "2")
+    for name in (*SERVICES, "gateway"):
+        monkeypatch.delenv(f"LIAISON_{name.upper()}_PORT", raising=False)
+        monkeypatch.delenv(f"LIAISON_GATEWAY_{name.upper()}_URL", raising=False)
+    monkeypatch.delenv("LIAISON_GATEWAY_WORKERS", raising=False)
+    services = [
+        run.Component.configured(name, f"services.{name}", port, replica)
+        for name, port in run.SERVICE_PORTS.items()
+        for replica in (1, 2)
+    ]
+    env = run.child_environment(services)
+    assert [(s.name, s.port) for s in services][:2] == [("partners", 8001), ("partners-2", 8011)]
+    assert env["LIAISON_GATEWAY_PARTNERS_URL"] == "http://127.0.0.1:8001,http://127.0.0.1:8011"
+    assert env["LIAISON_GATEWAY_WORKERS"] == "2"
+    assert services[1].env == {"LIAISON_PARTNERS_PORT": "8011"}, "each replica listens on its own port"

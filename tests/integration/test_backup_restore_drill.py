@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from services.kit.kafka import KafkaConnection
 from tests.support.postgres import postgres_bindir
 from tests.support.processes import ServiceProcess
 from tests.support.system import SERVICES, start_system, stop_system
@@ -67,7 +68,7 @@ def system(kafka_broker, pg_cluster, tmp_path):
     databases = {
         name: pg_cluster.create_database(f"drill_{name}_{uuid.uuid4().hex[:6]}") for name in (*SERVICES, "gateway")
     }
-    running = start_system(bootstrap=kafka_broker.bootstrap, database_urls=databases, logs=tmp_path)
+    running = start_system(kafka=kafka_broker, database_urls=databases, logs=tmp_path)
     yield running | {"databases": databases}
     stop_system(running)
 
@@ -98,9 +99,9 @@ def log_engagement(system, partner_id: str, title: str) -> str:
     return logged.json()["id"]
 
 
-def logged_events(bootstrap: str, engagement_ids: set[str], expect: int) -> list[dict]:
+def logged_events(kafka: KafkaConnection, engagement_ids: set[str], expect: int) -> list[dict]:
     records = read_topic(
-        bootstrap,
+        kafka,
         ENGAGEMENTS_TOPIC,
         expect=expect,
         timeout=30,
@@ -113,7 +114,7 @@ def logged_events(bootstrap: str, engagement_ids: set[str], expect: int) -> list
 def test_a_lost_database_restored_from_its_dump_comes_back_consistent_with_kafka(
     system, kafka_broker, pg_cluster, tmp_path
 ):
-    bootstrap, url = kafka_broker.bootstrap, system["databases"]["engagements"]
+    kafka, url = kafka_broker.connection(), system["databases"]["engagements"]
     database = make_url(url).database
     env = libpq_env(pg_cluster)
     engagements: ServiceProcess = system["processes"]["engagements"]
@@ -123,7 +124,7 @@ def test_a_lost_database_restored_from_its_dump_comes_back_consistent_with_kafka
     known = new_partner(system, f"Wallonie {uuid.uuid4().hex[:6]}")
     eventually(lambda: known in copies(), what="the partner reaches engagements' copy")
     published = log_engagement(system, known, "Mission économique")
-    assert len(logged_events(bootstrap, {published}, 1)) == 1
+    assert len(logged_events(kafka, {published}, 1)) == 1
 
     # The broker out of engagements' reach: the next engagement's event waits in its outbox.
     engagements.stop()
@@ -172,7 +173,7 @@ def test_a_lost_database_restored_from_its_dump_comes_back_consistent_with_kafka
     )
     timings["outbox drained (since restart)"] = time.monotonic() - started + timings["restart to ready"]
 
-    events = logged_events(bootstrap, {published, waiting}, 2)
+    events = logged_events(kafka, {published, waiting}, 2)
     assert sorted(e["subject"] for e in events) == sorted([published, waiting]), "each event on the topic once"
     for engagement_id in (published, waiting):
         answer = httpx.get(f"{system['gateway']}/api/v1/engagements/{engagement_id}", headers=system["admin"])

@@ -3,7 +3,9 @@ nothing, on the real broker and real PostgreSQL.
 
   (a) before the producer's DB commit      → no row, no event
   (b) after commit, before publish          → the relay publishes on restart
-  (c) after publish, before "mark sent"     → a duplicate on the topic, dropped by the consumer's inbox
+  (c) after publish, before "mark sent"     → the relay that takes the row over finds it on its partition
+                                              and marks it sent (without that look-up: a duplicate on the
+                                              topic, dropped by the consumer's inbox)
   (d) after the consumer's DB commit, before its offset commit → redelivery, dropped by the inbox
 
 A "crash" here is a component dropped mid-way without its remaining steps or any clean-up, then
@@ -21,7 +23,7 @@ from services.engagements.events import HANDLERS, on_partner_changed
 from services.engagements.models import PartnerCopy
 from services.kit.consumer import ConsumerRunner
 from services.kit.inbox import InboxMessage
-from services.kit.kafka import make_consumer, make_producer
+from services.kit.kafka import TopicLookup, make_consumer, make_producer
 from services.kit.outbox import OutboxMessage
 from services.kit.relay import OutboxRelay
 from services.kit.types import utcnow
@@ -37,27 +39,28 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 @pytest.fixture
 def topic(kafka_broker, monkeypatch):
     """Partner events go to a topic of this test's own."""
-    name = new_topic(kafka_broker.bootstrap)
+    name = new_topic(kafka_broker.connection())
     monkeypatch.setattr(partner_events, "TOPIC", name)
     return name
 
 
-def relay_for(sessions, bootstrap, *, clock=utcnow, lease_seconds=30.0) -> OutboxRelay:
+def relay_for(sessions, kafka, *, clock=utcnow, lease_seconds=30.0, lookup=False) -> OutboxRelay:
     return OutboxRelay(
         session_factory=sessions,
-        producer_factory=lambda: make_producer(bootstrap, client_id="t-relay"),
+        producer_factory=lambda: make_producer(kafka, client_id="t-relay"),
         clock=clock,
         lease_seconds=lease_seconds,
+        already_published=TopicLookup(kafka, client_id="t-lookup") if lookup else None,
     )
 
 
-def consumer_for(sessions, bootstrap, topic, group, registry=HANDLERS) -> ConsumerRunner:
+def consumer_for(sessions, kafka, topic, group, registry=HANDLERS) -> ConsumerRunner:
     return ConsumerRunner(
         name="engagements",
         session_factory=sessions,
         registry=registry,
-        consumer_factory=lambda: make_consumer(bootstrap, group_id=group, topics=[topic], client_id="t-consumer"),
-        producer_factory=lambda: make_producer(bootstrap, client_id="t-dlq"),
+        consumer_factory=lambda: make_consumer(kafka, group_id=group, topics=[topic], client_id="t-consumer"),
+        producer_factory=lambda: make_producer(kafka, client_id="t-dlq"),
     )
 
 
@@ -75,10 +78,8 @@ def count(sessions, model, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def events_for(bootstrap, topic, partner_id, expect=1, timeout=10.0) -> list:
-    return read_topic(
-        bootstrap, topic, expect=expect, timeout=timeout, match=lambda r: r.key == str(partner_id).encode()
-    )
+def events_for(kafka, topic, partner_id, expect=1, timeout=10.0) -> list:
+    return read_topic(kafka, topic, expect=expect, timeout=timeout, match=lambda r: r.key == str(partner_id).encode())
 
 
 def drain(runner: ConsumerRunner, *, until, timeout: float = 30.0) -> None:
@@ -94,22 +95,22 @@ def test_a_crash_before_commit_leaves_no_row_and_no_event(kafka_broker, topic, p
         partner_id = partner.id
         session.close()  # the process dies here: the transaction never commits
 
-    relay = relay_for(partners_sessions, kafka_broker.bootstrap)
+    relay = relay_for(partners_sessions, kafka_broker.connection())
     assert relay.run_once() == 0
     relay.stop()
     assert count(partners_sessions, Partner) == 0
     assert count(partners_sessions, OutboxMessage) == 0
-    assert events_for(kafka_broker.bootstrap, topic, partner_id, expect=1, timeout=2) == []
+    assert events_for(kafka_broker.connection(), topic, partner_id, expect=1, timeout=2) == []
 
 
 def test_a_crash_after_commit_before_publish_is_published_on_restart(kafka_broker, topic, partners_sessions):
     partner_id = create_partner(partners_sessions)  # committed; the relay never got to run
 
-    restarted = relay_for(partners_sessions, kafka_broker.bootstrap)
+    restarted = relay_for(partners_sessions, kafka_broker.connection())
     assert restarted.run_once() == 1
     restarted.stop()
 
-    [record] = events_for(kafka_broker.bootstrap, topic, partner_id)
+    [record] = events_for(kafka_broker.connection(), topic, partner_id)
     assert record.value and b'"liaison.partner.created"' in record.value
     assert restarted.pending_count() == 0
 
@@ -118,24 +119,24 @@ def test_a_crash_after_publish_before_mark_sent_duplicates_on_the_topic_and_the_
     kafka_broker, topic, partners_sessions, engagements_sessions
 ):
     partner_id = create_partner(partners_sessions)
-    doomed = relay_for(partners_sessions, kafka_broker.bootstrap)
+    doomed = relay_for(partners_sessions, kafka_broker.connection())
     claim = doomed.claim()
     doomed.publish(claim)  # on the topic...
     doomed._discard_producer()  # ...and the process dies before settle(): the row stays in progress
 
     later = utcnow() + timedelta(seconds=31)
-    sweeper = relay_for(partners_sessions, kafka_broker.bootstrap, clock=lambda: later)
+    sweeper = relay_for(partners_sessions, kafka_broker.connection(), clock=lambda: later)
     assert sweeper.run_once() == 1, "the expired lease is swept and the row published again"
     sweeper.stop()
 
-    copies = events_for(kafka_broker.bootstrap, topic, partner_id, expect=2)
+    copies = events_for(kafka_broker.connection(), topic, partner_id, expect=2)
     assert len(copies) == 2 and copies[0].value == copies[1].value, "the same event, twice"
 
     calls = []
     counting = {
         "liaison.partner.created": [lambda e, session: (calls.append(e.id), on_partner_changed(e, session=session))]
     }
-    runner = consumer_for(engagements_sessions, kafka_broker.bootstrap, topic, f"g-{uuid.uuid4().hex}", counting)
+    runner = consumer_for(engagements_sessions, kafka_broker.connection(), topic, f"g-{uuid.uuid4().hex}", counting)
     try:
         drain(runner, until=lambda: count(engagements_sessions, PartnerCopy, PartnerCopy.id == partner_id) == 1)
         runner.poll_once(timeout_ms=1000)
@@ -145,16 +146,36 @@ def test_a_crash_after_publish_before_mark_sent_duplicates_on_the_topic_and_the_
     assert count(engagements_sessions, InboxMessage) == 1
 
 
+def test_a_row_taken_over_after_a_crash_between_publish_and_mark_sent_is_found_on_its_partition_not_resent(
+    kafka_broker, topic, partners_sessions
+):
+    partner_id = create_partner(partners_sessions)
+    other = create_partner(partners_sessions, name="Flandre")
+    doomed = relay_for(partners_sessions, kafka_broker.connection())
+    claim = doomed.claim()
+    doomed.publish(claim)  # both on the topic...
+    doomed._discard_producer()  # ...and the process dies before settle(): the rows stay in progress
+
+    later = utcnow() + timedelta(seconds=31)
+    taker = relay_for(partners_sessions, kafka_broker.connection(), clock=lambda: later, lookup=True)
+    assert taker.run_once() == 2, "both marked sent"
+    taker.stop()
+    assert taker.pending_count() == 0
+    for partner in (partner_id, other):
+        copies = events_for(kafka_broker.connection(), topic, partner, expect=2, timeout=3)
+        assert len(copies) == 1, "found on its partition: not sent a second time"
+
+
 def test_a_crash_after_the_consumer_commits_before_the_offset_commit_redelivers_and_the_inbox_drops_it(
     kafka_broker, topic, partners_sessions, engagements_sessions
 ):
     partner_id = create_partner(partners_sessions)
-    relay = relay_for(partners_sessions, kafka_broker.bootstrap)
+    relay = relay_for(partners_sessions, kafka_broker.connection())
     relay.run_once()
     relay.stop()
     group = f"g-{uuid.uuid4().hex}"
 
-    first = consumer_for(engagements_sessions, kafka_broker.bootstrap, topic, group)
+    first = consumer_for(engagements_sessions, kafka_broker.connection(), topic, group)
     handled = []
     deadline = time.monotonic() + 30
     while not handled and time.monotonic() < deadline:
@@ -165,7 +186,7 @@ def test_a_crash_after_the_consumer_commits_before_the_offset_commit_redelivers_
     assert count(engagements_sessions, PartnerCopy, PartnerCopy.id == partner_id) == 1
 
     outcomes = []
-    second = consumer_for(engagements_sessions, kafka_broker.bootstrap, topic, group)
+    second = consumer_for(engagements_sessions, kafka_broker.connection(), topic, group)
     deadline = time.monotonic() + 30
     while not outcomes and time.monotonic() < deadline:
         batch = second.poll(timeout_ms=200)

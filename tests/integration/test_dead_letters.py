@@ -40,24 +40,24 @@ def good_event(partner_id):
 def test_malformed_and_unusable_messages_are_dead_lettered_and_the_next_one_is_handled(
     kafka_broker, engagements_sessions
 ):
-    topic = new_topic(kafka_broker.bootstrap)
+    topic = new_topic(kafka_broker.connection())
     unusable = new_event(
         type="liaison.partner.created", source="/liaison/partners", subject="x", data={"id": "not-a-uuid"}
     )
     partner_id = uuid.uuid4()
     key = str(partner_id).encode()  # one key: one partition, so the order below is the order consumed
-    produce(kafka_broker.bootstrap, topic, key=key, value=b"\x00garbage{")
-    produce(kafka_broker.bootstrap, topic, key=key, value=unusable.to_json().encode())
-    produce(kafka_broker.bootstrap, topic, key=key, value=good_event(partner_id).to_json().encode())
+    produce(kafka_broker.connection(), topic, key=key, value=b"\x00garbage{")
+    produce(kafka_broker.connection(), topic, key=key, value=unusable.to_json().encode())
+    produce(kafka_broker.connection(), topic, key=key, value=good_event(partner_id).to_json().encode())
 
     runner = ConsumerRunner(
         name="engagements",
         session_factory=engagements_sessions,
         registry=HANDLERS,
         consumer_factory=lambda: make_consumer(
-            kafka_broker.bootstrap, group_id=f"g-{uuid.uuid4().hex}", topics=[topic], client_id="t"
+            kafka_broker.connection(), group_id=f"g-{uuid.uuid4().hex}", topics=[topic], client_id="t"
         ),
-        producer_factory=lambda: make_producer(kafka_broker.bootstrap, client_id="t-dlq"),
+        producer_factory=lambda: make_producer(kafka_broker.connection(), client_id="t-dlq"),
     )
     try:
         deadline = time.monotonic() + 30
@@ -73,7 +73,7 @@ def test_malformed_and_unusable_messages_are_dead_lettered_and_the_next_one_is_h
             == "Arctic Council"
         )
 
-    letters = read_topic(kafka_broker.bootstrap, topic + ".dlq", expect=2)
+    letters = read_topic(kafka_broker.connection(), topic + ".dlq", expect=2)
     assert [letter.value for letter in letters] == [b"\x00garbage{", unusable.to_json().encode()]
     headers = [dict(letter.headers) for letter in letters]
     assert headers[0]["dlq.error.type"] == b"MalformedEvent"

@@ -14,6 +14,7 @@ import pytest
 
 from services.kit.events import new_event
 from services.kit.identity import Caller
+from services.kit.kafka import KafkaConnection
 from tests.contract.schemas import validator
 from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
 from tests.support.processes import ServiceProcess
@@ -32,7 +33,7 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
         prefix = f"LIAISON_{name.upper()}_"
         env = {
             prefix + "DATABASE_URL": pg_cluster.create_database(f"eflow_{name}_{uuid.uuid4().hex[:6]}"),
-            prefix + "KAFKA_BOOTSTRAP": kafka_broker.bootstrap,
+            **kafka_broker.service_env(name),
             prefix + "RELAY_IDLE_SECONDS": "0.2",
             prefix + "ENVIRONMENT": "test",
             prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
@@ -40,7 +41,7 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
         processes[name] = ServiceProcess(name, env=env, log_dir=logs).start()
     for process in processes.values():
         process.wait_ready()
-    yield processes | {"bootstrap": kafka_broker.bootstrap}
+    yield processes | {"kafka": kafka_broker.connection()}
     for process in processes.values():
         process.stop()
 
@@ -58,8 +59,8 @@ def eventually(check, *, timeout: float = 20.0):
         time.sleep(0.05)
 
 
-def records_for(bootstrap: str, key: str, expect: int) -> list[dict]:
-    found = read_topic(bootstrap, "liaison.engagements.v1", expect=expect, match=lambda r: r.key == key.encode())
+def records_for(kafka: KafkaConnection, key: str, expect: int) -> list[dict]:
+    found = read_topic(kafka, "liaison.engagements.v1", expect=expect, match=lambda r: r.key == key.encode())
     return [json.loads(r.value) for r in found]
 
 
@@ -89,7 +90,7 @@ def test_an_engagement_on_a_partner_from_the_topic_is_published_valid(stack):
         assert created.status_code == replay.status_code == 201 and created.json() == replay.json()
         engagement = created.json()
 
-        [event] = records_for(stack["bootstrap"], engagement["id"], 1)
+        [event] = records_for(stack["kafka"], engagement["id"], 1)
         assert event["type"] == "liaison.engagement.logged" and event["data"]["title"] == engagement["title"]
         assert list(validator(event["dataschema"]).iter_errors(event)) == []
         found = engagements.get("/api/v1/engagements", params={"q": "negociation"}).json()
@@ -115,9 +116,7 @@ def test_a_merge_on_the_topic_repoints_the_engagement(stack):
             event = new_event(
                 type="liaison.partner.created", source="/liaison/partners", subject=str(partner_id), data=data
             )
-            produce(
-                stack["bootstrap"], "liaison.partners.v1", key=str(partner_id).encode(), value=event.to_json().encode()
-            )
+            produce(stack["kafka"], "liaison.partners.v1", key=str(partner_id).encode(), value=event.to_json().encode())
         survivor, duplicate = ids
         assert eventually(lambda: engagements.get(f"/api/v1/partners/{duplicate}/history").status_code == 200)
         engagement = engagements.post(
@@ -136,13 +135,13 @@ def test_a_merge_on_the_topic_repoints_the_engagement(stack):
             subject=str(duplicate),
             data={"id": str(duplicate), "merged_into": str(survivor)},
         )
-        produce(stack["bootstrap"], "liaison.partners.v1", key=str(duplicate).encode(), value=merged.to_json().encode())
+        produce(stack["kafka"], "liaison.partners.v1", key=str(duplicate).encode(), value=merged.to_json().encode())
 
         repointed = eventually(
             lambda: engagements.get(f"/api/v1/engagements/{engagement['id']}").json()["partner_ids"] == [str(survivor)]
         )
         assert repointed
-        published = records_for(stack["bootstrap"], engagement["id"], 2)
+        published = records_for(stack["kafka"], engagement["id"], 2)
         assert [e["type"] for e in published] == ["liaison.engagement.logged", "liaison.engagement.updated"]
         assert published[1]["data"]["changed_fields"] == ["partner_ids"]
 
@@ -166,7 +165,7 @@ def test_a_restricted_engagement_is_published_without_details_and_hidden_from_ou
                 "updated_at": "2026-01-01T00:00:00Z",
             },
         )
-        produce(stack["bootstrap"], "liaison.partners.v1", key=str(partner_id).encode(), value=event.to_json().encode())
+        produce(stack["kafka"], "liaison.partners.v1", key=str(partner_id).encode(), value=event.to_json().encode())
         assert eventually(lambda: engagements.get(f"/api/v1/partners/{partner_id}/history").status_code == 200)
         engagement = engagements.post(
             "/api/v1/engagements",
@@ -180,7 +179,7 @@ def test_a_restricted_engagement_is_published_without_details_and_hidden_from_ou
                 "confidentiality": "restricted",
             },
         ).json()
-        [published] = records_for(stack["bootstrap"], engagement["id"], 1)
+        [published] = records_for(stack["kafka"], engagement["id"], 1)
         assert published["data"] == {
             "id": engagement["id"],
             "confidentiality": "restricted",

@@ -26,10 +26,8 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
     databases = {
         name: pg_cluster.create_database(f"flow_{name}_{uuid.uuid4().hex[:6]}") for name in (*SERVICES, "gateway")
     }
-    system = start_system(
-        bootstrap=kafka_broker.bootstrap, database_urls=databases, logs=tmp_path_factory.mktemp("logs")
-    )
-    yield {**system["processes"], "bootstrap": kafka_broker.bootstrap, "auth": system["admin"]}
+    system = start_system(kafka=kafka_broker, database_urls=databases, logs=tmp_path_factory.mktemp("logs"))
+    yield {**system["processes"], "kafka": kafka_broker.connection(), "auth": system["admin"]}
     stop_system(system)
 
 
@@ -74,7 +72,7 @@ def test_a_partner_posted_at_the_gateway_reaches_the_engagements_read_copy(stack
     }
 
     [record] = read_topic(
-        stack["bootstrap"], "liaison.partners.v1", expect=1, match=lambda r: r.key == partner["id"].encode()
+        stack["kafka"], "liaison.partners.v1", expect=1, match=lambda r: r.key == partner["id"].encode()
     )
     event = json.loads(record.value)
     assert dict(record.headers)["content-type"] == b"application/cloudevents+json"
@@ -92,7 +90,7 @@ def test_a_partner_posted_at_the_gateway_reaches_the_engagements_read_copy(stack
 
 def test_a_malformed_message_on_the_partners_topic_is_dead_lettered_and_the_flow_goes_on(stack):
     marker = uuid.uuid4().hex.encode()
-    produce(stack["bootstrap"], "liaison.partners.v1", key=b"junk", value=b"not an event " + marker)
+    produce(stack["kafka"], "liaison.partners.v1", key=b"junk", value=b"not an event " + marker)
 
     created = httpx.post(
         f"{stack['gateway'].url}/api/v1/partners",
@@ -108,7 +106,7 @@ def test_a_malformed_message_on_the_partners_topic_is_dead_lettered_and_the_flow
 
     # Every consumer of the topic dead-letters it (notifications too): this one is engagements'.
     [letter] = read_topic(
-        stack["bootstrap"],
+        stack["kafka"],
         "liaison.partners.v1.dlq",
         expect=1,
         match=lambda r: (
@@ -169,7 +167,7 @@ def test_engagements_through_the_gateway_keep_restricted_ones_to_those_allowed(s
     assert secret.json()["id"] not in json.dumps(history_for_vera)
 
     [record] = read_topic(
-        stack["bootstrap"], "liaison.engagements.v1", expect=1, match=lambda r: r.key == secret.json()["id"].encode()
+        stack["kafka"], "liaison.engagements.v1", expect=1, match=lambda r: r.key == secret.json()["id"].encode()
     )
     assert set(json.loads(record.value)["data"]) <= {"id", "confidentiality", "version", "created_by"}, (
         "a restricted engagement's event carries no details"

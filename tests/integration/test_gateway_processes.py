@@ -26,10 +26,10 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
         name: pg_cluster.create_database(f"gw_{name}_{uuid.uuid4().hex[:6]}") for name in (*SERVICES, "gateway")
     }
     system = start_system(
-        bootstrap=kafka_broker.bootstrap,
+        kafka=kafka_broker,
         database_urls=databases,
         logs=logs,
-        gateway_settings={"WORKERS": "2", "REVOCATION_POLL_SECONDS": "0.2"},
+        gateway_settings={"WORKERS": "2", "REVOCATION_POLL_SECONDS": "0.2", "LOGIN_BACKOFF_BASE_SECONDS": "60"},
     )
     processes = system["processes"]
     yield {**processes, "urls": {name: processes[name].url for name in SERVICES}, "logs": logs}
@@ -162,3 +162,28 @@ def test_over_the_rate_limit_a_caller_gets_429_with_retry_after(degraded):
     assert statuses[0] == 200 and statuses[-1] == 429
     limited = httpx.get(f"{degraded.url}/api/v1/auth/me", headers=token)
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+
+
+def test_eighty_login_guesses_with_rotating_forwarded_for_get_429s_and_the_owner_still_gets_in(stack, people):
+    """Issue 10, defect 7, against the real server: uvicorn believed X-Forwarded-For from loopback."""
+    gateway = stack["gateway"].url
+    owner = {"username": f"target-{uuid.uuid4().hex[:6]}", "password": PASSWORD, "roles": ["viewer"]}
+    assert httpx.post(f"{gateway}/api/v1/users", headers=people["admin"], json=owner, timeout=30).status_code == 201
+    statuses = [
+        httpx.post(
+            f"{gateway}/api/v1/auth/token",
+            data={"grant_type": "password", "username": owner["username"], "password": f"guess {n}"},
+            headers={"x-forwarded-for": f"10.{n}.{n % 7}.{n % 5}"},
+            timeout=30,
+        ).status_code
+        for n in range(80)
+    ]
+    # Each of the two workers checks 5 free guesses, then one more that starts a 60 s wait.
+    assert set(statuses) == {401, 429} and statuses.count(401) <= 2 * 7, statuses
+    # The owner, from another address (the attacker is 127.0.0.1), logs in at once.
+    with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"), timeout=30) as own_machine:
+        response = own_machine.post(
+            f"{gateway}/api/v1/auth/token",
+            data={"grant_type": "password", "username": owner["username"], "password": PASSWORD},
+        )
+    assert response.status_code == 200, response.text

@@ -41,13 +41,16 @@ def test_kill_9_mid_stream_then_restart_makes_every_notification_once(kafka_brok
     prefix = "LIAISON_NOTIFICATIONS_"
     env = {
         prefix + "DATABASE_URL": url,
-        prefix + "KAFKA_BOOTSTRAP": kafka_broker.bootstrap,
+        **kafka_broker.service_env("notifications"),
         prefix + "ENVIRONMENT": "test",
         prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
         prefix + "DISPATCH_IDLE_SECONDS": "0.05",
         prefix + "LOG_LEVEL": "WARNING",
+        # A dead worker's claims come back soon; the lease must outlast 1.5 send deadlines.
         prefix + "DISPATCH_LEASE_SECONDS": "3",
-    }  # a dead worker's claims come back soon
+        prefix + "WEBHOOK_TIMEOUT_SECONDS": "2",
+        prefix + "SMTP_TIMEOUT_SECONDS": "2",
+    }
     receiver = WebhookReceiver().start()
     service = ServiceProcess("notifications", env=env, log_dir=tmp_path).start().wait_ready()
     engine = create_engine(url)
@@ -77,7 +80,7 @@ def test_kill_9_mid_stream_then_restart_makes_every_notification_once(kafka_brok
             )
 
         events = [f.engagement_event(f.engagement(partner_ids=[partner], title=f"E{n}")) for n in range(EVENTS)]
-        producer = KafkaProducer(bootstrap_servers=kafka_broker.bootstrap, acks="all", linger_ms=5)
+        producer = KafkaProducer(**kafka_broker.connection().client_options(), acks="all", linger_ms=5)
 
         def publish():
             for n, event in enumerate(events):

@@ -43,7 +43,7 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
     prefix = "LIAISON_NOTIFICATIONS_"
     env = {
         prefix + "DATABASE_URL": pg_cluster.create_database(f"e2e_notifications_{uuid.uuid4().hex[:6]}"),
-        prefix + "KAFKA_BOOTSTRAP": kafka_broker.bootstrap,
+        **kafka_broker.service_env("notifications"),
         prefix + "ENVIRONMENT": "test",
         prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
         prefix + "SMTP_HOST": "127.0.0.1",
@@ -63,7 +63,7 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
         "smtp": smtp,
         "receiver": receiver,
         "restricted": restricted,
-        "bootstrap": kafka_broker.bootstrap,
+        "kafka": kafka_broker.connection(),
     }
     for process in (gateway, service):
         process.stop()
@@ -107,7 +107,7 @@ def register_webhook(stack, path: str, event_types=("liaison.engagement.logged",
 
 
 def publish(stack, event) -> None:
-    produce(stack["bootstrap"], TOPIC, key=event.subject.encode(), value=event.to_json().encode())
+    produce(stack["kafka"], TOPIC, key=event.subject.encode(), value=event.to_json().encode())
 
 
 def inbox_of(stack, caller: Caller, *, expect: int = 1, timeout: float = 20.0) -> dict:
@@ -157,7 +157,7 @@ def test_an_engagement_about_a_followed_partner_reaches_inbox_email_and_a_signed
 
     ids = {d["id"] for d in log}
     sent = read_topic(
-        stack["bootstrap"],
+        stack["kafka"],
         "liaison.notifications.v1",
         expect=3,
         match=lambda r: r.key is not None and r.key.decode() in ids,
@@ -211,15 +211,15 @@ def test_malformed_events_go_to_the_dead_letter_topic_and_the_service_goes_on(st
     follow(stack, ana, partner, channels=("inbox",), email=False)
     marker = uuid.uuid4().hex
     key = str(partner).encode()  # one key: one partition, so these come in this order
-    produce(stack["bootstrap"], TOPIC, key=key, value=f"not an event {marker}".encode())
+    produce(stack["kafka"], TOPIC, key=key, value=f"not an event {marker}".encode())
     unusable = f.engagement_event(f.engagement(partner_ids=[partner], confidentiality="top-secret", title=marker))
-    produce(stack["bootstrap"], TOPIC, key=key, value=unusable.to_json().encode())
+    produce(stack["kafka"], TOPIC, key=key, value=unusable.to_json().encode())
     good = f.engagement_event(f.engagement(partner_ids=[partner]))
-    produce(stack["bootstrap"], TOPIC, key=key, value=good.to_json().encode())
+    produce(stack["kafka"], TOPIC, key=key, value=good.to_json().encode())
 
     assert inbox_of(stack, ana)["items"][0]["subject_id"] == good.data["id"]
     letters = read_topic(
-        stack["bootstrap"], TOPIC + ".dlq", expect=2, match=lambda r: r.value is not None and marker.encode() in r.value
+        stack["kafka"], TOPIC + ".dlq", expect=2, match=lambda r: r.value is not None and marker.encode() in r.value
     )
     assert sorted(dict(r.headers)["dlq.error.type"] for r in letters) == [b"MalformedEvent", b"RejectedEvent"]
     assert all(dict(r.headers)["dlq.consumer"] == b"notifications" for r in letters)

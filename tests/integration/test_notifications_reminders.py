@@ -54,7 +54,7 @@ def test_a_follow_up_due_tomorrow_is_reminded_by_the_scheduler(kafka_broker, pos
     settings = NotificationsSettings(
         environment="test",
         identity_secret=TEST_IDENTITY_SECRET,
-        kafka_bootstrap=kafka_broker.bootstrap,
+        **kafka_broker.service_settings("notifications"),
         smtp_host="127.0.0.1",
         smtp_port=smtp.port,
         scheduler_interval_seconds=0.05,
@@ -67,7 +67,7 @@ def test_a_follow_up_due_tomorrow_is_reminded_by_the_scheduler(kafka_broker, pos
             client.auth = SignedAs(assignee)
             client.put("/api/v1/notifications/preferences", json={"email": "assignee@mail.test", "language": "fr"})
             produce(
-                kafka_broker.bootstrap,
+                kafka_broker.connection(),
                 "liaison.engagements.v1",
                 key=followup["engagement_id"].encode(),
                 value=f.followup_event(followup).to_json().encode(),

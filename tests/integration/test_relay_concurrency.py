@@ -16,7 +16,7 @@ ROWS = 600
 
 
 def test_two_relays_share_the_outbox_without_publishing_a_row_twice(kafka_broker, partners_sessions):
-    topic = new_topic(kafka_broker.bootstrap, with_dlq=False)
+    topic = new_topic(kafka_broker.connection(), with_dlq=False)
     with partners_sessions() as session:
         for n in range(ROWS):
             record_event(
@@ -30,7 +30,7 @@ def test_two_relays_share_the_outbox_without_publishing_a_row_twice(kafka_broker
         OutboxRelay(
             session_factory=partners_sessions,
             batch_size=25,
-            producer_factory=lambda i=i: make_producer(kafka_broker.bootstrap, client_id=f"relay-{i}"),
+            producer_factory=lambda i=i: make_producer(kafka_broker.connection(), client_id=f"relay-{i}"),
         )
         for i in range(2)
     ]
@@ -50,7 +50,7 @@ def test_two_relays_share_the_outbox_without_publishing_a_row_twice(kafka_broker
 
     assert sum(published.values()) == ROWS
     assert all(published[i] > 0 for i in range(2)), f"both relays did some of the work: {published}"
-    records = read_topic(kafka_broker.bootstrap, topic, expect=ROWS, timeout=30)
+    records = read_topic(kafka_broker.connection(), topic, expect=ROWS, timeout=30)
     assert len(records) == ROWS
     assert len({r.value for r in records}) == ROWS, "no event published twice"
     assert relays[0].pending_count() == 0

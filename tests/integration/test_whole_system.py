@@ -30,7 +30,7 @@ def system(kafka_broker, pg_cluster, tmp_path_factory):
         name: pg_cluster.create_database(f"system_{name}_{uuid.uuid4().hex[:6]}") for name in (*SERVICES, "gateway")
     }
     system = start_system(
-        bootstrap=kafka_broker.bootstrap,
+        kafka=kafka_broker,
         database_urls=databases,
         logs=tmp_path_factory.mktemp("system-logs"),
         smtp_port=smtp.port,

@@ -22,6 +22,7 @@ SERVICE_TABLES = {
         "contacts",
         "mandates",
         "audit_entries",
+        "contact_keys",
         "outbox",
     },
     "engagements": {
@@ -48,10 +49,10 @@ SERVICE_TABLES = {
         "delivery_attempts",
         "reminders",
     },
-    "gateway": {"users", "refresh_tokens", "api_keys", "revoked_tokens"},
+    "gateway": {"users", "refresh_tokens", "api_keys", "revoked_tokens", "web_sessions", "user_preferences"},
 }
 
 
-def migrate(service: str, url: str) -> str:
-    upgrade(MIGRATIONS[service], url)
+def migrate(service: str, url: str, revision: str = "head") -> str:
+    upgrade(MIGRATIONS[service], url, revision)
     return url

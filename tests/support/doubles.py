@@ -12,6 +12,8 @@ from kafka.errors import KafkaTimeoutError
 
 
 class _Done:
+    is_done = True
+
     def __init__(self, error: Exception | None = None) -> None:
         self._error = error
 
@@ -23,15 +25,21 @@ class _Done:
 
 @dataclass
 class RecordingProducer:
-    """Keeps what was sent; `fail_keys` makes the sends for those keys fail as a broker would."""
+    """Keeps what was sent; `fail_keys` makes the sends for those keys fail as a broker would,
+    `fail_next` fails only that many next sends of a key, `errors` sets the error a key gets."""
 
     sent: list[dict] = field(default_factory=list)
     fail_keys: set[bytes] = field(default_factory=set)
+    fail_next: dict[bytes, int] = field(default_factory=dict)
+    errors: dict[bytes, Exception] = field(default_factory=dict)
     closed: bool = False
 
     def send(self, topic, *, key=None, value=None, headers=None):
+        if self.fail_next.get(key, 0) > 0:
+            self.fail_next[key] -= 1
+            return _Done(self.errors.get(key) or KafkaTimeoutError(f"no ack for {key!r}"))
         if key in self.fail_keys:
-            return _Done(KafkaTimeoutError(f"no ack for {key!r}"))
+            return _Done(self.errors.get(key) or KafkaTimeoutError(f"no ack for {key!r}"))
         self.sent.append({"topic": topic, "key": key, "value": value, "headers": dict(headers or [])})
         return _Done()
 

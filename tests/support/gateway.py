@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ import httpx
 from tests.support.identity import TEST_IDENTITY_SECRET
 from tests.support.processes import REPO_ROOT, ServiceProcess
 
-TEST_TOKEN_SECRET = "test-token-secret-0123456789abcdef0123"
+TEST_TOKEN_SECRET = secrets.token_urlsafe(32)  # this session's own, like TEST_IDENTITY_SECRET
 ADMIN_PASSWORD = "integration admin password"
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
+
 import httpx
 
 from services.kit.identity import Caller, sign
 
-TEST_IDENTITY_SECRET = "test-identity-secret-0123456789"
+# Made for this test session (each process of it), never a constant: as `make up` makes its own.
+TEST_IDENTITY_SECRET = secrets.token_urlsafe(32)
 OFFICER = Caller(user="officer@example.test", roles=frozenset({"officer"}))
 
 

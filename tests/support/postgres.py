@@ -6,12 +6,15 @@ belongs to the unprivileged `postgres` user that Debian's package creates.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from tests.support.ports import free_port
@@ -29,7 +32,8 @@ def postgres_bindir() -> Path:
 
 
 class PostgresCluster:
-    def __init__(self) -> None:
+    def __init__(self, *, crash_safe: bool = False) -> None:
+        self.crash_safe = crash_safe
         self.bindir = postgres_bindir()
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="liaison-pg-"))
@@ -39,6 +43,16 @@ class PostgresCluster:
             user = pwd.getpwnam("postgres")
             os.chown(self.root, user.pw_uid, user.pw_gid)
             self._as_user = ["runuser", "-u", "postgres", "--"]
+
+    @property
+    def _options(self) -> str:
+        # Fast and loose for tests, unless `crash_safe`: a server killed with SIGKILL loses the commits
+        # that synchronous_commit=off had only in its WAL buffers (the OS keeps what fsync=off skipped).
+        commit = "on" if self.crash_safe else "off"
+        return (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
+            f"-c fsync=off -c synchronous_commit={commit} -c full_page_writes=off -c max_connections=200"
+        )
 
     def _run(self, *args: str) -> None:
         subprocess.run([*self._as_user, *args], check=True, capture_output=True, text=True, timeout=120)
@@ -57,10 +71,7 @@ class PostgresCluster:
             "--locale=C.UTF-8",
             "--no-sync",
         )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = self._options
         self._run(
             str(self.bindir / "pg_ctl"),
             "-D",
@@ -75,6 +86,37 @@ class PostgresCluster:
             "start",
         )
         return self
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster, as a crash would (the fault suite); its backends follow it."""
+        pidfile = self.datadir / "postmaster.pid"
+        if pidfile.exists():
+            with contextlib.suppress(ProcessLookupError, ValueError, IndexError):
+                os.kill(int(pidfile.read_text().splitlines()[0]), signal.SIGKILL)
+
+    def restart(self, timeout: float = 60.0) -> PostgresCluster:
+        """Start again on the same data after a kill: crash recovery, once the dead server's backends are gone."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._run(
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.datadir),
+                    "-l",
+                    str(self.root / "server.log"),
+                    "-o",
+                    self._options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                )
+                return self
+            except subprocess.CalledProcessError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def stop(self) -> None:
         try:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.support.gateway import bearer, login, start_gateway
 from tests.support.identity import TEST_IDENTITY_SECRET
+from tests.support.kafka import KafkaBroker
 from tests.support.processes import ServiceProcess
 
 SERVICES = ("partners", "engagements", "notifications")
@@ -14,14 +15,15 @@ SERVICES = ("partners", "engagements", "notifications")
 
 def start_system(
     *,
-    bootstrap: str,
+    kafka: KafkaBroker,
     database_urls: dict[str, str],
     logs: Path,
     smtp_port: int | None = None,
     gateway_settings: dict[str, str] | None = None,
     **settings: str,
 ) -> dict:
-    """`database_urls` names one database per service and one for the gateway; `settings` are environment
+    """The services on `kafka` (each as its own principal there); `database_urls` names one database per
+    service and one for the gateway; `settings` are environment
     variables for the services, `gateway_settings` LIAISON_GATEWAY_* settings without their prefix.
     Returns the processes, the gateway's URL and the admin's bearer headers; `stop_system` ends them."""
     env = {}
@@ -29,11 +31,11 @@ def start_system(
         prefix = f"LIAISON_{name.upper()}_"
         env |= {
             prefix + "DATABASE_URL": database_urls[name],
-            prefix + "KAFKA_BOOTSTRAP": bootstrap,
             prefix + "ENVIRONMENT": "test",
             prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
             prefix + "RELAY_IDLE_SECONDS": "0.2",
         }
+    env |= kafka.service_env()
     env |= settings
     processes = {
         "partners": ServiceProcess("partners", env=env, log_dir=logs).start(),

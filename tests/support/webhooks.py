@@ -1,5 +1,6 @@
 """A webhook receiver on a free loopback port: records every request, and answers as each path is told
-(a list of statuses to give first, then 200; or a delay, to play a receiver that hangs)."""
+(a list of statuses to give first, then 200; a delay, to play a receiver that hangs; or a trickle: the
+answer's headers at once, then its body one byte at a time, so that no single read ever times out)."""
 
 from __future__ import annotations
 
@@ -27,12 +28,34 @@ class WebhookReceiver:
         self.received: list[ReceivedHook] = []
         self.scripts: dict[str, list[int]] = {}
         self.delays: dict[str, float] = {}
+        self.trickles: dict[str, float] = {}  # path -> seconds between bytes of a 1,000-byte answer
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                self._answer(self.rfile.read(int(self.headers.get("content-length") or 0)))
+
+            def _answer(self, body: bytes) -> None:
+                trickle = receiver.trickles.get(self.path)
+                if trickle:
+                    with receiver.lock:
+                        receiver.received.append(
+                            ReceivedHook(
+                                self.path, {k.lower(): v for k, v in self.headers.items()}, body, 200, time.monotonic()
+                            )
+                        )
+                    try:
+                        self.send_response(200)
+                        self.send_header("content-length", "1000")
+                        self.end_headers()
+                        for _ in range(1000):
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                            time.sleep(trickle)
+                    except OSError:
+                        pass  # the sender gave up
+                    return
                 delay = receiver.delays.get(self.path, 0.0)
                 if delay:
                     time.sleep(delay)

@@ -1,17 +1,14 @@
 import pytest
-from fastapi.testclient import TestClient
 
 from services.engagements.app import create_app
 from services.engagements.settings import EngagementsSettings
-from services.kit.db import make_engine, make_session_factory
-from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
+from services.kit.db import make_session_factory
+from tests.support.apps import service_client, unit_settings
 
 
 @pytest.fixture
-def engagements_engine(new_database):
-    engine = make_engine(new_database("engagements"))
-    yield engine
-    engine.dispose()
+def engagements_engine(new_engine):
+    return new_engine("engagements")
 
 
 @pytest.fixture
@@ -21,7 +18,5 @@ def sessions(engagements_engine):
 
 @pytest.fixture
 def client(engagements_engine):
-    settings = EngagementsSettings(environment="test", kafka_enabled=False, identity_secret=TEST_IDENTITY_SECRET)
-    with TestClient(create_app(settings, engine=engagements_engine), raise_server_exceptions=False) as client:
-        client.auth = SignedAs()
+    with service_client(create_app, unit_settings(EngagementsSettings), engine=engagements_engine) as client:
         yield client

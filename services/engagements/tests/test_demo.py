@@ -1,16 +1,20 @@
 """The demo data loads through the real rules, covers the thrusts, and loads only once."""
 
+from zoneinfo import ZoneInfo
+
 from services.engagements import demo
 from services.engagements.tests.support import ADMIN, as_
 from services.kit.thrusts import taxonomy
 
+ZONE = ZoneInfo("America/Toronto")
+
 
 def test_demo_loads_once_and_is_searchable(client, sessions):
     with sessions() as session:
-        assert demo.load(session) == len(demo.ENGAGEMENTS) >= 24
+        assert demo.load(session, zone=ZONE) == len(demo.ENGAGEMENTS) >= 24
         session.commit()
     with sessions() as session:
-        assert demo.load(session) == 0
+        assert demo.load(session, zone=ZONE) == 0
         session.commit()
     everything = client.get("/api/v1/engagements", params={"facets": "true", "limit": 100}, auth=as_(ADMIN)).json()
     assert everything["total"] == len(demo.ENGAGEMENTS)
@@ -33,7 +37,7 @@ def test_the_demo_uses_the_partners_demo_directorys_ids_and_its_copies_when_they
     assert demo.partner_id("Bavaria") == demo_id("by")
     apply(sessions, partner_event(demo_id("by"), version=1, name_en="Bavaria", aliases=["Freistaat Bayern"]))
     with sessions() as session:
-        demo.load(session)
+        demo.load(session, zone=ZONE)
         session.commit()
     with sessions() as session:
         assert session.get(PartnerCopy, demo_id("by")).aliases == ["Freistaat Bayern"], "the partners' copy is kept"

@@ -306,7 +306,11 @@ def test_delete_removes_it_and_publishes_the_deletion(client, sessions, engageme
 def test_unknown_and_malformed_ids_are_problems(client):
     assert client.get(f"/api/v1/engagements/{uuid.uuid4()}").status_code == 404
     assert client.get("/api/v1/engagements/nope").status_code == 422
-    assert client.patch(f"/api/v1/engagements/{uuid.uuid4()}", json={}, headers={"If-Match": "1"}).status_code == 404
+    assert (
+        client.patch(f"/api/v1/engagements/{uuid.uuid4()}", json={}, headers={"If-Match": 'W/"1"'}).status_code == 404
+    )
+    # If-Match is read at the edge, as everywhere: a malformed one is a bad request, whatever the id.
+    assert client.patch(f"/api/v1/engagements/{uuid.uuid4()}", json={}, headers={"If-Match": "1"}).status_code == 400
 
 
 def test_thrusts_lists_the_taxonomy(client):

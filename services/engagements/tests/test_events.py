@@ -82,5 +82,5 @@ def test_unusable_partner_data_is_rejected_for_the_dead_letter_topic(sessions, c
 
 def test_missing_fields_are_rejected(sessions):
     event = new_event(type="liaison.partner.created", source="/liaison/partners", subject="x", data={"id": "x"})
-    with pytest.raises(RejectedEvent, match="unusable partner data"):
+    with pytest.raises(RejectedEvent, match="does not fit its model"):
         apply(sessions, event)

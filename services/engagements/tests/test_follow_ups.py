@@ -1,11 +1,14 @@
 """Follow-ups: what we or the partner owe, "my follow-ups", overdue flags, and their events."""
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.engagements.tests.support import COLLEAGUE, OFFICER, VIEWER, add_partner, as_, log, outbox_events
 from services.engagements.views import local_today
+
+TORONTO = ZoneInfo("America/Toronto")  # the default LIAISON_ENGAGEMENTS_TIMEZONE
 
 
 @pytest.fixture
@@ -30,9 +33,9 @@ def test_a_follow_up_is_created_open_and_published_keyed_by_its_engagement(clien
 
 
 def test_my_open_follow_ups_due_before_a_date_soonest_first_with_overdue_flagged(client, engagement):
-    yesterday = (local_today() - timedelta(days=1)).isoformat()
+    yesterday = (local_today(TORONTO) - timedelta(days=1)).isoformat()
     late = add(client, engagement, due_on=yesterday)
-    soon = add(client, engagement, due_on=(local_today() + timedelta(days=3)).isoformat())
+    soon = add(client, engagement, due_on=(local_today(TORONTO) + timedelta(days=3)).isoformat())
     add(client, engagement, due_on="2031-01-01")
     add(client, engagement, assignee=COLLEAGUE.user, due_on=yesterday)
     undated = add(client, engagement)
@@ -62,6 +65,16 @@ def test_follow_ups_of_a_partner_for_the_partner_360(client, sessions, engagemen
     assert [f["id"] for f in body["items"]] == [open_one["id"]]
     listed = client.get(f"/api/v1/engagements/{engagement['id']}/follow-ups").json()
     assert [f["id"] for f in listed["items"]] == [open_one["id"]]
+
+
+def test_follow_ups_owed_by_us_or_owed_to_us(client, engagement):
+    ours = add(client, engagement)
+    theirs = add(client, engagement, owed_by="partner")
+    by_us = client.get("/api/v1/follow-ups", params={"assignee": "me", "owed_by": "quebec"}).json()
+    to_us = client.get("/api/v1/follow-ups", params={"assignee": "me", "owed_by": "partner"}).json()
+    assert [f["id"] for f in by_us["items"]] == [ours["id"]] and by_us["total"] == 1
+    assert [f["id"] for f in to_us["items"]] == [theirs["id"]] and to_us["total"] == 1
+    assert client.get("/api/v1/follow-ups", params={"owed_by": "nobody"}).status_code == 422
 
 
 def test_completing_reassigning_and_reopening_publish_their_events(client, engagement, engagements_engine):

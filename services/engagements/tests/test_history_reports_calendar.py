@@ -64,6 +64,20 @@ def test_thrusts_report_counts_each_engagement_once_per_thrust_and_group(client,
     assert by["region"]["trade"]["groups"] == {"europe": 2, "latin-america-caribbean": 1}
     assert client.get("/api/v1/reports/thrusts", params={"group_by": "colour"}).status_code == 422
 
+    def report(**params) -> dict:
+        return {r["code"]: r for r in client.get("/api/v1/reports/thrusts", params=params).json()["rows"]}
+
+    calls = report(group_by="region", type="call")
+    assert calls["trade"]["total"] == 1 and calls["trade"]["groups"] == {"europe": 1, "latin-america-caribbean": 1}
+    # The region filter keeps engagements with a partner there; the grouping then counts all their regions.
+    latin_by_region = report(group_by="region", region="latin-america-caribbean", type="call")
+    assert latin_by_region["trade"]["groups"] == {"europe": 1, "latin-america-caribbean": 1}
+    assert report(group_by="region", region="europe")["climate"]["groups"] == {}
+    latin = report(group_by="quarter", region="latin-america-caribbean")
+    assert latin["trade"]["groups"] == {"2026-Q1": 1} and latin["climate"]["groups"] == {"2025-Q2": 1}
+    assert report(region="arctic")["trade"]["total"] == 0
+    assert client.get("/api/v1/reports/thrusts", params={"type": "picnic"}).status_code == 422
+
 
 def test_calendar_is_an_importable_icalendar_in_quebec_time(client, sessions):
     partner = add_partner(sessions)
@@ -93,3 +107,41 @@ def test_calendar_is_an_importable_icalendar_in_quebec_time(client, sessions):
     assert due["dtstart"].dt.isoformat() == "2026-07-10" and "Envoyer le mémo" in str(due["summary"])
     empty = Calendar.from_ical(client.get(f"/api/v1/calendar/{OFFICER.user}x.ics").content)
     assert empty.walk("VEVENT") == []
+
+
+def test_a_calendar_name_with_a_carriage_return_is_answered_over_real_http_with_an_encoded_filename(client):
+    """Issue 10, defect 3: the name went raw into Content-Disposition; uvicorn dropped the connection."""
+    from urllib.parse import quote
+
+    import httpx
+
+    from tests.support.identity import SignedAs
+    from tests.support.servers import ThreadedServer
+
+    server = ThreadedServer(client.app).start()  # the app's lifespan already ran in `client`
+    try:
+        with httpx.Client(base_url=server.url, auth=SignedAs(), timeout=10) as http:
+            for name in ("a\rb", "a\nb", "a\r\nX-Injected: 1", 'quote"d'):
+                response = http.get(f"/api/v1/calendar/{quote(name, safe='')}.ics")
+                assert response.status_code == 200, name
+                assert "x-injected" not in response.headers
+                disposition = response.headers["content-disposition"]
+                assert f"filename*=UTF-8''{quote(name + '.ics', safe='')}" in disposition, disposition
+                assert Calendar.from_ical(response.content).walk("VEVENT") == []
+    finally:
+        server.stop()
+
+
+def test_an_officer_whose_name_is_not_latin_1_gets_their_calendar(client, sessions):
+    from urllib.parse import quote
+
+    name = "Łucja Nowak-Đặng"
+    log(client, [add_partner(sessions)], officers=[name], title="Rencontre à Varsovie")
+    response = client.get(f"/api/v1/calendar/{quote(name)}.ics")
+    assert response.status_code == 200, response.text
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith("inline; filename=")
+    assert f"filename*=UTF-8''{quote(name + '.ics', safe='')}" in disposition
+    disposition.encode("ascii")  # the fallback for old clients is plain ASCII
+    [meeting] = Calendar.from_ical(response.content).walk("VEVENT")
+    assert "Rencontre à Varsovie" in str(meeting["summary"])

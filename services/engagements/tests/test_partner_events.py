@@ -115,7 +115,16 @@ def test_relationships_feed_history_with_members(client, sessions):
     members = client.get(f"/api/v1/partners/{germany}/history", params={"include": "members"}).json()
     assert [i["engagement"]["id"] for i in members["items"]] == [in_munich["id"], in_germany["id"]]
     assert set(members["included_partner_ids"]) == {str(germany), str(bavaria), str(munich)}
-    deliver(sessions, "liaison.relationship.removed", str(bavaria), {"id": "00000000-0000-4000-8000-000000000000"})
+    removed = {
+        "id": "00000000-0000-4000-8000-000000000000",
+        "partner_id": str(bavaria),
+        "type": "part_of",
+        "target_id": str(germany),
+        "membership_status": "member",
+        "since": "1949-05-23",
+        "until": None,
+    }  # as published before relationships had versions: applied as it comes
+    deliver(sessions, "liaison.relationship.removed", str(bavaria), removed)
     after = client.get(f"/api/v1/partners/{germany}/history", params={"include": "members"}).json()
     assert [i["engagement"]["id"] for i in after["items"]] == [in_germany["id"]]
 
@@ -160,3 +169,45 @@ def test_an_erased_contact_leaves_every_engagement(client, sessions, engagements
 def test_unusable_events_are_rejected_for_the_dead_letter_topic_and_change_nothing(sessions, event_type, data):
     with pytest.raises(RejectedEvent):
         deliver(sessions, event_type, "x", data)
+
+
+def relationship(rel_id, partner_id, target_id, version):
+    return {
+        "id": str(rel_id),
+        "partner_id": str(partner_id),
+        "type": "part_of",
+        "target_id": str(target_id),
+        "membership_status": None,
+        "since": None,
+        "until": None,
+        "version": version,
+    }
+
+
+@pytest.mark.parametrize("order", ["in order", "add first"])
+def test_a_relationship_moved_by_a_merge_survives_its_events_in_either_order(client, sessions, order):
+    """Defect: the merge's removed (old owner) applied after its added (new owner) deleted the link by id."""
+    germany = add_partner(sessions, name_en="Germany", kind="state")
+    survivor, duplicate = add_partner(sessions), add_partner(sessions, name_en="Bavaria (dup)")
+    rel = uuid.uuid4()
+    deliver(sessions, "liaison.relationship.added", str(duplicate), relationship(rel, duplicate, germany, 1))
+    removed = ("liaison.relationship.removed", str(duplicate), relationship(rel, duplicate, germany, 2))
+    added = ("liaison.relationship.added", str(survivor), relationship(rel, survivor, germany, 3))
+    for event in [removed, added] if order == "in order" else [added, removed]:
+        deliver(sessions, *event)
+
+    in_germany = log(client, [survivor])
+    members = client.get(f"/api/v1/partners/{germany}/history", params={"include": "members"}).json()
+    assert str(survivor) in members["included_partner_ids"]
+    assert [i["engagement"]["id"] for i in members["items"]] == [in_germany["id"]]
+
+
+def test_a_replayed_older_relationship_event_cannot_undo_a_removal(client, sessions):
+    germany = add_partner(sessions, name_en="Germany", kind="state")
+    bavaria = add_partner(sessions)
+    rel = uuid.uuid4()
+    deliver(sessions, "liaison.relationship.added", str(bavaria), relationship(rel, bavaria, germany, 1))
+    deliver(sessions, "liaison.relationship.removed", str(bavaria), relationship(rel, bavaria, germany, 2))
+    deliver(sessions, "liaison.relationship.added", str(bavaria), relationship(rel, bavaria, germany, 1))
+    members = client.get(f"/api/v1/partners/{germany}/history", params={"include": "members"}).json()
+    assert members["included_partner_ids"] == [str(germany)]

@@ -140,3 +140,83 @@ def test_a_database_outage_is_not_the_events_fault_and_never_dead_letters_it(ses
     with pytest.raises(OperationalError):
         consumer.handle(event_record()[1])
     assert producer.sent == [], "the event stays on its topic, uncommitted, for the next round"
+
+
+# --- a poll's batch (issue 12): one transaction, the inbox de-duplication in one statement ---------------
+
+
+def records(*events, partition=0, start=0):
+    return [
+        Record(value=e.to_json().encode(), offset=start + i, partition=partition, key=e.subject.encode())
+        for i, e in enumerate(events)
+    ]
+
+
+def make_events(n, type_="liaison.partner.created"):
+    return [new_event(type=type_, source="/liaison/partners", subject=f"p{i % 3}", data={"n": i}) for i in range(n)]
+
+
+def test_a_batch_is_handled_in_order_in_one_transaction(sessions):
+    seen, transactions = [], set()
+
+    def keep(event, session):
+        seen.append(event.data["n"])
+        transactions.add(id(session))
+
+    consumer = runner(sessions, {"liaison.partner.created": [keep]})
+    events = make_events(50)
+    assert consumer.handle_batch({("t", 0): records(*events)}) == {("t", 0): 50}
+    assert seen == list(range(50)) and len(transactions) == 1
+    assert sorted(inbox_ids(sessions)) == sorted(e.id for e in events)
+
+
+def test_a_redelivered_batch_changes_nothing_and_repeats_in_one_batch_count_once(sessions):
+    seen = []
+    consumer = runner(sessions, {"liaison.partner.created": [lambda e, session: seen.append(e.id)]})
+    events = make_events(5)
+    consumer.handle_batch({("t", 0): records(*events)})
+    consumer.handle_batch({("t", 0): records(events[0], *events, start=5)})
+    assert seen == [e.id for e in events]
+
+
+def test_poison_in_a_batch_is_dead_lettered_and_the_rest_is_kept_in_order(sessions):
+    seen = []
+
+    def picky(event, session):
+        if event.data["n"] == 2:
+            raise RejectedEvent("n=2 can never apply")
+        seen.append(event.data["n"])
+
+    producer = RecordingProducer()
+    consumer = runner(sessions, {"liaison.partner.created": [picky]}, producer)
+    events = make_events(5)
+    assert consumer.handle_batch({("t", 0): records(*events)}) == {("t", 0): 5}
+    assert seen[-4:] == [0, 1, 3, 4], "taken again one by one, in order (the failed batch left nothing)"
+    assert sorted(inbox_ids(sessions)) == sorted(e.id for i, e in enumerate(events) if i != 2)
+    assert [json.loads(letter["value"])["data"]["n"] for letter in producer.sent] == [2]
+    assert events[2].id not in inbox_ids(sessions), "replayable later: not marked handled"
+
+
+def test_a_transient_failure_pauses_the_partition_at_that_event_and_keeps_what_came_before(sessions):
+    from services.kit.consumer import TransientError
+
+    seen, down = [], {"yes": True}
+
+    def needs_a_dependency(event, session):
+        if event.data["n"] == 3 and down["yes"]:
+            raise TransientError("the engagements service is down")
+        seen.append(event.data["n"])
+
+    producer = RecordingProducer()
+    consumer = runner(sessions, {"liaison.partner.created": [needs_a_dependency]}, producer)
+    events = make_events(6)
+    other = make_events(2)
+    positions = consumer.handle_batch({("t", 0): records(*events), ("t", 1): records(*other, partition=1)})
+    assert positions == {("t", 0): 3, ("t", 1): 2}, "the offset stops at the event that waits"
+    assert sorted(inbox_ids(sessions)) == sorted(e.id for e in [*events[:3], *other])
+    assert producer.sent == [], "nothing dead-lettered"
+
+    down["yes"] = False
+    assert consumer.handle_batch({("t", 0): records(*events[3:], start=3)}) == {("t", 0): 6}
+    assert seen[-3:] == [3, 4, 5]
+    assert sorted(inbox_ids(sessions)) == sorted(e.id for e in [*events, *other])

@@ -65,13 +65,25 @@ def test_roles_survive_the_round_trip_as_a_set():
     assert caller.has_any("officer") and not caller.is_admin
 
 
-def test_outside_development_a_secret_is_required():
-    with pytest.raises(ValidationError, match="identity_secret must be set"):
-        PartnersSettings(environment="production")
-    with pytest.raises(ValidationError, match="at least 16"):
-        PartnersSettings(environment="production", identity_secret="short")
-    assert PartnersSettings(environment="production", identity_secret=SECRET).identity_key() == SECRET
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+def test_every_environment_needs_its_secrets_and_none_has_a_default(environment, monkeypatch):
+    for name in ("LIAISON_PARTNERS_IDENTITY_SECRET", "LIAISON_PARTNERS_KAFKA_SASL_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValidationError) as refused:
+        PartnersSettings(environment=environment)
+    assert "LIAISON_PARTNERS_IDENTITY_SECRET is not set" in str(refused.value)
+    assert "LIAISON_PARTNERS_KAFKA_SASL_PASSWORD is not set" in str(refused.value), "all that is missing, at once"
+    with pytest.raises(ValidationError, match="at least 32"):
+        PartnersSettings(environment=environment, identity_secret="short", kafka_enabled=False)
+    secret = "a" * 32
+    assert (
+        PartnersSettings(environment=environment, identity_secret=secret, kafka_enabled=False).identity_key() == secret
+    )
 
 
-def test_development_has_a_default_secret_so_make_up_needs_no_setup():
-    assert PartnersSettings(environment="development").identity_key()
+def test_the_kafka_connection_is_the_services_own_principal():
+    settings = PartnersSettings(identity_secret="i" * 32, kafka_sasl_password="k" * 32, kafka_bootstrap="127.0.0.1:1")
+    connection = settings.kafka_connection()
+    assert (connection.username, connection.password, connection.mechanism) == ("partners", "k" * 32, "SCRAM-SHA-512")
+    assert connection.client_options()["security_protocol"] == "SASL_PLAINTEXT"
+    assert "k" * 32 not in repr(connection) and "k" * 32 not in repr(settings)

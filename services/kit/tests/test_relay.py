@@ -3,6 +3,7 @@
 The same paths against the real broker are in tests/integration/test_crash_points.py.
 """
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from services.kit.db import make_engine, make_session_factory
 from services.kit.events import new_event
 from services.kit.outbox import OutboxMessage, OutboxStatus, record_event
-from services.kit.relay import OutboxRelay
+from services.kit.relay import BrokerAway, OutboxRelay
 from services.kit.types import utcnow
 from tests.support.doubles import RecordingProducer
 
@@ -62,7 +63,10 @@ def test_run_once_publishes_in_order_keyed_by_subject_and_marks_sent(sessions):
 
     assert [m["key"] for m in producer.sent] == [b"a", b"b", b"a"]
     assert {m["topic"] for m in producer.sent} == {"liaison.partners.v1"}
-    assert producer.sent[0]["headers"] == {"content-type": b"application/cloudevents+json"}
+    assert producer.sent[0]["headers"] == {
+        "content-type": b"application/cloudevents+json",
+        "ce_id": json.loads(producer.sent[0]["value"])["id"].encode(),
+    }
     assert statuses(sessions) == ["sent"] * 3
 
 
@@ -130,9 +134,13 @@ def test_a_broker_that_cannot_be_reached_leaves_every_row_pending(sessions):
     def no_broker():
         raise ConnectionError("no broker")
 
-    relay = OutboxRelay(session_factory=sessions, producer_factory=no_broker)
-    assert relay.run_once() == 0
-    assert statuses(sessions) == ["pending", "pending"]
+    relay = OutboxRelay(session_factory=sessions, producer_factory=no_broker, max_attempts=1)
+    for _ in range(3):
+        with pytest.raises(BrokerAway):
+            relay.run_once()
+    assert statuses(sessions) == ["pending", "pending"], "an outage is not the rows' fault: never failed for it"
+    with sessions() as session:
+        assert {m.attempts for m in session.scalars(select(OutboxMessage))} == {0}
 
 
 def test_record_event_only_lands_with_its_transaction(sessions):
@@ -141,3 +149,70 @@ def test_record_event_only_lands_with_its_transaction(sessions):
         record_event(session=session, event=event, topic="liaison.partners.v1")
         session.rollback()
     assert statuses(sessions) == []
+
+
+# --- order by construction (issue 11, defect 1) -----------------------------------------------------
+
+
+def sent_ids(producer) -> list[str]:
+    return [json.loads(m["value"])["id"] for m in producer.sent]
+
+
+def test_a_failed_send_holds_back_the_newer_events_of_its_key(sessions):
+    """Defect: the failed event 1 went back with a backoff while event 2 of the same key went out at once."""
+    first, second, other = add_events(sessions, "a", "a", "b")
+    clock = Clock()
+    producer = RecordingProducer(fail_next={b"a": 1})
+    relay = make_relay(sessions, producer, clock)
+
+    relay.run_once()
+    assert sent_ids(producer) == [other], "event 2 of key a must wait for event 1"
+    clock.advance(60)
+    while relay.run_once():
+        pass
+    assert sent_ids(producer) == [other, first, second]
+
+
+def test_a_row_claimed_by_another_relay_blocks_the_newer_rows_of_its_key(sessions):
+    first, _second = add_events(sessions, "a", "a")
+    clock = Clock()
+    slow = make_relay(sessions, RecordingProducer(), clock, batch_size=1)
+    fast = make_relay(sessions, RecordingProducer(), clock)
+
+    held = slow.claim()
+    assert [m.event_id for m in held.messages] == [first]
+    assert fast.claim().messages == [], "event 2 must not be claimed while event 1 is in flight"
+
+
+def test_a_row_that_can_never_fit_fails_at_once_and_blocks_its_key(sessions):
+    from kafka.errors import MessageSizeTooLargeError
+
+    too_big, after, other = add_events(sessions, "a", "a", "b")
+    clock = Clock()
+    producer = RecordingProducer(fail_keys={b"a"}, errors={b"a": MessageSizeTooLargeError("1 MB limit")})
+    relay = make_relay(sessions, producer, clock)
+
+    relay.run_once()
+    clock.advance(3600)
+    relay.run_once()
+    assert sent_ids(producer) == [other]
+    with sessions() as session:
+        rows = {r.event_id: r for r in session.scalars(select(OutboxMessage))}
+    assert rows[too_big].status == OutboxStatus.FAILED
+    assert rows[too_big].attempts == 1 and "MessageSizeTooLarge" in rows[too_big].last_error
+    assert rows[after].status == OutboxStatus.PENDING
+
+
+def test_a_row_that_keeps_failing_goes_to_failed_after_max_attempts(sessions):
+    from kafka.errors import KafkaError
+
+    [event_id] = add_events(sessions, "a")
+    clock = Clock()
+    producer = RecordingProducer(fail_keys={b"a"}, errors={b"a": KafkaError("CorruptRecordError")})
+    relay = make_relay(sessions, producer, clock, max_attempts=3)
+    for _ in range(5):
+        relay.run_once()
+        clock.advance(3600)
+    with sessions() as session:
+        row = session.scalar(select(OutboxMessage).where(OutboxMessage.event_id == event_id))
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 3)

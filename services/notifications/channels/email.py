@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -45,15 +46,19 @@ async def send(payload: dict, *, settings: NotificationsSettings, delivery_id: s
         return SendOutcome(False, error="SMTP is not configured (LIAISON_NOTIFICATIONS_SMTP_HOST)")
     message = build_message(payload, sender=settings.smtp_from, delivery_id=delivery_id)
     try:
-        await aiosmtplib.send(
-            message,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            start_tls=settings.smtp_starttls,
-            timeout=settings.smtp_timeout_seconds,
-        )
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        # One deadline for the whole conversation: aiosmtplib's timeout is per command.
+        async with asyncio.timeout(settings.smtp_timeout_seconds):
+            await aiosmtplib.send(
+                message,
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username,
+                password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                start_tls=settings.smtp_starttls,
+                timeout=settings.smtp_timeout_seconds,
+            )
+    except TimeoutError:
+        return SendOutcome(False, error=f"no complete answer within the {settings.smtp_timeout_seconds:g}s deadline")
+    except (aiosmtplib.SMTPException, OSError) as exc:
         return SendOutcome(False, error=f"{type(exc).__name__}: {exc}"[:500])
     return SendOutcome(True, status_code=250)

@@ -7,6 +7,7 @@ delivery: a receiver that saw it already can drop the repeat.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -52,6 +53,8 @@ def verify(header: str, body: bytes, *, secret: str, tolerance: float = 300, now
 async def post(
     client: httpx.AsyncClient, *, url: str, secret: str, body: bytes, delivery_id: str, event_type: str, timeout: float
 ) -> SendOutcome:
+    """`timeout` is the whole send's deadline: connect, request and the complete answer. httpx's own
+    timeouts are per operation, so a receiver that trickles its answer byte by byte would never hit them."""
     headers = {
         "Content-Type": CONTENT_TYPE,
         SIGNATURE_HEADER: signature_header(secret, body),
@@ -59,9 +62,10 @@ async def post(
         EVENT_TYPE_HEADER: event_type,
     }
     try:
-        response = await client.post(url, content=body, headers=headers, timeout=timeout)
-    except httpx.TimeoutException:
-        return SendOutcome(False, error=f"timed out after {timeout:g}s")
+        async with asyncio.timeout(timeout):
+            response = await client.post(url, content=body, headers=headers, timeout=timeout)
+    except (TimeoutError, httpx.TimeoutException):
+        return SendOutcome(False, error=f"no complete answer within the {timeout:g}s deadline")
     except httpx.HTTPError as exc:
         return SendOutcome(False, error=f"{type(exc).__name__}: {exc}"[:500])
     if 200 <= response.status_code < 300:

@@ -2,14 +2,14 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from fastapi.testclient import TestClient
 
-from services.kit.db import make_engine, make_session_factory
+from services.kit.db import make_session_factory
 from services.kit.identity import Caller
 from services.notifications.app import create_app
 from services.notifications.consumers import Consumers, Runtime
 from services.notifications.settings import NotificationsSettings
-from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
+from tests.support.apps import service_client, unit_settings
+from tests.support.identity import SignedAs
 
 OFFICER = Caller("officer@example.test", frozenset({"officer"}))
 ADMIN = Caller("admin@example.test", frozenset({"admin"}))
@@ -39,21 +39,12 @@ def clock():
 
 @pytest.fixture
 def settings():
-    return NotificationsSettings(
-        environment="test",
-        kafka_enabled=False,
-        identity_secret=TEST_IDENTITY_SECRET,
-        smtp_host="127.0.0.1",
-        smtp_port=1,
-        retry_base_seconds=1.0,
-    )
+    return unit_settings(NotificationsSettings, smtp_host="127.0.0.1", smtp_port=1, retry_base_seconds=1.0)
 
 
 @pytest.fixture
-def notifications_engine(new_database):
-    engine = make_engine(new_database("notifications"))
-    yield engine
-    engine.dispose()
+def notifications_engine(new_engine):
+    return new_engine("notifications")
 
 
 @pytest.fixture
@@ -72,14 +63,8 @@ def consumers(runtime):
 
 
 @pytest.fixture
-def app(settings, notifications_engine, clock):
-    return create_app(settings, engine=notifications_engine, clock=clock)
-
-
-@pytest.fixture
-def client(app):
-    with TestClient(app, raise_server_exceptions=False) as client:
-        client.auth = SignedAs(OFFICER)
+def client(settings, notifications_engine, clock):
+    with service_client(create_app, settings, caller=OFFICER, engine=notifications_engine, clock=clock) as client:
         yield client
 
 

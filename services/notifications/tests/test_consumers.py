@@ -291,15 +291,22 @@ def test_a_restricted_engagement_that_no_longer_exists_notifies_nobody(sessions,
     assert count(sessions, Notification) == 0
 
 
-def test_when_the_engagements_service_fails_the_event_is_retried_then_dead_lettered(sessions, runner, runtime):
+def test_when_the_engagements_service_fails_the_event_waits_and_is_never_dead_lettered(sessions, runner, runtime):
+    from services.kit.consumer import PartitionPaused
+
     client = TestClient(engagements_stub({}, secret=TEST_IDENTITY_SECRET, fail_with=503))
     runtime.engagements = EngagementsClient(
         base_url="http://testserver", secret=TEST_IDENTITY_SECRET, timeout=5, client=client
     )
     event = f.restricted_event(f.engagement(confidentiality="restricted"))
-    assert deliver(runner, event).status == "dead_lettered"
-    [letter] = runner.dead_letters
-    assert letter["headers"]["dlq.error.type"] == b"EngagementsUnavailable"
+    record = Record(
+        value=event.to_json().encode(), topic="liaison.engagements.v1", key=event.subject.encode(), offset=3
+    )
+    with pytest.raises(PartitionPaused) as paused:
+        runner.handle_records([record])
+    assert paused.value.offset == 3 and "EngagementsUnavailable" in repr(paused.value.cause)
+    assert runner.handle_batch({("liaison.engagements.v1", 0): [record]}) == {}, "the offset does not move"
+    assert runner.dead_letters == []
     assert count(sessions, Notification) == 0
     client.close()
 
@@ -368,7 +375,14 @@ def test_a_merge_repoints_the_duplicates_followers_once(sessions, runner):
         data={
             "id": str(duplicate),
             "merged_into": str(survivor),
-            "survivor": {"id": str(survivor), "name_fr": "Bavière", "region": "europe", "version": 3},
+            "survivor": {
+                "id": str(survivor),
+                "kind": "federated_state",
+                "status": "active",
+                "name_fr": "Bavière",
+                "region": "europe",
+                "version": 3,
+            },
         },
     )
     assert deliver(runner, merged, topic="liaison.partners.v1").status == "handled"
@@ -418,3 +432,22 @@ def test_an_erased_contact_leaves_no_trace_in_what_could_be_resent(sessions, run
     [hook] = rows(sessions, Delivery, Delivery.channel == "webhook")
     assert contact not in hook.payload and "Jeanne" not in hook.payload
     assert json.loads(hook.payload)["data"]["contact_ids"] == ["someone-else"]
+
+
+def test_a_deleted_engagement_cancels_its_follow_ups_reminders_for_good(sessions, runner):
+    from datetime import date
+
+    from services.notifications.models import Reminder
+
+    engagement_id = uuid.uuid4()
+    followup = f.followup(due_on=date(2026, 12, 20), engagement_id=engagement_id)
+    deliver(runner, f.followup_event(followup))
+    assert {r.status for r in rows(sessions, Reminder)} == {"pending"}
+
+    deleted = f.engagement_event(
+        {"id": str(engagement_id), "confidentiality": "internal", "version": 2}, type="liaison.engagement.deleted"
+    )
+    deliver(runner, deleted)
+    assert {r.status for r in rows(sessions, Reminder)} == {"cancelled"}
+    deliver(runner, f.followup_event(followup | {"version": 2, "due_on": "2026-12-24"}))
+    assert {r.status for r in rows(sessions, Reminder)} == {"cancelled"}, "a late event revives nothing"

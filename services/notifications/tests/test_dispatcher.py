@@ -220,4 +220,64 @@ def test_a_hanging_receiver_never_stalls_the_other_deliveries(sessions, clock, s
     with sessions() as session:
         statuses = {d.trigger_id: (d.status, d.last_error) for d in session.execute(select(Delivery)).scalars()}
     assert statuses["fast"] == ("sent", None)
-    assert statuses["slow"] == ("pending", "timed out after 1s")
+    assert statuses["slow"] == ("pending", "no complete answer within the 1s deadline")
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_at_the_deadline_and_never_sent_twice_at_once(
+    sessions, settings, receiver
+):
+    """Defect: a trickling answer never hit the per-read timeout, the lease ran out, the row was claimed
+    and POSTed again and again, no attempt was recorded and the row never failed."""
+    from services.kit.types import utcnow
+
+    receiver.trickles["/slow"] = 0.3
+    hook = add_webhook(sessions, receiver.url + "/slow")
+    [delivery_id] = queue(sessions, utcnow, hook=hook)
+    settings = settings.model_copy(
+        update={
+            "webhook_timeout_seconds": 1.0,
+            "dispatch_lease_seconds": 2.0,
+            "delivery_max_attempts": 2,
+            "retry_base_seconds": 0.5,
+            "retry_max_seconds": 0.5,
+            "dispatch_idle_seconds": 0.05,
+        }
+    )
+    dispatcher = Dispatcher(sessions=sessions, settings=settings)
+    dispatcher.start()
+    try:
+        deadline = time.monotonic() + 15
+        while delivery(sessions, delivery_id).status != "failed" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2.5)  # a lease's length more: nothing may be sent again
+    finally:
+        dispatcher.stop()
+
+    row = delivery(sessions, delivery_id)
+    with sessions() as session:
+        attempts = session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery_id)).all()
+    posts = receiver.at("/slow")
+    assert (row.status, row.attempts) == ("failed", 2)
+    assert len(posts) == len(attempts) == 2, "one POST per recorded attempt"
+    assert all(a.duration_ms < 2000 and "deadline" in a.error for a in attempts)
+    assert {p.headers["liaison-delivery"] for p in posts} == {str(delivery_id)}
+    assert posts[1].at - posts[0].at >= settings.webhook_timeout_seconds, "never two sends of one delivery in flight"
+
+
+def test_the_delivery_log_is_purged_once_sent_or_failed_and_past_its_retention(sessions, settings, clock):
+    from services.kit.housekeeping import purge_once
+    from services.notifications.deliveries import delivery_log_purges
+
+    hook = add_webhook(sessions, "http://127.0.0.1:9/h")
+    old_sent, old_pending, recent = (queue(sessions, clock, hook=hook, trigger=t)[0] for t in ("a", "b", "c"))
+    with sessions() as session:
+        session.add(DeliveryAttempt(delivery_id=old_sent, number=1, started_at=clock(), duration_ms=1, ok=True))
+        for delivery_id, status, days in ((old_sent, "sent", 100), (old_pending, "pending", 100), (recent, "sent", 1)):
+            row = session.get(Delivery, delivery_id)
+            row.status, row.created_at = status, clock() - timedelta(days=days)
+        session.commit()
+    [purge] = delivery_log_purges(settings)
+    assert purge_once(sessions, purge, now=clock(), pause=0) == 1
+    with sessions() as session:
+        assert {d.id for d in session.scalars(select(Delivery))} == {old_pending, recent}
+        assert session.scalars(select(DeliveryAttempt)).all() == [], "its attempts went with it"

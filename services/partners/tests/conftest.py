@@ -1,16 +1,15 @@
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.kit.db import make_engine
 from services.kit.identity import Caller
 from services.kit.outbox import OutboxMessage
 from services.partners.app import create_app
 from services.partners.settings import PartnersSettings
-from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
+from tests.support.apps import service_client, unit_settings
+from tests.support.identity import SignedAs
 
 ADMIN = Caller(user="admin@example.test", roles=frozenset({"admin"}))
 VIEWER = Caller(user="viewer@example.test", roles=frozenset({"viewer"}))
@@ -18,17 +17,13 @@ INTEGRATION = Caller(user="bi-system", roles=frozenset({"integration"}))
 
 
 @pytest.fixture
-def partners_engine(new_database):
-    engine = make_engine(new_database("partners"))
-    yield engine
-    engine.dispose()
+def partners_engine(new_engine):
+    return new_engine("partners")
 
 
 @pytest.fixture
 def client(partners_engine):
-    settings = PartnersSettings(environment="test", kafka_enabled=False, identity_secret=TEST_IDENTITY_SECRET)
-    with TestClient(create_app(settings, engine=partners_engine), raise_server_exceptions=False) as client:
-        client.auth = SignedAs()
+    with service_client(create_app, unit_settings(PartnersSettings), engine=partners_engine) as client:
         yield client
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from services.kit.outbox import OutboxMessage
-from services.partners.models import AuditEntry, Contact, MandateRow
+from services.partners.models import AuditEntry, Contact, ContactKey, MandateRow
 from services.partners.tests.conftest import BAVARIA, GERMANY, VIEWER, count, create, events, signed
 
 MINISTER = {
@@ -42,7 +42,19 @@ def test_add_read_and_publish_a_contact(client, partners_engine):
     assert response.headers["etag"] == 'W/"1"'
     assert client.get(f"/api/v1/contacts/{contact['id']}", auth=signed(VIEWER)).json() == contact
     [event] = events(partners_engine, "liaison.contact.added")
-    assert event["_key"] == bavaria["id"] and event["data"] == contact
+    assert event["_key"] == bavaria["id"]
+    assert opened(client, event) == contact, "sealed on the bus, whole for whoever may read the contact"
+    assert "Aiwanger" not in json.dumps(event) and event["data"]["name"] == "(sealed)"
+
+
+def opened(client, event) -> dict:
+    """What a consumer allowed to read the contact gets from its event: the key from partners, then the fields."""
+    from services.kit.sealed import decode_key, open_sealed
+
+    data = event["data"]
+    key = client.get(f"/api/v1/contacts/{data['id']}/key", auth=signed(VIEWER)).json()["key"]
+    personal = open_sealed(data["sealed"], key=decode_key(key), contact_id=data["id"], version=data["version"])
+    return {name: value for name, value in data.items() if name != "sealed"} | personal
 
 
 def test_who_held_a_post_on_a_given_day(client):
@@ -102,7 +114,7 @@ def test_update_needs_if_match_and_publishes(client, partners_engine):
     assert client.patch(url, json={"title": "x"}, headers={"If-Match": 'W/"1"'}).status_code == 412
     assert client.patch(url, json={"name": None}, headers={"If-Match": 'W/"2"'}).status_code == 422
     [event] = events(partners_engine, "liaison.contact.updated")
-    assert event["data"]["title"] == "Deputy Minister-President"
+    assert opened(client, event)["title"] == "Deputy Minister-President"
     held = client.get(f"/api/v1/partners/{germany['id']}/contacts", params={"as_of": "2030-01-01"}).json()
     assert [c["id"] for c in held["items"]] == [contact["id"]], "a mandate may be at another partner"
 
@@ -117,7 +129,10 @@ def test_erasure_leaves_no_personal_data_anywhere_but_says_it_happened(client, p
 
     assert client.get(f"/api/v1/contacts/{contact['id']}").status_code == 410
     assert client.delete(f"/api/v1/contacts/{contact['id']}").status_code == 410
-    assert count(partners_engine, Contact) == count(partners_engine, MandateRow) == 0
+    assert client.get(f"/api/v1/contacts/{contact['id']}/key").status_code == 410, "the key is destroyed"
+    assert (
+        count(partners_engine, Contact) == count(partners_engine, MandateRow) == count(partners_engine, ContactKey) == 0
+    )
     [erased] = events(partners_engine, "liaison.contact.erased")
     assert erased["data"] == {"id": contact["id"], "partner_id": bavaria["id"]}
     audit = client.get(f"/api/v1/partners/{bavaria['id']}/audit").json()["items"]

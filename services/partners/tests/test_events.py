@@ -1,4 +1,6 @@
-"""Every event the service really publishes matches its JSON Schema in contracts/events/."""
+"""Every event the service really publishes matches its JSON Schema in contracts/events/ and its typed model."""
+
+import json
 
 from services.partners.events import TOPIC
 from services.partners.tests.conftest import ADMIN, BAVARIA, GERMANY, create, events, signed
@@ -46,9 +48,24 @@ def test_every_published_event_matches_its_schema(client, partners_engine):
         key = event.pop("_key")
         errors = sorted(validator(event["dataschema"]).iter_errors(event), key=str)
         assert errors == [], f"{event['type']}: " + "; ".join(e.message for e in errors)
-        assert event["source"] == "/liaison/partners" and key == event["subject"]
-        if event["type"].startswith(("liaison.relationship.", "liaison.contact.")):
-            assert key == event["data"]["partner_id"], "keyed by partner id"
+        assert event["source"] == "/liaison/partners"
+        if event["type"].startswith("liaison.relationship."):
+            assert key == event["data"]["id"], "keyed by the relationship: a move stays on one partition"
+            assert event["subject"] == event["data"]["partner_id"]
+        elif event["type"].startswith("liaison.contact."):
+            assert key == event["subject"] == event["data"]["partner_id"], "keyed by partner id"
         else:
-            assert key == event["data"]["id"]
+            assert key == event["subject"] == event["data"]["id"]
     assert TOPIC == "liaison.partners.v1"
+
+
+def test_every_published_event_parses_into_its_typed_model(client, partners_engine):
+    from services.kit.event_models import CATALOG, typed
+    from services.kit.events import parse_event
+
+    test_every_published_event_matches_its_schema(client, partners_engine)
+    for event in events(partners_engine):
+        event.pop("_key")
+        parsed = typed(parse_event(json.dumps(event).encode()))
+        assert isinstance(parsed.data, CATALOG[event["type"]][0])
+        assert parsed.data.model_dump(mode="json", exclude_unset=True) == event["data"], "nothing lost or added"

@@ -1,5 +1,7 @@
 """What every service does the same way, checked once here on partners: request ids, health, errors."""
 
+from sqlalchemy import select
+
 from tests.support.identity import SignedAs
 
 
@@ -19,10 +21,30 @@ def test_problems_carry_the_request_id(client):
     assert response.json()["request_id"] == "trace-me"
 
 
-def test_readyz_reports_the_database(client):
+def test_readyz_reports_the_database_and_the_outbox(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"database": {"ok": True}}}
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": {"ok": True}, "outbox": {"failed": 0, "blocked_keys": 0, "waiting": 0}},
+    }
+
+
+def test_readyz_shows_failed_outbox_rows_and_what_waits_behind_them(client, partners_engine):
+    from sqlalchemy import update
+    from sqlmodel import Session
+
+    from services.kit.outbox import OutboxMessage
+
+    first = client.post("/api/v1/partners", json={"kind": "state", "name_fr": "France", "country": "FR"}).json()
+    client.patch(f"/api/v1/partners/{first['id']}", json={"owner": "x@example.test"}, headers={"If-Match": 'W/"1"'})
+    with Session(partners_engine) as session:
+        oldest = session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)).first()
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == oldest).values(status="failed"))
+        session.commit()
+    response = client.get("/readyz")
+    assert response.status_code == 200, "a failed row is a detail to see, not a reason to leave the balancer"
+    assert response.json()["checks"]["outbox"] == {"failed": 1, "blocked_keys": 1, "waiting": 1}
 
 
 def test_an_unknown_path_is_a_404_problem(client):

@@ -73,9 +73,11 @@ def test_merge_moves_names_links_and_contacts_and_leaves_a_redirect(client, part
     [updated] = [e for e in events(partners_engine, "liaison.partner.updated") if e["_key"] == bavaria["id"]]
     assert {"aliases", "acronyms", "thrusts", "website"} <= set(updated["data"]["changed_fields"])
     moved = events(partners_engine, "liaison.relationship.added")[-2:]
-    assert {e["_key"] for e in moved} == {bavaria["id"]}
+    assert {e["_key"] for e in moved} == {part["id"], member["id"]}, "keyed by the relationship"
+    assert {e["subject"] for e in moved} == {bavaria["id"]}
     removed = events(partners_engine, "liaison.relationship.removed")
-    assert {e["_key"] for e in removed} == {duplicate["id"]}
+    assert {e["_key"] for e in removed} == {part["id"], member["id"]}
+    assert {e["subject"] for e in removed} == {duplicate["id"]}
     [contact_moved] = events(partners_engine, "liaison.contact.updated")
     assert contact_moved["_key"] == bavaria["id"] and contact_moved["data"]["partner_id"] == bavaria["id"]
 
@@ -117,3 +119,29 @@ def test_links_that_would_tie_the_survivor_to_itself_are_dropped(client):
     assert merge(client, bavaria, duplicate).status_code == 200
     links = client.get(f"/api/v1/partners/{bavaria['id']}/relationships").json()["items"]
     assert [(r["type"], r["target_id"]) for r in links] == [("part_of", germany["id"])]
+
+
+def test_a_moved_relationship_keeps_one_key_and_rising_versions(client, partners_engine):
+    """Defect: removed (keyed by the duplicate) and added (keyed by the survivor) landed on two
+    partitions, so a consumer could apply the add first and then delete the relationship by id."""
+    bavaria = create(client, BAVARIA)
+    duplicate = create(client, DUPLICATE, allow_duplicate="true")
+    germany = create(client, GERMANY)
+    link = client.post(
+        f"/api/v1/partners/{duplicate['id']}/relationships", json={"type": "part_of", "target_id": germany["id"]}
+    ).json()
+    assert merge(client, bavaria, duplicate).status_code == 200
+
+    trail = [
+        e
+        for e in events(partners_engine)
+        if e["type"].startswith("liaison.relationship.") and e["data"]["id"] == link["id"]
+    ]
+    assert [e["type"] for e in trail] == [
+        "liaison.relationship.added",
+        "liaison.relationship.removed",
+        "liaison.relationship.added",
+    ]
+    assert {e["_key"] for e in trail} == {link["id"]}, "one relationship, one key, one partition"
+    assert [e["data"]["version"] for e in trail] == [1, 2, 3]
+    assert trail[-1]["data"]["partner_id"] == bavaria["id"]

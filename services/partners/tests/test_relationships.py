@@ -24,7 +24,8 @@ def test_part_of_and_member_of_with_their_events(client, partners_engine):
     assert member.json()["membership_status"] == "member", "member_of defaults to a full member"
 
     added = events(partners_engine, "liaison.relationship.added")
-    assert [e["_key"] for e in added] == [bavaria["id"], germany["id"]]
+    assert [e["subject"] for e in added] == [bavaria["id"], germany["id"]]
+    assert [e["_key"] for e in added] == [part.json()["id"], member.json()["id"]], "keyed by relationship"
     assert added[0]["data"] == {
         "id": part.json()["id"],
         "partner_id": bavaria["id"],
@@ -33,6 +34,7 @@ def test_part_of_and_member_of_with_their_events(client, partners_engine):
         "membership_status": None,
         "since": None,
         "until": None,
+        "version": 1,
     }
 
     both = client.get(f"/api/v1/partners/{germany['id']}/relationships", auth=signed(VIEWER)).json()
@@ -117,7 +119,8 @@ def test_remove_publishes_the_link_as_it_was(client, partners_engine):
     assert client.delete(url).status_code == 204
     assert client.delete(url).status_code == 404
     [removed] = events(partners_engine, "liaison.relationship.removed")
-    assert removed["data"]["id"] == relationship["id"] and removed["_key"] == germany["id"]
+    assert removed["data"]["id"] == relationship["id"] == removed["_key"] and removed["subject"] == germany["id"]
+    assert removed["data"]["version"] == 2, "a removal is the relationship's next version"
     assert client.get(f"/api/v1/partners/{germany['id']}/relationships").json()["items"] == []
     actions = [e["action"] for e in client.get(f"/api/v1/partners/{germany['id']}/audit").json()["items"]]
     assert actions[:2] == ["relationship_removed", "relationship_added"]

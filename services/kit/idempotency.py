@@ -1,5 +1,7 @@
 """Idempotency-Key: the same key again (same caller, same request) replays the first answer.
 
+Each service keeps its keys in its own table (a `IdempotencyRecordBase` subclass with `table=True`,
+named in its `ServiceSpec`); the rules are here, and routes reach them through `kit/edge.py`.
 The key's row is written first, in the request's transaction: a second request with the same key
 racing the first waits on it, then finds it taken (409, retry to get the answer) instead of
 writing twice. The same key with a different request is refused (422).
@@ -9,16 +11,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
+from sqlalchemy import JSON
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Field, Session, SQLModel
 
-from services.engagements.models import IdempotencyRecord
 from services.kit.identity import Caller
 from services.kit.problems import Conflict, Problem
+from services.kit.types import UTCDateTime, utcnow
 
 MAX_KEY_LENGTH = 200
+
+
+class IdempotencyRecordBase(SQLModel):
+    """A write done under an Idempotency-Key: the same key again gets the same answer, not a second write."""
+
+    caller: str = Field(primary_key=True, max_length=200)
+    key: str = Field(primary_key=True, max_length=MAX_KEY_LENGTH)
+    request_hash: str = Field(max_length=64)
+    status_code: int  # 0 while the first request is being handled
+    response: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    headers: dict[str, str] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+Record = TypeVar("Record", bound=IdempotencyRecordBase)
 
 
 class KeyReused(Problem):
@@ -30,7 +49,7 @@ def _fingerprint(scope: str, body: Any) -> str:
     return hashlib.sha256(json.dumps([scope, body], sort_keys=True, default=str).encode()).hexdigest()
 
 
-def begin(*, session: Session, caller: Caller, key: str, scope: str, body: Any) -> IdempotencyRecord:
+def begin(*, session: Session, records: type[Record], caller: Caller, key: str, scope: str, body: Any) -> Record:
     """The key's record: `status_code` 0 means "new, go ahead"; otherwise it holds the answer to replay."""
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise Problem(
@@ -39,9 +58,9 @@ def begin(*, session: Session, caller: Caller, key: str, scope: str, body: Any) 
             title="Invalid Idempotency-Key",
         )
     fingerprint = _fingerprint(scope, body)
-    record = session.get(IdempotencyRecord, (caller.user, key))
+    record = session.get(records, (caller.user, key))
     if record is None:
-        record = IdempotencyRecord(caller=caller.user, key=key, request_hash=fingerprint, status_code=0)
+        record = records(caller=caller.user, key=key, request_hash=fingerprint, status_code=0)
         session.add(record)
         try:
             session.flush()
@@ -54,7 +73,12 @@ def begin(*, session: Session, caller: Caller, key: str, scope: str, body: Any) 
 
 
 def finish(
-    *, session: Session, record: IdempotencyRecord, status_code: int, response: dict, headers: dict[str, str]
+    *,
+    session: Session,
+    record: IdempotencyRecordBase,
+    status_code: int,
+    response: dict[str, Any],
+    headers: dict[str, str],
 ) -> None:
     record.status_code = status_code
     record.response = response

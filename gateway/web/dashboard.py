@@ -1,0 +1,227 @@
+"""What the home page shows, read from the API as the logged-in person (nothing cached: a restricted
+engagement they may not see is in no list and no count, because the services leave it out).
+
+All reads of one round go out together; a part whose read failed is shown as unavailable, the
+rest of the page still renders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from gateway.web import charts, i18n, vocab
+from gateway.web.i18n import TIMEZONE, format_number
+
+log = logging.getLogger("liaison.web")
+FOLLOW_UPS_SHOWN = 6
+UPCOMING_DAYS = 90
+UPCOMING_SHOWN = 6
+ACTIVITY_SHOWN = 6
+QUARTERS = 8
+# Overdue commitments by how late they are: (label, due before today minus this many days).
+AGE_EDGES = (0, 7, 30, 90)
+
+
+@dataclass
+class Home:
+    me: dict | None = None  # /auth/me: who the API sees (name and roles)
+    owed_by_us: dict | None = None  # {"items": [...], "total": n}; None when unavailable
+    owed_to_us: dict | None = None
+    upcoming: list | None = None
+    activity: dict | None = None
+    charts: list = field(default_factory=list)
+    unavailable: bool = False  # some part could not be read
+    timings: dict = field(default_factory=dict)  # ms: "api" (the reads), "charts" (rendering)
+    engagements: dict = field(default_factory=dict)  # id -> engagement, for the follow-ups' titles
+
+
+def local_link(link: str | None) -> str | None:
+    """A notification's link names the public URL; pages link to the same path on this site."""
+    if not link:
+        return None
+    path = urlsplit(link).path
+    return path if path.startswith("/") and not path.startswith("//") else None
+
+
+def local_now() -> datetime:
+    return datetime.now(TIMEZONE)
+
+
+def quarter_starts(today: date, count: int = QUARTERS) -> list[date]:
+    """The first day of this quarter and of the `count - 1` before it, oldest first."""
+    year, quarter = today.year, (today.month - 1) // 3
+    starts = []
+    for _ in range(count):
+        starts.append(date(year, quarter * 3 + 1, 1))
+        quarter -= 1
+        if quarter < 0:
+            year, quarter = year - 1, 3
+    return starts[::-1]
+
+
+def _next_quarter(start: date) -> date:
+    return date(start.year + 1, 1, 1) if start.month == 10 else date(start.year, start.month + 3, 1)
+
+
+def _local(value: date) -> str:
+    """Midnight local time without an offset: the engagements service reads it in its own zone."""
+    return f"{value.isoformat()}T00:00:00"
+
+
+async def _get(web, path: str, **params):
+    """The answer's JSON, or None: a part that cannot be read is shown as unavailable, not as an error page."""
+    try:
+        response = await web.api.get(path, params=params)
+    except Exception:
+        log.warning("home page read failed: %s", path, exc_info=True)
+        return None
+    return response.json if response.ok else None
+
+
+async def load(web) -> Home:
+    # Labels made here (chart axes, legends) are in the page's language, as the templates' are.
+    token = i18n.current_language.set(web.lang)
+    try:
+        return await _load(web)
+    finally:
+        i18n.current_language.reset(token)
+
+
+async def _load(web) -> Home:
+    now = local_now()
+    today = now.date()
+    year_ago = today - timedelta(days=365)
+    quarters = quarter_starts(today)
+    overdue_edges = [today - timedelta(days=days) for days in AGE_EDGES]
+    reads = [
+        _get(web, "/follow-ups", assignee="me", status="open", owed_by="quebec", limit=FOLLOW_UPS_SHOWN),
+        _get(web, "/follow-ups", assignee="me", status="open", owed_by="partner", limit=FOLLOW_UPS_SHOWN),
+        _get(
+            web,
+            "/engagements",
+            officer=web.user,
+            **{"from": now.isoformat(), "to": (now + timedelta(days=UPCOMING_DAYS)).isoformat()},
+            facets="false",
+            limit=100,
+        ),
+        _get(web, "/notifications", limit=ACTIVITY_SHOWN),
+        _get(web, "/engagements", facets="true", limit=1, **{"from": _local(year_ago)}),
+        _get(web, "/thrusts"),
+        _get(web, "/auth/me"),
+        *(
+            _get(web, "/engagements", facets="false", limit=1, **{"from": _local(q), "to": _local(_next_quarter(q))})
+            for q in quarters
+        ),
+        *(
+            _get(web, "/follow-ups", status="open", owed_by=owed_by, due_before=edge.isoformat(), limit=1)
+            for owed_by in ("quebec", "partner")
+            for edge in overdue_edges
+        ),
+    ]
+    started = time.perf_counter()
+    results = await asyncio.gather(*reads)
+    by_us, to_us, upcoming, activity, facets, thrusts, me = results[:7]
+    per_quarter = results[7 : 7 + QUARTERS]
+    overdue = results[7 + QUARTERS :]
+    home = Home(me=me, owed_by_us=by_us, owed_to_us=to_us, activity=activity)
+    home.unavailable = any(result is None for result in results)
+    if upcoming is not None:
+        # The API lists newest first: the soonest upcoming are at the end.
+        home.upcoming = list(reversed(upcoming["items"]))[:UPCOMING_SHOWN]
+    home.engagements = await _engagements_of(web, [f for page in (by_us, to_us) if page for f in page["items"]])
+    drawn = time.perf_counter()
+    home.charts = await charts.render(_charts(web, facets, thrusts, quarters, per_quarter, overdue))
+    home.timings = {"api": (drawn - started) * 1000, "charts": (time.perf_counter() - drawn) * 1000}
+    return home
+
+
+async def _engagements_of(web, follow_ups: list[dict]) -> dict:
+    ids = list(dict.fromkeys(f["engagement_id"] for f in follow_ups))
+    found = await asyncio.gather(*(_get(web, f"/engagements/{i}") for i in ids))
+    return {i: e for i, e in zip(ids, found, strict=True) if e is not None}
+
+
+def quarter_label(web, start: date) -> str:
+    return web.gettext("{year} Q{quarter}").format(year=start.year, quarter=(start.month - 1) // 3 + 1)
+
+
+def _charts(web, facets, thrusts, quarters, per_quarter, overdue) -> list[charts.Chart]:
+    _ = web.gettext
+    made = []
+    engagements = _("Engagements")
+    if facets is not None and thrusts is not None:
+        counts = (facets.get("facets") or {}).get("thrust", {})
+        top = [t for t in thrusts["items"] if not t.get("parent")]
+        made.append(
+            charts.bar_chart(
+                key="chart-thrust",
+                caption=_("Engagements per policy thrust, last 12 months"),
+                label=_("Policy thrust"),
+                value=engagements,
+                data=[(vocab.thrust_label(t, web.lang), counts.get(t["code"], 0)) for t in top],
+            )
+        )
+        regions = (facets.get("facets") or {}).get("region", {})
+        made.append(
+            charts.bar_chart(
+                key="chart-region",
+                caption=_("Engagements per partner region, last 12 months"),
+                label=_("Region"),
+                value=engagements,
+                data=[
+                    (str(name), regions.get(code, 0))
+                    for code, name in vocab.REGIONS.items()
+                    if code != "unknown" or regions.get(code)
+                ],
+            )
+        )
+    if all(page is not None for page in per_quarter):
+        made.append(
+            charts.column_chart(
+                key="chart-quarter",
+                caption=_("Engagements per quarter"),
+                label=_("Quarter"),
+                value=engagements,
+                data=[(quarter_label(web, q), page["total"]) for q, page in zip(quarters, per_quarter, strict=True)],
+            )
+        )
+    if all(page is not None for page in overdue):
+        made.append(_overdue_chart(web, [page["total"] for page in overdue]))
+    return made
+
+
+def _overdue_chart(web, totals: list[int]) -> charts.Chart:
+    """`totals`: open follow-ups due before each of AGE_EDGES, owed by us then owed to us."""
+    _ = web.gettext
+    edges = len(AGE_EDGES)
+    ours, theirs = totals[:edges], totals[edges:]
+    names = [
+        _("1 to 7 days late"),
+        _("8 to 30 days late"),
+        _("31 to 90 days late"),
+        _("More than 90 days late"),
+    ]
+    data = []
+    for i, name in enumerate(names):
+        later = i + 1 < edges
+        data.append(
+            (
+                name,
+                ours[i] - (ours[i + 1] if later else 0),
+                theirs[i] - (theirs[i + 1] if later else 0),
+            )
+        )
+    return charts.stacked_chart(
+        key="chart-overdue",
+        caption=_("Overdue commitments: {count} owed by us, {other} owed to us").format(
+            count=format_number(ours[0]), other=format_number(theirs[0])
+        ),
+        label=_("How late"),
+        series=(str(vocab.OWED_BY["quebec"]), str(vocab.OWED_BY["partner"])),
+        data=data,
+    )

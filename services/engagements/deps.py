@@ -1,0 +1,30 @@
+"""What the engagements routes share: who may write, the service's time zone, common parameters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Query, Request
+
+from services.kit.edge import require
+from services.kit.identity import Caller
+from services.kit.roles import EDITORS
+
+Writer = Annotated[Caller, require(EDITORS, "Logging and changing engagements")]
+Cursor = Annotated[str | None, Query(max_length=500)]
+
+
+def request_zone(request: Request) -> ZoneInfo:
+    return request.app.state.settings.zone
+
+
+LocalZone = Annotated[ZoneInfo, Depends(request_zone)]
+
+
+def as_utc(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """Query times without a zone are the service's local time (LIAISON_ENGAGEMENTS_TIMEZONE)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=zone)
+    return value

@@ -1,0 +1,84 @@
+"""Migration 0003: an engagement's partners move from the JSON column to the ordered link table, and back."""
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from services.engagements.models import Engagement
+from services.kit.db import make_engine, make_session_factory
+from services.kit.migrations import downgrade, upgrade
+from tests.support.databases import MIGRATIONS
+
+NOW = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
+ENGAGEMENTS_0002 = sa.table(
+    "engagements",
+    *(sa.column(name, sa.Uuid()) for name in ("id",)),
+    *(sa.column(name, sa.JSON()) for name in ("partner_ids", "contact_ids", "officers", "discussion_points")),
+    *(sa.column(name, sa.JSON()) for name in ("thrusts", "tags", "signatories")),
+    *(sa.column(name, sa.String()) for name in ("type", "title", "confidentiality", "search_document", "created_by")),
+    *(sa.column(name, sa.DateTime(timezone=True)) for name in ("starts_at", "ends_at", "created_at", "updated_at")),
+    *(sa.column(name, sa.Integer()) for name in ("local_year", "local_quarter", "version")),
+)
+LINKS = sa.table("engagement_partners", sa.column("engagement_id", sa.Uuid()), sa.column("partner_id", sa.Uuid()))
+
+
+def engagement_row(engagement_id: uuid.UUID, partner_ids: list[uuid.UUID]) -> dict:
+    lists = {name: [] for name in ("contact_ids", "officers", "discussion_points", "tags", "signatories")}
+    return lists | {
+        "id": engagement_id,
+        "partner_ids": [str(p) for p in partner_ids],
+        "thrusts": ["trade"],
+        "type": "meeting",
+        "title": "Rencontre",
+        "confidentiality": "internal",
+        "search_document": "Rencontre",
+        "created_by": "officer@example.test",
+        "starts_at": NOW,
+        "ends_at": NOW,
+        "created_at": NOW,
+        "updated_at": NOW,
+        "local_year": 2026,
+        "local_quarter": 1,
+        "version": 1,
+    }
+
+
+def columns(engine, table: str) -> set[str]:
+    return {column["name"] for column in sa.inspect(engine).get_columns(table)}
+
+
+def test_partner_links_move_to_the_link_table_in_order_and_back(new_database):
+    url = new_database("engagements", revision="0002")
+    first, second, third = (uuid.uuid4() for _ in range(3))
+    both, one, drifted = (uuid.uuid4() for _ in range(3))
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.insert(ENGAGEMENTS_0002),
+                [
+                    engagement_row(both, [second, first]),
+                    engagement_row(one, [third]),
+                    engagement_row(drifted, [first, third]),
+                ],
+            )
+            # The links as 0002 kept them (no order); `drifted` lost one, as a hand-kept copy can.
+            rows = [(both, first), (both, second), (one, third), (drifted, first)]
+            connection.execute(sa.insert(LINKS), [{"engagement_id": e, "partner_id": p} for e, p in rows])
+
+        upgrade(MIGRATIONS["engagements"], url)
+        assert "partner_ids" not in columns(engine, "engagements")
+        with make_session_factory(engine)() as session:
+            named = {e: session.get(Engagement, e).partner_ids for e in (both, one, drifted)}
+        assert named == {both: [second, first], one: [third], drifted: [first, third]}, "the JSON list wins, in order"
+
+        downgrade(MIGRATIONS["engagements"], url, "0002")
+        assert "position" not in columns(engine, "engagement_partners")
+        with engine.connect() as connection:
+            restored = dict(connection.execute(sa.select(ENGAGEMENTS_0002.c.id, ENGAGEMENTS_0002.c.partner_ids)).all())
+            links = set(connection.execute(sa.select(LINKS.c.engagement_id, LINKS.c.partner_id)).all())
+        assert restored == {both: [str(second), str(first)], one: [str(third)], drifted: [str(first), str(third)]}
+        assert links == {(both, first), (both, second), (one, third), (drifted, first), (drifted, third)}
+    finally:
+        engine.dispose()

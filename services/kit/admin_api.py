@@ -1,0 +1,110 @@
+"""Every service's operations routes, for administrators: its outbox rows that gave up, its dead letters.
+
+`/api/v1/admin/<service>/outbox/failed`, `.../outbox/{id}/retry|skip`, `.../dlq`,
+`.../dlq/{topic}/{partition}/{offset}` and `.../replay`. The gateway lets only admins through
+(its policy table); the service checks the role again.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+
+from services.kit.consumer import TRANSIENT_ERRORS
+from services.kit.dead_letters import DeadLetters, NoSuchLetter, replay
+from services.kit.identity import Caller
+from services.kit.outbox_admin import failed_rows, retry, skip
+from services.kit.problems import NotFound, Problem
+
+
+class AdminOnly(Problem):
+    status = 403
+    title = "Forbidden"
+
+
+def _admin(request: Request) -> Caller:
+    caller: Caller = request.state.caller
+    if "admin" not in caller.roles:
+        raise AdminOnly("Operations routes are for administrators.", required_roles=["admin"])
+    return caller
+
+
+def _dead_letters(request: Request) -> DeadLetters:
+    letters = getattr(request.app.state, "dead_letters", None)
+    if letters is None:
+        raise NotFound("This service consumes no topic: it has no dead letters.")
+    return letters
+
+
+def admin_router(service: str, *, consumes: bool) -> APIRouter:
+    """`consumes`: the service has a consumer, hence dead letters."""
+    router = APIRouter(prefix=f"/api/v1/admin/{service}", tags=["operations"])
+
+    @router.get("/outbox/failed")
+    def list_failed(request: Request, limit: int = Query(100, ge=1, le=1000)) -> dict:
+        _admin(request)
+        with request.app.state.sessions() as session:
+            return {"items": failed_rows(session=session, limit=limit)}
+
+    @router.post("/outbox/{row_id}/retry")
+    def retry_row(request: Request, row_id: int) -> dict:
+        _admin(request)
+        with request.app.state.sessions() as session:
+            if not retry(session=session, row_id=row_id):
+                raise NotFound(f"No failed outbox row {row_id}.")
+            session.commit()
+        request.app.state.relay.wake()
+        return {"id": row_id, "status": "pending"}
+
+    @router.post("/outbox/{row_id}/skip")
+    def skip_row(request: Request, row_id: int) -> dict:
+        _admin(request)
+        with request.app.state.sessions() as session:
+            if not skip(session=session, row_id=row_id):
+                raise NotFound(f"No failed outbox row {row_id}.")
+            session.commit()
+        request.app.state.relay.wake()
+        return {"id": row_id, "status": "skipped"}
+
+    if not consumes:
+        return router
+
+    @router.get("/dlq")
+    def list_letters(request: Request, limit: int = Query(200, ge=1, le=5000)) -> dict:
+        _admin(request)
+        dead_letters = _dead_letters(request)
+        letters = dead_letters.letters(limit=limit)
+        with request.app.state.sessions() as session:
+            handled = DeadLetters.handled(session, dead_letters.consumer_name, letters)
+        return {"items": [x.summary(handled=(x.event() or {}).get("id") in handled) for x in letters]}
+
+    @router.get("/dlq/{topic}/{partition}/{offset}")
+    def show_letter(request: Request, topic: str, partition: int, offset: int) -> dict:
+        _admin(request)
+        dead_letters = _dead_letters(request)
+        letter = _find(dead_letters, topic, partition, offset)
+        with request.app.state.sessions() as session:
+            handled = DeadLetters.handled(session, dead_letters.consumer_name, [letter])
+        return letter.detail(handled=bool(handled))
+
+    @router.post("/dlq/{topic}/{partition}/{offset}/replay")
+    def replay_letter(request: Request, topic: str, partition: int, offset: int) -> dict:
+        _admin(request)
+        letter = _find(_dead_letters(request), topic, partition, offset)
+        try:
+            outcome = replay(request.app.state.consumer, letter)
+        except TRANSIENT_ERRORS as exc:
+            raise Problem(
+                f"Not replayed: {type(exc).__name__} ({exc}). Nothing changed; try again later.",
+                status=503,
+                title="Dependency unavailable",
+            ) from exc
+        return {"topic": topic, "partition": partition, "offset": offset, "outcome": outcome}
+
+    return router
+
+
+def _find(dead_letters: DeadLetters, topic: str, partition: int, offset: int):
+    try:
+        return dead_letters.letter(topic, partition, offset)
+    except NoSuchLetter as exc:
+        raise NotFound(str(exc)) from exc

@@ -1,0 +1,74 @@
+"""What an administrator does with outbox rows that gave up (`failed`): look, retry, or skip.
+
+A failed row blocks the newer rows of its key (order by construction); retrying puts it back in
+line with a fresh count of attempts, skipping lets the key go on without it (it is never sent).
+Used by `liaison outbox failed|retry|skip` and by the admin API.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from services.kit.outbox import OutboxMessage, OutboxStatus
+from services.kit.types import utcnow
+
+
+def failed_rows(*, session: Session, limit: int = 100) -> list[dict]:
+    rows = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED).order_by(OutboxMessage.id).limit(limit)
+    ).all()
+    found = []
+    for row in rows:
+        waiting = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.topic == row.topic,
+                OutboxMessage.key == row.key,
+                OutboxMessage.id > row.id,
+                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]),
+            )
+        )
+        found.append(
+            {
+                "id": row.id,
+                "event_id": row.event_id,
+                "event_type": row.event_type,
+                "topic": row.topic,
+                "key": row.key,
+                "attempts": row.attempts,
+                "last_error": row.last_error,
+                "created_at": row.created_at.isoformat(),
+                "bytes": len(row.payload.encode()),
+                "waiting_behind": waiting,
+            }
+        )
+    return found
+
+
+def _failed(row_id: int | None):
+    where = [OutboxMessage.status == OutboxStatus.FAILED]
+    if row_id is not None:
+        where.append(OutboxMessage.id == row_id)
+    return where
+
+
+def retry(*, session: Session, row_id: int | None = None) -> int:
+    """Back in line (all failed rows when `row_id` is None); returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(*_failed(row_id))
+        .values(status=OutboxStatus.PENDING, attempts=0, available_at=utcnow(), claim_token=None)
+    )
+    return result.rowcount
+
+
+def skip(*, session: Session, row_id: int) -> int:
+    """Never sent: its key goes on without it. Returns 1, or 0 if no failed row has that id."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(*_failed(row_id))
+        .values(status=OutboxStatus.SKIPPED, sent_at=utcnow(), claim_token=None)
+    )
+    return result.rowcount

@@ -1,0 +1,177 @@
+"""The engagement page in a real browser: everything about it with the notes inert, follow-ups completed,
+reassigned and reopened in one click (htmx, and without JavaScript), edit with a concurrent change
+reviewed (412), delete with its confirmation, a mission's meetings, axe and screenshots in both languages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.engagement_support import engagement, partner
+
+HOSTILE_NOTES = "Compte rendu **important**.\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1)) et [site](https://example.org)"
+
+
+@pytest.fixture(scope="module")
+def quebec_partner(api):
+    return partner(
+        api,
+        name_fr="Bavière",
+        name_en="Bavaria",
+        acronyms=[],
+        kind="federated_state",
+        country="DE",
+        contact=("Markus Weber", "Ministre des Affaires européennes"),
+    )
+
+
+@pytest.fixture
+def logged(api, quebec_partner, officer):
+    """An engagement of the officer's, with hostile notes, a contact and two follow-ups."""
+    made = engagement(
+        api,
+        [quebec_partner["id"]],
+        notes=HOSTILE_NOTES,
+        summary="Rencontre de travail",
+        contact_ids=[quebec_partner["contact"]["id"]],
+        officers=[officer.username],
+        thrusts=["trade.investment", "security.cybersecurity"],
+        discussion_points=["Crédits d'impôt", "Cybersécurité"],
+    )
+    for body in (
+        {"description": "Envoyer la note", "assignee": officer.username, "due_on": "2020-01-15"},
+        {"description": "Liste des entreprises", "assignee": "Markus Weber", "owed_by": "partner"},
+    ):
+        assert api.post(f"/engagements/{made['id']}/follow-ups", json=body).status_code == 201
+    return made
+
+
+def _follow_up(api, engagement_id: str, description: str) -> dict:
+    items = api.get(f"/engagements/{engagement_id}/follow-ups").json()["items"]
+    return next(f for f in items if f["description"] == description)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_page_shows_everything_with_the_notes_inert(
+    new_page, login_as, make_user, api, quebec_partner, lang, shoot, assert_no_axe_violations
+):
+    reader = make_user("officer")  # their own: the language chosen is remembered per person
+    made = engagement(api, [quebec_partner["id"]], notes=HOSTILE_NOTES, officers=[reader.username])
+    follow_up = {"description": "Envoyer la note", "assignee": reader.username, "due_on": "2020-01-15"}
+    assert api.post(f"/engagements/{made['id']}/follow-ups", json=follow_up).status_code == 201
+    page = new_page
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    login_as(page, reader)
+    page.goto(f"/language/{lang}?next=/engagements/{made['id']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(made["title"])
+    notes = page.locator(".notes-rendered")
+    expect(notes.locator("strong")).to_have_text("important")
+    expect(notes.locator("img")).to_have_count(0)
+    hrefs = [a.get_attribute("href") or "" for a in notes.locator("a").all()]
+    assert "https://example.org" in hrefs and not any("javascript" in h for h in hrefs)
+    # The partner in the page's language.
+    expect(page.locator(".facts")).to_contain_text("Bavière" if lang == "fr" else "Bavaria")
+    shoot(page, "engagement")
+    assert_no_axe_violations(page)
+    page.set_viewport_size({"width": 360, "height": 780})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert dialogs == []
+
+
+def test_follow_ups_complete_reassign_reopen_in_one_click(page, api, logged, officer):
+    page.goto(f"/engagements/{logged['id']}")
+    page.evaluate("window.__samePage = true")  # gone if the page reloads: htmx swaps only the item
+    first = _follow_up(api, logged["id"], "Envoyer la note")
+    item = page.locator(f"#fu-{first['id']}")
+    expect(item.locator(".badge")).to_have_text("En retard")
+
+    item.get_by_role("button", name="Marquer comme fait").click()
+    expect(item.locator(".badge")).to_have_text("Fait")
+    assert _follow_up(api, logged["id"], "Envoyer la note")["status"] == "done"
+
+    item.get_by_role("button", name="Rouvrir").click()
+    expect(item.get_by_role("button", name="Marquer comme fait")).to_be_visible()
+    assert _follow_up(api, logged["id"], "Envoyer la note")["status"] == "open"
+
+    item.locator("input[name=assignee]").fill("collegue.b")
+    item.get_by_role("button", name="Réassigner").click()
+    expect(item).to_contain_text("Confié à collegue.b")
+    assert _follow_up(api, logged["id"], "Envoyer la note")["assignee"] == "collegue.b"
+    assert page.evaluate("window.__samePage === true")
+
+    # Changed meanwhile by someone else: the item shows it as it is now, and says so.
+    api.patch(f"/follow-ups/{first['id']}", json={"assignee": "quelqu.un"}, headers={"If-Match": "*"})
+    item.get_by_role("button", name="Marquer comme fait").click()
+    expect(item.locator(".field-error")).to_be_visible()
+    expect(item).to_contain_text("Confié à quelqu.un")
+
+
+def test_follow_ups_without_javascript(chromium, web_system, login_as, officer, api, logged):
+    context = chromium.new_context(base_url=web_system["url"], java_script_enabled=False, locale="fr-CA")
+    try:
+        page = context.new_page()
+        login_as(page, officer, f"/engagements/{logged['id']}")
+        second = _follow_up(api, logged["id"], "Liste des entreprises")
+        page.locator(f"#fu-{second['id']}").get_by_role("button", name="Marquer comme fait").click()
+        expect(page.locator(f"#fu-{second['id']} .badge")).to_have_text("Fait")
+        assert _follow_up(api, logged["id"], "Liste des entreprises")["status"] == "done"
+        page.locator("#f-fu-0-description").fill("Une nouvelle promesse")
+        page.get_by_role("button", name="Ajouter", exact=True).click()
+        expect(page.locator("#follow-ups")).to_contain_text("Une nouvelle promesse")
+    finally:
+        context.close()
+
+
+def test_edit_shows_a_concurrent_change_for_review(page, api, logged, shoot, assert_no_axe_violations):
+    page.goto(f"/engagements/{logged['id']}/edit")
+    page.locator("#f-title").fill("Mon titre")
+    current = api.get(f"/engagements/{logged['id']}")
+    api.patch(
+        f"/engagements/{logged['id']}", json={"title": "Leur titre"}, headers={"If-Match": current.headers["etag"]}
+    )
+    page.locator("#engagement-submit").click()
+    expect(page.locator(".conflict")).to_contain_text("Leur titre")
+    expect(page.locator(".conflict dt")).to_have_count(1)  # only what differs: the title, not the notes
+    expect(page.locator("#f-title")).to_have_value("Mon titre")  # nothing lost
+    shoot(page, "engagement-edit-conflict")
+    assert_no_axe_violations(page)
+    assert api.get(f"/engagements/{logged['id']}").json()["title"] == "Leur titre"  # nothing overwritten unseen
+    page.locator("#engagement-submit").click()  # saved again, with their change in view
+    expect(page).to_have_url(re.compile(rf"/engagements/{logged['id']}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon titre")
+
+
+def test_delete_asks_first(page, api, logged, shoot, assert_no_axe_violations):
+    page.goto(f"/engagements/{logged['id']}")
+    page.get_by_role("link", name="Supprimer").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(logged["title"])
+    shoot(page, "engagement-delete")
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Non, la garder").click()
+    assert api.get(f"/engagements/{logged['id']}").status_code == 200
+    page.get_by_role("link", name="Supprimer").click()
+    page.get_by_role("button", name="Oui, la supprimer").click()
+    expect(page).to_have_url(re.compile(r"/\?deleted=1$"))
+    assert api.get(f"/engagements/{logged['id']}").status_code == 404
+
+
+def test_a_mission_groups_its_meetings(page, api, quebec_partner, officer):
+    mission = engagement(
+        api, [quebec_partner["id"]], type="mission", title="Mission en Bavière", officers=[officer.username]
+    )
+    page.goto(f"/engagements/{mission['id']}")
+    page.get_by_role("link", name="Consigner une rencontre de cette mission").click()
+    expect(page.locator("#f-mission_id")).to_have_value(mission["id"])
+    page.locator("#f-title").fill("Rencontre pendant la mission")
+    page.locator("#f-partners").fill("baviere")
+    expect(page.locator("#partner-listbox [role=option]").first).to_be_visible()
+    page.locator("#f-partners").press("Enter")
+    page.locator("#f-thrusts").fill("invest")
+    page.locator("#f-thrusts").press("Enter")
+    page.locator("#engagement-submit").click()
+    expect(page.locator("main")).to_contain_text("Mission en Bavière")
+    page.get_by_role("link", name="Mission en Bavière").click()
+    expect(page.locator("main")).to_contain_text("Rencontre pendant la mission")
