@@ -82,7 +82,7 @@ class ConsumerRunner:
         producer_factory: Callable[[], object],
         max_attempts: int = 3,
         retry_pause: float = 0.2,
-        stall_check_seconds: float = 15.0,
+        stall_check_seconds: float = 10.0,
     ) -> None:
         self.name = name
         self._session_factory = session_factory
@@ -98,7 +98,7 @@ class ConsumerRunner:
         self._paused: dict[TopicPartition, float] = {}  # partition -> when to try again (monotonic)
         self._failures: dict[TopicPartition, int] = {}
         self.stall_check_seconds = stall_check_seconds
-        self._quiet_since = time.monotonic()
+        self._checked_at = time.monotonic()
         self._suspect: dict[TopicPartition, int] = {}  # positions seen behind at the last check
 
     # --- one message ----------------------------------------------------------------------------
@@ -337,14 +337,13 @@ class ConsumerRunner:
         suspect, self._suspect = self._suspect, behind
         return any(suspect.get(tp) == position for tp, position in behind.items())
 
-    def _watch(self, handled: int) -> None:
+    def _watch(self) -> None:
+        # Every partition on its own, whether or not others are flowing: under steady load one stuck
+        # partition hides behind the events its neighbours hand over, and its events wait for ever.
         now = time.monotonic()
-        if handled or self._paused:
-            self._quiet_since, self._suspect = now, {}
+        if now - self._checked_at < self.stall_check_seconds:
             return
-        if now - self._quiet_since < self.stall_check_seconds:
-            return
-        self._quiet_since = now
+        self._checked_at = now
         if self.stalled():
             log.warning("consumer stalled with events waiting: starting it over", extra={"consumer": self.name})
             self._suspect = {}
@@ -354,7 +353,8 @@ class ConsumerRunner:
         failures = 0
         while not self._stop.is_set():
             try:
-                self._watch(self.poll_once())
+                self.poll_once()
+                self._watch()
                 failures = 0
             except Exception:
                 # The broker is away (or a commit failed in a rebalance). Start over from the last

@@ -43,6 +43,9 @@ class KafkaConnection:
             "sasl_mechanism": self.mechanism,
             "sasl_plain_username": self.username,
             "sasl_plain_password": self.password,
+            # kafka-python backs off up to 30 s between reconnects (the Java client: 1 s): a broker
+            # back after a restart would wait that long for every client before events flow again.
+            "reconnect_backoff_max_ms": 1000,
         }
         if self.ssl_cafile:
             options["ssl_cafile"] = self.ssl_cafile
