@@ -114,6 +114,7 @@ POLICY: list[Rule] = [
     *_rules(E, "/engagements/{id}", GET=READ, PATCH=WRITE, DELETE=WRITE),
     *_rules(E, "/engagements/{id}/follow-ups", GET=READ, POST=WRITE),
     *_rules(E, "/follow-ups", GET=READ),
+    *_rules(E, "/follow-ups/overdue", GET=READ),
     *_rules(E, "/follow-ups/{id}", GET=READ, PATCH=WRITE),
     *_rules(E, "/thrusts", GET=READ),
     *_rules(E, "/reports/thrusts", GET=READ),

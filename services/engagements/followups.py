@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -142,3 +142,36 @@ def list_follow_ups(
         last_row = rows[-1]
         next_cursor = cursors.encode(last_row.due_on or NO_DUE_DATE, last_row.id)
     return rows, next_cursor, total
+
+
+def overdue_counts(
+    *, session: Session, caller: Caller, today: date, ages: list[int], assignee: str | None = None
+) -> dict[str, dict[int, int]]:
+    """Open follow-ups the caller can see that are more than each of `ages` days late, by who owes them:
+    {"quebec": {0: n, 7: n, ...}, "partner": {...}}. One statement, whatever the number of ages."""
+    late = [
+        func.count().filter(FollowUp.due_on < today - timedelta(days=age)).label(f"late_{n}")
+        for n, age in enumerate(ages)
+    ]
+    query = (
+        select(FollowUp.owed_by, *late)
+        .join(Engagement, Engagement.id == FollowUp.engagement_id)
+        .where(visible_to(caller), FollowUp.status == FollowUpStatus.OPEN)
+        .group_by(FollowUp.owed_by)
+    )
+    if assignee:
+        query = query.where(FollowUp.assignee == (caller.user if assignee == "me" else assignee))
+    counts = {owed.value: dict.fromkeys(ages, 0) for owed in OwedBy}
+    for owed_by, *numbers in session.execute(query):
+        counts[str(owed_by)] = dict(zip(ages, numbers, strict=True))
+    return counts
+
+
+def engagement_titles(*, session: Session, follow_ups: list[FollowUp]) -> dict[uuid.UUID, str]:
+    """The titles of the follow-ups' engagements, in one read (a caller who sees a follow-up sees its
+    engagement: `visible_to` already chose them)."""
+    ids = {f.engagement_id for f in follow_ups}
+    if not ids:
+        return {}
+    rows = session.execute(select(Engagement.id, Engagement.title).where(Engagement.id.in_(ids)))
+    return {row.id: row.title for row in rows}

@@ -118,21 +118,29 @@ def find(
 
 
 def facets(*, session: Session, caller: Caller, flt: EngagementFilter) -> dict[str, dict[str, int]]:
-    """Counts by thrust (a parent counts each engagement under it once), type, year and region.
+    """Counts by thrust (a parent counts each engagement under it once), type, year, quarter ("2026-Q4",
+    in the service's time zone) and region.
 
-    One statement: the matching engagements are found once (a CTE) and counted four ways.
+    One statement: the matching engagements are found once (a CTE) and counted five ways.
     """
     matching = (
-        select(Engagement.id.label("id"), Engagement.type.label("type"), Engagement.local_year.label("year"))
+        select(
+            Engagement.id.label("id"),
+            Engagement.type.label("type"),
+            Engagement.local_year.label("year"),
+            Engagement.local_quarter.label("quarter"),
+        )
         .where(*conditions(session, caller, flt))
         .cte("matching")
     )
+    quarter = cast(matching.c.year, String) + literal("-Q") + cast(matching.c.quarter, String)
     thrusts = EngagementThrust.__table__.alias("thrusts")
     links = EngagementPartner.__table__.alias("links")
     partners = PartnerCopy.__table__.alias("partners")
     parts = [
         select(literal("type"), cast(matching.c.type, String), func.count()).group_by(matching.c.type),
         select(literal("year"), cast(matching.c.year, String), func.count()).group_by(matching.c.year),
+        select(literal("quarter"), quarter, func.count()).group_by(quarter),
         select(literal("thrust"), thrusts.c.code, func.count())
         .join(matching, matching.c.id == thrusts.c.engagement_id)
         .group_by(thrusts.c.code),
@@ -145,7 +153,7 @@ def facets(*, session: Session, caller: Caller, flt: EngagementFilter) -> dict[s
         .join(partners, partners.c.id == links.c.partner_id)
         .group_by(partners.c.region),
     ]
-    counts: dict[str, dict[str, int]] = {"thrust": {}, "type": {}, "year": {}, "region": {}}
+    counts: dict[str, dict[str, int]] = {"thrust": {}, "type": {}, "year": {}, "quarter": {}, "region": {}}
     for facet, key, n in session.execute(union_all(*parts)):
         counts[facet][key if key is not None else "unknown"] = n
     counts["thrust"] = dict(sorted(counts["thrust"].items()))

@@ -250,6 +250,14 @@ class FollowUpState(FollowUpBase):
 
 class FollowUpRead(FollowUpState):
     overdue: bool = Field(description="open and due before today (in the service's time zone)")
+    engagement_title: str | None = Field(default=None, description="in lists: the engagement's title")
+
+
+class OverdueCounts(BaseModel):
+    """Open follow-ups more than N days late, for each N asked, by who owes them."""
+
+    as_of: date = Field(description="today in the service's time zone")
+    owed_by: dict[OwedBy, dict[int, int]] = Field(description='{"quebec": {"0": 3, "7": 1}, "partner": {...}}')
 
 
 class FollowUpPage(BaseModel):
