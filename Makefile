@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 KAFKA_LIBS := var/kafka/libs/.complete
+TEST_WORKERS ?= 2
 
 .PHONY: up test test-unit lint bench kafka-up kafka-down clean help
 
@@ -28,10 +29,15 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The services' and the gateway's own tests run in-process, each on its own databases: two workers (one
+# per core here) share them. The whole-system suites under tests/ start real processes with fixed
+# timings of their own (the fault suite kills things on a schedule): they run alone, after.
 test: lint $(KAFKA_LIBS)
 	infra/system-packages.sh
 	infra/k8s/tools.sh
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) services gateway; first=$$?; \
+	  $(PY) -m pytest tests; second=$$?; \
+	  exit $$(( first || second ))
 
 # Unit tests only: no broker, no PostgreSQL, a few seconds.
 test-unit: $(VENV)/.installed
