@@ -7,7 +7,7 @@ verified `Principal` it left in the request's state.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -112,7 +112,9 @@ def who_am_i(principal: PrincipalDep) -> CallerRead:
 
 
 @router.get("/users", tags=["users"])
-def list_users(session: SessionDep, cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+def list_users(
+    session: SessionDep, cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> dict[str, Any]:
     users, next_cursor = accounts.list_users(session=session, cursor=cursor, limit=limit)
     return {
         "items": [UserRead.model_validate(u).model_dump(mode="json") for u in users],
@@ -159,7 +161,9 @@ def update_user(
 
 
 @router.get("/keys", tags=["keys"])
-def list_keys(session: SessionDep, cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+def list_keys(
+    session: SessionDep, cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> dict[str, Any]:
     keys, next_cursor = accounts.list_keys(session=session, cursor=cursor, limit=limit)
     return {
         "items": [KeyRead.model_validate(k).model_dump(mode="json") for k in keys],

@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -105,7 +106,7 @@ def create_app(
             await upstream.start()
         jwks_client = httpx.AsyncClient(timeout=5.0)
 
-        async def fetch_json(url: str) -> dict:
+        async def fetch_json(url: str) -> dict[str, Any]:
             response = await jwks_client.get(url)
             response.raise_for_status()
             return response.json()
@@ -171,7 +172,7 @@ def owner_of(method: str, path: str) -> str | None:
     return None if rule is None else rule.target
 
 
-def own_openapi(app: FastAPI) -> dict:
+def own_openapi(app: FastAPI) -> dict[str, Any]:
     document = get_openapi(title=app.title, version=app.version, routes=app.routes)
     # Only what the policy table says the gateway answers itself.
     document["paths"] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from gateway.auth import AuthError, Principal
 from gateway.bodies import declared_length, is_json, nested_too_deep, nests_too_deep, read_limited, replay, too_large
@@ -71,7 +72,9 @@ class FrontDoor:
             )
             request_id_var.reset(token)
 
-    async def dispatch(self, scope, receive, send, *, request_id: str, trace: TraceContext, outcome: dict) -> None:
+    async def dispatch(
+        self, scope, receive, send, *, request_id: str, trace: TraceContext, outcome: dict[str, Any]
+    ) -> None:
         path = scope["path"]
         if not path.startswith(API_PREFIX + "/"):
             # /healthz, /readyz, /docs and the web app's pages; a form (a CSV upload at most) is never

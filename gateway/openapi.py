@@ -10,6 +10,7 @@ import copy
 import json
 import logging
 import time
+from typing import Any
 
 from gateway.policy import API_PREFIX
 from gateway.upstream import UpstreamError
@@ -32,13 +33,13 @@ def _rename_refs(node, renames: dict[str, str]):
     return node
 
 
-def merge(gateway_doc: dict, service_docs: dict[str, dict | None], *, owner_of) -> dict:
+def merge(gateway_doc: dict[str, Any], service_docs: dict[str, dict[str, Any] | None], *, owner_of) -> dict[str, Any]:
     """`owner_of(method, path)` says which service the gateway routes a path to: a service's
     path is published only if the gateway sends it there (and the gateway's own routes win)."""
     merged = copy.deepcopy(gateway_doc)
     merged["info"] = {"title": "Liaison API", "version": gateway_doc.get("info", {}).get("version", "1")}
-    paths: dict = merged.setdefault("paths", {})
-    schemas: dict = merged.setdefault("components", {}).setdefault("schemas", {})
+    paths: dict[str, Any] = merged.setdefault("paths", {})
+    schemas: dict[str, Any] = merged.setdefault("components", {}).setdefault("schemas", {})
     missing = sorted(name for name, doc in service_docs.items() if doc is None)
     for service, original in sorted((n, d) for n, d in service_docs.items() if d is not None):
         renames = {}
@@ -72,12 +73,12 @@ def merge(gateway_doc: dict, service_docs: dict[str, dict | None], *, owner_of) 
 
 
 class MergedOpenAPI:
-    def __init__(self, *, upstreams: dict, gateway_doc, refresh_seconds: float, owner_of) -> None:
+    def __init__(self, *, upstreams: dict[str, Any], gateway_doc, refresh_seconds: float, owner_of) -> None:
         self.upstreams = upstreams
         self.gateway_doc = gateway_doc  # a callable: the gateway app's own document
         self.refresh_seconds = refresh_seconds
         self.owner_of = owner_of
-        self.document: dict | None = None
+        self.document: dict[str, Any] | None = None
         self.built_at = float("-inf")
         self._lock = asyncio.Lock()
 
@@ -87,7 +88,7 @@ class MergedOpenAPI:
             return True
         return bool(self.document["x-liaison-missing"]) and age > MISSING_RETRY_SECONDS
 
-    async def get(self) -> dict:
+    async def get(self) -> dict[str, Any]:
         if self.stale():
             async with self._lock:
                 if self.stale():
@@ -97,7 +98,7 @@ class MergedOpenAPI:
         return self.document
 
     @staticmethod
-    async def _fetch(name: str, upstream) -> tuple[str, dict | None]:
+    async def _fetch(name: str, upstream) -> tuple[str, dict[str, Any] | None]:
         try:
             response = await upstream.request(
                 "GET", "/openapi.json", headers=[("accept", "application/json")], timeout=5.0

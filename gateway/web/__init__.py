@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from fastapi import FastAPI, Request
@@ -93,7 +94,7 @@ def _install_error_pages(app: FastAPI) -> None:
         return _error_page(request, 500)
 
 
-def _error_page(request: Request, status: int, headers: dict | None = None):
+def _error_page(request: Request, status: int, headers: dict[str, Any] | None = None):
     from gateway.web.context import WebContext, public_web_context, request_language
 
     try:

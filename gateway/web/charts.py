@@ -14,6 +14,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import vl_convert
 from markupsafe import Markup
@@ -36,7 +37,7 @@ class Chart:
     caption: str
     headers: list[str]
     rows: list[list[str | int]]
-    spec: dict = field(repr=False, default_factory=dict)
+    spec: dict[str, Any] = field(repr=False, default_factory=dict)
     svg: Markup = field(default_factory=Markup)
 
     @property
@@ -48,7 +49,7 @@ _SLANTED = {"labelAngle": -40, "labelAlign": "right"}
 _LABELS = {"minExtent": LABEL_ROOM + 6, "maxExtent": LABEL_ROOM + 6}
 
 
-def _counts(values) -> dict:
+def _counts(values) -> dict[str, Any]:
     """Whole numbers on a count axis: Vega would put ticks at 0.5 for small counts."""
     top = max(values, default=0)
     if top <= 10:
@@ -56,7 +57,7 @@ def _counts(values) -> dict:
     return {"tickMinStep": 1, "format": "d"}
 
 
-def _base(height: int) -> dict:
+def _base(height: int) -> dict[str, Any]:
     return {
         "$schema": SCHEMA,
         "width": 320,

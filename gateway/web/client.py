@@ -31,7 +31,7 @@ class ApiResponse:
         return 200 <= self.status < 300
 
     @property
-    def problem(self) -> dict | None:
+    def problem(self) -> dict[str, Any] | None:
         """The problem+json body of an error, None for a success (or an error without one)."""
         if self.ok or not isinstance(self.json, dict):
             return None

@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from gateway.web import charts, i18n, vocab
@@ -29,15 +30,15 @@ AGE_EDGES = (0, 7, 30, 90)
 
 @dataclass
 class Home:
-    me: dict | None = None  # /auth/me: who the API sees (name and roles)
-    owed_by_us: dict | None = None  # {"items": [...], "total": n}; None when unavailable
-    owed_to_us: dict | None = None
-    upcoming: list | None = None
-    activity: dict | None = None
-    charts: list = field(default_factory=list)
+    me: dict[str, Any] | None = None  # /auth/me: who the API sees (name and roles)
+    owed_by_us: dict[str, Any] | None = None  # {"items": [...], "total": n}; None when unavailable
+    owed_to_us: dict[str, Any] | None = None
+    upcoming: list[Any] | None = None
+    activity: dict[str, Any] | None = None
+    charts: list[Any] = field(default_factory=list)
     unavailable: bool = False  # some part could not be read
-    timings: dict = field(default_factory=dict)  # ms: "api" (the reads), "charts" (rendering)
-    engagements: dict = field(default_factory=dict)  # id -> engagement, for the follow-ups' titles
+    timings: dict[str, Any] = field(default_factory=dict)  # ms: "api" (the reads), "charts" (rendering)
+    engagements: dict[str, Any] = field(default_factory=dict)  # id -> engagement, for the follow-ups' titles
 
 
 def local_link(link: str | None) -> str | None:
@@ -140,7 +141,7 @@ async def _load(web) -> Home:
     return home
 
 
-async def _engagements_of(web, follow_ups: list[dict]) -> dict:
+async def _engagements_of(web, follow_ups: list[dict[str, Any]]) -> dict[str, Any]:
     ids = list(dict.fromkeys(f["engagement_id"] for f in follow_ups))
     found = await asyncio.gather(*(_get(web, f"/engagements/{i}") for i in ids))
     return {i: e for i, e in zip(ids, found, strict=True) if e is not None}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from types import SimpleNamespace
+from typing import Any
 
 import pycountry
 from babel import Locale
@@ -88,7 +89,7 @@ FIELDS = {
 }
 
 
-def label(table: dict, code: str | None) -> str:
+def label(table: dict[str, Any], code: str | None) -> str:
     """The table's word for a code in the current language, or the code itself when the table does not know it."""
     return str(vocab.label(table, code))
 
@@ -140,7 +141,7 @@ def thrust_choices() -> list[tuple[str, str]]:
     return [(t.code, ("— " if t.parent else "") + thrust_name(t.code)) for t in taxonomy()]
 
 
-def partner_name(partner: dict | None) -> str:
+def partner_name(partner: dict[str, Any] | None) -> str:
     """A partner's name in the page's language first, the other one when that is all it has."""
     if not partner:
         return ""
@@ -148,7 +149,7 @@ def partner_name(partner: dict | None) -> str:
     return partner.get(first) or partner.get(second) or str(partner.get("id", ""))
 
 
-def other_name(partner: dict | None) -> str:
+def other_name(partner: dict[str, Any] | None) -> str:
     """The name in the other language, when it differs from the one shown."""
     if not partner:
         return ""

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.engagements import followups, partner_copies, service
 from services.engagements.models import Engagement, PartnerCopy
@@ -478,7 +478,7 @@ def wait_for_partners(sessions, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     while True:
         with sessions() as session:
-            known = len(session.execute(select(PartnerCopy.id).where(PartnerCopy.id.in_(wanted))).all())
+            known = len(session.execute(select(col(PartnerCopy.id)).where(col(PartnerCopy.id).in_(wanted))).all())
         if known == len(wanted) or time.monotonic() >= deadline:
             return known
         time.sleep(0.5)

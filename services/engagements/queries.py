@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, String, cast, exists, func, literal, select, union_all
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.engagements import search
 from services.engagements.access import visible_to
@@ -46,7 +46,9 @@ class Page:
 
 def _partner_matches(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(
-        EngagementPartner.engagement_id == Engagement.id, EngagementPartner.partner_id == PartnerCopy.id, condition
+        col(EngagementPartner.engagement_id) == col(Engagement.id),
+        col(EngagementPartner.partner_id) == col(PartnerCopy.id),
+        condition,
     )
 
 
@@ -56,36 +58,44 @@ def conditions(session: Session, caller: Caller, flt: EngagementFilter) -> list[
         where.append(match)
     if flt.partner_ids:
         where.append(
-            Engagement.id.in_(
-                select(EngagementPartner.engagement_id).where(EngagementPartner.partner_id.in_(flt.partner_ids))
+            col(Engagement.id).in_(
+                select(col(EngagementPartner.engagement_id)).where(
+                    col(EngagementPartner.partner_id).in_(flt.partner_ids)
+                )
             )
         )
     if flt.thrust:
         where.append(
-            Engagement.id.in_(
-                select(EngagementThrust.engagement_id).where(EngagementThrust.code.in_(taxonomy().expand(flt.thrust)))
+            col(Engagement.id).in_(
+                select(col(EngagementThrust.engagement_id)).where(
+                    col(EngagementThrust.code).in_(taxonomy().expand(flt.thrust))
+                )
             )
         )
     if flt.type:
-        where.append(Engagement.type == flt.type)
+        where.append(col(Engagement.type) == flt.type)
     if flt.country:
         where.append(
-            (Engagement.location_country == flt.country) | _partner_matches(PartnerCopy.country == flt.country)
+            (col(Engagement.location_country) == flt.country)
+            | _partner_matches(col(PartnerCopy.country) == flt.country)
         )
     if flt.region:
-        where.append(_partner_matches(PartnerCopy.region == flt.region))
+        where.append(_partner_matches(col(PartnerCopy.region) == flt.region))
     if flt.officer:
         where.append(
-            exists().where(EngagementOfficer.engagement_id == Engagement.id, EngagementOfficer.officer == flt.officer)
+            exists().where(
+                col(EngagementOfficer.engagement_id) == col(Engagement.id),
+                col(EngagementOfficer.officer) == flt.officer,
+            )
         )
     if flt.starts_from:
-        where.append(Engagement.starts_at >= flt.starts_from)
+        where.append(col(Engagement.starts_at) >= flt.starts_from)
     if flt.starts_to:
-        where.append(Engagement.starts_at < flt.starts_to)
+        where.append(col(Engagement.starts_at) < flt.starts_to)
     if flt.confidentiality:
-        where.append(Engagement.confidentiality == flt.confidentiality)
+        where.append(col(Engagement.confidentiality) == flt.confidentiality)
     if flt.mission_id:
-        where.append(Engagement.mission_id == flt.mission_id)
+        where.append(col(Engagement.mission_id) == flt.mission_id)
     return where
 
 
@@ -109,7 +119,9 @@ def find(
     query: Select = select(Engagement).where(*where)
     if cursor:
         query = query.where(_after(cursor))
-    rows = list(session.scalars(query.order_by(Engagement.starts_at.desc(), Engagement.id.desc()).limit(limit + 1)))
+    rows = list(
+        session.scalars(query.order_by(col(Engagement.starts_at).desc(), col(Engagement.id).desc()).limit(limit + 1))
+    )
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -123,7 +135,9 @@ def facets(*, session: Session, caller: Caller, flt: EngagementFilter) -> dict[s
     One statement: the matching engagements are found once (a CTE) and counted four ways.
     """
     matching = (
-        select(Engagement.id.label("id"), Engagement.type.label("type"), Engagement.local_year.label("year"))
+        select(
+            col(Engagement.id).label("id"), col(Engagement.type).label("type"), col(Engagement.local_year).label("year")
+        )
         .where(*conditions(session, caller, flt))
         .cte("matching")
     )

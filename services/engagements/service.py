@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.engagements import events, search
 from services.engagements.access import can_see, is_insider
@@ -160,7 +160,7 @@ def update_engagement(
     partners = resolve_for_engagement(session=session, partner_ids=wanted, already=set(current))
     engagement.name_partners([p.id for p in partners])
     if engagement.type != EngagementType.MISSION and session.scalar(
-        select(func.count()).select_from(Engagement).where(Engagement.mission_id == engagement.id)
+        select(func.count()).select_from(Engagement).where(col(Engagement.mission_id) == engagement.id)
     ):
         raise InvalidEngagement("This mission holds engagements: it must stay of type mission.", field="type")
     restricted = Confidentiality.RESTRICTED
@@ -190,7 +190,7 @@ def delete_engagement(
     check_version(engagement.version, expected_version, what="engagement", required=False)
     if not is_insider(caller, engagement):
         raise Forbidden("Only the author, its officers or an admin delete an engagement.")
-    if session.scalar(select(func.count()).select_from(Engagement).where(Engagement.mission_id == engagement.id)):
+    if session.scalar(select(func.count()).select_from(Engagement).where(col(Engagement.mission_id) == engagement.id)):
         raise Problem(
             "This mission still holds engagements: move or delete them first.", status=409, title="Mission not empty"
         )

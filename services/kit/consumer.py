@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from pydantic import ValidationError
@@ -29,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.events import CloudEvent, MalformedEvent, parse_event
 from services.kit.inbox import InboxMessage
@@ -172,7 +173,7 @@ class ConsumerRunner:
 
     # --- a partition's batch ----------------------------------------------------------------------
 
-    def handle_records(self, records: Sequence) -> None:
+    def handle_records(self, records: Sequence[Any]) -> None:
         """A partition's records, in order: one transaction if all goes well, else one per record.
 
         Raises PartitionPaused at the first record that failed for a transient reason.
@@ -217,11 +218,11 @@ class ConsumerRunner:
         ]
         insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         statement = (
-            insert(InboxMessage).values(rows).on_conflict_do_nothing().returning(InboxMessage.event_id)  # type: ignore[attr-defined]
+            insert(InboxMessage).values(rows).on_conflict_do_nothing().returning(col(InboxMessage.event_id))  # type: ignore[attr-defined]
         )
         return set(session.execute(statement).scalars())
 
-    def handle_batch(self, batch: dict) -> dict[TopicPartition, int]:
+    def handle_batch(self, batch: dict[str, Any]) -> dict[TopicPartition, int]:
         """Handle every partition's records; return the next offset to commit for each partition.
 
         A partition that meets a transient failure is paused at that record (seeked back to it) and
@@ -281,7 +282,7 @@ class ConsumerRunner:
         if positions:
             self._get_consumer().commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in positions.items()})
 
-    def poll(self, timeout_ms: int = 500) -> dict:
+    def poll(self, timeout_ms: int = 500) -> dict[str, Any]:
         self._resume_due()
         return self._get_consumer().poll(timeout_ms=timeout_ms)
 

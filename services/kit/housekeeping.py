@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.inbox import InboxMessage
 from services.kit.outbox import OutboxMessage, OutboxStatus
@@ -33,7 +34,7 @@ class Purge:
     key: object  # the primary key column the batches are picked by
     column: object
     retention: timedelta
-    where: tuple = ()
+    where: tuple[Any, ...] = ()
 
 
 def kit_purges(*, outbox_retention: timedelta, inbox_retention: timedelta, has_inbox: bool) -> list[Purge]:
@@ -44,7 +45,7 @@ def kit_purges(*, outbox_retention: timedelta, inbox_retention: timedelta, has_i
             OutboxMessage.id,
             OutboxMessage.sent_at,
             outbox_retention,
-            (OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.SKIPPED]),),
+            (col(OutboxMessage.status).in_([OutboxStatus.SENT, OutboxStatus.SKIPPED]),),
         )
     ]
     if has_inbox:

@@ -7,16 +7,21 @@ Used by `liaison outbox failed|retry|skip` and by the admin API.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.outbox import OutboxMessage, OutboxStatus
 from services.kit.types import utcnow
 
 
-def failed_rows(*, session: Session, limit: int = 100) -> list[dict]:
+def failed_rows(*, session: Session, limit: int = 100) -> list[dict[str, Any]]:
     rows = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED).order_by(OutboxMessage.id).limit(limit)
+        select(OutboxMessage)
+        .where(col(OutboxMessage.status) == OutboxStatus.FAILED)
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
     ).all()
     found = []
     for row in rows:
@@ -24,10 +29,10 @@ def failed_rows(*, session: Session, limit: int = 100) -> list[dict]:
             select(func.count())
             .select_from(OutboxMessage)
             .where(
-                OutboxMessage.topic == row.topic,
-                OutboxMessage.key == row.key,
-                OutboxMessage.id > row.id,
-                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]),
+                col(OutboxMessage.topic) == row.topic,
+                col(OutboxMessage.key) == row.key,
+                col(OutboxMessage.id) > row.id,
+                col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]),
             )
         )
         found.append(

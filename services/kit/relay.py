@@ -21,11 +21,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from kafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError, RetriableError
 from sqlalchemy import exists, func, or_, select, text, update
 from sqlalchemy.orm import aliased, sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.events import CONTENT_TYPE
 from services.kit.outbox import UNSENT, OutboxMessage, OutboxStatus
@@ -135,7 +136,7 @@ class OutboxRelay:
                 session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": CLAIM_LOCK})
             result = session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(claimable.scalar_subquery()))
+                .where(col(OutboxMessage.id).in_(claimable.scalar_subquery()))
                 .values(
                     status=OutboxStatus.IN_PROGRESS,
                     claim_token=token,
@@ -149,7 +150,7 @@ class OutboxRelay:
                 return Claim(token, [])
             messages = (
                 session.execute(
-                    select(OutboxMessage).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
+                    select(OutboxMessage).where(col(OutboxMessage.claim_token) == token).order_by(col(OutboxMessage.id))
                 )
                 .scalars()
                 .all()
@@ -235,14 +236,14 @@ class OutboxRelay:
             if outcome.sent:
                 session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(outcome.sent), OutboxMessage.claim_token == claim.token)
+                    .where(col(OutboxMessage.id).in_(outcome.sent), col(OutboxMessage.claim_token) == claim.token)
                     .values(status=OutboxStatus.SENT, sent_at=now, claim_token=None)
                 )
             if outcome.held:
                 # Not an attempt: they go back as they were, behind the row that failed.
                 session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(outcome.held), OutboxMessage.claim_token == claim.token)
+                    .where(col(OutboxMessage.id).in_(outcome.held), col(OutboxMessage.claim_token) == claim.token)
                     .values(
                         status=OutboxStatus.PENDING,
                         attempts=OutboxMessage.attempts - 1,
@@ -265,7 +266,7 @@ class OutboxRelay:
                     }
                 session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == claim.token)
+                    .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.claim_token) == claim.token)
                     .values(last_error=error[:2000], claim_token=None, **values)
                 )
             session.commit()
@@ -299,7 +300,7 @@ class OutboxRelay:
             return session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
-                .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]))
+                .where(col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]))
             )
 
     def take_over(self) -> int:
@@ -307,7 +308,7 @@ class OutboxRelay:
         with self._session_factory() as session:
             result = session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.status == OutboxStatus.IN_PROGRESS)
+                .where(col(OutboxMessage.status) == OutboxStatus.IN_PROGRESS)
                 .values(available_at=self._clock())
             )
             session.commit()
@@ -368,11 +369,11 @@ class OutboxRelay:
                 log.debug("producer close failed", exc_info=True)
 
 
-def failed_or_blocked(session: Session) -> dict:
+def failed_or_blocked(session: Session) -> dict[str, Any]:
     """For /readyz and metrics: rows that gave up, and how many rows wait behind them."""
     failed = session.execute(
-        select(OutboxMessage.topic, OutboxMessage.key, func.count())
-        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        select(col(OutboxMessage.topic), col(OutboxMessage.key), func.count())
+        .where(col(OutboxMessage.status) == OutboxStatus.FAILED)
         .group_by(OutboxMessage.topic, OutboxMessage.key)
     ).all()
     if not failed:
@@ -381,7 +382,7 @@ def failed_or_blocked(session: Session) -> dict:
         select(func.count())
         .select_from(OutboxMessage)
         .where(
-            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]),
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]),
             or_(*[(OutboxMessage.topic == t) & (OutboxMessage.key == k) for t, k, _ in failed[:100]]),
         )
     )

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from services.kit.problems import Problem
 
@@ -31,7 +32,7 @@ class UnknownThrust(Problem):
 
 
 class Taxonomy:
-    def __init__(self, document: dict) -> None:
+    def __init__(self, document: dict[str, Any]) -> None:
         self.objectives = {o["code"]: o for o in document["objectives"]}
         self._thrusts: dict[str, Thrust] = {}
         for top in document["thrusts"]:

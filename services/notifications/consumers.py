@@ -11,9 +11,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.consumer import RejectedEvent
 from services.kit.event_models import (
@@ -160,7 +161,7 @@ class Consumers:
         cancel_reminders_of(session=session, engagement_id=event.data.id)
         self._webhooks_only(event, session=session)
 
-    def _restricted_details(self, engagement_id: uuid.UUID) -> dict | None:
+    def _restricted_details(self, engagement_id: uuid.UUID) -> dict[str, Any] | None:
         if self.runtime.engagements is None:
             raise RuntimeError("no engagements client: restricted engagements cannot be resolved")
         return self.runtime.engagements.fetch(engagement_id)
@@ -168,7 +169,10 @@ class Consumers:
     @staticmethod
     def _partner_names(session: Session, partner_ids: list[uuid.UUID]) -> dict[str, list[str]]:
         known = (
-            {p.id: p for p in session.execute(select(KnownPartner).where(KnownPartner.id.in_(partner_ids))).scalars()}
+            {
+                p.id: p
+                for p in session.execute(select(KnownPartner).where(col(KnownPartner.id).in_(partner_ids))).scalars()
+            }
             if partner_ids
             else {}
         )
@@ -236,12 +240,16 @@ class Consumers:
             raise RejectedEvent("a partner cannot be merged into itself")
         following_survivor = set(
             session.execute(
-                select(Subscription.user).where(Subscription.kind == "partner", Subscription.target == str(survivor))
+                select(col(Subscription.user)).where(
+                    col(Subscription.kind) == "partner", col(Subscription.target) == str(survivor)
+                )
             ).scalars()
         )
         for subscription in (
             session.execute(
-                select(Subscription).where(Subscription.kind == "partner", Subscription.target == str(duplicate))
+                select(Subscription).where(
+                    col(Subscription.kind) == "partner", col(Subscription.target) == str(duplicate)
+                )
             )
             .scalars()
             .all()

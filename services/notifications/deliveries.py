@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.housekeeping import Purge
 from services.notifications.channels.email import email_payload
@@ -85,7 +85,7 @@ class DeliveryBatch:
             )
         if Channel.WEBHOOK in channels and event_json is not None:
             for webhook in self.session.execute(
-                select(Webhook).where(Webhook.owner == user, Webhook.active.is_(True))
+                select(Webhook).where(col(Webhook.owner) == user, col(Webhook.active).is_(True))
             ).scalars():
                 self.webhook(webhook, event_json)
 
@@ -136,7 +136,7 @@ def webhooks_listening_to(session: Session, event_type: str) -> list[Webhook]:
     hooks = session.info.get(ACTIVE_WEBHOOKS)
     if hooks is None:
         hooks = session.info[ACTIVE_WEBHOOKS] = (
-            session.execute(select(Webhook).where(Webhook.active.is_(True))).scalars().all()
+            session.execute(select(Webhook).where(col(Webhook.active).is_(True))).scalars().all()
         )
     return [hook for hook in hooks if event_type in hook.event_types]
 
@@ -159,6 +159,6 @@ def delivery_log_purges(settings) -> list[Purge]:
             Delivery.id,
             Delivery.created_at,
             timedelta(days=settings.delivery_retention_days),
-            (Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.FAILED]),),
+            (col(Delivery.status).in_([DeliveryStatus.SENT, DeliveryStatus.FAILED]),),
         )
     ]

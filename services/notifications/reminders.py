@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.notifications.channels.email import email_payload
 from services.notifications.deliveries import DeliveryBatch, Trigger
@@ -51,7 +51,7 @@ def fire_times(due_on: date, settings: NotificationsSettings) -> dict[str, datet
 def apply_followup(*, session: Session, followup: FollowUp, settings: NotificationsSettings, now: datetime) -> None:
     """Bring the follow-up's reminders in line with its latest state: schedule, move or cancel."""
     existing = {
-        r.kind: r for r in session.execute(select(Reminder).where(Reminder.followup_id == followup.id)).scalars()
+        r.kind: r for r in session.execute(select(Reminder).where(col(Reminder.followup_id) == followup.id)).scalars()
     }
     if any(r.followup_version > followup.version for r in existing.values()):
         return  # an older event, redelivered late: the newer one already decided
@@ -109,7 +109,7 @@ def cancel_reminders_of(*, session: Session, engagement_id: uuid.UUID) -> int:
     highest version there is, so a late event about one of those follow-ups schedules nothing again."""
     result = session.execute(
         update(Reminder)
-        .where(Reminder.engagement_id == engagement_id, Reminder.status != "sent")
+        .where(col(Reminder.engagement_id) == engagement_id, col(Reminder.status) != "sent")
         .values(status="cancelled", followup_version=2**31 - 1)
     )
     return result.rowcount
@@ -133,8 +133,8 @@ def send_due_reminders(
         due = (
             session.execute(
                 select(Reminder)
-                .where(Reminder.status == "pending", Reminder.fire_at <= now)
-                .order_by(Reminder.fire_at)
+                .where(col(Reminder.status) == "pending", col(Reminder.fire_at) <= now)
+                .order_by(col(Reminder.fire_at))
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
@@ -144,7 +144,7 @@ def send_due_reminders(
         for reminder in due:
             claimed = session.execute(
                 update(Reminder)
-                .where(Reminder.id == reminder.id, Reminder.status == "pending")
+                .where(Reminder.id == reminder.id, col(Reminder.status) == "pending")
                 .values(status="sent", sent_at=now)
             ).rowcount
             if claimed != 1:
@@ -182,9 +182,11 @@ def send_digests(sessions: sessionmaker[Session], *, settings: NotificationsSett
             session.execute(
                 select(Delivery)
                 .where(
-                    Delivery.status == DeliveryStatus.HELD, Delivery.channel == Channel.EMAIL, Delivery.created_at < cut
+                    col(Delivery.status) == DeliveryStatus.HELD,
+                    col(Delivery.channel) == Channel.EMAIL,
+                    col(Delivery.created_at) < cut,
                 )
-                .order_by(Delivery.recipient, Delivery.created_at)
+                .order_by(Delivery.recipient, col(Delivery.created_at))
                 .with_for_update(skip_locked=True)
             )
             .scalars()
@@ -195,12 +197,12 @@ def send_digests(sessions: sessionmaker[Session], *, settings: NotificationsSett
             by_user.setdefault(delivery.recipient, []).append(delivery)
         for user, items in by_user.items():
             trigger_id = f"digest:{user}:{local.date().isoformat()}"
-            if session.scalar(select(Delivery.id).where(Delivery.trigger_id == trigger_id)) is not None:
+            if session.scalar(select(col(Delivery.id)).where(col(Delivery.trigger_id) == trigger_id)) is not None:
                 continue  # today's went out already; these wait for tomorrow's
             recipient = session.get(Recipient, user)
             claimed = session.execute(
                 update(Delivery)
-                .where(Delivery.id.in_([d.id for d in items]), Delivery.status == DeliveryStatus.HELD)
+                .where(col(Delivery.id).in_([d.id for d in items]), col(Delivery.status) == DeliveryStatus.HELD)
                 .values(status=DeliveryStatus.DIGESTED)
             ).rowcount
             if claimed != len(items) or recipient is None or not recipient.email:

@@ -8,7 +8,7 @@ import binascii
 import json
 import os
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -44,13 +44,13 @@ def _cipher(web: WebContext) -> AESGCM:
     return AESGCM(HKDF(SHA256(), 32, salt=None, info=b"liaison web: new API key").derive(secret))
 
 
-def seal(web: WebContext, payload: dict) -> str:
+def seal(web: WebContext, payload: dict[str, Any]) -> str:
     nonce = os.urandom(12)
     sealed = _cipher(web).encrypt(nonce, json.dumps(payload).encode(), web.session.id_hash.encode())
     return base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
-def unseal(web: WebContext, value: str | None) -> dict | None:
+def unseal(web: WebContext, value: str | None) -> dict[str, Any] | None:
     """The payload, or None for no cookie or one that is not this session's (or was tampered with)."""
     if not value:
         return None
@@ -129,7 +129,7 @@ async def revoke_key(key_id: KEY_ID, web: Web, _: WebForm) -> Response:
     return await keys_page(web, errors={"_": web.gettext("This API key does not exist.")}, status=404)
 
 
-def delivery_rows(answer) -> list[dict]:
+def delivery_rows(answer) -> list[dict[str, Any]]:
     return answer.json["items"] if answer.ok and isinstance(answer.json, dict) else []
 
 

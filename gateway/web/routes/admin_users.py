@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
@@ -37,7 +37,12 @@ def field_errors(web: WebContext, answer: ApiResponse) -> dict[str, str]:
 
 
 async def users_page(
-    web: WebContext, *, cursor: str | None = None, form: dict | None = None, errors: dict | None = None, status=200
+    web: WebContext,
+    *,
+    cursor: str | None = None,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, Any] | None = None,
+    status=200,
 ) -> HTMLResponse:
     params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
     answer = await web.api.get("/users", params=params)
@@ -94,7 +99,7 @@ async def add_user(web: Web, form: WebForm) -> Response:
     return await users_page(web, form=values, errors=errors, status=422)
 
 
-async def change_user(web: WebContext, form, username: str, body: dict, done: str) -> Response:
+async def change_user(web: WebContext, form, username: str, body: dict[str, Any], done: str) -> Response:
     version = text(form, "version")
     headers = {"If-Match": f'W/"{version}"'} if version.isdigit() else {}
     answer = await web.api.patch(f"/users/{username}", json=body, headers=headers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, Response
@@ -45,7 +46,7 @@ def version_of(headers) -> str:
     return match.group(1) if match else ""
 
 
-async def _engagement(web: Web, engagement_id: uuid.UUID) -> tuple[dict, str]:
+async def _engagement(web: Web, engagement_id: uuid.UUID) -> tuple[dict[str, Any], str]:
     answer = await web.api.get(f"/engagements/{engagement_id}")
     if answer.status == 404:
         raise HTTPException(status_code=404)

@@ -8,7 +8,7 @@ contacts" buttons post the form back and get it again, everything kept, with wha
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
@@ -47,9 +47,9 @@ async def form_page(
     errors: dict[str, str] | None = None,
     general: str | None = None,
     status: int = 200,
-    engagement: dict | None = None,
+    engagement: dict[str, Any] | None = None,
     partner_query: str = "",
-    conflict: dict | None = None,
+    conflict: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     """The form as it stands, with what it needs from the API (thrusts, missions, partners, contacts)."""
     (groups, labels), missions, chosen = await asyncio.gather(
@@ -87,7 +87,7 @@ async def new_engagement(web: Web, mission_id: str = "") -> HTMLResponse:
     return await form_page(web, form)
 
 
-async def _post_with_key(web: Web, path: str, body: dict, key: str):
+async def _post_with_key(web: Web, path: str, body: dict[str, Any], key: str):
     """POST under an Idempotency-Key; a 409 means the same key is being handled: wait for its answer."""
     for attempt in range(CONFLICT_RETRIES):
         answer = await web.api.post(path, json=body, headers={"Idempotency-Key": key})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -27,7 +28,7 @@ STATUSES = ("open", "done")
 OWED = {"us": "quebec", "them": "partner"}
 
 
-def _filters(status: str | None, owed: str | None, overdue: str | None) -> dict:
+def _filters(status: str | None, owed: str | None, overdue: str | None) -> dict[str, Any]:
     return {
         "status": status if status in STATUSES else "open",
         "owed": owed if owed in OWED else "",
@@ -35,12 +36,12 @@ def _filters(status: str | None, owed: str | None, overdue: str | None) -> dict:
     }
 
 
-def _query(filters: dict, **more) -> str:
+def _query(filters: dict[str, Any], **more) -> str:
     shown = {"status": filters["status"], "owed": filters["owed"], "overdue": "1" if filters["overdue"] else ""}
     return urlencode({k: v for k, v in (shown | more).items() if v})
 
 
-async def _titles(web, follow_ups: list[dict]) -> dict:
+async def _titles(web, follow_ups: list[dict[str, Any]]) -> dict[str, Any]:
     ids = list(dict.fromkeys(f["engagement_id"] for f in follow_ups))
     found = await asyncio.gather(*(web.api.get(f"/engagements/{i}") for i in ids))
     return {i: r.json["title"] for i, r in zip(ids, found, strict=True) if r.ok}
@@ -61,7 +62,7 @@ async def my_follow_ups(
     changed: str | None = None,
 ) -> HTMLResponse:
     filters = _filters(status, owed, overdue)
-    params: dict = {"assignee": "me", "status": filters["status"], "limit": PAGE_SIZE}
+    params: dict[str, Any] = {"assignee": "me", "status": filters["status"], "limit": PAGE_SIZE}
     if filters["owed"]:
         params["owed_by"] = OWED[filters["owed"]]
     if filters["overdue"] and filters["status"] == "open":

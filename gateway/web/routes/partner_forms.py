@@ -26,7 +26,7 @@ LIST_FIELDS = ("acronyms", "aliases", "thrusts")
 EDITABLE = tuple(labels.FIELDS)
 
 
-def values_of(partner: dict) -> dict[str, Any]:
+def values_of(partner: dict[str, Any]) -> dict[str, Any]:
     """The editable fields of an API partner, as the form holds them (thrusts in the taxonomy's order,
     as the form's list sends them back, so that an untouched list never counts as a change)."""
     values = {
@@ -190,7 +190,7 @@ async def save_partner(web: Web, form: WebForm, partner_id: str):
     )
 
 
-async def _conflict(web: Web, partner_id: str, changes: dict):
+async def _conflict(web: Web, partner_id: str, changes: dict[str, Any]):
     """Someone saved first: their version beside this person's changes; the form keeps them all."""
     current = await web.api.get(f"/partners/{partner_id}")
     if not current.ok:

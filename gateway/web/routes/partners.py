@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
@@ -90,7 +91,7 @@ def _day(value: str | None) -> tuple[str, str | None]:
         return "", str(_l("Give a date like 2025-03-31."))
 
 
-async def following(web: Web, partner_id: str) -> dict:
+async def following(web: Web, partner_id: str) -> dict[str, Any]:
     """{"can": may this person follow, "id": their subscription to this partner or None}."""
     if not may_edit(web):
         return {"can": False, "id": None}
@@ -110,13 +111,13 @@ async def following(web: Web, partner_id: str) -> dict:
     return {"can": True, "id": None}
 
 
-def _items(answer) -> list:
+def _items(answer) -> list[Any]:
     if answer is None or not answer.ok or not isinstance(answer.json, dict):
         return []
     return answer.json.get("items", [])
 
 
-def _missing(parts: list) -> list[str]:
+def _missing(parts: list[Any]) -> list[str]:
     return [str(name) for name, answer in parts if answer is not None and not answer.ok]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
@@ -88,7 +89,7 @@ def checked(criteria: Criteria) -> tuple[Criteria, dict[str, str]]:
     return replace(criteria, **fixes), errors
 
 
-def _partner_params(c: Criteria, limit: int) -> dict:
+def _partner_params(c: Criteria, limit: int) -> dict[str, Any]:
     params = {"q": c.q, "kind": c.kind, "region": c.region, "country": c.country, "thrust": c.thrust}
     params = {k: v for k, v in params.items() if v}
     params["limit"] = limit
@@ -97,7 +98,7 @@ def _partner_params(c: Criteria, limit: int) -> dict:
     return params
 
 
-def _engagement_params(c: Criteria, limit: int, *, facets: bool) -> dict:
+def _engagement_params(c: Criteria, limit: int, *, facets: bool) -> dict[str, Any]:
     params = {"q": c.q, "type": c.type, "region": c.region, "country": c.country, "thrust": c.thrust}
     params = {k: v for k, v in params.items() if v}
     if c.year:
@@ -125,7 +126,7 @@ async def run_search(web: Web, c: Criteria, *, limit: int, facets: bool):
     return await asyncio.gather(partners, engagements)
 
 
-def _page(answer) -> dict:
+def _page(answer) -> dict[str, Any]:
     """items / next_cursor / total of a list answer, and the problem when the service said no."""
     if answer is None:
         return {"shown": False, "items": [], "next_cursor": None, "total": 0, "problem": None}
@@ -149,10 +150,10 @@ def _page(answer) -> dict:
     }
 
 
-def facet_groups(c: Criteria, counts: dict[str, dict[str, int]]) -> list[dict]:
+def facet_groups(c: Criteria, counts: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
     """Each facet as a list of links that add (or, when chosen, remove) its value."""
 
-    def group(name: str, title, values: list[tuple[str, str, int | None]]) -> dict:
+    def group(name: str, title, values: list[tuple[str, str, int | None]]) -> dict[str, Any]:
         chosen = getattr(c, name)
         options = [
             {
