@@ -13,6 +13,8 @@ import logging
 import time
 from typing import Any
 
+from starlette.types import Message, Receive, Scope, Send
+
 from gateway.auth import AuthError, Principal
 from gateway.bodies import declared_length, is_json, nested_too_deep, nests_too_deep, read_limited, replay, too_large
 from gateway.policy import API_PREFIX, GATEWAY, Policy
@@ -38,7 +40,7 @@ class FrontDoor:
         self.policy = policy
         self.runtime = None  # set by the inner app's lifespan
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.inner(scope, receive, send)
             return
@@ -49,7 +51,7 @@ class FrontDoor:
         outcome = {"status": 500, "user": None, "service": None}
         extra_headers = [(b"x-request-id", request_id.encode()), (b"traceparent", trace.traceparent.encode())]
 
-        async def send_with_context(message) -> None:
+        async def send_with_context(message: Message) -> None:
             if message["type"] == "http.response.start":
                 outcome["status"] = message["status"]
                 message["headers"] = [*message.get("headers", []), *extra_headers]

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from services.kit.consumer import TRANSIENT_ERRORS
-from services.kit.dead_letters import DeadLetters, NoSuchLetter, replay
+from services.kit.dead_letters import DeadLetters, Letter, NoSuchLetter, replay
 from services.kit.identity import Caller
 from services.kit.outbox_admin import failed_rows, retry, skip
 from services.kit.problems import NotFound, Problem
@@ -31,7 +31,7 @@ def _admin(request: Request) -> Caller:
 
 
 def _dead_letters(request: Request) -> DeadLetters:
-    letters = getattr(request.app.state, "dead_letters", None)
+    letters: DeadLetters | None = getattr(request.app.state, "dead_letters", None)
     if letters is None:
         raise NotFound("This service consumes no topic: it has no dead letters.")
     return letters
@@ -105,7 +105,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
     return router
 
 
-def _find(dead_letters: DeadLetters, topic: str, partition: int, offset: int):
+def _find(dead_letters: DeadLetters, topic: str, partition: int, offset: int) -> Letter:
     try:
         return dead_letters.letter(topic, partition, offset)
     except NoSuchLetter as exc:

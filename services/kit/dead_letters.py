@@ -190,14 +190,14 @@ def replay(runner: ConsumerRunner, letter: Letter) -> str:
     return runner.handle(record).status
 
 
-def _header(record, name: str) -> str | None:
+def _header(record: Any, name: str) -> str | None:
     for key, value in record.headers or []:
         if key == name:
-            return value.decode(errors="replace")
+            return bytes(value).decode(errors="replace")
     return None
 
 
-def _letter(record) -> Letter:
+def _letter(record: Any) -> Letter:
     return Letter(
         topic=record.topic,
         partition=record.partition,

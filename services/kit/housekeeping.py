@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Mapped, sessionmaker
 from sqlmodel import Session, col
 
 from services.kit.inbox import InboxMessage
@@ -30,9 +30,9 @@ class Purge:
     """Rows of `model` whose `column` is older than `retention`, and (optionally) matching `where`."""
 
     name: str
-    model: type
-    key: object  # the primary key column the batches are picked by
-    column: object
+    model: type[Any]
+    key: Mapped[Any]  # the primary key column the batches are picked by (`sqlmodel.col(Model.id)`)
+    column: Mapped[datetime | None]
     retention: timedelta
     where: tuple[Any, ...] = ()
 
@@ -42,14 +42,16 @@ def kit_purges(*, outbox_retention: timedelta, inbox_retention: timedelta, has_i
         Purge(
             "outbox",
             OutboxMessage,
-            OutboxMessage.id,
-            OutboxMessage.sent_at,
+            col(OutboxMessage.id),
+            col(OutboxMessage.sent_at),
             outbox_retention,
             (col(OutboxMessage.status).in_([OutboxStatus.SENT, OutboxStatus.SKIPPED]),),
         )
     ]
     if has_inbox:
-        purges.append(Purge("inbox", InboxMessage, InboxMessage.event_id, InboxMessage.handled_at, inbox_retention))
+        purges.append(
+            Purge("inbox", InboxMessage, col(InboxMessage.event_id), col(InboxMessage.handled_at), inbox_retention)
+        )
     return purges
 
 

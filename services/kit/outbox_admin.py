@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlmodel import Session, col
 
+from services.kit.db import rowcount
 from services.kit.outbox import OutboxMessage, OutboxStatus
 from services.kit.types import utcnow
 
@@ -52,10 +53,10 @@ def failed_rows(*, session: Session, limit: int = 100) -> list[dict[str, Any]]:
     return found
 
 
-def _failed(row_id: int | None):
-    where = [OutboxMessage.status == OutboxStatus.FAILED]
+def _failed(row_id: int | None) -> list[ColumnElement[bool]]:
+    where = [col(OutboxMessage.status) == OutboxStatus.FAILED]
     if row_id is not None:
-        where.append(OutboxMessage.id == row_id)
+        where.append(col(OutboxMessage.id) == row_id)
     return where
 
 
@@ -66,7 +67,7 @@ def retry(*, session: Session, row_id: int | None = None) -> int:
         .where(*_failed(row_id))
         .values(status=OutboxStatus.PENDING, attempts=0, available_at=utcnow(), claim_token=None)
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def skip(*, session: Session, row_id: int) -> int:
@@ -76,4 +77,4 @@ def skip(*, session: Session, row_id: int) -> int:
         .where(*_failed(row_id))
         .values(status=OutboxStatus.SKIPPED, sent_at=utcnow(), claim_token=None)
     )
-    return result.rowcount
+    return rowcount(result)

@@ -7,6 +7,7 @@ parent covers its children.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -45,7 +46,7 @@ class Taxonomy:
     def __contains__(self, code: str) -> bool:
         return code in self._thrusts
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Thrust]:
         return iter(self._thrusts.values())
 
     def get(self, code: str) -> Thrust | None:

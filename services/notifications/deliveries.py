@@ -156,8 +156,8 @@ def delivery_log_purges(settings) -> list[Purge]:
         Purge(
             "deliveries",
             Delivery,
-            Delivery.id,
-            Delivery.created_at,
+            col(Delivery.id),
+            col(Delivery.created_at),
             timedelta(days=settings.delivery_retention_days),
             (col(Delivery.status).in_([DeliveryStatus.SENT, DeliveryStatus.FAILED]),),
         )
