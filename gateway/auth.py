@@ -18,8 +18,9 @@ from datetime import datetime
 from typing import Any
 
 import jwt
-from sqlalchemy import update
-from sqlmodel import col, select
+from sqlalchemy import delete, update
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col, select
 
 from gateway.accounts import split_key
 from gateway.models import ApiKey, RevokedToken, User
@@ -58,7 +59,7 @@ class _CachedKey:
 
 
 class Authenticator:
-    def __init__(self, settings: GatewaySettings, sessions, oidc: OidcVerifier | None) -> None:
+    def __init__(self, settings: GatewaySettings, sessions: sessionmaker[Session], oidc: OidcVerifier | None) -> None:
         self.settings = settings
         self.sessions = sessions
         self.oidc = oidc
@@ -188,7 +189,7 @@ class Authenticator:
         with self.sessions() as session:
             for key_id, used_at in uses.items():
                 session.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=used_at))
-            session.execute(RevokedToken.__table__.delete().where(col(RevokedToken.expires_at) < now))
+            session.execute(delete(RevokedToken).where(col(RevokedToken.expires_at) < now))
             revoked_ids = frozenset(session.exec(select(RevokedToken.token_id)))
             disabled = frozenset(session.exec(select(User.username).where(User.disabled)))
             revoked_keys = frozenset(session.exec(select(col(ApiKey.id)).where(col(ApiKey.revoked_at).is_not(None))))

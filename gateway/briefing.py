@@ -17,7 +17,7 @@ from services.kit.thrusts import taxonomy
 LOCAL_TIME = ZoneInfo("America/Toronto")
 LANGUAGES = ("fr", "en")
 
-LABELS = {
+LABELS: dict[str, dict[str, Any]] = {
     "fr": {
         "title": "Note d'information",
         "who": "Qui sont-ils",
@@ -148,7 +148,8 @@ def engagements_of(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def tie(relationship: dict[str, Any], partner_id: object, lang: str) -> str:
     """One relationship as a reader says it: "part of Germany", or "LMU — part of Bavaria" seen from Bavaria."""
     labels = LABELS[lang]
-    verb = labels.get(relationship.get("type"), relationship.get("type") or "?")
+    kind = str(relationship.get("type") or "?")
+    verb = str(labels.get(kind, kind))
     since = f" ({labels['since']} {relationship['since']})" if relationship.get("since") else ""
     status = relationship.get("membership_status")
     status = f" [{status}]" if status and status != "member" else ""

@@ -148,6 +148,6 @@ def _canonical(partner_id: str) -> str:
 
 def items(part: object) -> list[Any]:
     """The rows of a list answer ({"items": [...]}), or [] when the part is missing."""
-    if isinstance(part, dict) and isinstance(part.get("items"), list):
-        return part["items"]
+    if isinstance(part, dict) and isinstance(rows := part.get("items"), list):
+        return rows
     return part if isinstance(part, list) else []

@@ -37,6 +37,8 @@ class OidcVerifier:
         self._lock = asyncio.Lock()
 
     async def refresh(self) -> None:
+        if self.settings.oidc_jwks_url is None:  # OIDC is off: there are no keys to fetch
+            return
         async with self._lock:
             if time.monotonic() - self.fetched_at < self.settings.oidc_jwks_min_refetch_seconds:
                 return
@@ -73,8 +75,8 @@ class OidcVerifier:
         algorithm, kid = header.get("alg"), header.get("kid")
         if algorithm not in ALGORITHMS:
             raise OidcError(f"algorithm {algorithm!r} is not accepted")
-        entry = self.keys.get(kid)
-        if entry is None:
+        entry = self.keys.get(kid) if isinstance(kid, str) else None
+        if entry is None and isinstance(kid, str):
             await self.refresh()
             entry = self.keys.get(kid)
         if entry is None:
