@@ -13,6 +13,7 @@ import functools
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +50,7 @@ _SLANTED = {"labelAngle": -40, "labelAlign": "right"}
 _LABELS = {"minExtent": LABEL_ROOM + 6, "maxExtent": LABEL_ROOM + 6}
 
 
-def _counts(values) -> dict[str, Any]:
+def _counts(values: Iterable[int]) -> dict[str, Any]:
     """Whole numbers on a count axis: Vega would put ticks at 0.5 for small counts."""
     top = max(values, default=0)
     if top <= 10:
@@ -139,7 +140,7 @@ def stacked_chart(
             "order": {"field": "order"},
         },
     }
-    rows = [[name, a, b] for name, a, b in data]
+    rows: list[list[str | int]] = [[name, a, b] for name, a, b in data]
     return Chart(key=key, caption=caption, headers=[label, *series], rows=rows, spec=spec)
 
 

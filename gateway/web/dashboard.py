@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gateway.web import charts, i18n, vocab
+from gateway.web.context import WebContext
 from gateway.web.i18n import TIMEZONE, format_number
 
 log = logging.getLogger("liaison.web")
@@ -74,7 +75,7 @@ def _local(value: date) -> str:
     return f"{value.isoformat()}T00:00:00"
 
 
-async def _get(web, path: str, **params):
+async def _get(web: WebContext, path: str, **params: Any):
     """The answer's JSON, or None: a part that cannot be read is shown as unavailable, not as an error page."""
     try:
         response = await web.api.get(path, params=params)
@@ -84,7 +85,7 @@ async def _get(web, path: str, **params):
     return response.json if response.ok else None
 
 
-async def load(web) -> Home:
+async def load(web: WebContext) -> Home:
     # Labels made here (chart axes, legends) are in the page's language, as the templates' are.
     token = i18n.current_language.set(web.lang)
     try:
@@ -93,7 +94,7 @@ async def load(web) -> Home:
         i18n.current_language.reset(token)
 
 
-async def _load(web) -> Home:
+async def _load(web: WebContext) -> Home:
     now = local_now()
     today = now.date()
     year_ago = today - timedelta(days=365)
@@ -141,17 +142,17 @@ async def _load(web) -> Home:
     return home
 
 
-async def _engagements_of(web, follow_ups: list[dict[str, Any]]) -> dict[str, Any]:
+async def _engagements_of(web: WebContext, follow_ups: list[dict[str, Any]]) -> dict[str, Any]:
     ids = list(dict.fromkeys(f["engagement_id"] for f in follow_ups))
     found = await asyncio.gather(*(_get(web, f"/engagements/{i}") for i in ids))
     return {i: e for i, e in zip(ids, found, strict=True) if e is not None}
 
 
-def quarter_label(web, start: date) -> str:
+def quarter_label(web: WebContext, start: date) -> str:
     return web.gettext("{year} Q{quarter}").format(year=start.year, quarter=(start.month - 1) // 3 + 1)
 
 
-def _charts(web, facets, thrusts, quarters, per_quarter, overdue) -> list[charts.Chart]:
+def _charts(web: WebContext, facets, thrusts, quarters, per_quarter, overdue) -> list[charts.Chart]:
     _ = web.gettext
     made = []
     engagements = _("Engagements")
@@ -196,7 +197,7 @@ def _charts(web, facets, thrusts, quarters, per_quarter, overdue) -> list[charts
     return made
 
 
-def _overdue_chart(web, totals: list[int]) -> charts.Chart:
+def _overdue_chart(web: WebContext, totals: list[int]) -> charts.Chart:
     """`totals`: open follow-ups due before each of AGE_EDGES, owed by us then owed to us."""
     _ = web.gettext
     edges = len(AGE_EDGES)

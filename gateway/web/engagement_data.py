@@ -9,6 +9,8 @@ import asyncio
 import re
 from typing import Any
 
+from gateway.web.context import WebContext
+
 SUGGESTIONS = 8
 MISSIONS = 100
 _UUID = re.compile(r"^[0-9a-fA-F-]{36}$")
@@ -33,7 +35,7 @@ def other_name(partner: dict[str, Any], lang: str) -> str | None:
     return theirs if name and theirs and theirs != name else None
 
 
-async def thrust_groups(web) -> tuple[list[dict[str, Any]], dict[str, str]]:
+async def thrust_groups(web: WebContext) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The policy's thrusts as groups (a top thrust and its children) and every code's label."""
     answer = await web.api.get("/thrusts")
     items = answer.json["items"] if answer.ok else []
@@ -48,12 +50,12 @@ async def thrust_groups(web) -> tuple[list[dict[str, Any]], dict[str, str]]:
     return list(groups.values()), labels
 
 
-async def missions(web) -> list[dict[str, Any]]:
+async def missions(web: WebContext) -> list[dict[str, Any]]:
     answer = await web.api.get("/engagements", params={"type": "mission", "limit": MISSIONS, "facets": "false"})
     return answer.json["items"] if answer.ok else []
 
 
-async def partners(web, ids: list[str]) -> list[dict[str, Any]]:
+async def partners(web: WebContext, ids: list[str]) -> list[dict[str, Any]]:
     """`[{id, label}]` for the ids, in order; one that cannot be read keeps its id as its label."""
     ids = [i for i in ids if is_id(i)]
     answers = await asyncio.gather(*(web.api.get(f"/partners/{i}") for i in ids))
@@ -62,7 +64,7 @@ async def partners(web, ids: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-async def suggest(web, query: str, exclude: list[str]) -> list[dict[str, Any]]:
+async def suggest(web: WebContext, query: str, exclude: list[str]) -> list[dict[str, Any]]:
     """Partners whose names answer `query` (the partners service's search: accents, typos, acronyms)."""
     query = query.strip()
     if not query:
@@ -84,7 +86,7 @@ async def suggest(web, query: str, exclude: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-async def contacts_by_partner(web, chosen: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def contacts_by_partner(web: WebContext, chosen: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """For each chosen partner (`{id, label}`), its contacts: `[{partner, contacts: [{id, name, title}]}]`."""
     answers = await asyncio.gather(
         *(web.api.get(f"/partners/{p['id']}/contacts", params={"limit": 50}) for p in chosen)
@@ -101,7 +103,7 @@ async def contacts_by_partner(web, chosen: list[dict[str, Any]]) -> list[dict[st
     return groups
 
 
-async def contacts(web, ids: list[str]) -> list[dict[str, Any]]:
+async def contacts(web: WebContext, ids: list[str]) -> list[dict[str, Any]]:
     ids = [i for i in ids if is_id(i)]
     answers = await asyncio.gather(*(web.api.get(f"/contacts/{i}") for i in ids))
     return [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from fastapi.responses import Response
+
 from gateway.web.context import Web
 
 STAFF = frozenset({"viewer", "officer", "admin"})
@@ -23,5 +25,5 @@ def may_edit(web: Web) -> bool:
     return bool(EDITORS & set(web.roles))
 
 
-def not_found(web: Web, partner_id: str):
+def not_found(web: Web, partner_id: str) -> Response:
     return web.render("partners/missing.html", status=404, partner_id=partner_id)

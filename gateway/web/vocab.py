@@ -38,13 +38,14 @@ SUBSCRIPTION_KINDS = {
 }
 
 
-def label(table: dict[str, Any], code: str | None):
-    """The label of a code (translated when shown), or the code itself when the table does not know it."""
-    return table.get(code, code or "")
+def label(table: dict[str, Any], code: str | None) -> Any:
+    """The label of a code (a lazy translation, rendered when shown), or the code itself when the table does
+    not know it."""
+    return table.get(code or "", code or "")
 
 
 def thrust_label(thrust: dict[str, Any], lang: str) -> str:
-    return thrust.get(lang) or thrust.get("en") or thrust.get("fr") or thrust.get("code", "")
+    return str(thrust.get(lang) or thrust.get("en") or thrust.get("fr") or thrust.get("code", ""))
 
 
 def partner_name(partner: dict[str, Any], lang: str) -> str:

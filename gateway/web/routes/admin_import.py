@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
@@ -26,7 +27,7 @@ MAX_BYTES = 14 * 1024 * 1024
 CSV = {"Content-Type": "text/csv"}
 
 
-def render(web: WebContext, *, status: int = 200, **variables) -> HTMLResponse:
+def render(web: WebContext, *, status: int = 200, **variables: Any) -> HTMLResponse:
     defaults = {"errors": {}, "report": None, "result": None, "payload": None, "allow_duplicates": False}
     return web.render("admin/import.html", status=status, section="import", **{**defaults, **variables})
 

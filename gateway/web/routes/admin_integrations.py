@@ -61,7 +61,14 @@ def unseal(web: WebContext, value: str | None) -> dict[str, Any] | None:
         return None
 
 
-async def keys_page(web: WebContext, *, form=None, errors=None, created=None, status=200) -> HTMLResponse:
+async def keys_page(
+    web: WebContext,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, Any] | None = None,
+    created: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     answer = await web.api.get("/keys", params={"limit": 200})
     keys = answer.json["items"] if answer.ok else []
     return web.render(

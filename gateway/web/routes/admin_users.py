@@ -42,7 +42,7 @@ async def users_page(
     cursor: str | None = None,
     form: dict[str, Any] | None = None,
     errors: dict[str, Any] | None = None,
-    status=200,
+    status: int = 200,
 ) -> HTMLResponse:
     params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
     answer = await web.api.get("/users", params=params)

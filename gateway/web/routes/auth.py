@@ -23,6 +23,7 @@ from gateway.web.context import (
     safe_next,
     uses_tls,
 )
+from gateway.web.i18n import Text
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.preferences import share_language
 from services.kit.db import unit_of_work
@@ -52,7 +53,9 @@ def oidc_button(settings) -> str | None:
     return settings.oidc_display_name or urlsplit(settings.oidc_issuer).hostname or "SSO"
 
 
-def login_page(web: WebContext, *, next_url: str, username: str = "", error=None, status: int = 200):
+def login_page(
+    web: WebContext, *, next_url: str, username: str = "", error: Text | None = None, status: int = 200
+) -> Response:
     # Login CSRF: the form carries a token that must match a cookie only this site could have set.
     token = secrets.token_urlsafe(32)
     response = web.render(

@@ -160,7 +160,7 @@ async def delete_engagement(engagement_id: uuid.UUID, web: Web, posted: WebForm)
 async def add_follow_up(engagement_id: uuid.UUID, web: Web, posted: WebForm) -> Response:
     form = EngagementForm.from_posted(posted)
     with speaking(web.lang):
-        bodies, errors = follow_up_bodies(form, user=web.user)
+        bodies, errors = follow_up_bodies(form, user=web.username)
     if bodies and not errors:
         await web.api.post(f"/engagements/{engagement_id}/follow-ups", json=bodies[0])
     return web.redirect(f"/engagements/{engagement_id}#follow-ups")

@@ -17,7 +17,7 @@ from sqlmodel import select
 from gateway.models import User
 from gateway.tokens import issue_access_token
 from gateway.web import calendar_links, vocab
-from gateway.web.context import Web, WebForm, safe_next
+from gateway.web.context import Web, WebContext, WebForm, safe_next
 from gateway.web.i18n import TIMEZONE
 from services.kit.db import unit_of_work
 from services.kit.roles import EDITORS
@@ -36,18 +36,18 @@ def _filters(status: str | None, owed: str | None, overdue: str | None) -> dict[
     }
 
 
-def _query(filters: dict[str, Any], **more) -> str:
+def _query(filters: dict[str, Any], **more: Any) -> str:
     shown = {"status": filters["status"], "owed": filters["owed"], "overdue": "1" if filters["overdue"] else ""}
     return urlencode({k: v for k, v in (shown | more).items() if v})
 
 
-async def _titles(web, follow_ups: list[dict[str, Any]]) -> dict[str, Any]:
+async def _titles(web: WebContext, follow_ups: list[dict[str, Any]]) -> dict[str, Any]:
     ids = list(dict.fromkeys(f["engagement_id"] for f in follow_ups))
     found = await asyncio.gather(*(web.api.get(f"/engagements/{i}") for i in ids))
     return {i: r.json["title"] for i, r in zip(ids, found, strict=True) if r.ok}
 
 
-def feed_url(web) -> str:
+def feed_url(web: WebContext) -> str:
     token = calendar_links.feed_token(web.runtime.settings.token_key(), web.user)
     return f"{str(web.request.base_url).rstrip('/')}/calendar/{token}.ics"
 
@@ -102,7 +102,7 @@ async def reopen(follow_up_id: uuid.UUID, web: Web, form: WebForm) -> Response:
     return await _set_status(web, form, follow_up_id, "open")
 
 
-async def _set_status(web, form, follow_up_id: uuid.UUID, status: str) -> Response:
+async def _set_status(web: WebContext, form, follow_up_id: uuid.UUID, status: str) -> Response:
     """A version from the form: a follow-up changed by someone else since the page was shown is not
     overwritten unseen (412 -> the row comes back as it is now, with a note)."""
     back = safe_next(str(form.get("next") or ""), "/follow-ups")

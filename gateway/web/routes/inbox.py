@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.web import vocab
-from gateway.web.context import LANG_COOKIE, Web, WebForm, uses_tls
+from gateway.web.context import LANG_COOKIE, Web, WebContext, WebForm, uses_tls
 from gateway.web.dashboard import local_link
 from gateway.web.preferences import remember_language
 from gateway.web.sessions import LANGUAGES
@@ -72,12 +72,14 @@ async def read_one(notification_id: uuid.UUID, web: Web, form: WebForm) -> Respo
 # --- subscriptions ------------------------------------------------------------------------------------
 
 
-async def _thrusts(web) -> list[dict[str, Any]]:
+async def _thrusts(web: WebContext) -> list[dict[str, Any]]:
     response = await web.api.get("/thrusts")
     return response.json["items"] if response.ok else []
 
 
-def _target_name(web, subscription: dict[str, Any], thrusts: dict[str, Any], partners: dict[str, Any]) -> str:
+def _target_name(
+    web: WebContext, subscription: dict[str, Any], thrusts: dict[str, Any], partners: dict[str, Any]
+) -> str:
     kind, target = subscription["kind"], subscription["target"]
     if kind == "partner":
         partner = partners.get(target)
@@ -90,7 +92,7 @@ def _target_name(web, subscription: dict[str, Any], thrusts: dict[str, Any], par
 
 
 async def _subscriptions_page(
-    web, *, form: dict[str, Any] | None = None, errors: dict[str, Any] | None = None, **more
+    web: WebContext, *, form: dict[str, Any] | None = None, errors: dict[str, Any] | None = None, **more: Any
 ) -> HTMLResponse:
     can_follow = bool(web.roles & EDITORS)
     subscriptions, thrusts = None, await _thrusts(web)
@@ -128,7 +130,9 @@ async def subscriptions(web: Web, done: str | None = None) -> HTMLResponse:
 TARGET_FIELDS = {"partner": "partner", "thrust": "thrust", "region": "region", "engagement_type": "engagement_type"}
 
 
-async def _partner_target(web, form: dict[str, Any], errors: dict[str, Any]) -> tuple[str | None, list[Any]]:
+async def _partner_target(
+    web: WebContext, form: dict[str, Any], errors: dict[str, Any]
+) -> tuple[str | None, list[Any]]:
     """The partner a person named: an id chosen among several matches, or the one match of their text."""
     chosen = form.get("partner_id", "")
     if chosen:

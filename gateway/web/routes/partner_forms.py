@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from gateway.web import partner_labels as labels
 from gateway.web.context import Web, WebForm
@@ -69,7 +70,7 @@ def field_errors(answer) -> tuple[dict[str, str], list[str]]:
     return by_field, general
 
 
-def _form_page(web: Web, template: str, *, status: int = 200, **context):
+def _form_page(web: Web, template: str, *, status: int = 200, **context: Any) -> Response:
     return web.render(
         template,
         status=status,
@@ -80,7 +81,7 @@ def _form_page(web: Web, template: str, *, status: int = 200, **context):
     )
 
 
-def _refused(web: Web):
+def _refused(web: Web) -> Response:
     return web.render("partners/forbidden.html", status=403)
 
 
@@ -88,14 +89,14 @@ def _refused(web: Web):
 
 
 @router.get("/partners/new")
-async def new_partner(web: Web):
+async def new_partner(web: Web) -> Response:
     if not may_edit(web):
         return _refused(web)
     return _form_page(web, "partners/new.html", values=values_of({"kind": "other"}), errors={}, general=[])
 
 
 @router.post("/partners/new")
-async def create_partner(web: Web, form: WebForm):
+async def create_partner(web: Web, form: WebForm) -> Response:
     if not may_edit(web):
         return _refused(web)
     values = values_from(form)
@@ -124,7 +125,7 @@ async def create_partner(web: Web, form: WebForm):
 
 
 @router.get("/partners/{partner_id}/edit")
-async def edit_partner(web: Web, partner_id: str):
+async def edit_partner(web: Web, partner_id: str) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
     if not may_edit(web):
@@ -156,7 +157,7 @@ def _original(form) -> dict[str, Any] | None:
 
 
 @router.post("/partners/{partner_id}/edit")
-async def save_partner(web: Web, form: WebForm, partner_id: str):
+async def save_partner(web: Web, form: WebForm, partner_id: str) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
     if not may_edit(web):
@@ -190,7 +191,7 @@ async def save_partner(web: Web, form: WebForm, partner_id: str):
     )
 
 
-async def _conflict(web: Web, partner_id: str, changes: dict[str, Any]):
+async def _conflict(web: Web, partner_id: str, changes: dict[str, Any]) -> Response:
     """Someone saved first: their version beside this person's changes; the form keeps them all."""
     current = await web.api.get(f"/partners/{partner_id}")
     if not current.ok:
@@ -227,7 +228,7 @@ async def _conflict(web: Web, partner_id: str, changes: dict[str, Any]):
 
 
 @router.get("/partners/{partner_id}/merge")
-async def merge_form(web: Web, partner_id: str, q: str | None = None):
+async def merge_form(web: Web, partner_id: str, q: str | None = None) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
     if "admin" not in web.roles:
@@ -243,7 +244,7 @@ async def merge_form(web: Web, partner_id: str, q: str | None = None):
 
 
 @router.post("/partners/{partner_id}/merge")
-async def merge_step(web: Web, form: WebForm, partner_id: str):
+async def merge_step(web: Web, form: WebForm, partner_id: str) -> Response:
     """Two steps: `confirm` shows both partners side by side; `merge` does it."""
     if not valid_id(partner_id):
         return not_found(web, partner_id)

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from gateway.web import partner_labels as labels
 from gateway.web.context import Web, WebForm
@@ -40,7 +40,7 @@ async def browse(
     country: str | None = None,
     status: str | None = None,
     cursor: str | None = None,
-):
+) -> Response:
     chosen = {"q": q, "kind": kind, "region": region, "country": country, "status": status}
     chosen = {k: v.strip() for k, v in chosen.items() if v and v.strip()}
     errors = {}
@@ -213,7 +213,7 @@ def _page_url(partner_id: str, as_of: str, members: bool, **cursor: str | None) 
 # --- follow / unfollow -----------------------------------------------------------------------
 
 
-async def _follow_answer(web: Web, partner_id: str, error: str | None = None):
+async def _follow_answer(web: Web, partner_id: str, error: str | None = None) -> Response:
     if web.is_htmx:
         return web.render(
             "partners/_follow.html", p={"id": partner_id}, follow=await following(web, partner_id), follow_error=error
@@ -223,7 +223,7 @@ async def _follow_answer(web: Web, partner_id: str, error: str | None = None):
 
 
 @router.post("/partners/{partner_id}/follow")
-async def follow_partner(web: Web, _checked: WebForm, partner_id: str):
+async def follow_partner(web: Web, _checked: WebForm, partner_id: str) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
     answer = await web.api.post(
@@ -235,7 +235,7 @@ async def follow_partner(web: Web, _checked: WebForm, partner_id: str):
 
 
 @router.post("/partners/{partner_id}/unfollow")
-async def unfollow_partner(web: Web, form: WebForm, partner_id: str):
+async def unfollow_partner(web: Web, form: WebForm, partner_id: str) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
     subscription = str(form.get("subscription_id") or "")
@@ -251,7 +251,7 @@ async def unfollow_partner(web: Web, form: WebForm, partner_id: str):
 
 
 @router.get("/partners/{partner_id}/briefing")
-async def briefing(web: Web, partner_id: str, lang: str = "fr"):
+async def briefing(web: Web, partner_id: str, lang: str = "fr") -> Response:
     """The gateway's briefing note, fetched as the person reading (the browser has no API token)."""
     if not valid_id(partner_id):
         return not_found(web, partner_id)

@@ -34,7 +34,7 @@ SHADES = 5  # heat-1 .. heat-5 in reports.css; heat-0 is an empty cell
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def tr(web: WebContext, text) -> str:
+def tr(web: WebContext, text: i18n.Text) -> str:
     """A lazy message in the page's language (outside a template, where no language is set yet)."""
     token = i18n.current_language.set(web.lang)
     try:

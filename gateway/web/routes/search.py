@@ -15,9 +15,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from gateway.web import partner_labels as labels
+from gateway.web.client import ApiResponse
 from gateway.web.context import Web
+from gateway.web.i18n import Text
 from gateway.web.i18n import lazy_gettext as _l
 from services.kit.thrusts import taxonomy
 
@@ -111,11 +114,13 @@ def _engagement_params(c: Criteria, limit: int, *, facets: bool) -> dict[str, An
     return params
 
 
-async def _nothing():
+async def _nothing() -> None:
     return None
 
 
-async def run_search(web: Web, c: Criteria, *, limit: int, facets: bool):
+async def run_search(
+    web: Web, c: Criteria, *, limit: int, facets: bool
+) -> tuple[ApiResponse | None, ApiResponse | None]:
     """(partners answer, engagements answer); None for a side the criteria leave out."""
     partners = web.api.get("/partners", params=_partner_params(c, limit)) if c.wants_partners else _nothing()
     engagements = (
@@ -123,7 +128,8 @@ async def run_search(web: Web, c: Criteria, *, limit: int, facets: bool):
         if c.wants_engagements
         else _nothing()
     )
-    return await asyncio.gather(partners, engagements)
+    answers: tuple[ApiResponse | None, ApiResponse | None] = await asyncio.gather(partners, engagements)
+    return answers
 
 
 def _page(answer) -> dict[str, Any]:
@@ -153,7 +159,7 @@ def _page(answer) -> dict[str, Any]:
 def facet_groups(c: Criteria, counts: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
     """Each facet as a list of links that add (or, when chosen, remove) its value."""
 
-    def group(name: str, title, values: list[tuple[str, str, int | None]]) -> dict[str, Any]:
+    def group(name: str, title: Text, values: list[tuple[str, str, int | None]]) -> dict[str, Any]:
         chosen = getattr(c, name)
         options = [
             {
@@ -204,7 +210,7 @@ async def search_page(
     kind: str | None = None,
     pcursor: str | None = None,
     ecursor: str | None = None,
-):
+) -> Response:
     criteria, errors = checked(
         _criteria(
             q=q,
@@ -262,7 +268,7 @@ FILTER_NAMES = {
 
 
 @router.get("/search/suggest")
-async def suggest(web: Web, q: str | None = None):
+async def suggest(web: Web, q: str | None = None) -> Response:
     """Results as you type in the header's box: a fragment for htmx (a page of its own without it)."""
     criteria = Criteria(q=(q or "").strip())
     if not web.is_htmx:
