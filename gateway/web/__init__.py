@@ -8,8 +8,9 @@ creation; `start(app, front)` builds what they use, in the lifespan.
 from __future__ import annotations
 
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 from fastapi import FastAPI, Request
@@ -17,6 +18,8 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
+
+ExceptionHandler = Callable[[Request, Any], Awaitable[Response]]
 
 if TYPE_CHECKING:
     from gateway.app import Runtime
@@ -79,8 +82,9 @@ def _install_error_pages(app: FastAPI) -> None:
     from gateway.web.context import LoginRequired, login_redirect
     from gateway.web.headers import is_web_path
 
-    api_http_error = app.exception_handlers[StarletteHTTPException]
-    api_unexpected = app.exception_handlers[Exception]
+    # The kit's problem+json handlers (install_problem_handlers), all async.
+    api_http_error = cast(ExceptionHandler, app.exception_handlers[StarletteHTTPException])
+    api_unexpected = cast(ExceptionHandler, app.exception_handlers[Exception])
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

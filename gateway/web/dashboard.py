@@ -75,7 +75,7 @@ def _local(value: date) -> str:
     return f"{value.isoformat()}T00:00:00"
 
 
-async def _get(web: WebContext, path: str, **params: Any):
+async def _get(web: WebContext, path: str, **params: Any) -> Any:
     """The answer's JSON, or None: a part that cannot be read is shown as unavailable, not as an error page."""
     try:
         response = await web.api.get(path, params=params)
@@ -152,7 +152,9 @@ def quarter_label(web: WebContext, start: date) -> str:
     return web.gettext("{year} Q{quarter}").format(year=start.year, quarter=(start.month - 1) // 3 + 1)
 
 
-def _charts(web: WebContext, facets, thrusts, quarters, per_quarter, overdue) -> list[charts.Chart]:
+def _charts(
+    web: WebContext, facets: Any, thrusts: Any, quarters: Any, per_quarter: Any, overdue: Any
+) -> list[charts.Chart]:
     _ = web.gettext
     made = []
     engagements = _("Engagements")

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from gateway.web import i18n
 from gateway.web.i18n import lazy_gettext as _l
@@ -119,7 +120,7 @@ class EngagementForm:
         )
 
     @classmethod
-    def from_posted(cls, form) -> EngagementForm:
+    def from_posted(cls, form: FormData) -> EngagementForm:
         """`form`: Starlette's FormData (getlist for the repeated names)."""
 
         def text(name: str) -> str:
@@ -259,7 +260,8 @@ def body_of(form: EngagementForm, *, for_update: bool = False) -> tuple[dict[str
 
 def follow_up_bodies(form: EngagementForm, *, user: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The follow-ups to add, checked by the service's own model; errors keyed `fu.<row>.<field>`."""
-    bodies, errors = [], {}
+    bodies: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
     for index, row in enumerate(form.follow_ups):
         if not row.used:
             continue

@@ -17,7 +17,8 @@ from babel import Locale
 from gateway.web import vocab
 from gateway.web.i18n import BABEL_LOCALES, current_language
 from gateway.web.i18n import lazy_gettext as _l
-from gateway.web.vocab import ENGAGEMENT_TYPES, REGIONS
+from gateway.web.vocab import ENGAGEMENT_TYPES as ENGAGEMENT_TYPES  # re-exported: the pages' one module of labels
+from gateway.web.vocab import REGIONS as REGIONS
 from services.kit.thrusts import taxonomy
 
 KINDS = {
@@ -97,7 +98,7 @@ def label(table: dict[str, Any], code: str | None) -> str:
 def country_name(code: str | None) -> str:
     if not code:
         return ""
-    return _locale().territories.get(code, code)
+    return str(_locale().territories.get(code, code))
 
 
 def is_country(code: str) -> bool:
@@ -108,7 +109,7 @@ def is_country(code: str) -> bool:
 def subdivision_name(code: str | None) -> str:
     if not code:
         return ""
-    found = pycountry.subdivisions.get(code=code)
+    found = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]  # pycountry's get is untyped
     return f"{found.name} ({code})" if found else code
 
 
@@ -156,7 +157,7 @@ def other_name(partner: dict[str, Any] | None) -> str:
     shown = partner_name(partner)
     for key in ("name_fr", "name_en"):
         if partner.get(key) and partner[key] != shown:
-            return partner[key]
+            return str(partner[key])
     return ""
 
 

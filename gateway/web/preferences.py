@@ -28,4 +28,4 @@ async def share_language(web: WebContext, lang: str) -> bool:
 
 def remember_language(web: WebContext, lang: str) -> None:
     for db in unit_of_work(web.runtime.sessions):
-        set_language(session=db, username=web.user, lang=lang)
+        set_language(session=db, username=web.username, lang=lang)

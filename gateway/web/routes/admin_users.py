@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
 
 from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebContext, WebForm
@@ -69,7 +70,7 @@ async def list_users(web: Web, cursor: Annotated[str | None, Query(max_length=50
     return await users_page(web, cursor=cursor)
 
 
-def text(form, name: str) -> str:
+def text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
 
@@ -99,7 +100,7 @@ async def add_user(web: Web, form: WebForm) -> Response:
     return await users_page(web, form=values, errors=errors, status=422)
 
 
-async def change_user(web: WebContext, form, username: str, body: dict[str, Any], done: str) -> Response:
+async def change_user(web: WebContext, form: FormData, username: str, body: dict[str, Any], done: str) -> Response:
     version = text(form, "version")
     headers = {"If-Match": f'W/"{version}"'} if version.isdigit() else {}
     answer = await web.api.patch(f"/users/{username}", json=body, headers=headers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -28,6 +29,7 @@ from gateway.web.engagement_form import (
     follow_up_bodies,
     speaking,
 )
+from gateway.web.i18n import Text
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.routes.engagements import form_page
 
@@ -41,7 +43,7 @@ CHANGED = _l(
 )
 
 
-def version_of(headers) -> str:
+def version_of(headers: Mapping[str, str]) -> str:
     match = _ETAG.search(headers.get("etag", ""))
     return match.group(1) if match else ""
 
@@ -179,7 +181,7 @@ async def change_follow_up(engagement_id: uuid.UUID, follow_up_id: uuid.UUID, we
         raise HTTPException(status_code=400)
     version = posted.get("version") or "0"
     answer = await web.api.patch(f"/follow-ups/{follow_up_id}", json=changes, headers={"If-Match": f'W/"{version}"'})
-    problem = None
+    problem: Text | None = None
     if not answer.ok:
         problem = STALE if answer.status == 412 else _l("This change could not be made: %(reason)s")
         if answer.status != 412:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.web import engagement_data as data
+from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebForm
 from gateway.web.engagement_form import (
     CONFIDENTIALITY,
@@ -88,7 +89,7 @@ async def new_engagement(web: Web, mission_id: str = "") -> HTMLResponse:
     return await form_page(web, form)
 
 
-async def _post_with_key(web: Web, path: str, body: dict[str, Any], key: str):
+async def _post_with_key(web: Web, path: str, body: dict[str, Any], key: str) -> ApiResponse:
     """POST under an Idempotency-Key; a 409 means the same key is being handled: wait for its answer."""
     for attempt in range(CONFLICT_RETRIES):
         answer = await web.api.post(path, json=body, headers={"Idempotency-Key": key})

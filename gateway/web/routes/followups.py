@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
+from starlette.datastructures import FormData
 
 from gateway.models import User
 from gateway.tokens import issue_access_token
@@ -48,7 +49,7 @@ async def _titles(web: WebContext, follow_ups: list[dict[str, Any]]) -> dict[str
 
 
 def feed_url(web: WebContext) -> str:
-    token = calendar_links.feed_token(web.runtime.settings.token_key(), web.user)
+    token = calendar_links.feed_token(web.runtime.settings.token_key(), web.username)
     return f"{str(web.request.base_url).rstrip('/')}/calendar/{token}.ics"
 
 
@@ -102,7 +103,7 @@ async def reopen(follow_up_id: uuid.UUID, web: Web, form: WebForm) -> Response:
     return await _set_status(web, form, follow_up_id, "open")
 
 
-async def _set_status(web: WebContext, form, follow_up_id: uuid.UUID, status: str) -> Response:
+async def _set_status(web: WebContext, form: FormData, follow_up_id: uuid.UUID, status: str) -> Response:
     """A version from the form: a follow-up changed by someone else since the page was shown is not
     overwritten unseen (412 -> the row comes back as it is now, with a note)."""
     back = safe_next(str(form.get("next") or ""), "/follow-ups")

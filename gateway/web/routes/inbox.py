@@ -85,10 +85,10 @@ def _target_name(
         partner = partners.get(target)
         return vocab.partner_name(partner, web.lang) if partner else web.gettext("Partner no longer available")
     if kind == "thrust":
-        return vocab.thrust_label(thrusts[target], web.lang) if target in thrusts else target
+        return vocab.thrust_label(thrusts[target], web.lang) if target in thrusts else str(target)
     if kind == "region":
-        return vocab.label(vocab.REGIONS, target)
-    return vocab.label(vocab.ENGAGEMENT_TYPES, target)
+        return str(vocab.label(vocab.REGIONS, target))
+    return str(vocab.label(vocab.ENGAGEMENT_TYPES, target))
 
 
 async def _subscriptions_page(
@@ -158,7 +158,7 @@ async def _partner_target(
 
 @router.post("/inbox/subscriptions")
 async def add_subscription(web: Web, form: WebForm) -> Response:
-    values = {
+    values: dict[str, Any] = {
         "kind": str(form.get("kind") or ""),
         "partner": str(form.get("partner") or ""),
         "partner_id": str(form.get("partner_id") or ""),

@@ -14,8 +14,10 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from gateway.web import partner_labels as labels
+from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebForm
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.partner_access import may_edit, not_found, same_id, valid_id
@@ -34,11 +36,11 @@ def values_of(partner: dict[str, Any]) -> dict[str, Any]:
         name: partner.get(name) if name not in LIST_FIELDS else list(partner.get(name) or []) for name in EDITABLE
     }
     order = {code: i for i, (code, _) in enumerate(labels.thrust_choices())}
-    values["thrusts"] = sorted(values["thrusts"], key=lambda code: order.get(code, len(order)))
+    values["thrusts"] = sorted(values["thrusts"] or [], key=lambda code: order.get(code, len(order)))
     return values
 
 
-def values_from(form) -> dict[str, Any]:
+def values_from(form: FormData) -> dict[str, Any]:
     """The editable fields as typed: blanks are None (which clears), lists split and trimmed."""
     values: dict[str, Any] = {}
     for name in TEXT_FIELDS + CHOICE_FIELDS:
@@ -54,7 +56,7 @@ def values_from(form) -> dict[str, Any]:
     return values
 
 
-def field_errors(answer) -> tuple[dict[str, str], list[str]]:
+def field_errors(answer: ApiResponse) -> tuple[dict[str, str], list[str]]:
     """A refusal's messages: those about one field (shown beside it), the rest (shown on top)."""
     by_field: dict[str, str] = {}
     general: list[str] = []
@@ -106,6 +108,8 @@ async def create_partner(web: Web, form: WebForm) -> Response:
     if answer.ok:
         return web.redirect(f"/partners/{answer.json['id']}?done=created")
     duplicates = (answer.problem or {}).get("candidates") if answer.status == 409 else None
+    errors: dict[str, str]
+    general: list[str]
     if duplicates:
         errors, general = {}, []
     else:
@@ -148,7 +152,7 @@ async def edit_partner(web: Web, partner_id: str) -> Response:
     )
 
 
-def _original(form) -> dict[str, Any] | None:
+def _original(form: FormData) -> dict[str, Any] | None:
     try:
         original = json.loads(str(form.get("original") or ""))
     except ValueError:

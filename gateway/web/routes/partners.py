@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.web import partner_labels as labels
+from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebForm
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.partner_access import STAFF, may_edit, not_found, same_id, valid_id
@@ -41,8 +42,8 @@ async def browse(
     status: str | None = None,
     cursor: str | None = None,
 ) -> Response:
-    chosen = {"q": q, "kind": kind, "region": region, "country": country, "status": status}
-    chosen = {k: v.strip() for k, v in chosen.items() if v and v.strip()}
+    asked = {"q": q, "kind": kind, "region": region, "country": country, "status": status}
+    chosen = {k: v.strip() for k, v in asked.items() if v and v.strip()}
     errors = {}
     for name, table in (("kind", labels.KINDS), ("region", labels.REGIONS), ("status", labels.STATUSES)):
         if name in chosen and chosen[name] not in table:
@@ -111,10 +112,11 @@ async def following(web: Web, partner_id: str) -> dict[str, Any]:
     return {"can": True, "id": None}
 
 
-def _items(answer) -> list[Any]:
+def _items(answer: ApiResponse | None) -> list[Any]:
     if answer is None or not answer.ok or not isinstance(answer.json, dict):
         return []
-    return answer.json.get("items", [])
+    items: list[Any] = answer.json.get("items", [])
+    return items
 
 
 def _missing(parts: list[Any]) -> list[str]:
@@ -130,7 +132,7 @@ async def partner_page(
     hcursor: str | None = None,
     acursor: str | None = None,
     done: str | None = None,
-):
+) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
     answer = await web.api.get(f"/partners/{partner_id}")
@@ -150,7 +152,7 @@ async def partner_page(
         history_params["cursor"] = hcursor
     audit_params = {"limit": AUDIT_PAGE, **({"cursor": acursor} if acursor else {})}
 
-    async def skip():
+    async def skip() -> None:
         return None
 
     relationships, contacts, history, commitments, audit, follow = await asyncio.gather(

@@ -115,7 +115,7 @@ def read_filters(
 
 
 def thrust_label(row: dict[str, Any], lang: str) -> str:
-    return row.get(lang) or row.get("en") or row["code"]
+    return str(row.get(lang) or row.get("en") or row["code"])
 
 
 def quarter_keys(keys: set[str]) -> list[str]:

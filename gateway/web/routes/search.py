@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -93,8 +94,8 @@ def checked(criteria: Criteria) -> tuple[Criteria, dict[str, str]]:
 
 
 def _partner_params(c: Criteria, limit: int) -> dict[str, Any]:
-    params = {"q": c.q, "kind": c.kind, "region": c.region, "country": c.country, "thrust": c.thrust}
-    params = {k: v for k, v in params.items() if v}
+    asked = {"q": c.q, "kind": c.kind, "region": c.region, "country": c.country, "thrust": c.thrust}
+    params: dict[str, Any] = {k: v for k, v in asked.items() if v}
     params["limit"] = limit
     if c.pcursor:
         params["cursor"] = c.pcursor
@@ -102,8 +103,8 @@ def _partner_params(c: Criteria, limit: int) -> dict[str, Any]:
 
 
 def _engagement_params(c: Criteria, limit: int, *, facets: bool) -> dict[str, Any]:
-    params = {"q": c.q, "type": c.type, "region": c.region, "country": c.country, "thrust": c.thrust}
-    params = {k: v for k, v in params.items() if v}
+    asked = {"q": c.q, "type": c.type, "region": c.region, "country": c.country, "thrust": c.thrust}
+    params: dict[str, Any] = {k: v for k, v in asked.items() if v}
     if c.year:
         # Naive times are the engagements service's local time: the year as people live it.
         params["from"], params["to"] = f"{c.year}-01-01T00:00:00", f"{int(c.year) + 1}-01-01T00:00:00"
@@ -132,7 +133,7 @@ async def run_search(
     return answers
 
 
-def _page(answer) -> dict[str, Any]:
+def _page(answer: ApiResponse | None) -> dict[str, Any]:
     """items / next_cursor / total of a list answer, and the problem when the service said no."""
     if answer is None:
         return {"shown": False, "items": [], "next_cursor": None, "total": 0, "problem": None}
@@ -247,13 +248,14 @@ async def search_page(
 
 
 def _chip(name: str, value: str) -> str:
-    shown = {
+    namers: dict[str, Callable[[str], object]] = {
         "thrust": labels.thrust_name,
         "type": lambda v: labels.label(labels.ENGAGEMENT_TYPES, v),
         "region": lambda v: labels.label(labels.REGIONS, v),
         "country": labels.country_name,
         "kind": lambda v: labels.label(labels.KINDS, v),
-    }.get(name, str)(value)
+    }
+    shown = namers.get(name, str)(value)
     return f"{FILTER_NAMES[name]}: {shown}"
 
 
