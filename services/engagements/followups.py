@@ -143,4 +143,4 @@ def list_follow_ups(
         rows = rows[:limit]
         last_row = rows[-1]
         next_cursor = cursors.encode(last_row.due_on or NO_DUE_DATE, last_row.id)
-    return rows, next_cursor, total
+    return rows, next_cursor, total or 0

@@ -7,6 +7,7 @@ re-pointed to its survivor wherever engagements name it; an erased contact leave
 from __future__ import annotations
 
 import uuid
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -140,13 +141,15 @@ def survivor(*, session: Session, partner_id: uuid.UUID) -> PartnerCopy | None:
 
 
 def resolve_for_engagement(
-    *, session: Session, partner_ids: list[uuid.UUID], already: set[uuid.UUID] = frozenset()
+    *, session: Session, partner_ids: list[uuid.UUID], already: AbstractSet[uuid.UUID] = frozenset()
 ) -> list[PartnerCopy]:
     """The partners a new or changed engagement names, merged ids re-pointed and de-duplicated.
 
     `already` are those the engagement named before: an archived one may stay, not be added.
     """
-    unknown, archived, resolved = [], [], {}
+    unknown: list[str] = []
+    archived: list[str] = []
+    resolved: dict[uuid.UUID, PartnerCopy] = {}
     for partner_id in partner_ids:
         copy = survivor(session=session, partner_id=partner_id)
         if copy is None or copy.version == 0:

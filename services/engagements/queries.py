@@ -18,6 +18,7 @@ from services.engagements.access import visible_to
 from services.engagements.models import Engagement, EngagementOfficer, EngagementPartner, EngagementThrust, PartnerCopy
 from services.engagements.schemas import Confidentiality, EngagementType
 from services.kit import cursors
+from services.kit.db import table_of
 from services.kit.identity import Caller
 from services.kit.thrusts import taxonomy
 
@@ -141,9 +142,9 @@ def facets(*, session: Session, caller: Caller, flt: EngagementFilter) -> dict[s
         .where(*conditions(session, caller, flt))
         .cte("matching")
     )
-    thrusts = EngagementThrust.__table__.alias("thrusts")
-    links = EngagementPartner.__table__.alias("links")
-    partners = PartnerCopy.__table__.alias("partners")
+    thrusts = table_of(EngagementThrust).alias("thrusts")
+    links = table_of(EngagementPartner).alias("links")
+    partners = table_of(PartnerCopy).alias("partners")
     parts = [
         select(literal("type"), cast(matching.c.type, String), func.count()).group_by(matching.c.type),
         select(literal("year"), cast(matching.c.year, String), func.count()).group_by(matching.c.year),

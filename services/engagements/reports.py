@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from services.engagements import queries
 from services.engagements.models import Engagement, EngagementPartner, EngagementThrust, PartnerCopy
+from services.engagements.schemas import EngagementType
 from services.kit.identity import Caller
 from services.kit.thrusts import taxonomy
 
@@ -25,7 +26,7 @@ def thrust_report(
     starts_from: datetime | None,
     starts_to: datetime | None,
     group_by: str | None,
-    type: str | None = None,
+    type: EngagementType | None = None,
     region: str | None = None,
 ) -> dict[str, Any]:
     flt = queries.EngagementFilter(type=type, region=region, starts_from=starts_from, starts_to=starts_to)

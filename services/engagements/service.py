@@ -82,7 +82,7 @@ def _index(*, session: Session, engagement: Engagement, partners: list[PartnerCo
     """The rows filters and facets join on (thrusts, officers) and the full-text document."""
     if not new:
         for table in (EngagementThrust, EngagementOfficer):
-            session.execute(delete(table).where(table.engagement_id == engagement.id))
+            session.execute(delete(table).where(col(table.engagement_id) == engagement.id))
     session.add_all(
         [
             EngagementThrust(engagement_id=engagement.id, code=code, top=code.split(".")[0])
@@ -106,7 +106,7 @@ def log_engagement(
     now = utcnow()
     location = data.location
     engagement = Engagement.model_validate(
-        data.model_dump(include=WRITABLE),
+        data.model_dump(include=set(WRITABLE)),
         update={
             "id": engagement_id or uuid.uuid4(),
             "ends_at": data.ends_at or data.starts_at,
@@ -197,5 +197,5 @@ def delete_engagement(
     events.record_engagement_deleted(session=session, engagement=engagement, deleted_by=caller.user)
     search.unindex(session=session, engagement_id=engagement.id)
     for table in (FollowUp, EngagementThrust, EngagementOfficer):
-        session.execute(delete(table).where(table.engagement_id == engagement.id))
+        session.execute(delete(table).where(col(table.engagement_id) == engagement.id))
     session.delete(engagement)  # its partner links go with it (cascade)

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, event
+from sqlalchemy import CursorResult, Engine, Result, Table, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 
 def is_sqlite(url: str) -> bool:
@@ -60,3 +60,9 @@ def rowcount(result: Result[Any]) -> int:
     """The rows an UPDATE or DELETE touched: `Session.execute` is typed as returning any `Result`,
     while a DML statement's is always a `CursorResult`."""
     return cast(CursorResult[Any], result).rowcount
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table (SQLModel declares no `__table__` for type checkers)."""
+    table: Table = getattr(model, "__table__")  # noqa: B009
+    return table

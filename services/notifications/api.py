@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel
 
 from services.kit.app import CallerDep, SessionDep
 from services.notifications import service
@@ -41,7 +43,7 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=500)]
 
 
-def _page(items, next_cursor, total, read_model) -> dict[str, Any]:
+def _page(items: Sequence[Any], next_cursor: str | None, total: int, read_model: type[BaseModel]) -> dict[str, Any]:
     return {"items": [read_model.model_validate(i) for i in items], "next_cursor": next_cursor, "total": total}
 
 

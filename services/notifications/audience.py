@@ -28,7 +28,7 @@ class Listener:
 
 def thrust_and_parents(codes: list[str]) -> set[str]:
     """A subscription to `trade` covers `trade.investment`: match the code and every ancestor."""
-    covered = set()
+    covered: set[str] = set()
     for code in codes:
         parts = code.split(".")
         covered.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))

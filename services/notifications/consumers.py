@@ -118,7 +118,7 @@ class Consumers:
             email_enabled=bool(self.runtime.settings.smtp_host),
         )
         event_json = event.to_json()
-        engagement = data
+        engagement: dict[str, Any] | None = data
         if confidentiality == "restricted":
             # The event carries ids only; the details come from their owner, and only for the people
             # allowed to read them. If it is gone, nobody is told about it.
@@ -138,14 +138,15 @@ class Consumers:
                 found=found,
                 confidentiality=confidentiality,
                 author=author,
-                officers=audience.officer_users(engagement.get("officers")),
+                officers=audience.officer_users(engagement.get("officers") or []),
             ):
                 batch.notify_user(
                     user=listener.user,
                     channels=listener.channels,
                     held_channels=listener.held,
                     event_json=event_json,
-                    render=lambda language, e=engagement: engagement_message(
+                    # mypy cannot type a lambda binding the loop variable as a default.
+                    render=lambda language, e=engagement: engagement_message(  # type: ignore[misc]
                         e,
                         updated=event.type.endswith(".updated"),
                         partner_names=names.get(language, []),

@@ -124,7 +124,8 @@ class DeliveryBatch:
             sent_at=self.now,
             next_attempt_at=None,
         )
-        record_delivery_outcome(session=self.session, delivery=delivery)
+        if delivery is not None:  # always: the inbox was not seen for this user (checked above)
+            record_delivery_outcome(session=self.session, delivery=delivery)
 
 
 ACTIVE_WEBHOOKS = "liaison.notifications.active_webhooks"

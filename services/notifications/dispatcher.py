@@ -128,8 +128,8 @@ def settle(
             session.scalar(
                 select(func.count()).select_from(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id) == claimed.id)
             )
-            + 1
-        )
+            or 0
+        ) + 1
         session.add(
             DeliveryAttempt(
                 delivery_id=claimed.id,

@@ -23,4 +23,4 @@ def page(session: Session, model, *where, cursor: str | None, limit: int) -> tup
         )
     rows = session.execute(query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)).scalars().all()
     next_cursor = cursors.encode(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    return list(rows[:limit]), next_cursor, total
+    return list(rows[:limit]), next_cursor, total or 0

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
+from services.kit.db import rowcount
 from services.notifications.channels.email import email_payload
 from services.notifications.deliveries import DeliveryBatch, Trigger
 from services.notifications.messages import digest_message, language_of, reminder_message
@@ -55,8 +56,7 @@ def apply_followup(*, session: Session, followup: FollowUp, settings: Notificati
     }
     if any(r.followup_version > followup.version for r in existing.values()):
         return  # an older event, redelivered late: the newer one already decided
-    active = followup.status == OPEN and followup.assignee and followup.due_on is not None
-    if not active:
+    if not (followup.status == OPEN and followup.assignee and followup.due_on is not None):  # not active
         if not existing:
             # A tombstone, so that the follow-up's older events, redelivered late, schedule nothing.
             session.add(
@@ -112,7 +112,7 @@ def cancel_reminders_of(*, session: Session, engagement_id: uuid.UUID) -> int:
         .where(col(Reminder.engagement_id) == engagement_id, col(Reminder.status) != "sent")
         .values(status="cancelled", followup_version=2**31 - 1)
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def reminder_trigger(reminder: Reminder) -> Trigger:
@@ -142,11 +142,13 @@ def send_due_reminders(
             .all()
         )
         for reminder in due:
-            claimed = session.execute(
-                update(Reminder)
-                .where(Reminder.id == reminder.id, col(Reminder.status) == "pending")
-                .values(status="sent", sent_at=now)
-            ).rowcount
+            claimed = rowcount(
+                session.execute(
+                    update(Reminder)
+                    .where(Reminder.id == reminder.id, col(Reminder.status) == "pending")
+                    .values(status="sent", sent_at=now)
+                )
+            )
             if claimed != 1:
                 continue  # another replica took it between our read and our write
             batch = DeliveryBatch(
@@ -155,7 +157,8 @@ def send_due_reminders(
             batch.notify_user(
                 user=reminder.assignee,
                 channels={Channel.INBOX, Channel.EMAIL},
-                render=lambda language, r=reminder: reminder_message(
+                # mypy cannot type a lambda binding the loop variable as a default.
+                render=lambda language, r=reminder: reminder_message(  # type: ignore[misc]
                     kind=r.kind,
                     description=r.description,
                     due_on=r.due_on,
@@ -200,11 +203,13 @@ def send_digests(sessions: sessionmaker[Session], *, settings: NotificationsSett
             if session.scalar(select(col(Delivery.id)).where(col(Delivery.trigger_id) == trigger_id)) is not None:
                 continue  # today's went out already; these wait for tomorrow's
             recipient = session.get(Recipient, user)
-            claimed = session.execute(
-                update(Delivery)
-                .where(col(Delivery.id).in_([d.id for d in items]), col(Delivery.status) == DeliveryStatus.HELD)
-                .values(status=DeliveryStatus.DIGESTED)
-            ).rowcount
+            claimed = rowcount(
+                session.execute(
+                    update(Delivery)
+                    .where(col(Delivery.id).in_([d.id for d in items]), col(Delivery.status) == DeliveryStatus.HELD)
+                    .values(status=DeliveryStatus.DIGESTED)
+                )
+            )
             if claimed != len(items) or recipient is None or not recipient.email:
                 continue
             language = language_of(recipient.language)

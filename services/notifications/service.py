@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from services.kit.db import rowcount
 from services.kit.identity import Caller
 from services.kit.permissions import ensure
 from services.kit.problems import Conflict, NotFound
@@ -33,7 +34,9 @@ def _recipient(session: Session, caller: Caller, now: datetime) -> Recipient:
 # --- subscriptions ------------------------------------------------------------------------------------
 
 
-def list_subscriptions(*, session: Session, caller: Caller, kind: str | None, cursor: str | None, limit: int):
+def list_subscriptions(
+    *, session: Session, caller: Caller, kind: str | None, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None, int]:
     where = [Subscription.user == caller.user] + ([Subscription.kind == kind] if kind else [])
     return page(session, Subscription, *where, cursor=cursor, limit=limit)
 
@@ -77,7 +80,7 @@ def delete_subscription(*, session: Session, caller: Caller, subscription_id: uu
 
 
 def get_preferences(*, session: Session, caller: Caller) -> Recipient:
-    return session.get(Recipient, caller.user) or Recipient(user=caller.user, updated_at=None)
+    return session.get(Recipient, caller.user) or Recipient(user=caller.user, updated_at=None)  # type: ignore[arg-type]  # never stored: the defaults, shown
 
 
 def put_preferences(*, session: Session, caller: Caller, data: PreferencesUpdate, now: datetime) -> Recipient:
@@ -110,17 +113,21 @@ def mark_read(*, session: Session, caller: Caller, notification_id: uuid.UUID, n
 
 
 def mark_all_read(*, session: Session, caller: Caller, now: datetime) -> int:
-    return session.execute(
-        update(Notification)
-        .where(col(Notification.user) == caller.user, col(Notification.read_at).is_(None))
-        .values(read_at=now)
-    ).rowcount
+    return rowcount(
+        session.execute(
+            update(Notification)
+            .where(col(Notification.user) == caller.user, col(Notification.read_at).is_(None))
+            .values(read_at=now)
+        )
+    )
 
 
 # --- webhooks -----------------------------------------------------------------------------------------
 
 
-def list_webhooks(*, session: Session, caller: Caller, cursor: str | None, limit: int):
+def list_webhooks(
+    *, session: Session, caller: Caller, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None, int]:
     ensure(caller, INTEGRATORS, "Managing webhooks")
     where = [col(Webhook.active).is_(True)] + ([] if caller.is_admin else [col(Webhook.owner) == caller.user])
     return page(session, Webhook, *where, cursor=cursor, limit=limit)
@@ -170,7 +177,7 @@ def list_deliveries(
     trigger_id: str | None,
     cursor: str | None,
     limit: int,
-):
+) -> tuple[list[Any], str | None, int]:
     where = _visible_deliveries(session, caller)
     for column, value in (
         (Delivery.status, status),

@@ -68,5 +68,5 @@ def entries(
         (last_id,) = cursors.decode(cursor, int)
         statement = statement.where(AuditEntry.id < last_id)
     rows = list(session.scalars(statement.order_by(col(AuditEntry.id).desc()).limit(limit + 1)))
-    next_cursor = cursors.encode(rows[limit - 1].id) if len(rows) > limit else None
+    next_cursor = cursors.encode(rows[limit - 1].id or 0) if len(rows) > limit else None  # ids are set once stored
     return rows[:limit], next_cursor

@@ -72,7 +72,7 @@ def list_partners(
         statement = statement.where(tuple_(Partner.sort_key, Partner.id) > tuple_(sort_key, last_id))
     rows = list(session.scalars(statement.order_by(Partner.sort_key, col(Partner.id)).limit(limit + 1)))
     next_cursor = cursors.encode(rows[limit - 1].sort_key, rows[limit - 1].id) if len(rows) > limit else None
-    return rows[:limit], next_cursor, total
+    return rows[:limit], next_cursor, total or 0
 
 
 def _ranked_page(session, q, conditions, limit, cursor):

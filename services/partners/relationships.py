@@ -88,9 +88,9 @@ def list_relationships(
 ) -> list[Relationship]:
     get_partner(session=session, partner_id=partner_id)
     sides = {
-        "outgoing": [Relationship.partner_id == partner_id],
-        "incoming": [Relationship.target_id == partner_id],
-        "both": [Relationship.partner_id == partner_id, Relationship.target_id == partner_id],
+        "outgoing": [col(Relationship.partner_id) == partner_id],
+        "incoming": [col(Relationship.target_id) == partner_id],
+        "both": [col(Relationship.partner_id) == partner_id, col(Relationship.target_id) == partner_id],
     }[direction]
     statement = select(Relationship).where(or_(*sides))
     if type is not None:

@@ -15,6 +15,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ColumnElement, column, delete, func, literal_column, select
 from sqlalchemy import table as table_clause
@@ -128,7 +129,8 @@ def _sqlite_candidates(session: Session, folded: str, conditions, *, fuzzy: bool
         if not grams:
             return []
         table, match = "partner_names_trigram", " OR ".join(f'"{g}"' for g in grams)
-        order, limit = literal_column("partner_names_trigram.rank"), FUZZY_LIMIT
+        order: ColumnElement[Any] = literal_column("partner_names_trigram.rank")
+        limit = FUZZY_LIMIT
     else:
         table, match = "partner_names_fts", " ".join(f'"{word}"*' for word in folded.split())
         order, limit = func.length(col(PartnerName.key)), CANDIDATE_LIMIT
@@ -179,5 +181,7 @@ def likely_duplicates(*, session: Session, partner: Partner, threshold: float = 
             session, folded, conditions, fuzzy=True
         ):
             if partner_id not in found and (key == folded or similarity(folded, key) >= threshold):
-                found[partner_id] = (session.get(Partner, partner_id), name)
+                candidate = session.get(Partner, partner_id)
+                if candidate is not None:  # always: the candidate came from this transaction's index
+                    found[partner_id] = (candidate, name)
     return list(found.values())

@@ -45,9 +45,16 @@ def _cipher(web: WebContext) -> AESGCM:
     return AESGCM(HKDF(SHA256(), 32, salt=None, info=b"liaison web: new API key").derive(secret))
 
 
+def _session_bound(web: WebContext) -> bytes:
+    """What a sealed value is bound to: the admin's session (the page is behind `Web`, so there is one)."""
+    if web.session is None:
+        raise RuntimeError("no one is signed in on this page")
+    return web.session.id_hash.encode()
+
+
 def seal(web: WebContext, payload: dict[str, Any]) -> str:
     nonce = os.urandom(12)
-    sealed = _cipher(web).encrypt(nonce, json.dumps(payload).encode(), web.signed_in.id_hash.encode())
+    sealed = _cipher(web).encrypt(nonce, json.dumps(payload).encode(), _session_bound(web))
     return base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
@@ -57,7 +64,7 @@ def unseal(web: WebContext, value: str | None) -> dict[str, Any] | None:
         return None
     try:
         raw = base64.urlsafe_b64decode(value.encode())
-        payload: dict[str, Any] = json.loads(_cipher(web).decrypt(raw[:12], raw[12:], web.signed_in.id_hash.encode()))
+        payload: dict[str, Any] = json.loads(_cipher(web).decrypt(raw[:12], raw[12:], _session_bound(web)))
         return payload
     except (binascii.Error, InvalidTag, ValueError):
         return None
