@@ -7,9 +7,9 @@ import re
 from fastapi.responses import Response
 
 from gateway.web.context import Web
+from services.kit.roles import EDITORS as EDITORS  # re-exported: the partner pages' one import
+from services.kit.roles import STAFF as STAFF
 
-STAFF = frozenset({"viewer", "officer", "admin"})
-EDITORS = frozenset({"officer", "admin"})
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
 
 

@@ -15,19 +15,14 @@ from services.kit.consumer import TRANSIENT_ERRORS
 from services.kit.dead_letters import DeadLetters, Letter, NoSuchLetter, replay
 from services.kit.identity import Caller
 from services.kit.outbox_admin import failed_rows, retry, skip
+from services.kit.permissions import ensure
 from services.kit.problems import NotFound, Problem
-
-
-class AdminOnly(Problem):
-    status = 403
-    title = "Forbidden"
+from services.kit.roles import ADMINS
 
 
 def _admin(request: Request) -> Caller:
     caller: Caller = request.state.caller
-    if "admin" not in caller.roles:
-        raise AdminOnly("Operations routes are for administrators.", required_roles=["admin"])
-    return caller
+    return ensure(caller, ADMINS, "Operations routes (dead letters, failed outbox rows)")
 
 
 def _dead_letters(request: Request) -> DeadLetters:

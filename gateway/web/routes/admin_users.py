@@ -12,11 +12,12 @@ from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebContext, WebForm
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.routes.admin import forbidden, notice, tr, with_notice
+from services.kit.roles import Role
 
 router = APIRouter()
 
 # The roles a person may hold (an integration's role is for API keys).
-ROLES = {"viewer": _l("Viewer"), "officer": _l("Officer"), "admin": _l("Administrator")}
+ROLES = {Role.VIEWER.value: _l("Viewer"), Role.OFFICER.value: _l("Officer"), Role.ADMIN.value: _l("Administrator")}
 USERNAME = Annotated[str, Path(max_length=64)]
 # The API's field messages are English; these say the same in the page's language.
 FIELD_MESSAGES = {

@@ -197,7 +197,7 @@ async def partner_page(
         follow=follow,
         missing=_missing(parts),
         can_edit=may_edit(web) and not partner.get("merged_into"),
-        is_admin="admin" in web.roles,
+        is_admin=web.is_admin,
         done=done or "",
         L=labels.names(),
     )
