@@ -162,9 +162,11 @@ async def log_out(request: Request, web: Web) -> Response:
 
 
 def _end(web: WebContext, session_id: str) -> uuid.UUID | None:
+    family: uuid.UUID | None = None
+    # Not returned from inside the loop: the unit of work commits when the loop ends.
     for db in unit_of_work(web.runtime.sessions):
-        return sessions.end_session_by_id(session=db, settings=web.runtime.settings, session_id=session_id)
-    return None
+        family = sessions.end_session_by_id(session=db, settings=web.runtime.settings, session_id=session_id)
+    return family
 
 
 @router.get("/language/{lang}")
