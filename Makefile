@@ -25,9 +25,14 @@ up: $(VENV)/.installed $(KAFKA_LIBS)
 	$(PY) -m infra.run
 
 # The static checks run first: they take seconds and catch what a 5-minute run would only hint at.
+# mypy: strict on services/kit and gateway, default elsewhere (pyproject.toml); its cache is .mypy_cache.
+# lint-imports: the architecture's contracts (.importlinter). contracts/ holds schemas, never code.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
+	@test -z "$$(find contracts -name '*.py')" || { echo "contracts/ must hold no Python code"; exit 1; }
 
 # The services' and the gateway's own tests run in-process, each on its own databases: two workers (one
 # per core here) share them. The whole-system suites under tests/ start real processes with fixed

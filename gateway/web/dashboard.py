@@ -12,9 +12,11 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from gateway.web import charts, i18n, vocab
+from gateway.web.context import WebContext
 from gateway.web.i18n import TIMEZONE, format_number
 
 log = logging.getLogger("liaison.web")
@@ -29,14 +31,14 @@ AGE_EDGES = (0, 7, 30, 90)
 
 @dataclass
 class Home:
-    me: dict | None = None  # /auth/me: who the API sees (name and roles)
-    owed_by_us: dict | None = None  # {"items": [...], "total": n}; None when unavailable
-    owed_to_us: dict | None = None
-    upcoming: list | None = None
-    activity: dict | None = None
-    charts: list = field(default_factory=list)
+    me: dict[str, Any] | None = None  # /auth/me: who the API sees (name and roles)
+    owed_by_us: dict[str, Any] | None = None  # {"items": [...], "total": n}; None when unavailable
+    owed_to_us: dict[str, Any] | None = None
+    upcoming: list[Any] | None = None
+    activity: dict[str, Any] | None = None
+    charts: list[Any] = field(default_factory=list)
     unavailable: bool = False  # some part could not be read
-    timings: dict = field(default_factory=dict)  # ms: "api" (the reads), "charts" (rendering)
+    timings: dict[str, Any] = field(default_factory=dict)  # ms: "api" (the reads), "charts" (rendering)
 
 
 def local_link(link: str | None) -> str | None:
@@ -72,7 +74,7 @@ def _local(value: date) -> str:
     return f"{value.isoformat()}T00:00:00"
 
 
-async def _get(web, path: str, **params):
+async def _get(web: WebContext, path: str, **params: Any) -> Any:
     """The answer's JSON, or None: a part that cannot be read is shown as unavailable, not as an error page."""
     try:
         response = await web.api.get(path, params=params)
@@ -82,7 +84,7 @@ async def _get(web, path: str, **params):
     return response.json if response.ok else None
 
 
-async def load(web) -> Home:
+async def load(web: WebContext) -> Home:
     # Labels made here (chart axes, legends) are in the page's language, as the templates' are.
     token = i18n.current_language.set(web.lang)
     try:
@@ -91,7 +93,7 @@ async def load(web) -> Home:
         i18n.current_language.reset(token)
 
 
-async def _load(web) -> Home:
+async def _load(web: WebContext) -> Home:
     now = local_now()
     today = now.date()
     year_ago = today - timedelta(days=365)
@@ -134,11 +136,13 @@ def quarter_key(start: date) -> str:
     return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
-def quarter_label(web, start: date) -> str:
+def quarter_label(web: WebContext, start: date) -> str:
     return web.gettext("{year} Q{quarter}").format(year=start.year, quarter=(start.month - 1) // 3 + 1)
 
 
-def _charts(web, facets, thrusts, quarters, since_quarters, overdue) -> list[charts.Chart]:
+def _charts(
+    web: WebContext, facets: Any, thrusts: Any, quarters: Any, since_quarters: Any, overdue: Any
+) -> list[charts.Chart]:
     _ = web.gettext
     made = []
     engagements = _("Engagements")
@@ -185,7 +189,7 @@ def _charts(web, facets, thrusts, quarters, since_quarters, overdue) -> list[cha
     return made
 
 
-def _overdue_chart(web, totals: list[int]) -> charts.Chart:
+def _overdue_chart(web: WebContext, totals: list[int]) -> charts.Chart:
     """`totals`: open follow-ups due before each of AGE_EDGES, owed by us then owed to us."""
     _ = web.gettext
     edges = len(AGE_EDGES)

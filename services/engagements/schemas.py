@@ -125,7 +125,7 @@ class EngagementBase(_EngagementChecks):
 
 
 class EngagementCreate(EngagementBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel narrows the type, not the keys
 
     ends_at: AwareDatetime | None = Field(default=None, description="Defaults to starts_at.")  # type: ignore[assignment]
     location: Location | None = None
@@ -136,7 +136,7 @@ class EngagementUpdate(_EngagementChecks):
     """PATCH: only the fields sent change. `null` clears an optional field (or empties a list);
     required ones refuse it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel narrows the type, not the keys
     REQUIRED: ClassVar[frozenset[str]] = frozenset(
         {"type", "title", "starts_at", "ends_at", "partner_ids", "thrusts", "confidentiality"}
     )
@@ -215,11 +215,11 @@ class FollowUpBase(SQLModel):
 
 
 class FollowUpCreate(FollowUpBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel narrows the type, not the keys
 
 
 class FollowUpUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel narrows the type, not the keys
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"description", "assignee", "owed_by", "status"})
 
     description: str | None = Field(default=None, min_length=1, max_length=5000)

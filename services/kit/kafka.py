@@ -5,11 +5,15 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
+
+if TYPE_CHECKING:
+    from services.kit.outbox import OutboxMessage
 
 SCRAM = "SCRAM-SHA-512"
 
@@ -141,7 +145,7 @@ class TopicLookup:
         self._client_id = client_id
         self._slack_ms = int(slack_seconds * 1000)
 
-    def __call__(self, messages) -> set[str]:
+    def __call__(self, messages: Sequence[OutboxMessage]) -> set[str]:
         from kafka import TopicPartition
         from kafka.partitioner.default import murmur2
 

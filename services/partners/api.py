@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 
@@ -110,7 +110,7 @@ def import_partners(
     response: Response,
     dry_run: bool = False,
     allow_duplicates: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """The CSV file as the request body (Content-Type: text/csv). All rows or none."""
     if len(raw) > MAX_IMPORT_BYTES:
         raise Problem(f"The file is over {MAX_IMPORT_BYTES // (1024 * 1024)} MB.", status=413)

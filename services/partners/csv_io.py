@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -64,7 +65,7 @@ class ImportReport:
     errors: list[RowProblem] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "dry_run": self.dry_run,
             "rows": self.rows,
@@ -109,8 +110,8 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return header, rows
 
 
-def _row_values(header: list[str], record: list[str]) -> dict:
-    values: dict = {}
+def _row_values(header: list[str], record: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for name, raw in zip(header, record, strict=False):
         cell = raw.strip()
         if name in LIST_COLUMNS:

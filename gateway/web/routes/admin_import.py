@@ -10,11 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
+from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebContext, WebForm
 from gateway.web.routes.admin import forbidden
 
@@ -26,8 +28,14 @@ MAX_BYTES = 14 * 1024 * 1024
 CSV = {"Content-Type": "text/csv"}
 
 
-def render(web: WebContext, *, status: int = 200, **variables) -> HTMLResponse:
-    defaults = {"errors": {}, "report": None, "result": None, "payload": None, "allow_duplicates": False}
+def render(web: WebContext, *, status: int = 200, **variables: Any) -> HTMLResponse:
+    defaults: dict[str, Any] = {
+        "errors": {},
+        "report": None,
+        "result": None,
+        "payload": None,
+        "allow_duplicates": False,
+    }
     return web.render("admin/import.html", status=status, section="import", **{**defaults, **variables})
 
 
@@ -38,7 +46,7 @@ async def import_form(web: Web) -> HTMLResponse:
     return render(web)
 
 
-def problem_detail(web: WebContext, answer) -> str:
+def problem_detail(web: WebContext, answer: ApiResponse) -> str:
     if answer.status == 413:
         return web.gettext("The file is too large for the server.")
     return (answer.problem or {}).get("detail") or web.gettext("The partners service could not read this file.")
