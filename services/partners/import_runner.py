@@ -46,10 +46,14 @@ def _due(now: datetime):
     )
 
 
-def claim(sessions: sessionmaker[Session], *, now: datetime, lease: timedelta) -> Lease | None:
-    """The oldest job nobody holds, now held by us; None if there is none (or another replica won it)."""
+def claim(
+    sessions: sessionmaker[Session], *, now: datetime, lease: timedelta, job_id: uuid.UUID | None = None
+) -> Lease | None:
+    """The oldest job nobody holds (or that one job), now held by us; None if there is none, or another
+    replica holds it."""
     with sessions() as session:
-        job_id = session.scalar(select(ImportJob.id).where(_due(now)).order_by(ImportJob.created_at).limit(1))
+        if job_id is None:
+            job_id = session.scalar(select(ImportJob.id).where(_due(now)).order_by(ImportJob.created_at).limit(1))
         if job_id is None:
             return None
         token = uuid.uuid4().hex
@@ -215,17 +219,25 @@ class ImportRunner:
         """A job was queued: look now rather than at the next poll."""
         self._wake.set()
 
-    def run_once(self) -> uuid.UUID | None:
-        """Claim one job and run it to its end (or until stopped, or its lease is lost); its id, if any."""
+    def run_once(
+        self, *, job_id: uuid.UUID | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> uuid.UUID | None:
+        """Claim one job (the oldest due, or `job_id`) and run it to its end (or until stopped, or its
+        lease is lost); its id, or None when there was nothing to claim. `progress(done, total)` after each batch."""
         lease_length = timedelta(seconds=self.settings.import_lease_seconds)
-        lease = claim(self.sessions, now=self.clock(), lease=lease_length)
+        lease = claim(self.sessions, now=self.clock(), lease=lease_length, job_id=job_id)
         if lease is None:
             return None
         try:
             run = JobRun(
                 sessions=self.sessions, lease=lease, settings=self.settings, clock=self.clock, on_outbox=self.on_outbox
             )
-            while run.step():
+            while True:
+                more = run.step()
+                if progress:
+                    progress(run.done, len(run.rows))
+                if not more:
+                    break
                 if self._stop.is_set():
                     release(self.sessions, lease, now=self.clock())
                     break
