@@ -218,3 +218,12 @@ def test_a_file_over_the_limit_is_413(client, monkeypatch, partners_engine):
     answer = client.post("/api/v1/partners/imports", content=FIVE.encode() * 2, headers={"content-type": "text/csv"})
     assert answer.status_code == 413 and answer.json()["title"] == "Content too large"
     assert count(partners_engine, ImportJob) == 0
+
+
+def test_a_file_with_only_its_header_is_a_job_done_with_nothing(client, settings, clock, partners_engine):
+    location = queue(client, "kind;name_fr\n")
+    assert client.get(location).json()["rows_total"] == 0
+    runner(client, settings, clock).run_once()
+    job = client.get(location).json()
+    assert (job["status"], job["rows_done"], job["rows_created"]) == ("done", 0, 0)
+    assert count(partners_engine, ImportFile) == 0
