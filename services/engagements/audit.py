@@ -15,6 +15,7 @@ from services.kit import cursors
 from services.kit.types import utcnow
 
 WITHHELD = "[restricted]"
+ERASED = "[erased]"  # as the partners service's trail says it
 
 
 def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -54,6 +55,22 @@ def record(
 def withheld(entry: EngagementAuditEntry) -> dict[str, Any]:
     """The entry as someone outside a restricted engagement reads it: which fields, not their values."""
     return {name: {"before": WITHHELD, "after": WITHHELD} for name in entry.changes}
+
+
+def forget_contact(*, session: Session, engagement_id: uuid.UUID, contact_id: uuid.UUID) -> None:
+    """An erased contact's id leaves the engagement's earlier entries too (the change itself stays)."""
+    erased = str(contact_id)
+    for entry in session.scalars(
+        select(EngagementAuditEntry).where(EngagementAuditEntry.engagement_id == engagement_id)
+    ):
+        change = entry.changes.get("contact_ids")
+        if change and erased in str(change):
+            scrubbed = {
+                side: [ERASED if c == erased else c for c in ids] if isinstance(ids, list) else ids
+                for side, ids in change.items()
+            }
+            entry.changes = entry.changes | {"contact_ids": scrubbed}
+            session.add(entry)
 
 
 def recorded(*, session: Session, engagement_id: uuid.UUID) -> bool:
