@@ -7,10 +7,11 @@ gets what they would get if it did not exist: a 404, no search hit, no count.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, or_, true
+from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlmodel import Session
 
-from services.engagements.models import Engagement, EngagementOfficer
-from services.engagements.schemas import Confidentiality
+from services.engagements.models import Engagement, EngagementOfficer, FollowUp
+from services.engagements.schemas import Confidentiality, FollowUpStatus
 from services.kit.identity import Caller
 from services.kit.permissions import ensure_party
 from services.kit.problems import Problem
@@ -74,4 +75,26 @@ def ensure_may_see(user: str, engagement: Engagement, *, field: str) -> None:
             status=422,
             title="Invalid follow-up",
             field=field,
+        )
+
+
+def ensure_open_follow_ups_seen(*, session: Session, engagement: Engagement, field: str) -> None:
+    """Made restricted, or with fewer officers, an engagement must still be seen by whoever owes one of
+    its open follow-ups: their reminders would otherwise go to someone not allowed to read them."""
+    if engagement.confidentiality != Confidentiality.RESTRICTED:
+        return
+    assignees = session.scalars(
+        select(FollowUp.assignee)
+        .where(FollowUp.engagement_id == engagement.id, FollowUp.status == FollowUpStatus.OPEN)
+        .distinct()
+    )
+    unseen = sorted(a for a in assignees if not is_insider(Caller(user=a), engagement))
+    if unseen:
+        raise Problem(
+            f"{', '.join(unseen)} would no longer see this engagement but owe open follow-ups on it: "
+            "reassign those follow-ups first, or keep them among its officers.",
+            status=422,
+            title="Invalid engagement",
+            field=field,
+            assignees=unseen,
         )

@@ -96,8 +96,11 @@ def update_follow_up(
     follow_up, engagement = get_follow_up(session=session, caller=caller, follow_up_id=follow_up_id, for_update=True)
     check_version(follow_up.version, expected_version, what="follow-up")
     ensure_may_change_follow_up(caller, engagement, assignee=follow_up.assignee)
-    if "assignee" in data.model_fields_set and data.assignee != follow_up.assignee:
-        ensure_may_see(data.assignee, engagement, field="assignee")
+    assignee = data.assignee if "assignee" in data.model_fields_set else follow_up.assignee
+    status = data.status if "status" in data.model_fields_set else follow_up.status
+    reopened = status == FollowUpStatus.OPEN and follow_up.status != FollowUpStatus.OPEN
+    if assignee != follow_up.assignee or reopened:
+        ensure_may_see(assignee, engagement, field="assignee")  # given to someone, or reopened for them
     before = _state(follow_up)
     for name in data.model_fields_set:
         setattr(follow_up, name, getattr(data, name))

@@ -10,7 +10,14 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from services.engagements import audit, events, search
-from services.engagements.access import GOVERNING, can_see, ensure_may_change, ensure_may_delete, is_insider
+from services.engagements.access import (
+    GOVERNING,
+    can_see,
+    ensure_may_change,
+    ensure_may_delete,
+    ensure_open_follow_ups_seen,
+    is_insider,
+)
 from services.engagements.models import Engagement, EngagementOfficer, EngagementThrust, FollowUp, PartnerCopy
 from services.engagements.partner_copies import resolve_for_engagement
 from services.engagements.schemas import (
@@ -184,6 +191,8 @@ def update_engagement(
     ):
         raise InvalidEngagement("This mission holds engagements: it must stay of type mission.", field="type")
     _check_rules(session=session, caller=caller, engagement=engagement, zone=zone)
+    if governed:
+        ensure_open_follow_ups_seen(session=session, engagement=engagement, field=sorted(governed)[0])
     after = _state(engagement)
     changed = sorted(name for name, value in after.items() if before[name] != value)
     if not changed:

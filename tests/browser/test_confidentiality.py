@@ -2,8 +2,8 @@
 chart counts), search and its facets, the partner's timeline, reports, the calendar feed, the inbox.
 
 The outsider is an officer who follows the partner, the region and the thrust, and was even about
-to be given one of the restricted engagement's follow-ups (refused: he could not see it); an insider (one of its officers) sees it
-in the same places, which shows the checks could fail.
+to be given one of the restricted engagement's follow-ups (refused: he could not see it); an insider
+(one of its officers) sees it in the same places, which shows the checks could fail.
 """
 
 from __future__ import annotations

@@ -107,3 +107,28 @@ def test_a_follow_up_on_a_restricted_engagement_goes_only_to_someone_who_sees_it
     moved = client.patch(f"/api/v1/follow-ups/{created.json()['id']}", json={"assignee": OUTSIDER.user}, headers=V1)
     assert moved.status_code == 422
     assert client.post(follow_ups, json={"description": "Rappeler", "assignee": OFFICER.user}).status_code == 201
+
+
+def test_no_one_owing_an_open_follow_up_is_locked_out_of_it(client, engagement):
+    """Restricting it, or taking an officer off it, must not leave his open follow-up unseen by him."""
+    follow_ups = f"{url(engagement)}/follow-ups"
+    owed = client.post(follow_ups, json={"description": "Rappeler", "assignee": COLLEAGUE.user}).json()
+    restricted = client.patch(url(engagement), json={"confidentiality": "restricted"}, headers=V1)
+    assert restricted.status_code == 200, "COLLEAGUE is one of its officers: he still sees it"
+    v2 = {"If-Match": 'W/"2"'}
+    dropped = client.patch(url(engagement), json={"officers": [OFFICER.user]}, headers=v2)
+    assert dropped.status_code == 422 and dropped.json()["assignees"] == [COLLEAGUE.user]
+    assert dropped.headers["content-type"] == "application/problem+json"
+    follow_up = f"/api/v1/follow-ups/{owed['id']}"
+    assert client.patch(follow_up, json={"status": "done"}, headers=V1).status_code == 200
+    assert client.patch(url(engagement), json={"officers": [OFFICER.user]}, headers=v2).status_code == 200, "done"
+    reopened = client.patch(follow_up, json={"status": "open"}, headers={"If-Match": 'W/"2"'})
+    assert reopened.status_code == 422 and reopened.json()["field"] == "assignee"
+
+
+def test_an_engagement_with_open_follow_ups_of_outsiders_is_not_restricted(client, sessions):
+    engagement = log(client, [add_partner(sessions)])
+    client.post(f"{url(engagement)}/follow-ups", json={"description": "Rappeler", "assignee": OUTSIDER.user})
+    response = client.patch(url(engagement), json={"confidentiality": "restricted"}, headers=V1)
+    assert response.status_code == 422 and response.json()["field"] == "confidentiality"
+    assert client.get(url(engagement), auth=as_(OUTSIDER)).status_code == 200
