@@ -62,6 +62,12 @@ def ensure_may_change_follow_up(caller: Caller, engagement: Engagement, *, assig
     )
 
 
+def ensure_may_join(caller: Caller, mission: Engagement) -> None:
+    """Putting an engagement into a mission changes the mission (it then cannot be deleted, nor stop
+    being a mission, while it holds it): only those who may change the mission do it."""
+    ensure_party(caller, owner=mission.created_by, parties=mission.officers, action="add an engagement to this mission")
+
+
 def ensure_may_delete(caller: Caller, engagement: Engagement) -> None:
     ensure_party(caller, owner=engagement.created_by, action="delete an engagement")
 

@@ -15,6 +15,7 @@ from services.engagements.access import (
     can_see,
     ensure_may_change,
     ensure_may_delete,
+    ensure_may_join,
     ensure_open_follow_ups_seen,
     is_insider,
 )
@@ -60,7 +61,10 @@ def get_engagement(
 # --- writing -------------------------------------------------------------------------------------------
 
 
-def _check_rules(*, session: Session, caller: Caller, engagement: Engagement, zone: ZoneInfo) -> None:
+def _check_rules(
+    *, session: Session, caller: Caller, engagement: Engagement, zone: ZoneInfo, joins_mission: bool
+) -> None:
+    """`joins_mission`: the engagement is being put into its mission (logged in it, or moved to it)."""
     if engagement.ends_at < engagement.starts_at:
         raise InvalidEngagement("ends_at must not be before starts_at.", field="ends_at")
     engagement.thrusts = taxonomy().validate(engagement.thrusts)
@@ -82,6 +86,8 @@ def _check_rules(*, session: Session, caller: Caller, engagement: Engagement, zo
             raise InvalidEngagement(f"No mission has the id {engagement.mission_id}.", field="mission_id")
         if mission.type != EngagementType.MISSION:
             raise InvalidEngagement(f"{mission.id} is a {mission.type}, not a mission.", field="mission_id")
+        if joins_mission:
+            ensure_may_join(caller, mission)
     local = engagement.starts_at.astimezone(zone)
     engagement.local_year, engagement.local_quarter = local.year, (local.month - 1) // 3 + 1
 
@@ -130,7 +136,7 @@ def log_engagement(
         },
     )
     engagement.name_partners([p.id for p in partners])
-    _check_rules(session=session, caller=caller, engagement=engagement, zone=zone)
+    _check_rules(session=session, caller=caller, engagement=engagement, zone=zone, joins_mission=True)
     session.add(engagement)
     session.flush()
     _index(session=session, engagement=engagement, partners=partners, new=True)
@@ -190,7 +196,8 @@ def update_engagement(
         select(func.count()).select_from(Engagement).where(Engagement.mission_id == engagement.id)
     ):
         raise InvalidEngagement("This mission holds engagements: it must stay of type mission.", field="type")
-    _check_rules(session=session, caller=caller, engagement=engagement, zone=zone)
+    joins = engagement.mission_id is not None and engagement.mission_id != before["mission_id"]
+    _check_rules(session=session, caller=caller, engagement=engagement, zone=zone, joins_mission=joins)
     if governed:
         ensure_open_follow_ups_seen(session=session, engagement=engagement, field=sorted(governed)[0])
     after = _state(engagement)

@@ -132,3 +132,23 @@ def test_an_engagement_with_open_follow_ups_of_outsiders_is_not_restricted(clien
     response = client.patch(url(engagement), json={"confidentiality": "restricted"}, headers=V1)
     assert response.status_code == 422 and response.json()["field"] == "confidentiality"
     assert client.get(url(engagement), auth=as_(OUTSIDER)).status_code == 200
+
+
+def test_only_those_who_may_change_a_mission_add_to_it(client, sessions):
+    """Else an outsider's meeting put into someone's mission would keep its author from deleting it."""
+    partner = add_partner(sessions)
+    mission = log(client, [partner], type="mission", officers=[COLLEAGUE.user])
+    outsiders = log(client, [partner], caller=OUTSIDER, officers=[OUTSIDER.user])
+    moved = client.patch(url(outsiders), json={"mission_id": mission["id"]}, headers=V1, auth=as_(OUTSIDER))
+    assert moved.status_code == 403 and "mission" in moved.json()["detail"]
+    body = {
+        "type": "meeting",
+        "title": "Rencontre",
+        "starts_at": "2026-03-02T09:30:00Z",
+        "partner_ids": [str(partner)],
+        "thrusts": ["trade"],
+        "mission_id": mission["id"],
+    }
+    assert client.post("/api/v1/engagements", json=body, auth=as_(OUTSIDER)).status_code == 403
+    assert client.post("/api/v1/engagements", json=body, auth=as_(COLLEAGUE)).status_code == 201, "one of its officers"
+    assert client.delete(url(mission)).status_code == 409, "it holds COLLEAGUE's meeting"
