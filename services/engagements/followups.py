@@ -94,8 +94,8 @@ def update_follow_up(
     expected_version: int | None,
 ) -> FollowUp:
     follow_up, engagement = get_follow_up(session=session, caller=caller, follow_up_id=follow_up_id, for_update=True)
-    check_version(follow_up.version, expected_version, what="follow-up")
     ensure_may_change_follow_up(caller, engagement, assignee=follow_up.assignee)
+    check_version(follow_up.version, expected_version, what="follow-up")
     assignee = data.assignee if "assignee" in data.model_fields_set else follow_up.assignee
     status = data.status if "status" in data.model_fields_set else follow_up.status
     reopened = status == FollowUpStatus.OPEN and follow_up.status != FollowUpStatus.OPEN

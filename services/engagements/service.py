@@ -177,12 +177,13 @@ def update_engagement(
     zone: ZoneInfo,
 ) -> Engagement:
     engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id, for_update=True)
-    check_version(engagement.version, expected_version, what="engagement")
     before = _state(engagement)
     sent = data.model_fields_set
-    # Judged on the engagement as it is, before anything of the change is applied to it.
+    # Judged on the engagement as it is, before anything of the change is applied to it (and before
+    # its version is compared: someone who may not change it learns nothing from a precondition).
     governed = {name for name in sent & GOVERNING if getattr(data, name) != before[name]}
     ensure_may_change(caller, engagement, fields=governed)
+    check_version(engagement.version, expected_version, what="engagement")
     for name in sent & WRITABLE:
         setattr(engagement, name, getattr(data, name))
     if "location" in sent:
@@ -219,8 +220,8 @@ def delete_engagement(
 ) -> None:
     """If-Match is optional here: without it the engagement is deleted whatever its version."""
     engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id, for_update=True)
-    check_version(engagement.version, expected_version, what="engagement", required=False)
     ensure_may_delete(caller, engagement)
+    check_version(engagement.version, expected_version, what="engagement", required=False)
     if session.scalar(select(func.count()).select_from(Engagement).where(Engagement.mission_id == engagement.id)):
         raise Problem(
             "This mission still holds engagements: move or delete them first.", status=409, title="Mission not empty"

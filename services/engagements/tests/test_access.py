@@ -41,6 +41,10 @@ def test_an_outsider_cannot_change_any_field(client, engagement):
     response = client.patch(url(engagement), json={"title": "Autre"}, headers=V1, auth=as_(OUTSIDER))
     assert response.status_code == 403
     assert "author" in response.json()["detail"]
+    # Refused before its version is compared: no precondition answers someone who may not change it.
+    assert client.patch(url(engagement), json={"title": "Autre"}, auth=as_(OUTSIDER)).status_code == 403
+    stale = client.delete(url(engagement), headers={"If-Match": 'W/"9"'}, auth=as_(COLLEAGUE))
+    assert stale.status_code == 403
 
 
 def test_a_listed_officer_changes_its_content_but_not_who_governs_it(client, engagement):
