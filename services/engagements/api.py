@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from services.engagements import queries, service
-from services.engagements.deps import Cursor, LocalZone, Writer, as_utc
+from services.engagements.deps import Cursor, LocalZone, StaffReader, Writer, as_utc
 from services.engagements.schemas import (
+    AuditPage,
     Confidentiality,
     EngagementCreate,
     EngagementPage,
@@ -118,6 +119,21 @@ def delete_engagement(
 ) -> Response:
     service.delete_engagement(session=session, caller=caller, engagement_id=engagement_id, expected_version=expected)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/engagements/{engagement_id}/audit", response_model=AuditPage)
+def engagement_audit(
+    engagement_id: uuid.UUID,
+    session: SessionDep,
+    caller: StaffReader,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Cursor = None,
+) -> AuditPage:
+    """Who changed it or its follow-ups, when, each field before and after (newest first)."""
+    items, next_cursor = service.audit_trail(
+        session=session, caller=caller, engagement_id=engagement_id, limit=limit, cursor=cursor
+    )
+    return AuditPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/thrusts", tags=["thrusts"])
