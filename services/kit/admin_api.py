@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from services.kit.consumer import TRANSIENT_ERRORS
 from services.kit.dead_letters import DeadLetters, NoSuchLetter, replay
 from services.kit.identity import Caller
+from services.kit.openapi_problems import problems
 from services.kit.outbox_admin import failed_rows, retry, skip
 from services.kit.problems import NotFound, Problem
 
@@ -37,7 +38,8 @@ def _dead_letters(request: Request) -> DeadLetters:
 
 def admin_router(service: str, *, consumes: bool) -> APIRouter:
     """`consumes`: the service has a consumer, hence dead letters."""
-    router = APIRouter(prefix=f"/api/v1/admin/{service}", tags=["operations"])
+    # Every route refuses anyone but an admin (403).
+    router = APIRouter(prefix=f"/api/v1/admin/{service}", tags=["operations"], responses=problems(403))
 
     @router.get("/outbox/failed")
     def list_failed(request: Request, limit: int = Query(100, ge=1, le=1000)) -> dict:
@@ -86,7 +88,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
             handled = DeadLetters.handled(session, dead_letters.consumer_name, [letter])
         return letter.detail(handled=bool(handled))
 
-    @router.post("/dlq/{topic}/{partition}/{offset}/replay")
+    @router.post("/dlq/{topic}/{partition}/{offset}/replay", responses=problems(503))
     def replay_letter(request: Request, topic: str, partition: int, offset: int) -> dict:
         _admin(request)
         letter = _find(_dead_letters(request), topic, partition, offset)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from services.kit.app import SessionDep
 from services.kit.edge import ExpectedVersion
+from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.kit.sealed import ALGORITHM, encode_key
 from services.partners import contacts, relationships
@@ -61,7 +62,10 @@ def list_relationships(
 
 
 @router.post(
-    "/partners/{partner_id}/relationships", status_code=status.HTTP_201_CREATED, response_model=RelationshipRead
+    "/partners/{partner_id}/relationships",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RelationshipRead,
+    responses=problems(409),  # the link exists already, or part_of would loop
 )
 def add_relationship(
     partner_id: uuid.UUID, body: RelationshipCreate, session: SessionDep, caller: Editor
