@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
 
 from services.kit.consumer import TRANSIENT_ERRORS
 from services.kit.dead_letters import DeadLetters, NoSuchLetter, replay
@@ -15,6 +17,12 @@ from services.kit.identity import Caller
 from services.kit.openapi_problems import problems
 from services.kit.outbox_admin import failed_rows, retry, skip
 from services.kit.problems import NotFound, Problem
+
+# The outbox's ids are PostgreSQL integers, Kafka's partitions 32-bit and offsets 64-bit: a number past
+# them is no row or letter (422), not a database error (500).
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Partition = Annotated[int, Path(ge=0, le=2**31 - 1)]
+Offset = Annotated[int, Path(ge=0, le=2**63 - 1)]
 
 
 class AdminOnly(Problem):
@@ -48,7 +56,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
             return {"items": failed_rows(session=session, limit=limit)}
 
     @router.post("/outbox/{row_id}/retry")
-    def retry_row(request: Request, row_id: int) -> dict:
+    def retry_row(request: Request, row_id: RowId) -> dict:
         _admin(request)
         with request.app.state.sessions() as session:
             if not retry(session=session, row_id=row_id):
@@ -58,7 +66,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
         return {"id": row_id, "status": "pending"}
 
     @router.post("/outbox/{row_id}/skip")
-    def skip_row(request: Request, row_id: int) -> dict:
+    def skip_row(request: Request, row_id: RowId) -> dict:
         _admin(request)
         with request.app.state.sessions() as session:
             if not skip(session=session, row_id=row_id):
@@ -80,7 +88,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
         return {"items": [x.summary(handled=(x.event() or {}).get("id") in handled) for x in letters]}
 
     @router.get("/dlq/{topic}/{partition}/{offset}")
-    def show_letter(request: Request, topic: str, partition: int, offset: int) -> dict:
+    def show_letter(request: Request, topic: str, partition: Partition, offset: Offset) -> dict:
         _admin(request)
         dead_letters = _dead_letters(request)
         letter = _find(dead_letters, topic, partition, offset)
@@ -89,7 +97,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
         return letter.detail(handled=bool(handled))
 
     @router.post("/dlq/{topic}/{partition}/{offset}/replay", responses=problems(503))
-    def replay_letter(request: Request, topic: str, partition: int, offset: int) -> dict:
+    def replay_letter(request: Request, topic: str, partition: Partition, offset: Offset) -> dict:
         _admin(request)
         letter = _find(_dead_letters(request), topic, partition, offset)
         try:
@@ -105,7 +113,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
     return router
 
 
-def _find(dead_letters: DeadLetters, topic: str, partition: int, offset: int):
+def _find(dead_letters: DeadLetters, topic: str, partition: Partition, offset: Offset):
     try:
         return dead_letters.letter(topic, partition, offset)
     except NoSuchLetter as exc:

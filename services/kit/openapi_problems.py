@@ -3,10 +3,11 @@
 FastAPI documents a route's success and a 422 in its own shape; the errors a client actually gets
 come from what the route takes. One table says which: a route taking a path parameter can answer
 404, one taking `require(...)` 403, `ExpectedVersion` 400/412/428, `IdempotencyDep` 400/409/422, a
-cursor 400, any input 422, and every `/api` route 401 (no identity the gateway vouched for). A
-dependency names its own statuses with `@answers(...)`; a rule no dependency shows (a duplicate
-→ 409) is named where the route or router is declared, `responses=problems(409)`. The kit fills in
-the problem+json content and the `Problem` schema, so no route writes one by hand.
+cursor or a body 400 (a body that cannot be decoded), any input 422, and every `/api` route 401 (no
+identity the gateway vouched for). A dependency names its own statuses with `@answers(...)`; a rule
+no dependency shows (a duplicate: 409) is named where the route or router is declared,
+`responses=problems(409)`. The kit fills in the problem+json content and the `Problem` schema, so
+no route writes one by hand.
 
 The gateway adds what its front door answers (401, 403, 413, 429, 502 to 504) to each operation of the
 merged document (`gateway/openapi.py`).
@@ -116,6 +117,8 @@ def route_statuses(route) -> set[int]:
             or dependant.body_params
         ):
             statuses.add(422)
+        if dependant.body_params:
+            statuses.add(400)  # a body that cannot be decoded (not UTF-8 JSON) is refused before validation
         if any(param.name == "cursor" for param in dependant.query_params):
             statuses.add(400)
     return statuses

@@ -28,7 +28,7 @@ def document() -> dict:
         return {}
 
     @router.post("/things", status_code=201)
-    def add(caller: Editor, idempotency: IdempotencyDep) -> dict:
+    def add(caller: Editor, idempotency: IdempotencyDep, body: dict) -> dict:
         return {}
 
     @app.get("/healthz")
@@ -50,7 +50,7 @@ def test_statuses_come_from_what_each_route_takes_and_declares():
     assert statuses(doc, "get", "/api/v1/things") == {400, 401, 422, 503}
     # A path parameter: 404; require(): 403; If-Match: 400/412/428; declared: 409.
     assert statuses(doc, "patch", "/api/v1/things/{thing_id}") == {400, 401, 403, 404, 409, 412, 422, 428, 503}
-    # Idempotency-Key: 400 malformed, 409 under way, 422 reused.
+    # Idempotency-Key: 400 malformed, 409 under way, 422 reused; a body: 400 undecodable, 422 invalid.
     assert statuses(doc, "post", "/api/v1/things") == {400, 401, 403, 409, 422, 503}
     assert statuses(doc, "get", "/healthz") == set()
 
