@@ -61,6 +61,7 @@ DESCRIPTIONS = {
     404: "No such resource, or one the caller may not see",
     405: "Method not allowed",
     409: "Conflicts with the current state (a duplicate, a request with this Idempotency-Key under way)",
+    410: "Gone: erased, and gone for good",
     412: "If-Match names a version that is no longer current",
     413: "The body is over this route's limit",
     422: "The input failed validation",
