@@ -59,10 +59,11 @@ class Relations:
     follow_up: dict = field(default_factory=dict)
     notification_id: str = ""
     webhook_id: str = ""
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))  # one pool for every call
 
     def call(self, relation: str, method: str, path: str, **kwargs) -> httpx.Response:
         headers = {**self.headers[relation], **kwargs.pop("headers", {})}
-        return httpx.request(method, f"{self.gateway}/api/v1{path}", headers=headers, timeout=30, **kwargs)
+        return self.client.request(method, f"{self.gateway}/api/v1{path}", headers=headers, **kwargs)
 
     def new_engagement(self, relation: str = OWNER, **fields) -> dict:
         body = {

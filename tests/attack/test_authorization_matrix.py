@@ -237,5 +237,6 @@ def test_owned_and_restricted_data_answers_owner_insider_and_outsider_as_expecte
             outcome = case.run(relations, relation)
             if outcome != expected:
                 wrong.append(f"{case.method} {case.template} ({case.what}) as {relation}: {outcome}, not {expected}")
+    relations.client.close()
     print(f"\nauthorization: {cases} owner/insider/outsider cases in {time.monotonic() - started:.0f} s")
     assert wrong == []
