@@ -68,7 +68,7 @@ DESCRIPTIONS = {
     428: "If-Match is required",
     429: "Rate limit reached (Retry-After)",
     502: "The service behind the gateway failed",
-    503: "The service behind the gateway is unavailable",
+    503: "Unavailable for now: the service behind the gateway, or what it depends on",
     504: "The service behind the gateway did not answer in time",
 }
 

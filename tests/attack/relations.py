@@ -120,7 +120,7 @@ class Relations:
         return seeded
 
     @staticmethod
-    def _wait(fetch: Callable, timeout: float = 30.0):
+    def _wait(fetch: Callable, timeout: float = 60.0):  # the notification rides Kafka: generous on a busy machine
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = fetch()

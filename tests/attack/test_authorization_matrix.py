@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from gateway.policy import API_PREFIX, DEFAULT_POLICY, POLICY, Rule
+from gateway.policy import API_PREFIX, DEFAULT_POLICY, GATEWAY, POLICY, Rule
 from tests.attack.relations import NOT_OWNED, RELATION_CASES, Relations, owned
 from tests.support.gateway import bearer, login
 from tests.test_gateway_policy_covers_services import ROUTERS, sample, service_routes
@@ -184,6 +184,15 @@ def test_every_route_has_a_policy_row_and_every_row_an_expectation():
             if (rule := DEFAULT_POLICY.match(method, sample(path)).rule) is None or rule.target != service
         ]
         assert unrouted == [], f"routes of {service} without a policy row"
+    from gateway.api import router as accounts_router
+    from gateway.views import router as views_router
+
+    own = [
+        f"{method} {path}"
+        for method, path in service_routes([accounts_router, views_router])
+        if (rule := DEFAULT_POLICY.match(method, sample(path)).rule) is None or rule.target != GATEWAY
+    ]
+    assert own == [], "the gateway's own API routes without a policy row"
     unowned = sorted(
         f"{rule.method} {rule.template}"
         for rule in POLICY
