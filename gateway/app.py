@@ -31,6 +31,7 @@ from gateway.views import router as views_router
 from services.kit.db import make_engine, make_session_factory
 from services.kit.http_problems import install_problem_handlers
 from services.kit.logging import configure_logging
+from services.kit.openapi_problems import document_problems
 
 
 @dataclass
@@ -176,7 +177,7 @@ def owner_of(method: str, path: str) -> str | None:
 
 
 def own_openapi(app: FastAPI) -> dict[str, Any]:
-    document = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    document = document_problems(get_openapi(title=app.title, version=app.version, routes=app.routes), app.routes)
     # Only what the policy table says the gateway answers itself.
     document["paths"] = {
         path: ops

@@ -22,6 +22,7 @@ from services.engagements.schemas import (
 from services.engagements.views import engagements_read
 from services.kit.app import CallerDep, SessionDep
 from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep
+from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.kit.thrusts import taxonomy
 
@@ -113,7 +114,11 @@ def update_engagement(
     return _read(session, engagement)
 
 
-@router.delete("/engagements/{engagement_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/engagements/{engagement_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(409),  # a mission that still holds engagements
+)
 def delete_engagement(
     engagement_id: uuid.UUID, session: SessionDep, caller: Writer, expected: ExpectedVersion
 ) -> Response:
