@@ -183,6 +183,14 @@ ANY = {"If-Match": "*"}  # past the version check: what is tried is who may writ
 RELATION_CASES = [
     RelationCase(
         "GET",
+        "/engagements/{id}/audit",
+        "the audit trail of a restricted engagement",
+        # Integrations and keys never read an audit (the policy); people outside it never learn it exists.
+        INSIDERS | {OUTSIDER: 404, "viewer": 404, "integration": 403, "key:read": 403},
+        lambda r, who: status(r.call(who, "GET", f"/engagements/{r.engagement['id']}/audit")),
+    ),
+    RelationCase(
+        "GET",
         "/engagements/{id}",
         "a restricted engagement",
         INSIDERS | OUTSIDERS,

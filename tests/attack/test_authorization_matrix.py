@@ -42,7 +42,8 @@ HOOKS = frozenset({"admin", "integration", "key:webhooks"})
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/partners"): READERS,
     ("POST", "/partners"): WRITERS,
-    ("POST", "/partners/import"): WRITERS,
+    ("POST", "/partners/imports"): WRITERS,
+    ("GET", "/partners/imports/{id}"): STAFF,  # a job is its starter's (or an admin's): no integration
     ("GET", "/partners/export.csv"): READERS,
     ("GET", "/partners/{id}"): READERS,
     ("PATCH", "/partners/{id}"): WRITERS,
@@ -66,9 +67,11 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/engagements/{id}"): READERS,
     ("PATCH", "/engagements/{id}"): WRITERS,
     ("DELETE", "/engagements/{id}"): WRITERS,
+    ("GET", "/engagements/{id}/audit"): STAFF,  # the audit names colleagues: no integration
     ("GET", "/engagements/{id}/follow-ups"): READERS,
     ("POST", "/engagements/{id}/follow-ups"): WRITERS,
     ("GET", "/follow-ups"): READERS,
+    ("GET", "/follow-ups/overdue"): READERS,
     ("GET", "/follow-ups/{id}"): READERS,
     ("PATCH", "/follow-ups/{id}"): WRITERS,
     ("GET", "/thrusts"): READERS,
@@ -153,7 +156,7 @@ def concrete(rule: Rule) -> str:
 def request_for(rule: Rule) -> dict:
     if rule.template == "/auth/token":
         return {"data": {"grant_type": "password", "username": "nobody-here", "password": "not this one"}}
-    if rule.template == "/partners/import":
+    if rule.template == "/partners/imports":
         return {"content": b"", "headers": {"content-type": "text/csv"}}
     return {"json": {}} if rule.method in ("POST", "PUT", "PATCH") else {}
 

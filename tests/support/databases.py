@@ -38,6 +38,7 @@ SERVICE_TABLES = {
         "engagement_thrusts",
         "engagement_officers",
         "follow_ups",
+        "engagement_audit_entries",
         "idempotency_keys",
     },
     "notifications": {
