@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from services.kit.inputs import EARLIEST_YEAR, LATEST_YEAR
 from services.notifications.channels.email import email_payload
 from services.notifications.deliveries import DeliveryBatch, Trigger
 from services.notifications.messages import digest_message, language_of, reminder_message
@@ -55,7 +56,10 @@ def apply_followup(*, session: Session, followup: FollowUp, settings: Notificati
     }
     if any(r.followup_version > followup.version for r in existing.values()):
         return  # an older event, redelivered late: the newer one already decided
-    active = followup.status == OPEN and followup.assignee and followup.due_on is not None
+    # A due date outside the range every service accepts (kit/inputs.py) came from a producer that did
+    # not check it: at the ends of the calendar the reminder arithmetic overflows, so it schedules nothing.
+    schedulable = followup.due_on is not None and EARLIEST_YEAR <= followup.due_on.year <= LATEST_YEAR
+    active = followup.status == OPEN and followup.assignee and schedulable
     if not active:
         if not existing:
             # A tombstone, so that the follow-up's older events, redelivered late, schedule nothing.
@@ -66,7 +70,7 @@ def apply_followup(*, session: Session, followup: FollowUp, settings: Notificati
                     kind=OVERDUE,
                     assignee=followup.assignee or "",
                     description=followup.description,
-                    due_on=followup.due_on or now.date(),
+                    due_on=followup.due_on if schedulable else now.date(),
                     fire_at=now,
                     status="cancelled",
                     followup_version=followup.version,

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from services.kit.identity import Caller
 from services.kit.problems import Problem
+from services.kit.spreadsheets import inert
 from services.kit.thrusts import UnknownThrust, taxonomy
 from services.partners import search, service
 from services.partners.models import Partner
@@ -41,6 +42,8 @@ COLUMNS = (
 LIST_COLUMNS = frozenset({"acronyms", "aliases", "thrusts"})
 EXPORT_COLUMNS = ("id", *COLUMNS, "status", "version", "created_at", "created_by", "updated_at", "updated_by")
 LIST_SEPARATOR = "|"
+# Quotes let a cell hold line breaks; only these columns may have any (the rest are names and codes).
+MULTILINE_COLUMNS = frozenset({"description_fr", "description_en"})
 
 Progress = Callable[[int, int], None]
 
@@ -88,11 +91,14 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and each record with the line it starts on (1 = the header line)."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote never closed is an error, not the rest of the file read into one cell (issue 10).
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration:
         raise UnreadableFile("The file is empty.") from None
+    except csv.Error as exc:
+        raise UnreadableFile(f"Line 1: {exc}.", line=1) from None
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
         raise UnreadableFile(f"Unknown column(s): {', '.join(unknown)}. Known: {', '.join(COLUMNS)}.", unknown=unknown)
@@ -105,7 +111,11 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
             rows.append((line + 1, record))
             line = reader.line_num
     except csv.Error as exc:
-        raise UnreadableFile(f"Line {line + 1}: {exc}.") from None
+        if "unexpected end of data" in str(exc):
+            raise UnreadableFile(
+                f'Line {line + 1}: a quote (") opened on this line is never closed.', line=line + 1
+            ) from None
+        raise UnreadableFile(f"Line {line + 1}: {exc}.", line=line + 1) from None
     return header, rows
 
 
@@ -145,6 +155,11 @@ def check_rows(
         reasons = []
         if len(record) > len(header):
             reasons.append(f"{len(record)} cells for {len(header)} columns")
+        reasons += [
+            f"{name}: a line break inside the cell (a quote not closed on its line?)"
+            for name, cell in zip(header, record, strict=False)
+            if name not in MULTILINE_COLUMNS and ("\n" in cell or "\r" in cell)
+        ]
         try:
             data = PartnerCreate.model_validate(_row_values(header, record))
             data.thrusts = taxonomy().validate(data.thrusts)
@@ -215,11 +230,6 @@ def export_rows(partners: Iterable[Partner]) -> Iterator[str]:
                 value = LIST_SEPARATOR.join(value)
             elif hasattr(value, "isoformat"):
                 value = value.isoformat()
-            row.append(_inert("" if value is None else str(value)))
+            row.append(inert(value))
         writer.writerow(row)
         yield flush()
-
-
-def _inert(cell: str) -> str:
-    # A cell starting like a formula would run as one in Excel (CSV injection): make it text.
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell

@@ -12,6 +12,7 @@ from pydantic import BaseModel, field_validator, model_validator
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
+from services.kit.inputs import Date, NoNulText
 from services.partners.places import check_country, check_place, subdivision_country
 
 
@@ -56,7 +57,7 @@ def _clean_names(values: list[str]) -> list[str]:
     return cleaned
 
 
-class _CheckedFields(SQLModel):
+class _CheckedFields(SQLModel, NoNulText):
     """Checks shared by create and update; fields are declared by the subclasses."""
 
     @field_validator("country", check_fields=False)
@@ -155,7 +156,7 @@ class PartnerRead(PartnerBase):
     updated_by: str | None = None
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(NoNulText):
     duplicate_id: uuid.UUID
 
 
@@ -184,12 +185,12 @@ class MembershipStatus(StrEnum):
     SUSPENDED = "suspended"
 
 
-class RelationshipCreate(BaseModel):
+class RelationshipCreate(NoNulText):
     type: RelationshipType
     target_id: uuid.UUID
     membership_status: MembershipStatus | None = None
-    since: date | None = None
-    until: date | None = None
+    since: Date | None = None
+    until: Date | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> RelationshipCreate:
@@ -261,13 +262,13 @@ class Language(StrEnum):
     EN = "en"
 
 
-class Mandate(BaseModel):
+class Mandate(NoNulText):
     """A post a person held: "Minister of Economic Affairs (Bavaria), 2018-2023"."""
 
     post: str = Field(min_length=1, max_length=300)
     partner_id: uuid.UUID | None = Field(default=None, description="Where; the contact's partner when absent")
-    since: date | None = None
-    until: date | None = None
+    since: Date | None = None
+    until: Date | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Mandate:
@@ -276,7 +277,7 @@ class Mandate(BaseModel):
         return self
 
 
-class _ContactChecks(BaseModel):
+class _ContactChecks(NoNulText):
     @field_validator("email", check_fields=False)
     @classmethod
     def _email(cls, value: str | None) -> str | None:

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from gateway.web.routes import admin, admin_integrations, reports
+from services.kit.spreadsheets import inert
 
 
 def plain_web(lang: str = "en"):
@@ -26,13 +27,14 @@ def plain_web(lang: str = "en"):
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tcmd", "'\tcmd"),
         ("\rcmd", "'\rcmd"),
+        ("\ncmd", "'\ncmd"),
         ("Culture", "Culture"),
         (3, "3"),
         (None, ""),
     ],
 )
 def test_a_cell_that_starts_like_a_formula_is_made_text(cell, shown):
-    assert reports.neutralise(cell) == shown
+    assert inert(cell) == shown
 
 
 def test_the_coverage_csv_neutralises_every_cell_header_included():

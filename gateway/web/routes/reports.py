@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from gateway.web import i18n, vocab
 from gateway.web.context import Web, WebContext
 from services.kit.headers import content_disposition
+from services.kit.spreadsheets import inert
 from services.kit.thrusts import taxonomy
 
 router = APIRouter()
@@ -31,7 +32,6 @@ TYPES = vocab.ENGAGEMENT_TYPES
 BREAKDOWNS = ("region", "quarter")
 SHADES = 5  # heat-1 .. heat-5 in reports.css; heat-0 is an empty cell
 # Excel and LibreOffice run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def tr(web: WebContext, text) -> str:
@@ -215,21 +215,15 @@ async def reports_page(
     )
 
 
-def neutralise(cell: object) -> str:
-    """A cell as text Excel shows as it is: one starting like a formula gets a leading apostrophe."""
-    text = "" if cell is None else str(cell)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def coverage_csv(web: WebContext, heat: dict) -> str:
     buffer = io.StringIO()
     # `;` and a BOM: what Excel opens as it is in French and English locales (as the partners export).
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     header = [web.gettext("Thrust code"), web.gettext("Thrust"), *(label for _, label in heat["columns"])]
-    writer.writerow([neutralise(c) for c in [*header, web.gettext("Total")]])
+    writer.writerow([inert(c) for c in [*header, web.gettext("Total")]])
     for row in heat["rows"]:
         cells = [row["code"], row["label"], *(n for n, _ in row["cells"]), row["total"]]
-        writer.writerow([neutralise(c) for c in cells])
+        writer.writerow([inert(c) for c in cells])
     return "\ufeff" + buffer.getvalue()
 
 
