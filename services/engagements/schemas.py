@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
@@ -113,9 +113,9 @@ class EngagementBase(_EngagementChecks):
     mission_id: uuid.UUID | None = Field(default=None, foreign_key="engagements.id")
     agreement_status: AgreementStatus | None = Field(default=None, sa_type=String(16))
     signatories: Names = Field(default_factory=list, sa_type=JSON, nullable=False)
-    signed_on: Date | None = None
-    effective_on: Date | None = None
-    expires_on: Date | None = None
+    signed_on: date | None = None
+    effective_on: date | None = None
+    expires_on: date | None = None
 
 
 class EngagementCreate(EngagementBase):
@@ -124,6 +124,10 @@ class EngagementCreate(EngagementBase):
     ends_at: AwareDateTime | None = Field(default=None, description="Defaults to starts_at.")  # type: ignore[assignment]
     location: Location | None = None
     partner_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
+    # The range is checked on what comes in; rows stored before it existed still read (`EngagementBase`).
+    signed_on: Date | None = None
+    effective_on: Date | None = None
+    expires_on: Date | None = None
 
 
 class EngagementUpdate(_EngagementChecks):
@@ -194,7 +198,7 @@ class FollowUpBase(SQLModel, NoNulText):
 
     description: str = Field(min_length=1, max_length=5000, sa_type=Text)
     assignee: str = Field(min_length=1, max_length=200)
-    due_on: Date | None = None
+    due_on: date | None = None
     owed_by: OwedBy = Field(default=OwedBy.QUEBEC, sa_type=String(16))
     status: FollowUpStatus = Field(default=FollowUpStatus.OPEN, sa_type=String(16))
 
@@ -210,6 +214,8 @@ class FollowUpBase(SQLModel, NoNulText):
 
 class FollowUpCreate(FollowUpBase):
     model_config = ConfigDict(extra="forbid")
+
+    due_on: Date | None = None
 
 
 class FollowUpUpdate(SQLModel, NoNulText):

@@ -267,14 +267,22 @@ class Mandate(NoNulText):
 
     post: str = Field(min_length=1, max_length=300)
     partner_id: uuid.UUID | None = Field(default=None, description="Where; the contact's partner when absent")
-    since: Date | None = None
-    until: Date | None = None
+    since: date | None = None
+    until: date | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Mandate:
         if self.since and self.until and self.until < self.since:
             raise ValueError("until must not be before since")
         return self
+
+
+class MandateIn(Mandate):
+    """A mandate as written to the API: its dates in the range (kit/inputs.py). Stored ones read as
+    `Mandate`, whatever they hold."""
+
+    since: Date | None = None
+    until: Date | None = None
 
 
 class _ContactChecks(NoNulText):
@@ -301,7 +309,7 @@ class ContactCreate(_ContactChecks):
     phone: str | None = Field(default=None, max_length=16)
     preferred_language: Language | None = None
     notes: str | None = Field(default=None, max_length=5000)
-    mandates: list[Mandate] = Field(default_factory=list, max_length=50)
+    mandates: list[MandateIn] = Field(default_factory=list, max_length=50)
 
 
 class ContactUpdate(_ContactChecks):
@@ -312,7 +320,7 @@ class ContactUpdate(_ContactChecks):
     phone: str | None = Field(default=None, max_length=16)
     preferred_language: Language | None = None
     notes: str | None = Field(default=None, max_length=5000)
-    mandates: list[Mandate] | None = Field(default=None, max_length=50)
+    mandates: list[MandateIn] | None = Field(default=None, max_length=50)
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> ContactUpdate:
@@ -323,6 +331,7 @@ class ContactUpdate(_ContactChecks):
 
 
 class ContactRead(ContactCreate):
+    mandates: list[Mandate] = Field(default_factory=list, max_length=50)  # type: ignore[assignment]
     id: uuid.UUID
     partner_id: uuid.UUID
     version: int

@@ -1,10 +1,14 @@
 """Inputs at the edges (issue 10, defects 4 and 9): dates outside 1900-2200 and NUL characters are 422
 problems, never 500s, and nothing half-written stays behind to break a later read."""
 
+import uuid
+from datetime import date
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import update
 
+from services.engagements.models import FollowUp
 from services.engagements.tests.support import COLLEAGUE, add_partner, engagement_body, log
 
 OUT_OF_RANGE_TIMES = ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00", "1899-12-31T23:59:59Z", "2201-01-01T00:00Z")
@@ -95,3 +99,18 @@ def test_an_officer_named_with_a_line_feed_gets_their_calendar(client, sessions)
     response = client.get(f"/api/v1/calendar/{quote(name, safe='')}.ics")
     assert response.status_code == 200 and b"BEGIN:VEVENT" in response.content
     response.headers["content-disposition"].encode("ascii")
+
+
+@pytest.mark.parametrize("day", [date(9999, 12, 31), date(1, 1, 1)])
+def test_a_follow_up_stored_before_the_range_existed_still_reads_and_leaves_the_calendar_up(
+    client, sessions, engagements_engine, day
+):
+    made = log(client, [add_partner(sessions)], officers=[COLLEAGUE.user])
+    body = {"description": "Suivi", "assignee": COLLEAGUE.user, "due_on": "2026-07-10"}
+    follow_up = client.post(f"/api/v1/engagements/{made['id']}/follow-ups", json=body).json()
+    with engagements_engine.begin() as connection:  # what the API let through before issue 10
+        connection.execute(update(FollowUp).where(FollowUp.id == uuid.UUID(follow_up["id"])).values(due_on=day))
+    assert client.get(f"/api/v1/follow-ups/{follow_up['id']}").json()["due_on"] == day.isoformat()
+    assert client.get(f"/api/v1/engagements/{made['id']}/follow-ups").status_code == 200
+    calendar = client.get(f"/api/v1/calendar/{quote(COLLEAGUE.user)}.ics")
+    assert calendar.status_code == 200 and b"follow-up-" not in calendar.content
