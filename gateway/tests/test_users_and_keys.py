@@ -199,3 +199,9 @@ def test_nul_characters_are_refused_in_the_gateways_own_bodies(gateway):
     assert login.status_code == 422
     assert gateway.get("/api/v1/users", headers=ADMIN).json()["items"] == []
     assert gateway.get("/api/v1/keys", headers=ADMIN).json()["items"] == []
+
+
+def test_a_nul_in_the_address_of_the_gateways_own_routes_is_a_422(gateway):
+    for path in ("/api/v1/users/ve%00ra", "/api/v1/keys?cursor=a%00b"):
+        response = gateway.get(path, headers=ADMIN)
+        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"

@@ -219,3 +219,88 @@ def test_an_unresolvable_name_is_retried_like_any_failure(sessions, settings, cl
     assert sent.status == "pending" and sent.attempts == 1 and "does not resolve" in sent.last_error
     with sessions() as session:
         assert len(session.scalars(select(DeliveryAttempt)).all()) == 1
+
+
+def self_signed(tmp_path, name: str) -> tuple[str, str]:
+    """A certificate for `name` only (no IP address in it), and its key, as PEM files."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_over_https_the_name_is_sent_as_sni_and_the_certificate_is_checked_against_it(
+    sessions, settings, clock, tmp_path
+):
+    """The connection goes to the checked address, yet TLS still proves it is the named receiver."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import httpx
+
+    cert, key = self_signed(tmp_path, "hooks.example.test")
+    seen: dict[str, str | None] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            seen["host"] = self.headers.get("host")
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    server_context.sni_callback = lambda sock, name, context: seen.__setitem__("sni", name)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = server_context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    client_context = ssl.create_default_context(cafile=cert)
+    guard = WebhookGuard(allowed=LOOPBACK, getaddrinfo=Resolver(hooks_example_test=["127.0.0.1"]))
+    try:
+        http = httpx.AsyncClient(verify=client_context, follow_redirects=False)
+        hook = add_webhook(sessions, f"https://hooks.example.test:{port}/tls")
+        [delivery_id] = queue(sessions, clock, hook=hook)
+        dispatcher = Dispatcher(sessions=sessions, settings=settings, clock=clock, guard=guard, http=http)
+        asyncio.run(dispatcher.run_once())
+        assert delivery(sessions, delivery_id).status == "sent", delivery(sessions, delivery_id).last_error
+        assert seen == {"sni": "hooks.example.test", "host": f"hooks.example.test:{port}"}
+        # A certificate for another name fails, though the address is the same.
+        other = add_webhook(sessions, f"https://other.example.test:{port}/tls")
+        [refused_id] = queue(sessions, clock, hook=other, trigger="e2")
+        guard = WebhookGuard(allowed=LOOPBACK, getaddrinfo=Resolver(other_example_test=["127.0.0.1"]))
+        dispatcher = Dispatcher(sessions=sessions, settings=settings, clock=clock, guard=guard, http=http)
+        asyncio.run(dispatcher.run_once())
+        failed = delivery(sessions, refused_id)
+        assert failed.status == "pending" and "certificate" in failed.last_error.lower(), failed.last_error
+    finally:
+        server.shutdown()
+        server.server_close()
