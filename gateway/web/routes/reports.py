@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from gateway.web import i18n, vocab
 from gateway.web.context import Web, WebContext
 from services.kit.headers import content_disposition
+from services.kit.inputs import in_range
 from services.kit.spreadsheets import inert
 from services.kit.thrusts import taxonomy
 
@@ -93,9 +94,14 @@ def read_filters(
         if not raw:
             return None
         try:
-            return date.fromisoformat(raw)
+            parsed = date.fromisoformat(raw)
         except ValueError:
             flt.errors[name] = web.gettext("Enter a date as YYYY-MM-DD.")
+            return None
+        try:
+            return in_range(parsed)  # the range the API takes (kit/inputs.py)
+        except ValueError:
+            flt.errors[name] = web.gettext("Enter a date between 1900 and 2200.")
             return None
 
     flt.starts_from, flt.starts_to = day("from", starts_from), day("to", starts_to)
