@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, model_validator
+from pydantic import AfterValidator, BaseModel, WithJsonSchema, model_validator
 
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2200
@@ -44,12 +44,22 @@ def _aware_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _documented(format_: str, note: str = "") -> WithJsonSchema:
+    # The OpenAPI says the range, so that a client learns it before its first 422.
+    return WithJsonSchema({"type": "string", "format": format_, "description": f"{RANGE}{note}"})
+
+
 # A calendar date (follow-up due dates, mandates, relationships, query filters).
-Date = Annotated[date, AfterValidator(in_range)]
+Date = Annotated[date, AfterValidator(in_range), _documented("date")]
 # A date and time with or without a zone (query filters, where a time without one is local time).
-DateTime = Annotated[datetime, AfterValidator(in_range)]
+DateTime = Annotated[datetime, AfterValidator(in_range), _documented("date-time")]
 # A date and time that must say its zone; handed on in UTC.
-AwareDateTime = Annotated[datetime, AfterValidator(in_range), AfterValidator(_aware_utc)]
+AwareDateTime = Annotated[
+    datetime,
+    AfterValidator(in_range),
+    AfterValidator(_aware_utc),
+    _documented("date-time", ", with its time zone (Z or an offset)"),
+]
 
 
 def nul_at(value: Any, where: str = "") -> str | None:
