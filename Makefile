@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 KAFKA_LIBS := var/kafka/libs/.complete
+TEST_WORKERS ?= 2
 
 .PHONY: up test test-unit lint bench kafka-up kafka-down clean help
 
@@ -24,14 +25,24 @@ up: $(VENV)/.installed $(KAFKA_LIBS)
 	$(PY) -m infra.run
 
 # The static checks run first: they take seconds and catch what a 5-minute run would only hint at.
+# mypy: strict on services/kit and gateway, default elsewhere (pyproject.toml); its cache is .mypy_cache.
+# lint-imports: the architecture's contracts (.importlinter). contracts/ holds schemas, never code.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
+	@test -z "$$(find contracts -name '*.py')" || { echo "contracts/ must hold no Python code"; exit 1; }
 
+# The services' and the gateway's own tests run in-process, each on its own databases: two workers (one
+# per core here) share them. The whole-system suites under tests/ start real processes with fixed
+# timings of their own (the fault suite kills things on a schedule): they run alone, after.
 test: lint $(KAFKA_LIBS)
 	infra/system-packages.sh
 	infra/k8s/tools.sh
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) services gateway; first=$$?; \
+	  $(PY) -m pytest tests; second=$$?; \
+	  exit $$(( first || second ))
 
 # Unit tests only: no broker, no PostgreSQL, a few seconds.
 test-unit: $(VENV)/.installed

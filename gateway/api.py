@@ -7,12 +7,15 @@ verified `Principal` it left in the request's state.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from gateway.app import Runtime
 
 from gateway import accounts, tokens
 from gateway.auth import Principal
@@ -29,14 +32,16 @@ router = APIRouter(prefix="/api/v1")
 
 
 def request_principal(request: Request) -> Principal:
-    return request.scope["state"]["principal"]
+    principal: Principal = request.scope["state"]["principal"]
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(request_principal)]
 
 
-def runtime_of(request: Request):
-    return request.app.state.runtime
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 class TokenRequest(NoNulText):
@@ -63,12 +68,14 @@ async def token_request(request: Request) -> TokenRequest:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
 
 
-def _refused(detail: str):
+def _refused(detail: str) -> Response:
     return problem_response(401, title="Invalid grant", detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 @router.post("/auth/token", response_model=TokenResponse, tags=["auth"])
-def issue_token(body: Annotated[TokenRequest, Depends(token_request)], session: SessionDep, request: Request):
+def issue_token(
+    body: Annotated[TokenRequest, Depends(token_request)], session: SessionDep, request: Request
+) -> Response | dict[str, Any]:
     runtime = runtime_of(request)
     settings = runtime.settings
     if body.grant_type == "password":
@@ -93,7 +100,7 @@ def issue_token(body: Annotated[TokenRequest, Depends(token_request)], session: 
     rotation = tokens.rotate(session=session, settings=settings, presented=body.refresh_token)
     if rotation.tokens is None:
         # Returned, not raised: the unit of work commits, so a detected reuse's revocation sticks.
-        return _refused(rotation.refused)
+        return _refused(rotation.refused or "The refresh token was refused.")
     return asdict(rotation.tokens)
 
 
@@ -113,7 +120,9 @@ def who_am_i(principal: PrincipalDep) -> CallerRead:
 
 
 @router.get("/users", tags=["users"])
-def list_users(session: SessionDep, cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+def list_users(
+    session: SessionDep, cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> dict[str, Any]:
     users, next_cursor = accounts.list_users(session=session, cursor=cursor, limit=limit)
     return {
         "items": [UserRead.model_validate(u).model_dump(mode="json") for u in users],
@@ -160,7 +169,9 @@ def update_user(
 
 
 @router.get("/keys", tags=["keys"])
-def list_keys(session: SessionDep, cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+def list_keys(
+    session: SessionDep, cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> dict[str, Any]:
     keys, next_cursor = accounts.list_keys(session=session, cursor=cursor, limit=limit)
     return {
         "items": [KeyRead.model_validate(k).model_dump(mode="json") for k in keys],

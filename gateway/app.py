@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import web
@@ -87,7 +89,7 @@ def create_app(
     *,
     clients: Mapping[str, httpx.AsyncClient] | None = None,
     engine: Engine | None = None,
-):
+) -> ASGIApp:
     """`clients` and `engine` let tests hand in in-process services and a database they prepared."""
     if settings is None:
         # Called by uvicorn as the factory, in each worker process: each one configures its own logs.
@@ -96,7 +98,7 @@ def create_app(
     front: FrontDoor
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
         db = engine or make_engine(settings.database_url)
         sessions = make_session_factory(db)
@@ -106,10 +108,11 @@ def create_app(
             await upstream.start()
         jwks_client = httpx.AsyncClient(timeout=5.0)
 
-        async def fetch_json(url: str) -> dict:
+        async def fetch_json(url: str) -> dict[str, Any]:
             response = await jwks_client.get(url)
             response.raise_for_status()
-            return response.json()
+            document: dict[str, Any] = response.json()
+            return document
 
         oidc = OidcVerifier(settings, fetch_json) if settings.oidc_enabled else None
         authenticator = Authenticator(settings, sessions, oidc)
@@ -166,7 +169,8 @@ def create_app(
     if settings.trusted_proxies:
         # uvicorn's own middleware (run with proxy_headers off): the client is the right-most
         # X-Forwarded-For entry that is not one of the trusted proxies.
-        return ProxyHeadersMiddleware(front, trusted_hosts=settings.trusted_proxies)
+        # uvicorn types the app it wraps with its own ASGI scope types, narrower than Starlette's.
+        return ProxyHeadersMiddleware(front, trusted_hosts=settings.trusted_proxies)  # type: ignore[arg-type,return-value]
     return front
 
 
@@ -175,7 +179,7 @@ def owner_of(method: str, path: str) -> str | None:
     return None if rule is None else rule.target
 
 
-def own_openapi(app: FastAPI) -> dict:
+def own_openapi(app: FastAPI) -> dict[str, Any]:
     document = get_openapi(title=app.title, version=app.version, routes=app.routes)
     # Only what the policy table says the gateway answers itself.
     document["paths"] = {

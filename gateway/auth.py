@@ -15,10 +15,12 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import jwt
-from sqlalchemy import update
-from sqlmodel import select
+from sqlalchemy import delete, update
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col, select
 
 from gateway.accounts import split_key
 from gateway.models import ApiKey, RevokedToken, User
@@ -42,7 +44,7 @@ class Principal:
     caller: Caller
     via: str  # "token" (local user), "oidc" or "key"
     scopes: frozenset[str] | None = None  # API keys only
-    claims: dict | None = None  # local access tokens only (logout needs jti and fam)
+    claims: dict[str, Any] | None = None  # local access tokens only (logout needs jti and fam)
     expires: float = 0.0  # OIDC tokens: their exp
 
     @property
@@ -57,7 +59,7 @@ class _CachedKey:
 
 
 class Authenticator:
-    def __init__(self, settings: GatewaySettings, sessions, oidc: OidcVerifier | None) -> None:
+    def __init__(self, settings: GatewaySettings, sessions: sessionmaker[Session], oidc: OidcVerifier | None) -> None:
         self.settings = settings
         self.sessions = sessions
         self.oidc = oidc
@@ -128,7 +130,7 @@ class Authenticator:
         roles = claims.get("roles") or []
         return Principal(Caller(user=claims["sub"], roles=frozenset(roles)), via="token", claims=claims)
 
-    def _check_revocation(self, claims: dict) -> None:
+    def _check_revocation(self, claims: dict[str, Any]) -> None:
         jti, family = claims["jti"], claims["fam"]
         if (
             jti in self.revoked_ids
@@ -186,11 +188,11 @@ class Authenticator:
         uses, self._key_uses = self._key_uses, {}
         with self.sessions() as session:
             for key_id, used_at in uses.items():
-                session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=used_at))
-            session.execute(RevokedToken.__table__.delete().where(RevokedToken.expires_at < now))
+                session.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=used_at))
+            session.execute(delete(RevokedToken).where(col(RevokedToken.expires_at) < now))
             revoked_ids = frozenset(session.exec(select(RevokedToken.token_id)))
             disabled = frozenset(session.exec(select(User.username).where(User.disabled)))
-            revoked_keys = frozenset(session.exec(select(ApiKey.id).where(ApiKey.revoked_at.is_not(None))))
+            revoked_keys = frozenset(session.exec(select(col(ApiKey.id)).where(col(ApiKey.revoked_at).is_not(None))))
             session.commit()
         self.revoked_ids, self.disabled_users, self.revoked_keys = revoked_ids, disabled, revoked_keys
         for key_id in revoked_keys:

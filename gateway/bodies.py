@@ -6,6 +6,10 @@ can recurse on them. Plain ASGI, like the rest of the hot path."""
 from __future__ import annotations
 
 import json
+from typing import Any
+
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope
 
 from services.kit.http_problems import problem_response
 
@@ -13,7 +17,7 @@ from services.kit.http_problems import problem_response
 MAX_JSON_DEPTH = 32
 
 
-def declared_length(scope) -> int | None:
+def declared_length(scope: Scope) -> int | None:
     """The Content-Length the client declared; -1 when it is not a number."""
     for name, value in scope["headers"]:
         if name == b"content-length":
@@ -21,7 +25,7 @@ def declared_length(scope) -> int | None:
     return None
 
 
-def too_large(limit: int):
+def too_large(limit: int) -> Response:
     return problem_response(
         413,
         title="Content too large",
@@ -30,9 +34,10 @@ def too_large(limit: int):
     )
 
 
-async def read_limited(receive, limit: int) -> bytes | None:
+async def read_limited(receive: Receive, limit: int) -> bytes | None:
     """The whole body, or None as soon as it passes `limit` bytes (the rest is never read)."""
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -46,11 +51,11 @@ async def read_limited(receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-def replay(body: bytes, receive):
+def replay(body: bytes, receive: Receive) -> Receive:
     """A `receive` that hands the inner app the body read already, then waits on the real one."""
     delivered = False
 
-    async def receive_again():
+    async def receive_again() -> Message:
         nonlocal delivered
         if not delivered:
             delivered = True
@@ -60,10 +65,10 @@ def replay(body: bytes, receive):
     return receive_again
 
 
-def is_json(scope) -> bool:
+def is_json(scope: Scope) -> bool:
     for name, value in scope["headers"]:
         if name == b"content-type":
-            media_type = value.split(b";", 1)[0].strip().lower()
+            media_type = bytes(value).split(b";", 1)[0].strip().lower()
             return media_type == b"application/json" or media_type.endswith(b"+json")
     return False
 
@@ -80,7 +85,7 @@ def nests_too_deep(body: bytes, *, limit: int = MAX_JSON_DEPTH) -> bool:
     return _depth(document, limit) > limit
 
 
-def _depth(value, limit: int) -> int:
+def _depth(value: Any, limit: int) -> int:
     deepest, level = 0, [(value, 1)]
     while level:
         node, depth = level.pop()
@@ -92,7 +97,7 @@ def _depth(value, limit: int) -> int:
     return deepest
 
 
-def nested_too_deep():
+def nested_too_deep() -> Response:
     return problem_response(
         422,
         title="Invalid request",

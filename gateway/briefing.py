@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -16,7 +17,7 @@ from services.kit.thrusts import taxonomy
 LOCAL_TIME = ZoneInfo("America/Toronto")
 LANGUAGES = ("fr", "en")
 
-LABELS = {
+LABELS: dict[str, dict[str, Any]] = {
     "fr": {
         "title": "Note d'information",
         "who": "Qui sont-ils",
@@ -123,14 +124,14 @@ def local_date(value: object) -> str:
         return text
 
 
-def partner_name(partner: dict | None, lang: str) -> str:
+def partner_name(partner: dict[str, Any] | None, lang: str) -> str:
     if not partner:
         return "?"
     first, second = ("name_fr", "name_en") if lang == "fr" else ("name_en", "name_fr")
     return partner.get(first) or partner.get(second) or str(partner.get("id", "?"))
 
 
-def contact_name(contact: dict) -> str:
+def contact_name(contact: dict[str, Any]) -> str:
     return " ".join(p for p in (contact.get("honorific"), contact.get("name")) if p) or "?"
 
 
@@ -139,15 +140,16 @@ def thrust_label(code: str, lang: str) -> str:
     return getattr(thrust, lang) if thrust else code
 
 
-def engagements_of(history: list[dict]) -> list[dict]:
+def engagements_of(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The engagements in a history page, whose items are `{"kind": "engagement", "engagement": {...}}`."""
     return [item["engagement"] for item in history if item.get("kind") == "engagement" and item.get("engagement")]
 
 
-def tie(relationship: dict, partner_id: object, lang: str) -> str:
+def tie(relationship: dict[str, Any], partner_id: object, lang: str) -> str:
     """One relationship as a reader says it: "part of Germany", or "LMU — part of Bavaria" seen from Bavaria."""
     labels = LABELS[lang]
-    verb = labels.get(relationship.get("type"), relationship.get("type") or "?")
+    kind = str(relationship.get("type") or "?")
+    verb = str(labels.get(kind, kind))
     since = f" ({labels['since']} {relationship['since']})" if relationship.get("since") else ""
     status = relationship.get("membership_status")
     status = f" [{status}]" if status and status != "member" else ""
@@ -159,7 +161,7 @@ def tie(relationship: dict, partner_id: object, lang: str) -> str:
     )
 
 
-def render_briefing(overview: dict, *, lang: str, now: datetime) -> str:
+def render_briefing(overview: dict[str, Any], *, lang: str, now: datetime) -> str:
     partner = overview.get("partner") or {}
     history = engagements_of(items(overview.get("history")))
     follow_ups = items(overview.get("open_follow_ups"))

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from gateway.proxy import TraceContext, signed_headers
@@ -29,7 +30,7 @@ class Part:
     name: str
     service: str
     path: str  # with {id}
-    query: dict
+    query: dict[str, Any]
 
 
 PARTNER = Part("partner", "partners", "/api/v1/partners/{id}", {})
@@ -50,7 +51,9 @@ class Fetched:
 
 
 class Composer:
-    def __init__(self, *, upstreams: dict, secret: str, caller: Caller, request_id: str, trace: TraceContext) -> None:
+    def __init__(
+        self, *, upstreams: dict[str, Any], secret: str, caller: Caller, request_id: str, trace: TraceContext
+    ) -> None:
         self.upstreams = upstreams
         self.secret = secret
         self.caller = caller
@@ -92,7 +95,7 @@ class Composer:
             )
         return Fetched(part, 200, body)
 
-    async def overview(self, partner_id: str) -> dict:
+    async def overview(self, partner_id: str) -> dict[str, Any]:
         partner, *others = await asyncio.gather(
             self.fetch(PARTNER, partner_id), *(self.fetch(part, partner_id) for part in PARTS)
         )
@@ -108,7 +111,7 @@ class Composer:
         if survivor != partner_id:
             # A merged partner: the rest is about the survivor, which holds the merged history now.
             others = await asyncio.gather(*(self.fetch(part, survivor) for part in PARTS))
-        answer: dict = {"partner": partner.body if partner.status == 200 else None}
+        answer: dict[str, Any] = {"partner": partner.body if partner.status == 200 else None}
         if survivor != partner_id:
             answer["requested_id"] = partner_id
         missing = []
@@ -143,8 +146,8 @@ def _canonical(partner_id: str) -> str:
     return partner_id.replace("-", "").lower()
 
 
-def items(part: object) -> list:
+def items(part: object) -> list[Any]:
     """The rows of a list answer ({"items": [...]}), or [] when the part is missing."""
-    if isinstance(part, dict) and isinstance(part.get("items"), list):
-        return part["items"]
+    if isinstance(part, dict) and isinstance(rows := part.get("items"), list):
+        return rows
     return part if isinstance(part, list) else []

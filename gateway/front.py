@@ -11,33 +11,39 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth import AuthError, Principal
 from gateway.bodies import declared_length, is_json, nested_too_deep, nests_too_deep, read_limited, replay, too_large
-from gateway.policy import API_PREFIX, GATEWAY, Policy
+from gateway.policy import API_PREFIX, GATEWAY, Policy, Rule
 from gateway.proxy import TraceContext, forward
 from gateway.ratelimit import too_many_requests
 from services.kit.http_problems import problem_response
 from services.kit.logging import request_id_var
 from services.kit.middleware import incoming_request_id
 
+if TYPE_CHECKING:
+    from gateway.app import Runtime
+
 access_log = logging.getLogger("liaison.access")
 
 
-def _header(scope, name: bytes) -> str | None:
+def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
-            return value.decode("latin-1")
+            return bytes(value).decode("latin-1")
     return None
 
 
 class FrontDoor:
-    def __init__(self, inner, *, policy: Policy) -> None:
+    def __init__(self, inner: ASGIApp, *, policy: Policy) -> None:
         self.inner = inner  # the FastAPI app: lifespan, health, docs, the gateway's own routes
         self.policy = policy
-        self.runtime = None  # set by the inner app's lifespan
+        self.runtime: Runtime | None = None  # set by the inner app's lifespan
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.inner(scope, receive, send)
             return
@@ -48,7 +54,7 @@ class FrontDoor:
         outcome = {"status": 500, "user": None, "service": None}
         extra_headers = [(b"x-request-id", request_id.encode()), (b"traceparent", trace.traceparent.encode())]
 
-        async def send_with_context(message) -> None:
+        async def send_with_context(message: Message) -> None:
             if message["type"] == "http.response.start":
                 outcome["status"] = message["status"]
                 message["headers"] = [*message.get("headers", []), *extra_headers]
@@ -71,7 +77,16 @@ class FrontDoor:
             )
             request_id_var.reset(token)
 
-    async def dispatch(self, scope, receive, send, *, request_id: str, trace: TraceContext, outcome: dict) -> None:
+    async def dispatch(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        request_id: str,
+        trace: TraceContext,
+        outcome: dict[str, Any],
+    ) -> None:
         path = scope["path"]
         if not path.startswith(API_PREFIX + "/"):
             # /healthz, /readyz, /docs and the web app's pages; a form (a CSV upload at most) is never
@@ -83,6 +98,8 @@ class FrontDoor:
             await self.inner(scope, receive, send)
             return
         runtime = self.runtime
+        if runtime is None:  # uvicorn serves no request before the lifespan has started
+            raise RuntimeError("the gateway's lifespan has not started")
         match = self.policy.match(scope["method"], path)
         rule = match.rule
         if rule is None:
@@ -142,6 +159,8 @@ class FrontDoor:
             await self.inner(scope, replay(body, receive), send)
             return
         outcome["service"] = rule.target
+        if principal is None:  # no public route leads to a service: there would be no caller to sign for
+            raise RuntimeError(f"public route {path} cannot be forwarded to {rule.target}")
         await forward(
             scope,
             receive,
@@ -155,7 +174,7 @@ class FrontDoor:
         )
 
     @staticmethod
-    def refusal(rule, principal: Principal) -> str | None:
+    def refusal(rule: Rule, principal: Principal) -> str | None:
         if not rule.allows(principal.caller.roles):
             held = ", ".join(sorted(principal.caller.roles)) or "no role"
             roles = ", ".join(sorted(rule.roles))

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import jwt
 
@@ -20,7 +21,7 @@ from gateway.settings import GatewaySettings
 log = logging.getLogger("liaison.gateway.oidc")
 ALGORITHMS = ("RS256", "ES256")
 
-FetchJson = Callable[[str], Awaitable[dict]]
+FetchJson = Callable[[str], Awaitable[dict[str, Any]]]
 
 
 class OidcError(Exception):
@@ -36,6 +37,8 @@ class OidcVerifier:
         self._lock = asyncio.Lock()
 
     async def refresh(self) -> None:
+        if self.settings.oidc_jwks_url is None:  # OIDC is off: there are no keys to fetch
+            return
         async with self._lock:
             if time.monotonic() - self.fetched_at < self.settings.oidc_jwks_min_refetch_seconds:
                 return
@@ -63,7 +66,7 @@ class OidcVerifier:
             raise OidcError(f"token has no {self.settings.oidc_user_claim!r} claim")
         return str(user), self.map_roles(claims), float(claims["exp"])
 
-    async def decode(self, token: str, *, audience: str | None) -> dict:
+    async def decode(self, token: str, *, audience: str | None) -> dict[str, Any]:
         """The claims of a token the issuer signed (checked: key, algorithm, issuer, expiry, audience)."""
         try:
             header = jwt.get_unverified_header(token)
@@ -72,8 +75,8 @@ class OidcVerifier:
         algorithm, kid = header.get("alg"), header.get("kid")
         if algorithm not in ALGORITHMS:
             raise OidcError(f"algorithm {algorithm!r} is not accepted")
-        entry = self.keys.get(kid)
-        if entry is None:
+        entry = self.keys.get(kid) if isinstance(kid, str) else None
+        if entry is None and isinstance(kid, str):
             await self.refresh()
             entry = self.keys.get(kid)
         if entry is None:
@@ -95,7 +98,7 @@ class OidcVerifier:
             raise OidcError(str(exc)) from None
         return claims
 
-    def map_roles(self, claims: dict) -> frozenset[str]:
+    def map_roles(self, claims: dict[str, Any]) -> frozenset[str]:
         value: object = claims
         for part in self.settings.oidc_roles_claim.split("."):
             value = value.get(part) if isinstance(value, dict) else None

@@ -10,16 +10,21 @@ import copy
 import json
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
 from gateway.policy import API_PREFIX
-from gateway.upstream import UpstreamError
+from gateway.upstream import Upstream, UpstreamError
+
+# (method, path) -> the service the gateway sends it to, or None
+OwnerOf = Callable[[str, str], str | None]
 
 log = logging.getLogger("liaison.gateway.openapi")
 MISSING_RETRY_SECONDS = 5.0
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def _rename_refs(node, renames: dict[str, str]):
+def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
@@ -32,13 +37,15 @@ def _rename_refs(node, renames: dict[str, str]):
     return node
 
 
-def merge(gateway_doc: dict, service_docs: dict[str, dict | None], *, owner_of) -> dict:
+def merge(
+    gateway_doc: dict[str, Any], service_docs: dict[str, dict[str, Any] | None], *, owner_of: OwnerOf
+) -> dict[str, Any]:
     """`owner_of(method, path)` says which service the gateway routes a path to: a service's
     path is published only if the gateway sends it there (and the gateway's own routes win)."""
     merged = copy.deepcopy(gateway_doc)
     merged["info"] = {"title": "Liaison API", "version": gateway_doc.get("info", {}).get("version", "1")}
-    paths: dict = merged.setdefault("paths", {})
-    schemas: dict = merged.setdefault("components", {}).setdefault("schemas", {})
+    paths: dict[str, Any] = merged.setdefault("paths", {})
+    schemas: dict[str, Any] = merged.setdefault("components", {}).setdefault("schemas", {})
     missing = sorted(name for name, doc in service_docs.items() if doc is None)
     for service, original in sorted((n, d) for n, d in service_docs.items() if d is not None):
         renames = {}
@@ -72,12 +79,19 @@ def merge(gateway_doc: dict, service_docs: dict[str, dict | None], *, owner_of) 
 
 
 class MergedOpenAPI:
-    def __init__(self, *, upstreams: dict, gateway_doc, refresh_seconds: float, owner_of) -> None:
+    def __init__(
+        self,
+        *,
+        upstreams: dict[str, Upstream],
+        gateway_doc: Callable[[], dict[str, Any]],
+        refresh_seconds: float,
+        owner_of: OwnerOf,
+    ) -> None:
         self.upstreams = upstreams
         self.gateway_doc = gateway_doc  # a callable: the gateway app's own document
         self.refresh_seconds = refresh_seconds
         self.owner_of = owner_of
-        self.document: dict | None = None
+        self.document: dict[str, Any] | None = None
         self.built_at = float("-inf")
         self._lock = asyncio.Lock()
 
@@ -87,17 +101,18 @@ class MergedOpenAPI:
             return True
         return bool(self.document["x-liaison-missing"]) and age > MISSING_RETRY_SECONDS
 
-    async def get(self) -> dict:
+    async def get(self) -> dict[str, Any]:
         if self.stale():
             async with self._lock:
                 if self.stale():
                     docs = dict(await asyncio.gather(*(self._fetch(n, u) for n, u in self.upstreams.items())))
                     self.document = merge(self.gateway_doc(), docs, owner_of=self.owner_of)
                     self.built_at = time.monotonic()
+        assert self.document is not None  # stale() is True until a document is built
         return self.document
 
     @staticmethod
-    async def _fetch(name: str, upstream) -> tuple[str, dict | None]:
+    async def _fetch(name: str, upstream: Upstream) -> tuple[str, dict[str, Any] | None]:
         try:
             response = await upstream.request(
                 "GET", "/openapi.json", headers=[("accept", "application/json")], timeout=5.0

@@ -96,7 +96,9 @@ def _dead_letter_rules(service: str) -> list[Rule]:
 POLICY: list[Rule] = [
     # Literal segments before the {id} that would swallow them.
     *_rules(P, "/partners", GET=READ, POST=WRITE),
-    *_rules(P, "/partners/import", large_body=True, POST=WRITE),
+    *_rules(P, "/partners/imports", large_body=True, POST=WRITE),
+    # The service shows a job only to whoever started it, or an administrator.
+    *_rules(P, "/partners/imports/{id}", GET=STAFF_READ),
     *_rules(P, "/partners/export.csv", GET=READ),
     *_rules(P, "/partners/{id}", GET=READ, PATCH=WRITE),
     *_rules(P, "/partners/{id}/contacts", GET=READ, POST=WRITE),
@@ -114,6 +116,7 @@ POLICY: list[Rule] = [
     *_rules(E, "/engagements/{id}", GET=READ, PATCH=WRITE, DELETE=WRITE),
     *_rules(E, "/engagements/{id}/follow-ups", GET=READ, POST=WRITE),
     *_rules(E, "/follow-ups", GET=READ),
+    *_rules(E, "/follow-ups/overdue", GET=READ),
     *_rules(E, "/follow-ups/{id}", GET=READ, PATCH=WRITE),
     *_rules(E, "/thrusts", GET=READ),
     *_rules(E, "/reports/thrusts", GET=READ),

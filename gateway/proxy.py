@@ -10,6 +10,9 @@ import logging
 import os
 import re
 
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
 from gateway.upstream import Upstream, UpstreamError, UpstreamResponse
 from services.kit.http_problems import problem_response
 from services.kit.identity import IDENTITY_HEADERS, Caller, sign
@@ -87,7 +90,7 @@ def returned_headers(response: UpstreamResponse, *, head: bool) -> list[tuple[by
     return headers
 
 
-def upstream_problem(error: UpstreamError):
+def upstream_problem(error: UpstreamError) -> Response:
     if error.reason == "timeout":
         return problem_response(
             504,
@@ -113,9 +116,9 @@ def upstream_problem(error: UpstreamError):
 
 
 async def forward(
-    scope,
-    receive,
-    send,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
     *,
     upstream: Upstream,
     body: bytes,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import time
 
+from starlette.responses import Response
+
 from services.kit.http_problems import problem_response
 
 MAX_BUCKETS = 100_000
@@ -38,7 +40,7 @@ def retry_after_header(wait: float) -> str:
     return str(max(1, math.ceil(wait)))
 
 
-def too_many_requests(wait: float, *, detail: str, title: str = "Too many requests"):
+def too_many_requests(wait: float, *, detail: str, title: str = "Too many requests") -> Response:
     return problem_response(429, title=title, detail=detail, headers={"Retry-After": retry_after_header(wait)})
 
 

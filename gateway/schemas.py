@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, field_validator
 from sqlalchemy import String
@@ -109,7 +110,7 @@ class KeyCreated(KeyRead):
 
 
 class Page(BaseModel):
-    items: list
+    items: list[Any]
     next_cursor: str | None
 
 

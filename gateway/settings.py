@@ -3,7 +3,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from services.kit.settings import LiaisonSettings, sqlite_url
+from services.kit.settings import LiaisonSettings, revealed, sqlite_url
 
 LOCAL_ISSUER = "liaison-gateway"
 
@@ -82,7 +82,7 @@ class GatewaySettings(LiaisonSettings):
         return [*super().required_secrets(), "token_secret"]
 
     def token_key(self) -> str:
-        return self.token_secret.get_secret_value()
+        return revealed(self.token_secret)
 
     def service_urls(self) -> dict[str, str]:
         return {

@@ -14,9 +14,10 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from gateway.models import RefreshToken, RevokedToken, User
 from gateway.settings import GatewaySettings
@@ -54,7 +55,7 @@ def issue_access_token(
     return jwt.encode(claims, settings.token_key(), algorithm=ACCESS_ALGORITHM)
 
 
-def decode_access_token(token: str, *, settings: GatewaySettings) -> dict:
+def decode_access_token(token: str, *, settings: GatewaySettings) -> dict[str, Any]:
     """Raises jwt.InvalidTokenError unless the token is ours, intact and current."""
     claims = jwt.decode(
         token,
@@ -129,7 +130,7 @@ def rotate(*, session: Session, settings: GatewaySettings, presented: str) -> Ro
 def revoke_family(*, session: Session, settings: GatewaySettings, family_id: uuid.UUID) -> None:
     now = utcnow()
     for token in session.exec(
-        select(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        select(RefreshToken).where(RefreshToken.family_id == family_id, col(RefreshToken.revoked_at).is_(None))
     ):
         token.revoked_at = now
         session.add(token)
@@ -141,7 +142,7 @@ def revoke_family(*, session: Session, settings: GatewaySettings, family_id: uui
 
 def revoke_user_tokens(*, session: Session, settings: GatewaySettings, user: User) -> None:
     families = session.exec(
-        select(RefreshToken.family_id).where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        select(RefreshToken.family_id).where(RefreshToken.user_id == user.id, col(RefreshToken.revoked_at).is_(None))
     ).all()
     for family_id in set(families):
         revoke_family(session=session, settings=settings, family_id=family_id)
@@ -152,7 +153,7 @@ def revoke_token_id(*, session: Session, token_id: str, expires_at: datetime) ->
         session.add(RevokedToken(token_id=token_id, expires_at=expires_at))
 
 
-def logout(*, session: Session, settings: GatewaySettings, claims: dict) -> None:
+def logout(*, session: Session, settings: GatewaySettings, claims: dict[str, Any]) -> None:
     """Ends the session the access token belongs to: its family (refresh tokens) and the token itself."""
     revoke_family(session=session, settings=settings, family_id=uuid.UUID(hex=claims["fam"]))
     revoke_token_id(

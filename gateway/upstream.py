@@ -132,7 +132,9 @@ class Upstream:
             return response
         raise AssertionError("unreachable")
 
-    async def _send(self, method, target, headers, body, timeout) -> UpstreamResponse:
+    async def _send(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, timeout: float | None
+    ) -> UpstreamResponse:
         raise NotImplementedError
 
     async def start(self) -> None:
@@ -194,7 +196,9 @@ class AiohttpUpstream(Upstream):
                 return index
         return self._turn % self.replicas
 
-    async def _send(self, method, target, headers, body, timeout) -> UpstreamResponse:
+    async def _send(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, timeout: float | None
+    ) -> UpstreamResponse:
         index = self._pick()
         try:
             return await self._send_to(self.base_urls[index], method, target, headers, body, timeout)
@@ -203,15 +207,28 @@ class AiohttpUpstream(Upstream):
                 self._resting[index] = time.monotonic() + 2.0
             raise
 
-    async def _send_to(self, base_url, method, target, headers, body, timeout) -> UpstreamResponse:
+    async def _send_to(
+        self,
+        base_url: str,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        timeout: float | None,
+    ) -> UpstreamResponse:
         # encoded=True: the path and query go on byte for byte as the client sent them (and as signed).
         url = URL(base_url + target, encoded=True)
-        options = {}
-        if timeout is not None:
-            options["timeout"] = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, self.connect_timeout))
+        if self.session is None:
+            raise RuntimeError(f"upstream {self.name} used before start()")
+        # Without a timeout of its own, the session's default applies.
+        client_timeout = (
+            aiohttp.ClientTimeout(total=timeout, connect=min(timeout, self.connect_timeout))
+            if timeout is not None
+            else self.session.timeout
+        )
         try:
             async with self.session.request(
-                method, url, headers=headers, data=body or None, allow_redirects=False, **options
+                method, url, headers=headers, data=body or None, allow_redirects=False, timeout=client_timeout
             ) as response:
                 return UpstreamResponse(response.status, list(response.raw_headers), await response.read())
         except aiohttp.ClientConnectorError as exc:
@@ -238,7 +255,9 @@ class HttpxUpstream(Upstream):
         if self.owned:
             await self.client.aclose()
 
-    async def _send(self, method, target, headers, body, timeout) -> UpstreamResponse:
+    async def _send(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, timeout: float | None
+    ) -> UpstreamResponse:
         request = self.client.build_request(
             method,
             target,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from gateway.briefing import render_briefing
 from gateway.composite import Composer
-from gateway.upstream import UpstreamError
+from gateway.upstream import Upstream, UpstreamError
 from services.kit.logging import request_id_var
 from services.kit.types import utcnow
 
@@ -18,13 +18,13 @@ router = APIRouter()
 
 
 @router.get("/healthz", tags=["health"], include_in_schema=False)
-async def healthz() -> dict:
+async def healthz() -> dict[str, Any]:
     return {"status": "ok"}
 
 
 @router.get("/readyz", tags=["health"], include_in_schema=False)
 async def readyz(request: Request) -> JSONResponse:
-    async def probe(name: str, upstream) -> tuple[str, bool]:
+    async def probe(name: str, upstream: Upstream) -> tuple[str, bool]:
         try:
             return name, (await upstream.request("GET", "/readyz", headers=[], timeout=3.0)).status == 200
         except UpstreamError:

@@ -61,9 +61,16 @@ class Component:
     name: str
     module: str
     port: int
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[bytes] | None = None
     service: str = ""  # the service a replica belongs to (its name without the replica number)
     replica: int = 1
+
+    @property
+    def started(self) -> subprocess.Popen[bytes]:
+        """Its process, once started (everything below runs after `start`)."""
+        if self.process is None:
+            raise RuntimeError(f"{self.name} was never started")
+        return self.process
 
     @classmethod
     def configured(cls, name: str, module: str, default_port: int, replica: int = 1) -> Component:
@@ -176,9 +183,9 @@ def answers_ready(component: Component) -> bool:
 def wait_until_ready(component: Component, timeout: float = READY_TIMEOUT) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if component.process.poll() is not None:
+        if component.started.poll() is not None:
             raise StartupFailed(
-                f"{component.name} exited (code {component.process.returncode}) before it was ready", component
+                f"{component.name} exited (code {component.started.returncode}) before it was ready", component
             )
         if answers_ready(component):
             return
@@ -195,7 +202,7 @@ def log_tail(component: Component) -> str:
 
 def signal_group(component: Component, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(component.process.pid, signum)
+        os.killpg(component.started.pid, signum)
 
 
 def stop_processes(stopping: list[Component]) -> None:
@@ -205,17 +212,17 @@ def stop_processes(stopping: list[Component]) -> None:
     deadline = time.monotonic() + STOP_GRACE
     for component in running:
         try:
-            component.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            component.started.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             print(f"{component.name} ignored SIGTERM for {STOP_GRACE:.0f}s; killing it")
             signal_group(component, signal.SIGKILL)
-            component.process.wait()
+            component.started.wait()
 
 
 def first_exited(running: list[Component]) -> Component:
     while True:
         for component in running:
-            if component.process.poll() is not None:
+            if component.started.poll() is not None:
                 return component
         time.sleep(0.5)
 
@@ -319,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         help="skip the demo directory and engagements (loaded by default; never twice)",
     )
     args = parser.parse_args(argv)
-    sys.stdout.reconfigure(line_buffering=True)  # progress lines must show as they happen, even through make
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # a TextIOWrapper here  # progress lines must show as they happen, even through make
     started_at = time.monotonic()
     services = [
         Component.configured(name, f"services.{name}", port, replica)
@@ -342,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\nCtrl-C to stop.")
             crashed = first_exited([*services, gateway])
             print(
-                f"\n{crashed.name} exited unexpectedly (code {crashed.process.returncode}); "
+                f"\n{crashed.name} exited unexpectedly (code {crashed.started.returncode}); "
                 f"last lines of {crashed.log_path}:\n{log_tail(crashed)}"
             )
             exit_code = 1

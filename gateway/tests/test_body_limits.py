@@ -86,10 +86,10 @@ def test_a_chunked_body_is_refused_once_it_passes_the_limit(gateway, partners):
 
 def test_the_csv_import_route_has_its_own_larger_limit(gateway, partners):
     csv = {**OFFICER, "content-type": "text/csv"}
-    accepted = gateway.post("/api/v1/partners/import", content=b"n" * (IMPORT_LIMIT - 10), headers=csv)
+    accepted = gateway.post("/api/v1/partners/imports", content=b"n" * (IMPORT_LIMIT - 10), headers=csv)
     assert accepted.status_code == 201 and partners.calls == 1
     assert_too_large(
-        gateway.post("/api/v1/partners/import", content=b"n" * (IMPORT_LIMIT + 1), headers=csv), IMPORT_LIMIT
+        gateway.post("/api/v1/partners/imports", content=b"n" * (IMPORT_LIMIT + 1), headers=csv), IMPORT_LIMIT
     )
     assert partners.calls == 1
 

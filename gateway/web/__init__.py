@@ -8,12 +8,22 @@ creation; `start(app, front)` builds what they use, in the lifespan.
 from __future__ import annotations
 
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
+
+ExceptionHandler = Callable[[Request, Any], Awaitable[Response]]
+
+if TYPE_CHECKING:
+    from gateway.app import Runtime
+    from gateway.web.context import WebRuntime
 
 # Imported inside the functions below: `python -m gateway.web.i18n` must not find i18n already loaded.
 
@@ -47,7 +57,7 @@ def install(app: FastAPI) -> None:
     _install_error_pages(app)
 
 
-def start(app: FastAPI, front, runtime):
+def start(app: FastAPI, front: ASGIApp, runtime: Runtime) -> WebRuntime:
     from gateway.web import charts
     from gateway.web.client import front_door_client
     from gateway.web.context import WebRuntime
@@ -63,7 +73,7 @@ def start(app: FastAPI, front, runtime):
     return web
 
 
-async def stop(web) -> None:
+async def stop(web: WebRuntime) -> None:
     await web.http.aclose()
 
 
@@ -72,28 +82,29 @@ def _install_error_pages(app: FastAPI) -> None:
     from gateway.web.context import LoginRequired, login_redirect
     from gateway.web.headers import is_web_path
 
-    api_http_error = app.exception_handlers[StarletteHTTPException]
-    api_unexpected = app.exception_handlers[Exception]
+    # The kit's problem+json handlers (install_problem_handlers), all async.
+    api_http_error = cast(ExceptionHandler, app.exception_handlers[StarletteHTTPException])
+    api_unexpected = cast(ExceptionHandler, app.exception_handlers[Exception])
 
     @app.exception_handler(LoginRequired)
-    async def _login(request: Request, exc: LoginRequired):
+    async def _login(request: Request, exc: LoginRequired) -> Response:
         return login_redirect(request, exc.next_url)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if not is_web_path(request.url.path):
             return await api_http_error(request, exc)
         return _error_page(request, exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         response = await api_unexpected(request, exc)  # logs it, with the request id
         if not is_web_path(request.url.path):
             return response
         return _error_page(request, 500)
 
 
-def _error_page(request: Request, status: int, headers: dict | None = None):
+def _error_page(request: Request, status: int, headers: dict[str, Any] | None = None) -> Response:
     from gateway.web.context import WebContext, public_web_context, request_language
 
     try:

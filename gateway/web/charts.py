@@ -13,7 +13,9 @@ import functools
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import vl_convert
 from markupsafe import Markup
@@ -36,7 +38,7 @@ class Chart:
     caption: str
     headers: list[str]
     rows: list[list[str | int]]
-    spec: dict = field(repr=False, default_factory=dict)
+    spec: dict[str, Any] = field(repr=False, default_factory=dict)
     svg: Markup = field(default_factory=Markup)
 
     @property
@@ -48,7 +50,7 @@ _SLANTED = {"labelAngle": -40, "labelAlign": "right"}
 _LABELS = {"minExtent": LABEL_ROOM + 6, "maxExtent": LABEL_ROOM + 6}
 
 
-def _counts(values) -> dict:
+def _counts(values: Iterable[int]) -> dict[str, Any]:
     """Whole numbers on a count axis: Vega would put ticks at 0.5 for small counts."""
     top = max(values, default=0)
     if top <= 10:
@@ -56,7 +58,7 @@ def _counts(values) -> dict:
     return {"tickMinStep": 1, "format": "d"}
 
 
-def _base(height: int) -> dict:
+def _base(height: int) -> dict[str, Any]:
     return {
         "$schema": SCHEMA,
         "width": 320,
@@ -138,7 +140,7 @@ def stacked_chart(
             "order": {"field": "order"},
         },
     }
-    rows = [[name, a, b] for name, a, b in data]
+    rows: list[list[str | int]] = [[name, a, b] for name, a, b in data]
     return Chart(key=key, caption=caption, headers=[label, *series], rows=rows, spec=spec)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from starlette.types import ASGIApp
 
 from gateway.policy import API_PREFIX
 
@@ -31,7 +32,7 @@ class ApiResponse:
         return 200 <= self.status < 300
 
     @property
-    def problem(self) -> dict | None:
+    def problem(self) -> dict[str, Any] | None:
         """The problem+json body of an error, None for a success (or an error without one)."""
         if self.ok or not isinstance(self.json, dict):
             return None
@@ -122,23 +123,23 @@ class ApiClient:
         )
         return ApiResponse.of(response)
 
-    async def get(self, path: str, **kwargs) -> ApiResponse:
+    async def get(self, path: str, **kwargs: Any) -> ApiResponse:
         return await self.request("GET", path, **kwargs)
 
-    async def post(self, path: str, **kwargs) -> ApiResponse:
+    async def post(self, path: str, **kwargs: Any) -> ApiResponse:
         return await self.request("POST", path, **kwargs)
 
-    async def put(self, path: str, **kwargs) -> ApiResponse:
+    async def put(self, path: str, **kwargs: Any) -> ApiResponse:
         return await self.request("PUT", path, **kwargs)
 
-    async def patch(self, path: str, **kwargs) -> ApiResponse:
+    async def patch(self, path: str, **kwargs: Any) -> ApiResponse:
         return await self.request("PATCH", path, **kwargs)
 
-    async def delete(self, path: str, **kwargs) -> ApiResponse:
+    async def delete(self, path: str, **kwargs: Any) -> ApiResponse:
         return await self.request("DELETE", path, **kwargs)
 
 
-def front_door_client(front) -> httpx.AsyncClient:
+def front_door_client(front: ASGIApp) -> httpx.AsyncClient:
     """An httpx client whose transport is the front door itself: no socket, the same checks."""
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=front, client=("127.0.0.1", 0)),

@@ -97,8 +97,22 @@ class WebContext:
         return self.session.username if self.session else None
 
     @property
+    def signed_in(self) -> OpenSession:
+        """The session of the signed-in person: pages behind `Web` always have one."""
+        if self.session is None:
+            raise RuntimeError("no one is signed in on this page")
+        return self.session
+
+    @property
+    def username(self) -> str:
+        """The signed-in person: pages behind `Web` always have one."""
+        if self.session is None:
+            raise RuntimeError("no one is signed in on this page")
+        return self.session.username
+
+    @property
     def display_name(self) -> str | None:
-        return self.session and (self.session.display_name or self.session.username)
+        return (self.session.display_name or self.session.username) if self.session else None
 
     @property
     def roles(self) -> frozenset[str]:
@@ -174,7 +188,8 @@ class WebContext:
 
 
 def _runtime(request: Request) -> WebRuntime:
-    return request.app.state.web
+    runtime: WebRuntime = request.app.state.web
+    return runtime
 
 
 def _load(request: Request, runtime: WebRuntime) -> OpenSession | None:
@@ -206,7 +221,9 @@ PublicWeb = Annotated[WebContext, Depends(public_web_context)]
 
 
 def csrf_matches(expected: str, presented: str | None) -> bool:
-    return bool(expected and presented) and hmac.compare_digest(expected.encode(), presented.encode())
+    if not expected or not presented:
+        return False
+    return hmac.compare_digest(expected.encode(), presented.encode())
 
 
 async def checked_form(request: Request, web: Web) -> FormData:

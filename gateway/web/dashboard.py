@@ -12,9 +12,11 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from gateway.web import charts, i18n, vocab
+from gateway.web.context import WebContext
 from gateway.web.i18n import TIMEZONE, format_number
 
 log = logging.getLogger("liaison.web")
@@ -29,15 +31,14 @@ AGE_EDGES = (0, 7, 30, 90)
 
 @dataclass
 class Home:
-    me: dict | None = None  # /auth/me: who the API sees (name and roles)
-    owed_by_us: dict | None = None  # {"items": [...], "total": n}; None when unavailable
-    owed_to_us: dict | None = None
-    upcoming: list | None = None
-    activity: dict | None = None
-    charts: list = field(default_factory=list)
+    me: dict[str, Any] | None = None  # /auth/me: who the API sees (name and roles)
+    owed_by_us: dict[str, Any] | None = None  # {"items": [...], "total": n}; None when unavailable
+    owed_to_us: dict[str, Any] | None = None
+    upcoming: list[Any] | None = None
+    activity: dict[str, Any] | None = None
+    charts: list[Any] = field(default_factory=list)
     unavailable: bool = False  # some part could not be read
-    timings: dict = field(default_factory=dict)  # ms: "api" (the reads), "charts" (rendering)
-    engagements: dict = field(default_factory=dict)  # id -> engagement, for the follow-ups' titles
+    timings: dict[str, Any] = field(default_factory=dict)  # ms: "api" (the reads), "charts" (rendering)
 
 
 def local_link(link: str | None) -> str | None:
@@ -73,7 +74,7 @@ def _local(value: date) -> str:
     return f"{value.isoformat()}T00:00:00"
 
 
-async def _get(web, path: str, **params):
+async def _get(web: WebContext, path: str, **params: Any) -> Any:
     """The answer's JSON, or None: a part that cannot be read is shown as unavailable, not as an error page."""
     try:
         response = await web.api.get(path, params=params)
@@ -83,7 +84,7 @@ async def _get(web, path: str, **params):
     return response.json if response.ok else None
 
 
-async def load(web) -> Home:
+async def load(web: WebContext) -> Home:
     # Labels made here (chart axes, legends) are in the page's language, as the templates' are.
     token = i18n.current_language.set(web.lang)
     try:
@@ -92,12 +93,11 @@ async def load(web) -> Home:
         i18n.current_language.reset(token)
 
 
-async def _load(web) -> Home:
+async def _load(web: WebContext) -> Home:
     now = local_now()
     today = now.date()
     year_ago = today - timedelta(days=365)
     quarters = quarter_starts(today)
-    overdue_edges = [today - timedelta(days=days) for days in AGE_EDGES]
     reads = [
         _get(web, "/follow-ups", assignee="me", status="open", owed_by="quebec", limit=FOLLOW_UPS_SHOWN),
         _get(web, "/follow-ups", assignee="me", status="open", owed_by="partner", limit=FOLLOW_UPS_SHOWN),
@@ -113,44 +113,36 @@ async def _load(web) -> Home:
         _get(web, "/engagements", facets="true", limit=1, **{"from": _local(year_ago)}),
         _get(web, "/thrusts"),
         _get(web, "/auth/me"),
-        *(
-            _get(web, "/engagements", facets="false", limit=1, **{"from": _local(q), "to": _local(_next_quarter(q))})
-            for q in quarters
-        ),
-        *(
-            _get(web, "/follow-ups", status="open", owed_by=owed_by, due_before=edge.isoformat(), limit=1)
-            for owed_by in ("quebec", "partner")
-            for edge in overdue_edges
-        ),
+        # The quarters' counts are a facet of the engagements since the first of them: one read.
+        _get(web, "/engagements", facets="true", limit=1, **{"from": _local(quarters[0])}),
+        _get(web, "/follow-ups/overdue", ages=list(AGE_EDGES)),
     ]
     started = time.perf_counter()
     results = await asyncio.gather(*reads)
-    by_us, to_us, upcoming, activity, facets, thrusts, me = results[:7]
-    per_quarter = results[7 : 7 + QUARTERS]
-    overdue = results[7 + QUARTERS :]
+    by_us, to_us, upcoming, activity, facets, thrusts, me, since_quarters, overdue = results
     home = Home(me=me, owed_by_us=by_us, owed_to_us=to_us, activity=activity)
     home.unavailable = any(result is None for result in results)
     if upcoming is not None:
         # The API lists newest first: the soonest upcoming are at the end.
         home.upcoming = list(reversed(upcoming["items"]))[:UPCOMING_SHOWN]
-    home.engagements = await _engagements_of(web, [f for page in (by_us, to_us) if page for f in page["items"]])
     drawn = time.perf_counter()
-    home.charts = await charts.render(_charts(web, facets, thrusts, quarters, per_quarter, overdue))
+    home.charts = await charts.render(_charts(web, facets, thrusts, quarters, since_quarters, overdue))
     home.timings = {"api": (drawn - started) * 1000, "charts": (time.perf_counter() - drawn) * 1000}
     return home
 
 
-async def _engagements_of(web, follow_ups: list[dict]) -> dict:
-    ids = list(dict.fromkeys(f["engagement_id"] for f in follow_ups))
-    found = await asyncio.gather(*(_get(web, f"/engagements/{i}") for i in ids))
-    return {i: e for i, e in zip(ids, found, strict=True) if e is not None}
+def quarter_key(start: date) -> str:
+    """The engagements service's name for a quarter in its `quarter` facet."""
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
-def quarter_label(web, start: date) -> str:
+def quarter_label(web: WebContext, start: date) -> str:
     return web.gettext("{year} Q{quarter}").format(year=start.year, quarter=(start.month - 1) // 3 + 1)
 
 
-def _charts(web, facets, thrusts, quarters, per_quarter, overdue) -> list[charts.Chart]:
+def _charts(
+    web: WebContext, facets: Any, thrusts: Any, quarters: Any, since_quarters: Any, overdue: Any
+) -> list[charts.Chart]:
     _ = web.gettext
     made = []
     engagements = _("Engagements")
@@ -180,22 +172,24 @@ def _charts(web, facets, thrusts, quarters, per_quarter, overdue) -> list[charts
                 ],
             )
         )
-    if all(page is not None for page in per_quarter):
+    if since_quarters is not None:
+        per_quarter = (since_quarters.get("facets") or {}).get("quarter", {})
         made.append(
             charts.column_chart(
                 key="chart-quarter",
                 caption=_("Engagements per quarter"),
                 label=_("Quarter"),
                 value=engagements,
-                data=[(quarter_label(web, q), page["total"]) for q, page in zip(quarters, per_quarter, strict=True)],
+                data=[(quarter_label(web, q), per_quarter.get(quarter_key(q), 0)) for q in quarters],
             )
         )
-    if all(page is not None for page in overdue):
-        made.append(_overdue_chart(web, [page["total"] for page in overdue]))
+    if overdue is not None:
+        late = overdue["owed_by"]
+        made.append(_overdue_chart(web, [late[owed][str(age)] for owed in ("quebec", "partner") for age in AGE_EDGES]))
     return made
 
 
-def _overdue_chart(web, totals: list[int]) -> charts.Chart:
+def _overdue_chart(web: WebContext, totals: list[int]) -> charts.Chart:
     """`totals`: open follow-ups due before each of AGE_EDGES, owed by us then owed to us."""
     _ = web.gettext
     edges = len(AGE_EDGES)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
+
+from gateway.web.context import WebContext
 
 SUGGESTIONS = 8
 MISSIONS = 100
@@ -17,7 +20,7 @@ def is_id(value: str) -> bool:
     return bool(_UUID.match(value or ""))
 
 
-def partner_name(partner: dict, lang: str) -> str:
+def partner_name(partner: dict[str, Any], lang: str) -> str:
     """The partner's name in the page's language (the other one when it has only that), with its acronym."""
     other = "en" if lang == "fr" else "fr"
     name = partner.get(f"name_{lang}") or partner.get(f"name_{other}") or str(partner.get("id", ""))
@@ -25,19 +28,19 @@ def partner_name(partner: dict, lang: str) -> str:
     return f"{name} ({acronyms[0]})" if acronyms else name
 
 
-def other_name(partner: dict, lang: str) -> str | None:
+def other_name(partner: dict[str, Any], lang: str) -> str | None:
     """The name in the other language, when it differs: shown under a suggestion, so "Bavière" finds "Bavaria"."""
     other = "en" if lang == "fr" else "fr"
     name, theirs = partner.get(f"name_{lang}"), partner.get(f"name_{other}")
     return theirs if name and theirs and theirs != name else None
 
 
-async def thrust_groups(web) -> tuple[list[dict], dict[str, str]]:
+async def thrust_groups(web: WebContext) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The policy's thrusts as groups (a top thrust and its children) and every code's label."""
     answer = await web.api.get("/thrusts")
     items = answer.json["items"] if answer.ok else []
     labels = {t["code"]: t.get(web.lang) or t["en"] for t in items}
-    groups: dict[str, dict] = {}
+    groups: dict[str, dict[str, Any]] = {}
     for thrust in items:
         if thrust["parent"] is None:
             groups[thrust["code"]] = {"code": thrust["code"], "label": labels[thrust["code"]], "children": []}
@@ -47,12 +50,12 @@ async def thrust_groups(web) -> tuple[list[dict], dict[str, str]]:
     return list(groups.values()), labels
 
 
-async def missions(web) -> list[dict]:
+async def missions(web: WebContext) -> list[dict[str, Any]]:
     answer = await web.api.get("/engagements", params={"type": "mission", "limit": MISSIONS, "facets": "false"})
     return answer.json["items"] if answer.ok else []
 
 
-async def partners(web, ids: list[str]) -> list[dict]:
+async def partners(web: WebContext, ids: list[str]) -> list[dict[str, Any]]:
     """`[{id, label}]` for the ids, in order; one that cannot be read keeps its id as its label."""
     ids = [i for i in ids if is_id(i)]
     answers = await asyncio.gather(*(web.api.get(f"/partners/{i}") for i in ids))
@@ -61,7 +64,7 @@ async def partners(web, ids: list[str]) -> list[dict]:
     ]
 
 
-async def suggest(web, query: str, exclude: list[str]) -> list[dict]:
+async def suggest(web: WebContext, query: str, exclude: list[str]) -> list[dict[str, Any]]:
     """Partners whose names answer `query` (the partners service's search: accents, typos, acronyms)."""
     query = query.strip()
     if not query:
@@ -83,7 +86,7 @@ async def suggest(web, query: str, exclude: list[str]) -> list[dict]:
     ]
 
 
-async def contacts_by_partner(web, chosen: list[dict]) -> list[dict]:
+async def contacts_by_partner(web: WebContext, chosen: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """For each chosen partner (`{id, label}`), its contacts: `[{partner, contacts: [{id, name, title}]}]`."""
     answers = await asyncio.gather(
         *(web.api.get(f"/partners/{p['id']}/contacts", params={"limit": 50}) for p in chosen)
@@ -100,7 +103,7 @@ async def contacts_by_partner(web, chosen: list[dict]) -> list[dict]:
     return groups
 
 
-async def contacts(web, ids: list[str]) -> list[dict]:
+async def contacts(web: WebContext, ids: list[str]) -> list[dict[str, Any]]:
     ids = [i for i in ids if is_id(i)]
     answers = await asyncio.gather(*(web.api.get(f"/contacts/{i}") for i in ids))
     return [

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from gateway.web import i18n
 from gateway.web.i18n import lazy_gettext as _l
@@ -118,7 +120,7 @@ class EngagementForm:
         )
 
     @classmethod
-    def from_posted(cls, form) -> EngagementForm:
+    def from_posted(cls, form: FormData) -> EngagementForm:
         """`form`: Starlette's FormData (getlist for the repeated names)."""
 
         def text(name: str) -> str:
@@ -166,7 +168,7 @@ class EngagementForm:
         )
 
     @classmethod
-    def from_engagement(cls, engagement: dict, version: str) -> EngagementForm:
+    def from_engagement(cls, engagement: dict[str, Any], version: str) -> EngagementForm:
         location = engagement.get("location") or {}
         return cls(
             type=engagement["type"],
@@ -218,13 +220,13 @@ def _names(text: str) -> list[str]:
     return [name.strip() for name in text.replace("\n", ",").split(",") if name.strip()]
 
 
-def body_of(form: EngagementForm, *, for_update: bool = False) -> tuple[dict, dict[str, str]]:
+def body_of(form: EngagementForm, *, for_update: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
     """The API's body for the form, and the errors found before sending it (a time that is not one).
 
     Required fields left blank are sent as they are: the API says what is missing, in one answer.
     """
     errors: dict[str, str] = {}
-    body: dict = {
+    body: dict[str, Any] = {
         "type": form.type,
         "title": form.title,
         "partner_ids": form.partner_ids,
@@ -256,9 +258,10 @@ def body_of(form: EngagementForm, *, for_update: bool = False) -> tuple[dict, di
     return body, errors
 
 
-def follow_up_bodies(form: EngagementForm, *, user: str) -> tuple[list[dict], dict[str, str]]:
+def follow_up_bodies(form: EngagementForm, *, user: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The follow-ups to add, checked by the service's own model; errors keyed `fu.<row>.<field>`."""
-    bodies, errors = [], {}
+    bodies: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
     for index, row in enumerate(form.follow_ups):
         if not row.used:
             continue
@@ -284,7 +287,7 @@ def message_for(kind: str, fallback: str) -> str:
     return str(message) if message is not None else fallback
 
 
-def errors_of(problem: dict | None) -> tuple[dict[str, str], str | None]:
+def errors_of(problem: dict[str, Any] | None) -> tuple[dict[str, str], str | None]:
     """A problem+json answer -> ({form field: message}, a message for the top of the form or None)."""
     if not problem:
         return {}, None
@@ -328,7 +331,7 @@ def _domain_message(name: str, detail: str) -> str:
     return detail
 
 
-def _partner_message(problem: dict) -> str:
+def _partner_message(problem: dict[str, Any]) -> str:
     if problem.get("title") == "Archived partner":
         return str(_l("An archived partner cannot be named on an engagement."))
     return str(_l("This partner is not known to the engagements yet; if it was just created, try again in a moment."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from gateway.policy import API_PREFIX
 
 # No inline script or style anywhere: scripts and styles come from /static only, so an injected
@@ -36,16 +38,16 @@ def is_web_path(path: str) -> bool:
 
 
 class SecurityHeaders:
-    def __init__(self, app) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_web_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         static = scope["path"].startswith("/static/")
 
-        async def send_with_headers(message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [(name, value) for name, value in HEADERS if name not in present]

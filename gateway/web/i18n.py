@@ -19,11 +19,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.support import LazyProxy, Translations
+from jinja2 import Environment
 
 from gateway.web.sessions import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -52,6 +53,10 @@ def translations(lang: str) -> Translations:
     write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
     compiled.seek(0)
     return Translations(compiled, domain=DOMAIN)
+
+
+# A message: translated already, or lazily (rendered in the page's language when it becomes a string).
+Text = str | LazyProxy
 
 
 def gettext(message: str) -> str:
@@ -120,10 +125,11 @@ def format_timeago(value: datetime | str | None, now: datetime | None = None) ->
 FILTERS = {"datetime": format_datetime, "date": format_date, "number": format_number, "timeago": format_timeago}
 
 
-def install(environment) -> None:
+def install(environment: Environment) -> None:
     """Gives a Jinja environment `_`, `gettext`, `ngettext` and the filters, all in the page's language."""
     environment.add_extension(JINJA_EXTENSIONS)
-    environment.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True)
+    # Added by the i18n extension above, so unknown to the Environment class.
+    environment.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.filters.update(FILTERS)
 
 
@@ -162,7 +168,7 @@ def update_catalogs() -> dict[str, int]:
         if lang == "fr":
             # The classic two forms (1 message, 2 messages): CLDR's third one, for millions, would
             # make every plural in the catalog need a third translation for a case pages never show.
-            catalog._num_plurals, catalog._plural_expr = 2, "(n > 1)"
+            catalog._num_plurals, catalog._plural_expr = 2, "(n > 1)"  # type: ignore[assignment]  # babel declares them None
         if lang == "en":
             for message in catalog:
                 if message.id and not message.string:
@@ -177,7 +183,7 @@ def update_catalogs() -> dict[str, int]:
     return missing
 
 
-def _translated(message) -> bool:
+def _translated(message: Message) -> bool:
     if message.fuzzy:
         return False
     if isinstance(message.string, tuple | list):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from gateway.web.context import Web
+from fastapi.responses import Response
 
-STAFF = frozenset({"viewer", "officer", "admin"})
-EDITORS = frozenset({"officer", "admin"})
+from gateway.web.context import Web
+from services.kit.roles import EDITORS as EDITORS  # re-exported: the partner pages' one import
+from services.kit.roles import STAFF as STAFF
+
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
 
 
@@ -23,5 +25,5 @@ def may_edit(web: Web) -> bool:
     return bool(EDITORS & set(web.roles))
 
 
-def not_found(web: Web, partner_id: str):
+def not_found(web: Web, partner_id: str) -> Response:
     return web.render("partners/missing.html", status=404, partner_id=partner_id)

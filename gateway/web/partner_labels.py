@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from types import SimpleNamespace
+from typing import Any
 
 import pycountry
 from babel import Locale
@@ -16,7 +17,8 @@ from babel import Locale
 from gateway.web import vocab
 from gateway.web.i18n import BABEL_LOCALES, current_language
 from gateway.web.i18n import lazy_gettext as _l
-from gateway.web.vocab import ENGAGEMENT_TYPES, REGIONS
+from gateway.web.vocab import ENGAGEMENT_TYPES as ENGAGEMENT_TYPES  # re-exported: the pages' one module of labels
+from gateway.web.vocab import REGIONS as REGIONS
 from services.kit.thrusts import taxonomy
 
 KINDS = {
@@ -88,7 +90,7 @@ FIELDS = {
 }
 
 
-def label(table: dict, code: str | None) -> str:
+def label(table: dict[str, Any], code: str | None) -> str:
     """The table's word for a code in the current language, or the code itself when the table does not know it."""
     return str(vocab.label(table, code))
 
@@ -96,7 +98,7 @@ def label(table: dict, code: str | None) -> str:
 def country_name(code: str | None) -> str:
     if not code:
         return ""
-    return _locale().territories.get(code, code)
+    return str(_locale().territories.get(code, code))
 
 
 def is_country(code: str) -> bool:
@@ -107,7 +109,7 @@ def is_country(code: str) -> bool:
 def subdivision_name(code: str | None) -> str:
     if not code:
         return ""
-    found = pycountry.subdivisions.get(code=code)
+    found = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]  # pycountry's get is untyped
     return f"{found.name} ({code})" if found else code
 
 
@@ -140,7 +142,7 @@ def thrust_choices() -> list[tuple[str, str]]:
     return [(t.code, ("— " if t.parent else "") + thrust_name(t.code)) for t in taxonomy()]
 
 
-def partner_name(partner: dict | None) -> str:
+def partner_name(partner: dict[str, Any] | None) -> str:
     """A partner's name in the page's language first, the other one when that is all it has."""
     if not partner:
         return ""
@@ -148,14 +150,14 @@ def partner_name(partner: dict | None) -> str:
     return partner.get(first) or partner.get(second) or str(partner.get("id", ""))
 
 
-def other_name(partner: dict | None) -> str:
+def other_name(partner: dict[str, Any] | None) -> str:
     """The name in the other language, when it differs from the one shown."""
     if not partner:
         return ""
     shown = partner_name(partner)
     for key in ("name_fr", "name_en"):
         if partner.get(key) and partner[key] != shown:
-            return partner[key]
+            return str(partner[key])
     return ""
 
 

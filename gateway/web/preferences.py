@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 
+from gateway.web.context import WebContext
 from gateway.web.sessions import set_language
 from services.kit.db import unit_of_work
 
 
-async def share_language(web, lang: str) -> bool:
+async def share_language(web: WebContext, lang: str) -> bool:
     """Tells the notifications service the person's language, keeping their email address; False when
     it could not (the pages' language is remembered all the same, and the switch must not fail)."""
     try:
@@ -25,6 +26,6 @@ async def share_language(web, lang: str) -> bool:
         return False
 
 
-def remember_language(web, lang: str) -> None:
+def remember_language(web: WebContext, lang: str) -> None:
     for db in unit_of_work(web.runtime.sessions):
-        set_language(session=db, username=web.user, lang=lang)
+        set_language(session=db, username=web.username, lang=lang)

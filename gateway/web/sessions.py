@@ -13,11 +13,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from gateway.models import User, UserPreference, WebSession
 from gateway.settings import GatewaySettings
 from gateway.tokens import digest, revoke_family
+from services.kit.db import rowcount
 from services.kit.types import utcnow
 
 LANGUAGES = ("fr", "en")
@@ -116,9 +118,10 @@ def purge_expired(*, session: Session, settings: GatewaySettings) -> int:
     minted before expire within `access_token_seconds`."""
     now = utcnow()
     idle_before = now - timedelta(seconds=settings.web_session_idle_seconds)
-    table = WebSession.__table__
-    result = session.execute(table.delete().where((table.c.expires_at <= now) | (table.c.last_seen_at <= idle_before)))
-    return result.rowcount
+    result = session.execute(
+        delete(WebSession).where((col(WebSession.expires_at) <= now) | (col(WebSession.last_seen_at) <= idle_before))
+    )
+    return rowcount(result)
 
 
 def get_language(*, session: Session, username: str) -> str | None:

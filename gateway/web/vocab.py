@@ -3,6 +3,8 @@ translated when shown. The codes are the services' (DESIGN.md); only their label
 
 from __future__ import annotations
 
+from typing import Any
+
 from gateway.web.i18n import lazy_gettext as _l
 
 REGIONS = {
@@ -36,16 +38,17 @@ SUBSCRIPTION_KINDS = {
 }
 
 
-def label(table: dict, code: str | None):
-    """The label of a code (translated when shown), or the code itself when the table does not know it."""
-    return table.get(code, code or "")
+def label(table: dict[str, Any], code: str | None) -> Any:
+    """The label of a code (a lazy translation, rendered when shown), or the code itself when the table does
+    not know it."""
+    return table.get(code or "", code or "")
 
 
-def thrust_label(thrust: dict, lang: str) -> str:
-    return thrust.get(lang) or thrust.get("en") or thrust.get("fr") or thrust.get("code", "")
+def thrust_label(thrust: dict[str, Any], lang: str) -> str:
+    return str(thrust.get(lang) or thrust.get("en") or thrust.get("fr") or thrust.get("code", ""))
 
 
-def partner_name(partner: dict, lang: str) -> str:
+def partner_name(partner: dict[str, Any], lang: str) -> str:
     """A partner in the page's language, the other language when that one is missing."""
     other = "en" if lang == "fr" else "fr"
     return partner.get(f"name_{lang}") or partner.get(f"name_{other}") or str(partner.get("id", ""))

@@ -17,6 +17,7 @@ import socket
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka.admin import (
@@ -91,7 +92,7 @@ def admin_client(connection: KafkaConnection, *, timeout_ms: int = 10_000) -> It
         admin.close()
 
 
-def wait_until_ready(connection: KafkaConnection, *, timeout: float = 60.0) -> dict:
+def wait_until_ready(connection: KafkaConnection, *, timeout: float = 60.0) -> dict[str, Any]:
     """Return the cluster description once the broker answers a metadata request."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
@@ -130,7 +131,7 @@ def create_topics(connection: KafkaConnection, topics: list[str] | None = None, 
         return missing
 
 
-def _grant(admin: KafkaAdminClient, acls: list) -> None:
+def _grant(admin: KafkaAdminClient, acls: list[Any]) -> None:
     result = admin.create_acls(acls)
     if result.get("failed"):
         raise KafkaSetupError(f"the broker refused ACLs: {result['failed']}")

@@ -8,6 +8,7 @@ gets what they would get if it did not exist: a 404, no search hit, no count.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, or_, true
+from sqlmodel import col
 
 from services.engagements.models import Engagement, EngagementOfficer
 from services.engagements.schemas import Confidentiality
@@ -30,7 +31,9 @@ def visible_to(caller: Caller) -> ColumnElement[bool]:
     if caller.is_admin:
         return true()
     return or_(
-        Engagement.confidentiality != Confidentiality.RESTRICTED,
-        Engagement.created_by == caller.user,
-        exists().where(EngagementOfficer.engagement_id == Engagement.id, EngagementOfficer.officer == caller.user),
+        col(Engagement.confidentiality) != Confidentiality.RESTRICTED,
+        col(Engagement.created_by) == caller.user,
+        exists().where(
+            col(EngagementOfficer.engagement_id) == col(Engagement.id), col(EngagementOfficer.officer) == caller.user
+        ),
     )

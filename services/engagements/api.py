@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -121,7 +121,7 @@ def delete_engagement(
 
 
 @router.get("/thrusts", tags=["thrusts"])
-def list_thrusts() -> dict:
+def list_thrusts() -> dict[str, Any]:
     items = [{"code": t.code, "parent": t.parent, "en": t.en, "fr": t.fr, "objective": t.objective} for t in taxonomy()]
     return {
         "items": items,

@@ -15,6 +15,7 @@ from services.engagements.schemas import (
     FollowUpRead,
     FollowUpStatus,
     FollowUpUpdate,
+    OverdueCounts,
     OwedBy,
 )
 from services.engagements.views import follow_up_read, local_today
@@ -27,9 +28,14 @@ router = APIRouter(prefix="/api/v1", tags=["follow-ups"])
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
-def _page(rows, next_cursor, total, zone) -> FollowUpPage:
+def _page(session, rows, next_cursor, total, zone) -> FollowUpPage:
     today = local_today(zone)
-    return FollowUpPage(items=[follow_up_read(f, today=today) for f in rows], next_cursor=next_cursor, total=total)
+    titles = followups.engagement_titles(session=session, follow_ups=rows)
+    items = [
+        follow_up_read(f, today=today).model_copy(update={"engagement_title": titles.get(f.engagement_id)})
+        for f in rows
+    ]
+    return FollowUpPage(items=items, next_cursor=next_cursor, total=total)
 
 
 @router.get("/engagements/{engagement_id}/follow-ups", response_model=FollowUpPage)
@@ -44,6 +50,7 @@ def follow_ups_of_engagement(
 ) -> FollowUpPage:
     service.get_engagement(session=session, caller=caller, engagement_id=engagement_id)
     return _page(
+        session,
         *followups.list_follow_ups(
             session=session, caller=caller, engagement_id=engagement_id, status=status, limit=limit, cursor=cursor
         ),
@@ -84,6 +91,7 @@ def list_follow_ups(
     cursor: Cursor = None,
 ) -> FollowUpPage:
     return _page(
+        session,
         *followups.list_follow_ups(
             session=session,
             caller=caller,
@@ -97,6 +105,23 @@ def list_follow_ups(
         ),
         zone,
     )
+
+
+@router.get("/follow-ups/overdue", response_model=OverdueCounts)
+def overdue_follow_ups(
+    session: SessionDep,
+    caller: CallerDep,
+    zone: LocalZone,
+    ages: Annotated[
+        list[Annotated[int, Query(ge=0, le=3650)]],
+        Query(max_length=8, description="days late; each answered with the open follow-ups later than that"),
+    ] = [0, 7, 30, 90],  # noqa: B006 - FastAPI copies a list default per request
+    assignee: Annotated[str | None, Query(max_length=200, description="`me`: the caller")] = None,
+) -> OverdueCounts:
+    today = local_today(zone)
+    ages = sorted(set(ages))
+    counts = followups.overdue_counts(session=session, caller=caller, today=today, ages=ages, assignee=assignee)
+    return OverdueCounts(as_of=today, owed_by=counts)
 
 
 @router.get("/follow-ups/{follow_up_id}", response_model=FollowUpRead)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
+from sqlmodel import col
 
 from services.engagements import calendar_feed, partner_copies, queries, reports
 from services.engagements.deps import Cursor, LocalZone, as_utc
@@ -36,13 +37,13 @@ def partner_history(
     page = queries.find(
         session=session, caller=caller, flt=queries.EngagementFilter(partner_ids=ids), limit=limit, cursor=cursor
     )
-    by_engagement: dict[uuid.UUID, list] = {}
+    by_engagement: dict[uuid.UUID, list[Any]] = {}
     if page.items:
         today = local_today(zone)
         rows = session.scalars(
             select(FollowUp)
-            .where(FollowUp.engagement_id.in_([e.id for e in page.items]))
-            .order_by(FollowUp.created_at, FollowUp.id)
+            .where(col(FollowUp.engagement_id).in_([e.id for e in page.items]))
+            .order_by(col(FollowUp.created_at), col(FollowUp.id))
         )
         for follow_up in rows:
             by_engagement.setdefault(follow_up.engagement_id, []).append(follow_up_read(follow_up, today=today))
@@ -69,7 +70,7 @@ def thrust_report(
     group_by: Literal["region", "quarter", "type"] | None = None,
     type: EngagementType | None = None,
     region: Annotated[str | None, Query(max_length=32)] = None,
-) -> dict:
+) -> dict[str, Any]:
     """Engagements per thrust (a parent counts each engagement once), grouped by `group_by`; `type` and
     `region` (of a partner involved) keep only those engagements, as on the engagement list."""
     return reports.thrust_report(

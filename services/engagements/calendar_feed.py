@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlalchemy import exists, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.engagements.access import visible_to
 from services.engagements.models import Engagement, EngagementOfficer, FollowUp
@@ -24,26 +24,28 @@ PRODID = "-//Liaison//Engagements//FR"
 def officer_calendar(*, session: Session, caller: Caller, officer: str, zone: ZoneInfo, public_url: str = "") -> bytes:
     since = utcnow() - timedelta(days=PAST_DAYS)
     takes_part = or_(
-        Engagement.created_by == officer,
-        exists().where(EngagementOfficer.engagement_id == Engagement.id, EngagementOfficer.officer == officer),
+        col(Engagement.created_by) == officer,
+        exists().where(
+            col(EngagementOfficer.engagement_id) == col(Engagement.id), col(EngagementOfficer.officer) == officer
+        ),
     )
     engagements = session.scalars(
         select(Engagement)
-        .where(visible_to(caller), takes_part, Engagement.ends_at >= since)
-        .order_by(Engagement.starts_at)
+        .where(visible_to(caller), takes_part, col(Engagement.ends_at) >= since)
+        .order_by(col(Engagement.starts_at))
         .limit(MAX_EVENTS)
     )
     follow_ups = session.execute(
         select(FollowUp, Engagement)
-        .join(Engagement, Engagement.id == FollowUp.engagement_id)
+        .join(Engagement, col(Engagement.id) == col(FollowUp.engagement_id))
         .where(
             visible_to(caller),
-            FollowUp.assignee == officer,
-            FollowUp.status == FollowUpStatus.OPEN,
+            col(FollowUp.assignee) == officer,
+            col(FollowUp.status) == FollowUpStatus.OPEN,
             # A due date stored before the API checked the range (kit/inputs.py) has no day in a calendar.
-            FollowUp.due_on.between(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31)),
+            col(FollowUp.due_on).between(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31)),
         )
-        .order_by(FollowUp.due_on)
+        .order_by(col(FollowUp.due_on))
         .limit(MAX_EVENTS)
     )
     calendar = Calendar()

@@ -16,11 +16,18 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.engagements import followups, partner_copies, service
 from services.engagements.models import Engagement, PartnerCopy
-from services.engagements.schemas import EngagementCreate, FollowUpCreate
+from services.engagements.schemas import (
+    AgreementStatus,
+    Confidentiality,
+    EngagementCreate,
+    EngagementType,
+    FollowUpCreate,
+    Location,
+)
 from services.engagements.settings import EngagementsSettings
 from services.kit.db import make_engine, make_session_factory
 from services.kit.identity import Caller
@@ -434,18 +441,18 @@ def load(session: Session, *, zone: ZoneInfo, now: datetime | None = None) -> in
         officer = OFFICERS[n % len(OFFICERS)]
         starts = (now - timedelta(days=days_ago)).replace(hour=14, minute=0, second=0, microsecond=0)
         data = EngagementCreate(
-            type=kind,
+            type=EngagementType(kind),
             title=title,
             starts_at=starts,
             ends_at=starts + (timedelta(days=4) if kind == "mission" else timedelta(hours=1, minutes=30)),
-            location={"city": city, "country": country},
+            location=Location(city=city, country=country),
             partner_ids=[by_name[p] for p in names],
             officers=[officer],
             summary=summary,
             thrusts=thrusts,
-            confidentiality=level,
+            confidentiality=Confidentiality(level),
             notes=f"## Points saillants\n\n- {summary}\n- Prochaine étape à confirmer.",
-            agreement_status="in_force" if kind == "agreement" else None,
+            agreement_status=AgreementStatus.IN_FORCE if kind == "agreement" else None,
         )
         # Stable ids make the demo safe to load twice.
         engagement = service.log_engagement(
@@ -478,7 +485,7 @@ def wait_for_partners(sessions, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     while True:
         with sessions() as session:
-            known = len(session.execute(select(PartnerCopy.id).where(PartnerCopy.id.in_(wanted))).all())
+            known = len(session.execute(select(col(PartnerCopy.id)).where(col(PartnerCopy.id).in_(wanted))).all())
         if known == len(wanted) or time.monotonic() >= deadline:
             return known
         time.sleep(0.5)

@@ -4,6 +4,7 @@ and, in `HANDLERS`, what it does with the partner events it consumes."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlmodel import Session
 
@@ -31,7 +32,7 @@ RESTRICTED = Confidentiality.RESTRICTED
 # --- publishing -------------------------------------------------------------------------------------
 
 
-def engagement_state(engagement: Engagement) -> dict:
+def engagement_state(engagement: Engagement) -> dict[str, Any]:
     """The engagement as events carry it. Restricted: ids and the level only (DESIGN.md: Events)."""
     if engagement.confidentiality == RESTRICTED:
         return {
@@ -43,7 +44,7 @@ def engagement_state(engagement: Engagement) -> dict:
     return EngagementState.model_validate(engagement).model_dump(mode="json")
 
 
-def _record(session: Session, event_type: str, engagement_id: uuid.UUID, data: dict) -> None:
+def _record(session: Session, event_type: str, engagement_id: uuid.UUID, data: dict[str, Any]) -> None:
     event = new_event(type=event_type, source=SOURCE, subject=str(engagement_id), data=data)
     record_event(session=session, event=event, topic=TOPIC)
 
@@ -73,7 +74,7 @@ def record_engagement_deleted(*, session: Session, engagement: Engagement, delet
     _record(session, ENGAGEMENT_DELETED, engagement.id, data)
 
 
-def followup_state(follow_up: FollowUp, engagement: Engagement) -> dict:
+def followup_state(follow_up: FollowUp, engagement: Engagement) -> dict[str, Any]:
     data = FollowUpState.model_validate(follow_up).model_dump(mode="json")
     data["engagement_confidentiality"] = engagement.confidentiality
     if engagement.confidentiality == RESTRICTED:

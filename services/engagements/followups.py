@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.engagements import events
 from services.engagements.access import can_see, visible_to
@@ -114,31 +114,66 @@ def list_follow_ups(
 ) -> tuple[list[FollowUp], str | None, int]:
     """Soonest due first (undated last); `assignee="me"` is the caller."""
     sort_key = func.coalesce(FollowUp.due_on, NO_DUE_DATE)
-    query = select(FollowUp).join(Engagement, Engagement.id == FollowUp.engagement_id).where(visible_to(caller))
+    query = (
+        select(FollowUp).join(Engagement, col(Engagement.id) == col(FollowUp.engagement_id)).where(visible_to(caller))
+    )
     if engagement_id is not None:
-        query = query.where(FollowUp.engagement_id == engagement_id)
+        query = query.where(col(FollowUp.engagement_id) == engagement_id)
     if assignee:
-        query = query.where(FollowUp.assignee == (caller.user if assignee == "me" else assignee))
+        query = query.where(col(FollowUp.assignee) == (caller.user if assignee == "me" else assignee))
     if status:
-        query = query.where(FollowUp.status == status)
+        query = query.where(col(FollowUp.status) == status)
     if due_before:
-        query = query.where(FollowUp.due_on < due_before)
+        query = query.where(col(FollowUp.due_on) < due_before)
     if owed_by:
-        query = query.where(FollowUp.owed_by == owed_by)
+        query = query.where(col(FollowUp.owed_by) == owed_by)
     if partner_id is not None:
         query = query.where(
-            FollowUp.engagement_id.in_(
-                select(EngagementPartner.engagement_id).where(EngagementPartner.partner_id == partner_id)
+            col(FollowUp.engagement_id).in_(
+                select(col(EngagementPartner.engagement_id)).where(col(EngagementPartner.partner_id) == partner_id)
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     if cursor:
         due_on, last = cursors.decode(cursor, date, uuid.UUID)
         query = query.where((sort_key > due_on) | ((sort_key == due_on) & (FollowUp.id > last)))
-    rows = list(session.scalars(query.order_by(sort_key, FollowUp.id).limit(limit + 1)))
+    rows = list(session.scalars(query.order_by(sort_key, col(FollowUp.id)).limit(limit + 1)))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last_row = rows[-1]
         next_cursor = cursors.encode(last_row.due_on or NO_DUE_DATE, last_row.id)
-    return rows, next_cursor, total
+    return rows, next_cursor, total or 0
+
+
+def overdue_counts(
+    *, session: Session, caller: Caller, today: date, ages: list[int], assignee: str | None = None
+) -> dict[str, dict[int, int]]:
+    """Open follow-ups the caller can see that are more than each of `ages` days late, by who owes them:
+    {"quebec": {0: n, 7: n, ...}, "partner": {...}}. One statement, whatever the number of ages."""
+    late = [
+        func.count().filter(col(FollowUp.due_on) < today - timedelta(days=age)).label(f"late_{n}")
+        for n, age in enumerate(ages)
+    ]
+    query = (
+        select(col(FollowUp.owed_by), *late)
+        .join(Engagement, col(Engagement.id) == col(FollowUp.engagement_id))
+        .where(visible_to(caller), col(FollowUp.status) == FollowUpStatus.OPEN)
+        .group_by(col(FollowUp.owed_by))
+    )
+    if assignee:
+        query = query.where(col(FollowUp.assignee) == (caller.user if assignee == "me" else assignee))
+    counts = {owed.value: dict.fromkeys(ages, 0) for owed in OwedBy}
+    for owed_by, *numbers in session.execute(query):
+        counts[str(owed_by)] = dict(zip(ages, numbers, strict=True))
+    return counts
+
+
+def engagement_titles(*, session: Session, follow_ups: list[FollowUp]) -> dict[uuid.UUID, str]:
+    """The titles of the follow-ups' engagements, in one read (a caller who sees a follow-up sees its
+    engagement: `visible_to` already chose them)."""
+    ids = {f.engagement_id for f in follow_ups}
+    if not ids:
+        return {}
+    rows = session.execute(select(col(Engagement.id), col(Engagement.title)).where(col(Engagement.id).in_(ids)))
+    return {row.id: row.title for row in rows}

@@ -114,7 +114,8 @@ class Engagement(EngagementBase, table=True):
         kept = {link.partner_id: link for link in self.partner_links}
         links = []
         for position, partner_id in enumerate(dict.fromkeys(partner_ids)):
-            link = kept.get(partner_id) or EngagementPartner(partner_id=partner_id)
+            # engagement_id is filled in when the link joins partner_links.
+            link = kept.get(partner_id) or EngagementPartner(partner_id=partner_id)  # type: ignore[call-arg]
             link.position = position
             links.append(link)
         self.partner_links = links

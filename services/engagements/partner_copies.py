@@ -7,11 +7,12 @@ re-pointed to its survivor wherever engagements name it; an erased contact leave
 from __future__ import annotations
 
 import uuid
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.engagements.models import Engagement, EngagementPartner, PartnerCopy, PartnerRelationship
 from services.kit.problems import NotFound, Problem
@@ -87,7 +88,7 @@ def mark_merged(*, session: Session, duplicate_id: uuid.UUID, survivor_id: uuid.
     # Relationships of the duplicate now belong to the survivor.
     for relationship in session.scalars(
         select(PartnerRelationship).where(
-            (PartnerRelationship.partner_id == duplicate_id) | (PartnerRelationship.target_id == duplicate_id)
+            (col(PartnerRelationship.partner_id) == duplicate_id) | (col(PartnerRelationship.target_id) == duplicate_id)
         )
     ):
         if relationship.partner_id == duplicate_id:
@@ -102,8 +103,8 @@ def engagements_of(*, session: Session, partner_id: uuid.UUID) -> list[Engagemen
     return list(
         session.scalars(
             select(Engagement)
-            .join(EngagementPartner, EngagementPartner.engagement_id == Engagement.id)
-            .where(EngagementPartner.partner_id == partner_id)
+            .join(EngagementPartner, col(EngagementPartner.engagement_id) == col(Engagement.id))
+            .where(col(EngagementPartner.partner_id) == partner_id)
         )
     )
 
@@ -126,7 +127,7 @@ def record_relationship(*, session: Session, command: RecordRelationship, remove
 
 def remove_relationship(*, session: Session, relationship_id: uuid.UUID) -> None:
     """A removal from before versions (ids only): nothing to compare, so it is applied as it comes."""
-    session.execute(delete(PartnerRelationship).where(PartnerRelationship.id == relationship_id))
+    session.execute(delete(PartnerRelationship).where(col(PartnerRelationship.id) == relationship_id))
 
 
 def survivor(*, session: Session, partner_id: uuid.UUID) -> PartnerCopy | None:
@@ -140,13 +141,15 @@ def survivor(*, session: Session, partner_id: uuid.UUID) -> PartnerCopy | None:
 
 
 def resolve_for_engagement(
-    *, session: Session, partner_ids: list[uuid.UUID], already: set[uuid.UUID] = frozenset()
+    *, session: Session, partner_ids: list[uuid.UUID], already: AbstractSet[uuid.UUID] = frozenset()
 ) -> list[PartnerCopy]:
     """The partners a new or changed engagement names, merged ids re-pointed and de-duplicated.
 
     `already` are those the engagement named before: an archived one may stay, not be added.
     """
-    unknown, archived, resolved = [], [], {}
+    unknown: list[str] = []
+    archived: list[str] = []
+    resolved: dict[uuid.UUID, PartnerCopy] = {}
     for partner_id in partner_ids:
         copy = survivor(session=session, partner_id=partner_id)
         if copy is None or copy.version == 0:
@@ -187,10 +190,10 @@ def with_members(*, session: Session, partner_id: uuid.UUID, depth: int = 5) -> 
         if not frontier:
             break
         members = session.scalars(
-            select(PartnerRelationship.partner_id).where(
-                PartnerRelationship.target_id.in_(frontier),
-                PartnerRelationship.type.in_(MEMBER_TYPES),
-                PartnerRelationship.removed.is_(False),
+            select(col(PartnerRelationship.partner_id)).where(
+                col(PartnerRelationship.target_id).in_(frontier),
+                col(PartnerRelationship.type).in_(MEMBER_TYPES),
+                col(PartnerRelationship.removed).is_(False),
             )
         ).all()
         frontier = [m for m in dict.fromkeys(members) if m not in found]
@@ -201,4 +204,4 @@ def with_members(*, session: Session, partner_id: uuid.UUID, depth: int = 5) -> 
 def partners_by_id(*, session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, PartnerCopy]:
     if not ids:
         return {}
-    return {p.id: p for p in session.scalars(select(PartnerCopy).where(PartnerCopy.id.in_(ids)))}
+    return {p.id: p for p in session.scalars(select(PartnerCopy).where(col(PartnerCopy.id).in_(ids)))}

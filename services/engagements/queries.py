@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, String, cast, exists, func, literal, select, union_all
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.engagements import search
 from services.engagements.access import visible_to
 from services.engagements.models import Engagement, EngagementOfficer, EngagementPartner, EngagementThrust, PartnerCopy
 from services.engagements.schemas import Confidentiality, EngagementType
 from services.kit import cursors
+from services.kit.db import table_of
 from services.kit.identity import Caller
 from services.kit.thrusts import taxonomy
 
@@ -46,7 +47,9 @@ class Page:
 
 def _partner_matches(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(
-        EngagementPartner.engagement_id == Engagement.id, EngagementPartner.partner_id == PartnerCopy.id, condition
+        col(EngagementPartner.engagement_id) == col(Engagement.id),
+        col(EngagementPartner.partner_id) == col(PartnerCopy.id),
+        condition,
     )
 
 
@@ -56,36 +59,44 @@ def conditions(session: Session, caller: Caller, flt: EngagementFilter) -> list[
         where.append(match)
     if flt.partner_ids:
         where.append(
-            Engagement.id.in_(
-                select(EngagementPartner.engagement_id).where(EngagementPartner.partner_id.in_(flt.partner_ids))
+            col(Engagement.id).in_(
+                select(col(EngagementPartner.engagement_id)).where(
+                    col(EngagementPartner.partner_id).in_(flt.partner_ids)
+                )
             )
         )
     if flt.thrust:
         where.append(
-            Engagement.id.in_(
-                select(EngagementThrust.engagement_id).where(EngagementThrust.code.in_(taxonomy().expand(flt.thrust)))
+            col(Engagement.id).in_(
+                select(col(EngagementThrust.engagement_id)).where(
+                    col(EngagementThrust.code).in_(taxonomy().expand(flt.thrust))
+                )
             )
         )
     if flt.type:
-        where.append(Engagement.type == flt.type)
+        where.append(col(Engagement.type) == flt.type)
     if flt.country:
         where.append(
-            (Engagement.location_country == flt.country) | _partner_matches(PartnerCopy.country == flt.country)
+            (col(Engagement.location_country) == flt.country)
+            | _partner_matches(col(PartnerCopy.country) == flt.country)
         )
     if flt.region:
-        where.append(_partner_matches(PartnerCopy.region == flt.region))
+        where.append(_partner_matches(col(PartnerCopy.region) == flt.region))
     if flt.officer:
         where.append(
-            exists().where(EngagementOfficer.engagement_id == Engagement.id, EngagementOfficer.officer == flt.officer)
+            exists().where(
+                col(EngagementOfficer.engagement_id) == col(Engagement.id),
+                col(EngagementOfficer.officer) == flt.officer,
+            )
         )
     if flt.starts_from:
-        where.append(Engagement.starts_at >= flt.starts_from)
+        where.append(col(Engagement.starts_at) >= flt.starts_from)
     if flt.starts_to:
-        where.append(Engagement.starts_at < flt.starts_to)
+        where.append(col(Engagement.starts_at) < flt.starts_to)
     if flt.confidentiality:
-        where.append(Engagement.confidentiality == flt.confidentiality)
+        where.append(col(Engagement.confidentiality) == flt.confidentiality)
     if flt.mission_id:
-        where.append(Engagement.mission_id == flt.mission_id)
+        where.append(col(Engagement.mission_id) == flt.mission_id)
     return where
 
 
@@ -109,7 +120,9 @@ def find(
     query: Select = select(Engagement).where(*where)
     if cursor:
         query = query.where(_after(cursor))
-    rows = list(session.scalars(query.order_by(Engagement.starts_at.desc(), Engagement.id.desc()).limit(limit + 1)))
+    rows = list(
+        session.scalars(query.order_by(col(Engagement.starts_at).desc(), col(Engagement.id).desc()).limit(limit + 1))
+    )
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -118,21 +131,29 @@ def find(
 
 
 def facets(*, session: Session, caller: Caller, flt: EngagementFilter) -> dict[str, dict[str, int]]:
-    """Counts by thrust (a parent counts each engagement under it once), type, year and region.
+    """Counts by thrust (a parent counts each engagement under it once), type, year, quarter ("2026-Q4",
+    in the service's time zone) and region.
 
-    One statement: the matching engagements are found once (a CTE) and counted four ways.
+    One statement: the matching engagements are found once (a CTE) and counted five ways.
     """
     matching = (
-        select(Engagement.id.label("id"), Engagement.type.label("type"), Engagement.local_year.label("year"))
+        select(
+            col(Engagement.id).label("id"),
+            col(Engagement.type).label("type"),
+            col(Engagement.local_year).label("year"),
+            col(Engagement.local_quarter).label("quarter"),
+        )
         .where(*conditions(session, caller, flt))
         .cte("matching")
     )
-    thrusts = EngagementThrust.__table__.alias("thrusts")
-    links = EngagementPartner.__table__.alias("links")
-    partners = PartnerCopy.__table__.alias("partners")
+    quarter = cast(matching.c.year, String) + literal("-Q") + cast(matching.c.quarter, String)
+    thrusts = table_of(EngagementThrust).alias("thrusts")
+    links = table_of(EngagementPartner).alias("links")
+    partners = table_of(PartnerCopy).alias("partners")
     parts = [
         select(literal("type"), cast(matching.c.type, String), func.count()).group_by(matching.c.type),
         select(literal("year"), cast(matching.c.year, String), func.count()).group_by(matching.c.year),
+        select(literal("quarter"), quarter, func.count()).group_by(quarter),
         select(literal("thrust"), thrusts.c.code, func.count())
         .join(matching, matching.c.id == thrusts.c.engagement_id)
         .group_by(thrusts.c.code),
@@ -145,7 +166,7 @@ def facets(*, session: Session, caller: Caller, flt: EngagementFilter) -> dict[s
         .join(partners, partners.c.id == links.c.partner_id)
         .group_by(partners.c.region),
     ]
-    counts: dict[str, dict[str, int]] = {"thrust": {}, "type": {}, "year": {}, "region": {}}
+    counts: dict[str, dict[str, int]] = {"thrust": {}, "type": {}, "year": {}, "quarter": {}, "region": {}}
     for facet, key, n in session.execute(union_all(*parts)):
         counts[facet][key if key is not None else "unknown"] = n
     counts["thrust"] = dict(sorted(counts["thrust"].items()))

@@ -4,13 +4,15 @@ engagements a filter keeps (time range, type, partners' region: the engagement l
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.engagements import queries
 from services.engagements.models import Engagement, EngagementPartner, EngagementThrust, PartnerCopy
+from services.engagements.schemas import EngagementType
 from services.kit.identity import Caller
 from services.kit.thrusts import taxonomy
 
@@ -24,13 +26,13 @@ def thrust_report(
     starts_from: datetime | None,
     starts_to: datetime | None,
     group_by: str | None,
-    type: str | None = None,
+    type: EngagementType | None = None,
     region: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     flt = queries.EngagementFilter(type=type, region=region, starts_from=starts_from, starts_to=starts_to)
     where = queries.conditions(session, caller, flt)
-    group_columns: list = []
-    joins: list = []
+    group_columns: list[Any] = []
+    joins: list[Any] = []
     if group_by == "type":
         group_columns = [Engagement.type]
     elif group_by == "quarter":
@@ -45,7 +47,7 @@ def thrust_report(
         query = (
             select(code_column, *group_columns, func.count(func.distinct(Engagement.id)))
             .select_from(EngagementThrust)
-            .join(Engagement, Engagement.id == EngagementThrust.engagement_id)
+            .join(Engagement, col(Engagement.id) == col(EngagementThrust.engagement_id))
         )
         for target, on in joins:
             query = query.join(target, on)
@@ -58,7 +60,7 @@ def thrust_report(
         query = (
             select(code_column, func.count(func.distinct(Engagement.id)))
             .select_from(EngagementThrust)
-            .join(Engagement, Engagement.id == EngagementThrust.engagement_id)
+            .join(Engagement, col(Engagement.id) == col(EngagementThrust.engagement_id))
             .where(*where)
             .group_by(code_column)
         )
@@ -82,7 +84,7 @@ def thrust_report(
     return {"from": starts_from, "to": starts_to, "group_by": group_by, "type": type, "region": region, "rows": rows}
 
 
-def _group_key(group_by: str | None, keys: list) -> str:
+def _group_key(group_by: str | None, keys: list[Any]) -> str:
     if group_by == "quarter":
         return f"{keys[0]}-Q{keys[1]}"
     return "unknown" if keys[0] is None else str(keys[0])

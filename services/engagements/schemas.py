@@ -119,7 +119,7 @@ class EngagementBase(_EngagementChecks):
 
 
 class EngagementCreate(EngagementBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel narrows the type, not the keys
 
     ends_at: AwareDateTime | None = Field(default=None, description="Defaults to starts_at.")  # type: ignore[assignment]
     location: Location | None = None
@@ -134,7 +134,7 @@ class EngagementUpdate(_EngagementChecks):
     """PATCH: only the fields sent change. `null` clears an optional field (or empties a list);
     required ones refuse it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel narrows the type, not the keys
     REQUIRED: ClassVar[frozenset[str]] = frozenset(
         {"type", "title", "starts_at", "ends_at", "partner_ids", "thrusts", "confidentiality"}
     )
@@ -213,13 +213,13 @@ class FollowUpBase(SQLModel, NoNulText):
 
 
 class FollowUpCreate(FollowUpBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel narrows the type, not the keys
 
     due_on: Date | None = None
 
 
 class FollowUpUpdate(SQLModel, NoNulText):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel narrows the type, not the keys
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"description", "assignee", "owed_by", "status"})
 
     description: str | None = Field(default=None, min_length=1, max_length=5000)
@@ -250,6 +250,14 @@ class FollowUpState(FollowUpBase):
 
 class FollowUpRead(FollowUpState):
     overdue: bool = Field(description="open and due before today (in the service's time zone)")
+    engagement_title: str | None = Field(default=None, description="in lists: the engagement's title")
+
+
+class OverdueCounts(BaseModel):
+    """Open follow-ups more than N days late, for each N asked, by who owes them."""
+
+    as_of: date = Field(description="today in the service's time zone")
+    owed_by: dict[OwedBy, dict[int, int]] = Field(description='{"quebec": {"0": 3, "7": 1}, "partner": {...}}')
 
 
 class FollowUpPage(BaseModel):

@@ -18,7 +18,7 @@ import uuid
 from functools import cache
 
 import snowballstemmer
-from sqlalchemy import ColumnElement, text
+from sqlalchemy import ColumnElement, and_, text
 from sqlmodel import Session
 
 from services.engagements.models import Engagement, PartnerCopy
@@ -98,8 +98,11 @@ def matches(session: Session, q: str) -> ColumnElement[bool] | None:
     """The condition "this engagement matches q", or None when q has no word to look for."""
     if not words(q):
         return None
+    # and_() of one clause is that clause, typed as the condition it is.
     if is_postgres(session):
-        return text(f"{PG_VECTOR} @@ {PG_QUERY}").bindparams(q=q)
-    return text(
-        "engagements.id IN (SELECT engagement_id FROM engagement_fts WHERE engagement_fts MATCH :fts)"
-    ).bindparams(fts=fts5_query(q))
+        return and_(text(f"{PG_VECTOR} @@ {PG_QUERY}").bindparams(q=q))
+    return and_(
+        text("engagements.id IN (SELECT engagement_id FROM engagement_fts WHERE engagement_fts MATCH :fts)").bindparams(
+            fts=fts5_query(q)
+        )
+    )

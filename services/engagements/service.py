@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.engagements import events, search
 from services.engagements.access import can_see, is_insider
@@ -82,7 +82,7 @@ def _index(*, session: Session, engagement: Engagement, partners: list[PartnerCo
     """The rows filters and facets join on (thrusts, officers) and the full-text document."""
     if not new:
         for table in (EngagementThrust, EngagementOfficer):
-            session.execute(delete(table).where(table.engagement_id == engagement.id))
+            session.execute(delete(table).where(col(table.engagement_id) == engagement.id))
     session.add_all(
         [
             EngagementThrust(engagement_id=engagement.id, code=code, top=code.split(".")[0])
@@ -106,7 +106,7 @@ def log_engagement(
     now = utcnow()
     location = data.location
     engagement = Engagement.model_validate(
-        data.model_dump(include=WRITABLE),
+        data.model_dump(include=set(WRITABLE)),
         update={
             "id": engagement_id or uuid.uuid4(),
             "ends_at": data.ends_at or data.starts_at,
@@ -160,7 +160,7 @@ def update_engagement(
     partners = resolve_for_engagement(session=session, partner_ids=wanted, already=set(current))
     engagement.name_partners([p.id for p in partners])
     if engagement.type != EngagementType.MISSION and session.scalar(
-        select(func.count()).select_from(Engagement).where(Engagement.mission_id == engagement.id)
+        select(func.count()).select_from(Engagement).where(col(Engagement.mission_id) == engagement.id)
     ):
         raise InvalidEngagement("This mission holds engagements: it must stay of type mission.", field="type")
     restricted = Confidentiality.RESTRICTED
@@ -190,12 +190,12 @@ def delete_engagement(
     check_version(engagement.version, expected_version, what="engagement", required=False)
     if not is_insider(caller, engagement):
         raise Forbidden("Only the author, its officers or an admin delete an engagement.")
-    if session.scalar(select(func.count()).select_from(Engagement).where(Engagement.mission_id == engagement.id)):
+    if session.scalar(select(func.count()).select_from(Engagement).where(col(Engagement.mission_id) == engagement.id)):
         raise Problem(
             "This mission still holds engagements: move or delete them first.", status=409, title="Mission not empty"
         )
     events.record_engagement_deleted(session=session, engagement=engagement, deleted_by=caller.user)
     search.unindex(session=session, engagement_id=engagement.id)
     for table in (FollowUp, EngagementThrust, EngagementOfficer):
-        session.execute(delete(table).where(table.engagement_id == engagement.id))
+        session.execute(delete(table).where(col(table.engagement_id) == engagement.id))
     session.delete(engagement)  # its partner links go with it (cascade)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -18,7 +19,7 @@ def local_today(zone: ZoneInfo) -> date:
     return datetime.now(zone).date()
 
 
-def partner_label(partner: PartnerCopy | None, partner_id: uuid.UUID) -> dict:
+def partner_label(partner: PartnerCopy | None, partner_id: uuid.UUID) -> dict[str, Any]:
     if partner is None:
         return {"id": str(partner_id), "name_fr": None, "name_en": None, "acronyms": []}
     return {

@@ -7,29 +7,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query, Request
 
 from services.kit.consumer import TRANSIENT_ERRORS
-from services.kit.dead_letters import DeadLetters, NoSuchLetter, replay
+from services.kit.dead_letters import DeadLetters, Letter, NoSuchLetter, replay
 from services.kit.identity import Caller
 from services.kit.outbox_admin import failed_rows, retry, skip
+from services.kit.permissions import ensure
 from services.kit.problems import NotFound, Problem
-
-
-class AdminOnly(Problem):
-    status = 403
-    title = "Forbidden"
+from services.kit.roles import ADMINS
 
 
 def _admin(request: Request) -> Caller:
     caller: Caller = request.state.caller
-    if "admin" not in caller.roles:
-        raise AdminOnly("Operations routes are for administrators.", required_roles=["admin"])
-    return caller
+    return ensure(caller, ADMINS, "Operations routes (dead letters, failed outbox rows)")
 
 
 def _dead_letters(request: Request) -> DeadLetters:
-    letters = getattr(request.app.state, "dead_letters", None)
+    letters: DeadLetters | None = getattr(request.app.state, "dead_letters", None)
     if letters is None:
         raise NotFound("This service consumes no topic: it has no dead letters.")
     return letters
@@ -40,13 +37,13 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
     router = APIRouter(prefix=f"/api/v1/admin/{service}", tags=["operations"])
 
     @router.get("/outbox/failed")
-    def list_failed(request: Request, limit: int = Query(100, ge=1, le=1000)) -> dict:
+    def list_failed(request: Request, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
         _admin(request)
         with request.app.state.sessions() as session:
             return {"items": failed_rows(session=session, limit=limit)}
 
     @router.post("/outbox/{row_id}/retry")
-    def retry_row(request: Request, row_id: int) -> dict:
+    def retry_row(request: Request, row_id: int) -> dict[str, Any]:
         _admin(request)
         with request.app.state.sessions() as session:
             if not retry(session=session, row_id=row_id):
@@ -56,7 +53,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
         return {"id": row_id, "status": "pending"}
 
     @router.post("/outbox/{row_id}/skip")
-    def skip_row(request: Request, row_id: int) -> dict:
+    def skip_row(request: Request, row_id: int) -> dict[str, Any]:
         _admin(request)
         with request.app.state.sessions() as session:
             if not skip(session=session, row_id=row_id):
@@ -69,7 +66,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
         return router
 
     @router.get("/dlq")
-    def list_letters(request: Request, limit: int = Query(200, ge=1, le=5000)) -> dict:
+    def list_letters(request: Request, limit: int = Query(200, ge=1, le=5000)) -> dict[str, Any]:
         _admin(request)
         dead_letters = _dead_letters(request)
         letters = dead_letters.letters(limit=limit)
@@ -78,7 +75,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
         return {"items": [x.summary(handled=(x.event() or {}).get("id") in handled) for x in letters]}
 
     @router.get("/dlq/{topic}/{partition}/{offset}")
-    def show_letter(request: Request, topic: str, partition: int, offset: int) -> dict:
+    def show_letter(request: Request, topic: str, partition: int, offset: int) -> dict[str, Any]:
         _admin(request)
         dead_letters = _dead_letters(request)
         letter = _find(dead_letters, topic, partition, offset)
@@ -87,7 +84,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
         return letter.detail(handled=bool(handled))
 
     @router.post("/dlq/{topic}/{partition}/{offset}/replay")
-    def replay_letter(request: Request, topic: str, partition: int, offset: int) -> dict:
+    def replay_letter(request: Request, topic: str, partition: int, offset: int) -> dict[str, Any]:
         _admin(request)
         letter = _find(_dead_letters(request), topic, partition, offset)
         try:
@@ -103,7 +100,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
     return router
 
 
-def _find(dead_letters: DeadLetters, topic: str, partition: int, offset: int):
+def _find(dead_letters: DeadLetters, topic: str, partition: int, offset: int) -> Letter:
     try:
         return dead_letters.letter(topic, partition, offset)
     except NoSuchLetter as exc:

@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from pydantic import ValidationError
@@ -29,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.events import CloudEvent, MalformedEvent, parse_event
 from services.kit.inbox import InboxMessage
@@ -82,15 +83,15 @@ class ConsumerRunner:
         producer_factory: Callable[[], object],
         max_attempts: int = 3,
         retry_pause: float = 0.2,
-        stall_check_seconds: float = 15.0,
+        stall_check_seconds: float = 10.0,
     ) -> None:
         self.name = name
         self._session_factory = session_factory
         self._registry = registry
         self._consumer_factory = consumer_factory
         self._producer_factory = producer_factory
-        self._consumer = None
-        self._producer = None
+        self._consumer: Any = None  # KafkaConsumer, KafkaProducer: kafka-python ships no types
+        self._producer: Any = None
         self.max_attempts = max_attempts
         self.retry_pause = retry_pause
         self._stop = threading.Event()
@@ -98,12 +99,12 @@ class ConsumerRunner:
         self._paused: dict[TopicPartition, float] = {}  # partition -> when to try again (monotonic)
         self._failures: dict[TopicPartition, int] = {}
         self.stall_check_seconds = stall_check_seconds
-        self._quiet_since = time.monotonic()
+        self._checked_at = time.monotonic()
         self._suspect: dict[TopicPartition, int] = {}  # positions seen behind at the last check
 
     # --- one message ----------------------------------------------------------------------------
 
-    def handle(self, record) -> Outcome:
+    def handle(self, record: Any) -> Outcome:
         """One record in its own transaction. Transient failures are raised for the caller to pause on."""
         try:
             event = parse_event(record.value)
@@ -145,7 +146,7 @@ class ConsumerRunner:
             session.commit()
         return Outcome("handled", event.id)
 
-    def _dead_letter(self, record, exc: BaseException, *, event: CloudEvent | None = None) -> None:
+    def _dead_letter(self, record: Any, exc: BaseException, *, event: CloudEvent | None = None) -> None:
         headers = [
             ("dlq.error", str(exc)[:2000].encode()),
             ("dlq.error.type", type(exc).__name__.encode()),
@@ -172,18 +173,19 @@ class ConsumerRunner:
 
     # --- a partition's batch ----------------------------------------------------------------------
 
-    def handle_records(self, records: Sequence) -> None:
+    def handle_records(self, records: Sequence[Any]) -> None:
         """A partition's records, in order: one transaction if all goes well, else one per record.
 
         Raises PartitionPaused at the first record that failed for a transient reason.
         """
-        parsed: list[tuple[object, CloudEvent | None]] = []
+        parsed: list[tuple[Any, CloudEvent | None]] = []
         for record in records:
             try:
                 parsed.append((record, parse_event(record.value)))
             except MalformedEvent:
                 parsed.append((record, None))
-        if any(event is None for _, event in parsed) or not self._apply_batch([e for _, e in parsed]):
+        events = [event for _, event in parsed if event is not None]
+        if len(events) < len(parsed) or not self._apply_batch(events):
             for record, _ in parsed:
                 try:
                     self.handle(record)
@@ -216,12 +218,10 @@ class ConsumerRunner:
             for e in {e.id: e for e in events}.values()
         ]
         insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = (
-            insert(InboxMessage).values(rows).on_conflict_do_nothing().returning(InboxMessage.event_id)  # type: ignore[attr-defined]
-        )
+        statement = insert(InboxMessage).values(rows).on_conflict_do_nothing().returning(col(InboxMessage.event_id))
         return set(session.execute(statement).scalars())
 
-    def handle_batch(self, batch: dict) -> dict[TopicPartition, int]:
+    def handle_batch(self, batch: dict[str, Any]) -> dict[TopicPartition, int]:
         """Handle every partition's records; return the next offset to commit for each partition.
 
         A partition that meets a transient failure is paused at that record (seeked back to it) and
@@ -241,7 +241,7 @@ class ConsumerRunner:
                 self._pause(partition, paused)
         return positions
 
-    def _pause(self, partition, paused: PartitionPaused) -> None:
+    def _pause(self, partition: TopicPartition, paused: PartitionPaused) -> None:
         failures = self._failures.get(partition, 0) + 1
         self._failures[partition] = failures
         delay = min(MAX_PAUSE_SECONDS, self.retry_pause * 2 ** min(failures, 10)) or 0.0
@@ -281,9 +281,10 @@ class ConsumerRunner:
         if positions:
             self._get_consumer().commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in positions.items()})
 
-    def poll(self, timeout_ms: int = 500) -> dict:
+    def poll(self, timeout_ms: int = 500) -> dict[str, Any]:
         self._resume_due()
-        return self._get_consumer().poll(timeout_ms=timeout_ms)
+        batch: dict[str, Any] = self._get_consumer().poll(timeout_ms=timeout_ms)
+        return batch
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         batch = self.poll(timeout_ms)
@@ -337,14 +338,13 @@ class ConsumerRunner:
         suspect, self._suspect = self._suspect, behind
         return any(suspect.get(tp) == position for tp, position in behind.items())
 
-    def _watch(self, handled: int) -> None:
+    def _watch(self) -> None:
+        # Every partition on its own, whether or not others are flowing: under steady load one stuck
+        # partition hides behind the events its neighbours hand over, and its events wait for ever.
         now = time.monotonic()
-        if handled or self._paused:
-            self._quiet_since, self._suspect = now, {}
+        if now - self._checked_at < self.stall_check_seconds:
             return
-        if now - self._quiet_since < self.stall_check_seconds:
-            return
-        self._quiet_since = now
+        self._checked_at = now
         if self.stalled():
             log.warning("consumer stalled with events waiting: starting it over", extra={"consumer": self.name})
             self._suspect = {}
@@ -354,7 +354,8 @@ class ConsumerRunner:
         failures = 0
         while not self._stop.is_set():
             try:
-                self._watch(self.poll_once())
+                self.poll_once()
+                self._watch()
                 failures = 0
             except Exception:
                 # The broker is away (or a commit failed in a rebalance). Start over from the last
@@ -364,12 +365,12 @@ class ConsumerRunner:
                 self.close()
                 self._stop.wait(min(5.0, 0.25 * 2**failures))
 
-    def _get_consumer(self):
+    def _get_consumer(self) -> Any:
         if self._consumer is None:
             self._consumer = self._consumer_factory()
         return self._consumer
 
-    def _get_producer(self):
+    def _get_producer(self) -> Any:
         if self._producer is None:
             self._producer = self._producer_factory()
         return self._producer

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Engine, event
+from sqlalchemy import CursorResult, Engine, Result, Table, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 
 def is_sqlite(url: str) -> bool:
@@ -26,7 +27,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def _tune_sqlite(dbapi_connection, _record) -> None:
+def _tune_sqlite(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the relay and consumers read while a request writes; the busy timeout makes
     # writers queue instead of failing with "database is locked".
@@ -53,3 +54,15 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE touched: `Session.execute` is typed as returning any `Result`,
+    while a DML statement's is always a `CursorResult`."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table (SQLModel declares no `__table__` for type checkers)."""
+    table: Table = getattr(model, "__table__")  # noqa: B009
+    return table

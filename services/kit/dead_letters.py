@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.consumer import DLQ_SUFFIX, ConsumerRunner
 from services.kit.inbox import InboxMessage
@@ -39,14 +40,14 @@ class Letter:
     def consumer(self) -> str:
         return self.headers.get("dlq.consumer", "")
 
-    def event(self) -> dict | None:
+    def event(self) -> dict[str, Any] | None:
         try:
             document = json.loads(self.value or b"")
         except ValueError:
             return None
         return document if isinstance(document, dict) else None
 
-    def summary(self, *, handled: bool) -> dict:
+    def summary(self, *, handled: bool) -> dict[str, Any]:
         event = self.event() or {}
         return {
             "topic": self.topic,
@@ -67,7 +68,7 @@ class Letter:
             "handled": handled,
         }
 
-    def detail(self, *, handled: bool) -> dict:
+    def detail(self, *, handled: bool) -> dict[str, Any]:
         value = self.value.decode(errors="replace") if self.value is not None else None
         return self.summary(handled=handled) | {"value": value, "headers": self.headers}
 
@@ -168,7 +169,9 @@ class DeadLetters:
             return set()
         return set(
             session.scalars(
-                select(InboxMessage.event_id).where(InboxMessage.consumer == consumer, InboxMessage.event_id.in_(ids))
+                select(col(InboxMessage.event_id)).where(
+                    col(InboxMessage.consumer) == consumer, col(InboxMessage.event_id).in_(ids)
+                )
             )
         )
 
@@ -187,14 +190,14 @@ def replay(runner: ConsumerRunner, letter: Letter) -> str:
     return runner.handle(record).status
 
 
-def _header(record, name: str) -> str | None:
+def _header(record: Any, name: str) -> str | None:
     for key, value in record.headers or []:
         if key == name:
-            return value.decode(errors="replace")
+            return bytes(value).decode(errors="replace")
     return None
 
 
-def _letter(record) -> Letter:
+def _letter(record: Any) -> Letter:
     return Letter(
         topic=record.topic,
         partition=record.partition,

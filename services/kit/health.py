@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -12,14 +14,14 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-async def healthz() -> dict:
+async def healthz() -> dict[str, Any]:
     return {"status": "ok"}
 
 
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
     state = request.app.state
-    checks: dict[str, dict] = {}
+    checks: dict[str, dict[str, Any]] = {}
     try:
         with state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))

@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlalchemy.orm import Mapped, sessionmaker
+from sqlmodel import Session, col
 
 from services.kit.inbox import InboxMessage
 from services.kit.outbox import OutboxMessage, OutboxStatus
@@ -29,11 +30,11 @@ class Purge:
     """Rows of `model` whose `column` is older than `retention`, and (optionally) matching `where`."""
 
     name: str
-    model: type
-    key: object  # the primary key column the batches are picked by
-    column: object
+    model: type[Any]
+    key: Mapped[Any]  # the primary key column the batches are picked by (`sqlmodel.col(Model.id)`)
+    column: Mapped[datetime | None]
     retention: timedelta
-    where: tuple = ()
+    where: tuple[Any, ...] = ()
 
 
 def kit_purges(*, outbox_retention: timedelta, inbox_retention: timedelta, has_inbox: bool) -> list[Purge]:
@@ -41,14 +42,16 @@ def kit_purges(*, outbox_retention: timedelta, inbox_retention: timedelta, has_i
         Purge(
             "outbox",
             OutboxMessage,
-            OutboxMessage.id,
-            OutboxMessage.sent_at,
+            col(OutboxMessage.id),
+            col(OutboxMessage.sent_at),
             outbox_retention,
-            (OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.SKIPPED]),),
+            (col(OutboxMessage.status).in_([OutboxStatus.SENT, OutboxStatus.SKIPPED]),),
         )
     ]
     if has_inbox:
-        purges.append(Purge("inbox", InboxMessage, InboxMessage.event_id, InboxMessage.handled_at, inbox_retention))
+        purges.append(
+            Purge("inbox", InboxMessage, col(InboxMessage.event_id), col(InboxMessage.handled_at), inbox_retention)
+        )
     return purges
 
 

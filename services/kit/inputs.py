@@ -13,6 +13,7 @@ stores it. `NoNulText` refuses it in every string of a request body, nested or n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -66,6 +67,7 @@ def nul_at(value: Any, where: str = "") -> str | None:
     """Where the first NUL character is in `value` (strings in dicts and lists, at any depth)."""
     if isinstance(value, str):
         return where or "value" if "\x00" in value else None
+    items: Iterable[tuple[Any, Any]]
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list | tuple):

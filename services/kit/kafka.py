@@ -5,11 +5,15 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
+
+if TYPE_CHECKING:
+    from services.kit.outbox import OutboxMessage
 
 SCRAM = "SCRAM-SHA-512"
 
@@ -43,6 +47,9 @@ class KafkaConnection:
             "sasl_mechanism": self.mechanism,
             "sasl_plain_username": self.username,
             "sasl_plain_password": self.password,
+            # kafka-python backs off up to 30 s between reconnects (the Java client: 1 s): a broker
+            # back after a restart would wait that long for every client before events flow again.
+            "reconnect_backoff_max_ms": 1000,
         }
         if self.ssl_cafile:
             options["ssl_cafile"] = self.ssl_cafile
@@ -138,7 +145,7 @@ class TopicLookup:
         self._client_id = client_id
         self._slack_ms = int(slack_seconds * 1000)
 
-    def __call__(self, messages) -> set[str]:
+    def __call__(self, messages: Sequence[OutboxMessage]) -> set[str]:
         from kafka import TopicPartition
         from kafka.partitioner.default import murmur2
 

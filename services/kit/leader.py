@@ -14,8 +14,9 @@ import logging
 import time
 import zlib
 from pathlib import Path
+from typing import TextIO
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger("liaison.leader")
@@ -25,7 +26,7 @@ class PostgresLeader:
     def __init__(self, engine: Engine, name: str, *, check_seconds: float = 1.0) -> None:
         self._engine = engine
         self._key = zlib.crc32(f"liaison-leader:{name}".encode())
-        self._connection = None
+        self._connection: Connection | None = None
         self._checked = 0.0
         self._check_seconds = check_seconds
 
@@ -72,8 +73,9 @@ class PostgresLeader:
 
     def _drop(self) -> None:
         connection, self._connection = self._connection, None
-        with contextlib.suppress(Exception):
-            connection.invalidate()
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.invalidate()
 
 
 class FileLeader:
@@ -81,7 +83,7 @@ class FileLeader:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._file = None
+        self._file: TextIO | None = None
 
     def acquire(self) -> bool:
         if self._file is not None:

@@ -7,6 +7,8 @@ import re
 import time
 import uuid
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from services.kit.http_problems import problem_response
 from services.kit.identity import IDENTITY_HEADERS, IdentityError, verify
 from services.kit.logging import request_id_var
@@ -28,10 +30,10 @@ def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:
 class RequestContextMiddleware:
     """Accepts or makes `X-Request-ID`, returns it, and writes one access log line per request."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -40,7 +42,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder = {"status": 500}
 
-        async def send_with_id(message) -> None:
+        async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
@@ -66,10 +68,10 @@ class NulInUrlMiddleware:
     PostgreSQL fails on it (a 500) where SQLite would compare or store it. Bodies are the models' job
     (`kit/inputs.py`)."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
             response = problem_response(
                 422, title="Invalid request", detail="The address holds a NUL character (%00), which no field takes."
@@ -87,11 +89,11 @@ class IdentityMiddleware:
 
     OPEN_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
 
-    def __init__(self, app, *, secret: str) -> None:
+    def __init__(self, app: ASGIApp, *, secret: str) -> None:
         self.app = app
         self.secret = secret
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.OPEN_PATHS:
             await self.app(scope, receive, send)
             return

@@ -66,6 +66,8 @@ def downgrade(script_location: Path, database_url: str, revision: str = "base") 
 def run_env() -> None:
     """The body of every service's migrations/env.py."""
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic_config() sets sqlalchemy.url: run migrations through services.kit.migrations")
     engine = make_engine(url)
     with engine.connect() as connection:
         # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.

@@ -35,7 +35,8 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_sent_at", "sent_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    # None only until the INSERT: every row the relay reads has its id (typed so, for the code that uses it).
+    id: int = Field(default=None, primary_key=True)
     event_id: str = Field(max_length=64, unique=True)
     event_type: str = Field(max_length=200)
     topic: str = Field(max_length=200)

@@ -7,16 +7,22 @@ Used by `liaison outbox failed|retry|skip` and by the admin API.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
-from sqlmodel import Session
+from typing import Any
 
+from sqlalchemy import ColumnElement, func, select, update
+from sqlmodel import Session, col
+
+from services.kit.db import rowcount
 from services.kit.outbox import OutboxMessage, OutboxStatus
 from services.kit.types import utcnow
 
 
-def failed_rows(*, session: Session, limit: int = 100) -> list[dict]:
+def failed_rows(*, session: Session, limit: int = 100) -> list[dict[str, Any]]:
     rows = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED).order_by(OutboxMessage.id).limit(limit)
+        select(OutboxMessage)
+        .where(col(OutboxMessage.status) == OutboxStatus.FAILED)
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
     ).all()
     found = []
     for row in rows:
@@ -24,10 +30,10 @@ def failed_rows(*, session: Session, limit: int = 100) -> list[dict]:
             select(func.count())
             .select_from(OutboxMessage)
             .where(
-                OutboxMessage.topic == row.topic,
-                OutboxMessage.key == row.key,
-                OutboxMessage.id > row.id,
-                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]),
+                col(OutboxMessage.topic) == row.topic,
+                col(OutboxMessage.key) == row.key,
+                col(OutboxMessage.id) > row.id,
+                col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]),
             )
         )
         found.append(
@@ -47,10 +53,10 @@ def failed_rows(*, session: Session, limit: int = 100) -> list[dict]:
     return found
 
 
-def _failed(row_id: int | None):
-    where = [OutboxMessage.status == OutboxStatus.FAILED]
+def _failed(row_id: int | None) -> list[ColumnElement[bool]]:
+    where = [col(OutboxMessage.status) == OutboxStatus.FAILED]
     if row_id is not None:
-        where.append(OutboxMessage.id == row_id)
+        where.append(col(OutboxMessage.id) == row_id)
     return where
 
 
@@ -61,7 +67,7 @@ def retry(*, session: Session, row_id: int | None = None) -> int:
         .where(*_failed(row_id))
         .values(status=OutboxStatus.PENDING, attempts=0, available_at=utcnow(), claim_token=None)
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def skip(*, session: Session, row_id: int) -> int:
@@ -71,4 +77,4 @@ def skip(*, session: Session, row_id: int) -> int:
         .where(*_failed(row_id))
         .values(status=OutboxStatus.SKIPPED, sent_at=utcnow(), claim_token=None)
     )
-    return result.rowcount
+    return rowcount(result)

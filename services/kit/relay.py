@@ -21,12 +21,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from kafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError, RetriableError
-from sqlalchemy import exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, exists, func, or_, select, text, update
 from sqlalchemy.orm import aliased, sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from services.kit.db import rowcount
 from services.kit.events import CONTENT_TYPE
 from services.kit.outbox import UNSENT, OutboxMessage, OutboxStatus
 from services.kit.types import utcnow
@@ -57,6 +59,16 @@ class BrokerAway(Exception):
     pass
 
 
+class Leader(Protocol):
+    """What the relay asks of `kit/leader.py`'s leaders."""
+
+    def acquire(self) -> bool: ...
+
+    def is_leader(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+
 @dataclass
 class Claim:
     token: str
@@ -81,7 +93,7 @@ class OutboxRelay:
         self,
         *,
         session_factory: sessionmaker[Session],
-        producer_factory: Callable[[], object],
+        producer_factory: Callable[[], Any],
         batch_size: int = 200,
         lease_seconds: float = 30.0,
         idle_seconds: float = 0.5,
@@ -89,12 +101,12 @@ class OutboxRelay:
         max_message_bytes: int = 1_000_000,
         publish_timeout_seconds: float | None = None,
         already_published: Callable[[list[OutboxMessage]], set[str]] | None = None,
-        leader: object | None = None,
+        leader: Leader | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._session_factory = session_factory
         self._producer_factory = producer_factory
-        self._producer = None
+        self._producer: Any = None  # a KafkaProducer (kafka-python ships no types)
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
         self.idle_seconds = idle_seconds
@@ -117,25 +129,25 @@ class OutboxRelay:
         token = uuid.uuid4().hex
         row, older = aliased(OutboxMessage), aliased(OutboxMessage)
 
-        def due(m):
-            return m.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]) & (m.available_at <= now)
+        def due(m: type[OutboxMessage]) -> ColumnElement[bool]:
+            return col(m.status).in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]) & (col(m.available_at) <= now)
 
         in_the_way = exists().where(
-            older.key == row.key,
-            older.topic == row.topic,
-            older.id < row.id,
-            older.status.in_(UNSENT),
+            col(older.key) == row.key,
+            col(older.topic) == row.topic,
+            col(older.id) < row.id,
+            col(older.status).in_(UNSENT),
             # An older row due now is claimed in the same statement (ordered by id, so before this one).
             ~due(older),
         )
-        claimable = select(row.id).where(due(row), ~in_the_way).order_by(row.id).limit(self.batch_size)
+        claimable = select(col(row.id)).where(due(row), ~in_the_way).order_by(col(row.id)).limit(self.batch_size)
         with self._session_factory() as session:
             if session.get_bind().dialect.name == "postgresql":
                 # Claims take turns (released at commit): each one sees what the one before took.
                 session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": CLAIM_LOCK})
             result = session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(claimable.scalar_subquery()))
+                .where(col(OutboxMessage.id).in_(claimable.scalar_subquery()))
                 .values(
                     status=OutboxStatus.IN_PROGRESS,
                     claim_token=token,
@@ -145,11 +157,11 @@ class OutboxRelay:
                 .execution_options(synchronize_session=False)
             )
             session.commit()
-            if not result.rowcount:
+            if not rowcount(result):
                 return Claim(token, [])
             messages = (
                 session.execute(
-                    select(OutboxMessage).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
+                    select(OutboxMessage).where(col(OutboxMessage.claim_token) == token).order_by(col(OutboxMessage.id))
                 )
                 .scalars()
                 .all()
@@ -204,7 +216,7 @@ class OutboxRelay:
                         outcome.outage.add(message.id)
             wave += 1
 
-    def _send(self, producer, message: OutboxMessage, outcome: PublishOutcome):
+    def _send(self, producer: Any, message: OutboxMessage, outcome: PublishOutcome) -> Any:
         value = message.payload.encode()
         try:
             if len(value) > self.max_message_bytes:
@@ -235,14 +247,14 @@ class OutboxRelay:
             if outcome.sent:
                 session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(outcome.sent), OutboxMessage.claim_token == claim.token)
+                    .where(col(OutboxMessage.id).in_(outcome.sent), col(OutboxMessage.claim_token) == claim.token)
                     .values(status=OutboxStatus.SENT, sent_at=now, claim_token=None)
                 )
             if outcome.held:
                 # Not an attempt: they go back as they were, behind the row that failed.
                 session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(outcome.held), OutboxMessage.claim_token == claim.token)
+                    .where(col(OutboxMessage.id).in_(outcome.held), col(OutboxMessage.claim_token) == claim.token)
                     .values(
                         status=OutboxStatus.PENDING,
                         attempts=OutboxMessage.attempts - 1,
@@ -265,7 +277,7 @@ class OutboxRelay:
                     }
                 session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == claim.token)
+                    .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.claim_token) == claim.token)
                     .values(last_error=error[:2000], claim_token=None, **values)
                 )
             session.commit()
@@ -296,22 +308,23 @@ class OutboxRelay:
 
     def pending_count(self) -> int:
         with self._session_factory() as session:
-            return session.scalar(
+            count = session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
-                .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]))
+                .where(col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]))
             )
+            return count or 0
 
     def take_over(self) -> int:
         """The previous leader is gone: its rows need not wait for their leases to end."""
         with self._session_factory() as session:
             result = session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.status == OutboxStatus.IN_PROGRESS)
+                .where(col(OutboxMessage.status) == OutboxStatus.IN_PROGRESS)
                 .values(available_at=self._clock())
             )
             session.commit()
-            return result.rowcount
+            return rowcount(result)
 
     # --- the background loop ------------------------------------------------------------------
 
@@ -354,7 +367,7 @@ class OutboxRelay:
             if published < self.batch_size:
                 self._wake.wait(self.idle_seconds)
 
-    def _get_producer(self):
+    def _get_producer(self) -> Any:
         if self._producer is None:
             self._producer = self._producer_factory()
         return self._producer
@@ -368,11 +381,11 @@ class OutboxRelay:
                 log.debug("producer close failed", exc_info=True)
 
 
-def failed_or_blocked(session: Session) -> dict:
+def failed_or_blocked(session: Session) -> dict[str, Any]:
     """For /readyz and metrics: rows that gave up, and how many rows wait behind them."""
     failed = session.execute(
-        select(OutboxMessage.topic, OutboxMessage.key, func.count())
-        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        select(col(OutboxMessage.topic), col(OutboxMessage.key), func.count())
+        .where(col(OutboxMessage.status) == OutboxStatus.FAILED)
         .group_by(OutboxMessage.topic, OutboxMessage.key)
     ).all()
     if not failed:
@@ -381,7 +394,7 @@ def failed_or_blocked(session: Session) -> dict:
         select(func.count())
         .select_from(OutboxMessage)
         .where(
-            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]),
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]),
             or_(*[(OutboxMessage.topic == t) & (OutboxMessage.key == k) for t, k, _ in failed[:100]]),
         )
     )

@@ -59,4 +59,5 @@ def open_sealed(sealed: dict[str, str], *, key: bytes, contact_id: str, version:
     if sealed.get("alg") != ALGORITHM:
         raise ValueError(f"unknown sealing algorithm {sealed.get('alg')!r}")
     plain = AESGCM(key).decrypt(_unb64(sealed["nonce"]), _unb64(sealed["ciphertext"]), _bound(contact_id, version))
-    return json.loads(plain)
+    fields: dict[str, Any] = json.loads(plain)
+    return fields

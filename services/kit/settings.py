@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -56,7 +56,7 @@ class LiaisonSettings(BaseSettings):
         return ["identity_secret"]
 
     @model_validator(mode="after")
-    def _secrets_are_given(self):
+    def _secrets_are_given(self) -> Self:
         problems = [
             problem
             for name in self.required_secrets()
@@ -70,10 +70,10 @@ class LiaisonSettings(BaseSettings):
         return self
 
     def identity_key(self) -> str:
-        return self.identity_secret.get_secret_value()
+        return revealed(self.identity_secret)
 
 
-def load_settings(settings_class: type[S], **overrides) -> S:
+def load_settings(settings_class: type[S], **overrides: Any) -> S:
     """The settings from the environment, or exit 2 with one line per problem, naming the variables
     (`LIAISON_PARTNERS_IDENTITY_SECRET is not set ...`): what a process started without its
     configuration should say, rather than a stack trace."""
@@ -149,3 +149,10 @@ class ServiceSettings(LiaisonSettings):
             mechanism=self.kafka_sasl_mechanism,
             ssl_cafile=self.kafka_ssl_cafile,
         )
+
+
+def revealed(secret: SecretStr | None) -> str:
+    """A required secret's value: settings without it were refused when they were read."""
+    if secret is None:
+        raise RuntimeError("a required secret is missing (required_secrets() names it)")
+    return secret.get_secret_value()

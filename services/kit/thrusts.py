@@ -7,9 +7,11 @@ parent covers its children.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from services.kit.problems import Problem
 
@@ -31,7 +33,7 @@ class UnknownThrust(Problem):
 
 
 class Taxonomy:
-    def __init__(self, document: dict) -> None:
+    def __init__(self, document: dict[str, Any]) -> None:
         self.objectives = {o["code"]: o for o in document["objectives"]}
         self._thrusts: dict[str, Thrust] = {}
         for top in document["thrusts"]:
@@ -44,7 +46,7 @@ class Taxonomy:
     def __contains__(self, code: str) -> bool:
         return code in self._thrusts
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Thrust]:
         return iter(self._thrusts.values())
 
     def get(self, code: str) -> Thrust | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel
 
 from services.kit.app import CallerDep, SessionDep
 from services.notifications import service
@@ -42,7 +44,7 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=500)]
 
 
-def _page(items, next_cursor, total, read_model) -> dict:
+def _page(items: Sequence[Any], next_cursor: str | None, total: int, read_model: type[BaseModel]) -> dict[str, Any]:
     return {"items": [read_model.model_validate(i) for i in items], "next_cursor": next_cursor, "total": total}
 
 
@@ -56,7 +58,7 @@ def list_subscriptions(
     kind: SubscriptionKind | None = None,
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> dict:
+) -> dict[str, Any]:
     return _page(
         *service.list_subscriptions(session=session, caller=caller, kind=kind, cursor=cursor, limit=limit),
         SubscriptionRead,
@@ -96,7 +98,7 @@ def put_preferences(body: PreferencesUpdate, session: SessionDep, caller: Caller
 @router.get("/notifications", response_model=NotificationPage, tags=["notifications"])
 def list_notifications(
     session: SessionDep, caller: CallerDep, unread: bool = False, cursor: Cursor = None, limit: Limit = 50
-) -> dict:
+) -> dict[str, Any]:
     items, next_cursor, total, unread_count = service.list_notifications(
         session=session, caller=caller, unread_only=unread, cursor=cursor, limit=limit
     )
@@ -104,7 +106,7 @@ def list_notifications(
 
 
 @router.post("/notifications/read-all", tags=["notifications"])
-def read_all(session: SessionDep, caller: CallerDep, now: NowDep) -> dict:
+def read_all(session: SessionDep, caller: CallerDep, now: NowDep) -> dict[str, Any]:
     return {"marked_read": service.mark_all_read(session=session, caller=caller, now=now)}
 
 
@@ -119,7 +121,7 @@ def read_one(notification_id: uuid.UUID, session: SessionDep, caller: CallerDep,
 
 
 @router.get("/webhooks", response_model=Page, tags=["webhooks"])
-def list_webhooks(session: SessionDep, caller: CallerDep, cursor: Cursor = None, limit: Limit = 50) -> dict:
+def list_webhooks(session: SessionDep, caller: CallerDep, cursor: Cursor = None, limit: Limit = 50) -> dict[str, Any]:
     return _page(*service.list_webhooks(session=session, caller=caller, cursor=cursor, limit=limit), WebhookRead)
 
 
@@ -152,7 +154,7 @@ def list_deliveries(
     trigger_id: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> dict:
+) -> dict[str, Any]:
     return _page(
         *service.list_deliveries(
             session=session,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.roles import STAFF, Role
 from services.notifications.models import KnownPartner, Recipient, Subscription
@@ -27,14 +28,14 @@ class Listener:
 
 def thrust_and_parents(codes: list[str]) -> set[str]:
     """A subscription to `trade` covers `trade.investment`: match the code and every ancestor."""
-    covered = set()
+    covered: set[str] = set()
     for code in codes:
         parts = code.split(".")
         covered.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
     return covered
 
 
-def officer_users(officers: list) -> set[str]:
+def officer_users(officers: list[Any]) -> set[str]:
     users = set()
     for officer in officers or []:
         if isinstance(officer, str):
@@ -52,20 +53,29 @@ def listeners(
     regions = (
         set(
             session.execute(
-                select(KnownPartner.region).where(KnownPartner.id.in_(partner_ids), KnownPartner.region.is_not(None))
+                select(col(KnownPartner.region)).where(
+                    col(KnownPartner.id).in_(partner_ids), col(KnownPartner.region).is_not(None)
+                )
             ).scalars()
         )
         if partner_ids
         else set()
     )
     wanted = [
-        and_(Subscription.kind == SubscriptionKind.PARTNER, Subscription.target.in_([str(p) for p in partner_ids])),
-        and_(Subscription.kind == SubscriptionKind.THRUST, Subscription.target.in_(thrust_and_parents(thrusts))),
-        and_(Subscription.kind == SubscriptionKind.REGION, Subscription.target.in_(regions)),
+        and_(
+            col(Subscription.kind) == SubscriptionKind.PARTNER,
+            col(Subscription.target).in_([str(p) for p in partner_ids]),
+        ),
+        and_(
+            col(Subscription.kind) == SubscriptionKind.THRUST, col(Subscription.target).in_(thrust_and_parents(thrusts))
+        ),
+        and_(col(Subscription.kind) == SubscriptionKind.REGION, col(Subscription.target).in_(regions)),
     ]
     if engagement_type:
         wanted.append(
-            and_(Subscription.kind == SubscriptionKind.ENGAGEMENT_TYPE, Subscription.target == engagement_type)
+            and_(
+                col(Subscription.kind) == SubscriptionKind.ENGAGEMENT_TYPE, col(Subscription.target) == engagement_type
+            )
         )
     found: dict[str, Listener] = {}
     for subscription in session.execute(select(Subscription).where(or_(*wanted))).scalars():
@@ -85,7 +95,7 @@ def allowed(
         return list(candidates.values())
     roles = {
         r.user: set(r.roles)
-        for r in session.execute(select(Recipient).where(Recipient.user.in_(list(candidates)))).scalars()
+        for r in session.execute(select(Recipient).where(col(Recipient.user).in_(list(candidates)))).scalars()
     }
     if confidentiality == "restricted":
         return [

@@ -11,9 +11,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.consumer import RejectedEvent
 from services.kit.event_models import (
@@ -117,7 +118,7 @@ class Consumers:
             email_enabled=bool(self.runtime.settings.smtp_host),
         )
         event_json = event.to_json()
-        engagement = data
+        engagement: dict[str, Any] | None = data
         if confidentiality == "restricted":
             # The event carries ids only; the details come from their owner, and only for the people
             # allowed to read them. If it is gone, nobody is told about it.
@@ -137,14 +138,15 @@ class Consumers:
                 found=found,
                 confidentiality=confidentiality,
                 author=author,
-                officers=audience.officer_users(engagement.get("officers")),
+                officers=audience.officer_users(engagement.get("officers") or []),
             ):
                 batch.notify_user(
                     user=listener.user,
                     channels=listener.channels,
                     held_channels=listener.held,
                     event_json=event_json,
-                    render=lambda language, e=engagement: engagement_message(
+                    # mypy cannot type a lambda binding the loop variable as a default.
+                    render=lambda language, e=engagement: engagement_message(  # type: ignore[misc]
                         e,
                         updated=event.type.endswith(".updated"),
                         partner_names=names.get(language, []),
@@ -160,7 +162,7 @@ class Consumers:
         cancel_reminders_of(session=session, engagement_id=event.data.id)
         self._webhooks_only(event, session=session)
 
-    def _restricted_details(self, engagement_id: uuid.UUID) -> dict | None:
+    def _restricted_details(self, engagement_id: uuid.UUID) -> dict[str, Any] | None:
         if self.runtime.engagements is None:
             raise RuntimeError("no engagements client: restricted engagements cannot be resolved")
         return self.runtime.engagements.fetch(engagement_id)
@@ -168,7 +170,10 @@ class Consumers:
     @staticmethod
     def _partner_names(session: Session, partner_ids: list[uuid.UUID]) -> dict[str, list[str]]:
         known = (
-            {p.id: p for p in session.execute(select(KnownPartner).where(KnownPartner.id.in_(partner_ids))).scalars()}
+            {
+                p.id: p
+                for p in session.execute(select(KnownPartner).where(col(KnownPartner.id).in_(partner_ids))).scalars()
+            }
             if partner_ids
             else {}
         )
@@ -236,12 +241,16 @@ class Consumers:
             raise RejectedEvent("a partner cannot be merged into itself")
         following_survivor = set(
             session.execute(
-                select(Subscription.user).where(Subscription.kind == "partner", Subscription.target == str(survivor))
+                select(col(Subscription.user)).where(
+                    col(Subscription.kind) == "partner", col(Subscription.target) == str(survivor)
+                )
             ).scalars()
         )
         for subscription in (
             session.execute(
-                select(Subscription).where(Subscription.kind == "partner", Subscription.target == str(duplicate))
+                select(Subscription).where(
+                    col(Subscription.kind) == "partner", col(Subscription.target) == str(duplicate)
+                )
             )
             .scalars()
             .all()

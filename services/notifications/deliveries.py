@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.housekeeping import Purge
 from services.notifications.channels.email import email_payload
@@ -85,7 +85,7 @@ class DeliveryBatch:
             )
         if Channel.WEBHOOK in channels and event_json is not None:
             for webhook in self.session.execute(
-                select(Webhook).where(Webhook.owner == user, Webhook.active.is_(True))
+                select(Webhook).where(col(Webhook.owner) == user, col(Webhook.active).is_(True))
             ).scalars():
                 self.webhook(webhook, event_json)
 
@@ -124,7 +124,8 @@ class DeliveryBatch:
             sent_at=self.now,
             next_attempt_at=None,
         )
-        record_delivery_outcome(session=self.session, delivery=delivery)
+        if delivery is not None:  # always: the inbox was not seen for this user (checked above)
+            record_delivery_outcome(session=self.session, delivery=delivery)
 
 
 ACTIVE_WEBHOOKS = "liaison.notifications.active_webhooks"
@@ -136,7 +137,7 @@ def webhooks_listening_to(session: Session, event_type: str) -> list[Webhook]:
     hooks = session.info.get(ACTIVE_WEBHOOKS)
     if hooks is None:
         hooks = session.info[ACTIVE_WEBHOOKS] = (
-            session.execute(select(Webhook).where(Webhook.active.is_(True))).scalars().all()
+            session.execute(select(Webhook).where(col(Webhook.active).is_(True))).scalars().all()
         )
     return [hook for hook in hooks if event_type in hook.event_types]
 
@@ -156,9 +157,9 @@ def delivery_log_purges(settings) -> list[Purge]:
         Purge(
             "deliveries",
             Delivery,
-            Delivery.id,
-            Delivery.created_at,
+            col(Delivery.id),
+            col(Delivery.created_at),
             timedelta(days=settings.delivery_retention_days),
-            (Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.FAILED]),),
+            (col(Delivery.status).in_([DeliveryStatus.SENT, DeliveryStatus.FAILED]),),
         )
     ]

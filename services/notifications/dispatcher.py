@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.types import utcnow
 from services.notifications.channels import SendOutcome, email, webhook
@@ -58,15 +58,15 @@ class Claimed:
 
 def claim_due(sessions: sessionmaker[Session], *, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
     token = uuid.uuid4().hex
-    due = or_(Delivery.status == DeliveryStatus.PENDING, Delivery.status == DeliveryStatus.IN_PROGRESS) & (
-        Delivery.next_attempt_at <= now
+    due = or_(col(Delivery.status) == DeliveryStatus.PENDING, col(Delivery.status) == DeliveryStatus.IN_PROGRESS) & (
+        col(Delivery.next_attempt_at) <= now
     )
     with sessions() as session:
         ids = (
             session.execute(
-                select(Delivery.id)
+                select(col(Delivery.id))
                 .where(due)
-                .order_by(Delivery.next_attempt_at)
+                .order_by(col(Delivery.next_attempt_at))
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
@@ -78,16 +78,16 @@ def claim_due(sessions: sessionmaker[Session], *, now: datetime, limit: int, lea
             return []
         session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(ids), due)
+            .where(col(Delivery.id).in_(ids), due)
             .values(status=DeliveryStatus.IN_PROGRESS, claim_token=token, next_attempt_at=now + lease)
         )
         session.commit()
-        rows = session.execute(select(Delivery).where(Delivery.claim_token == token)).scalars().all()
+        rows = session.execute(select(Delivery).where(col(Delivery.claim_token) == token)).scalars().all()
         hook_ids = [webhook_id_of(row.recipient) for row in rows if row.channel == Channel.WEBHOOK]
         hooks = {
             h.id: h
             for h in session.execute(
-                select(Webhook).where(Webhook.id.in_([h for h in hook_ids if h is not None]))
+                select(Webhook).where(col(Webhook.id).in_([h for h in hook_ids if h is not None]))
             ).scalars()
         }
         claimed = []
@@ -123,14 +123,14 @@ def settle(
     (the attempt is still recorded: it happened, and the receiver may have seen it)."""
     with sessions() as session:
         delivery = session.execute(
-            select(Delivery).where(Delivery.id == claimed.id, Delivery.claim_token == claimed.token)
+            select(Delivery).where(col(Delivery.id) == claimed.id, col(Delivery.claim_token) == claimed.token)
         ).scalar_one_or_none()
         number = (
             session.scalar(
-                select(func.count()).select_from(DeliveryAttempt).where(DeliveryAttempt.delivery_id == claimed.id)
+                select(func.count()).select_from(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id) == claimed.id)
             )
-            + 1
-        )
+            or 0
+        ) + 1
         session.add(
             DeliveryAttempt(
                 delivery_id=claimed.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 
@@ -25,7 +26,7 @@ class EngagementsClient:
         self._own = client is None
         self._client = client or httpx.Client(base_url=base_url, timeout=timeout)
 
-    def fetch(self, engagement_id: uuid.UUID) -> dict | None:
+    def fetch(self, engagement_id: uuid.UUID) -> dict[str, Any] | None:
         """The engagement as its service shows it to us, or None if it no longer exists."""
         path = f"/api/v1/engagements/{engagement_id}"
         headers = sign(SERVICE_CALLER, secret=self._secret, method="GET", path=path)

@@ -11,7 +11,7 @@ import json
 import uuid
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.notifications.models import Delivery
 
@@ -43,7 +43,7 @@ def erase_contact(*, session: Session, contact_id: uuid.UUID) -> int:
     """Return how many delivery snapshots changed."""
     needle = str(contact_id)
     changed = 0
-    for delivery in session.execute(select(Delivery).where(Delivery.payload.contains(needle))).scalars():
+    for delivery in session.execute(select(Delivery).where(col(Delivery.payload).contains(needle))).scalars():
         try:
             document = json.loads(delivery.payload)
         except ValueError:

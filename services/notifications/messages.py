@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 TYPE_NAMES = {
     "fr": {
@@ -96,7 +97,7 @@ def language_of(value: str | None) -> str:
 
 
 def engagement_message(
-    engagement: dict, *, updated: bool, partner_names: list[str], language: str, public_url: str
+    engagement: dict[str, Any], *, updated: bool, partner_names: list[str], language: str, public_url: str
 ) -> Rendered:
     words = WORDS[language]
     kind = TYPE_NAMES[language].get(str(engagement.get("type")), str(engagement.get("type") or "").title() or "—")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
@@ -11,7 +12,7 @@ from sqlmodel import Session
 from services.kit import cursors
 
 
-def page(session: Session, model, *where, cursor: str | None, limit: int) -> tuple[list, str | None, int]:
+def page(session: Session, model, *where, cursor: str | None, limit: int) -> tuple[list[Any], str | None, int]:
     """Items newest first after the cursor, the next cursor (None at the end), and the filtered total."""
     total = session.scalar(select(func.count()).select_from(model).where(*where))
     query = select(model).where(*where)
@@ -22,4 +23,4 @@ def page(session: Session, model, *where, cursor: str | None, limit: int) -> tup
         )
     rows = session.execute(query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)).scalars().all()
     next_cursor = cursors.encode(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    return list(rows[:limit]), next_cursor, total
+    return list(rows[:limit]), next_cursor, total or 0

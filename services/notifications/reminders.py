@@ -15,8 +15,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from services.kit.db import rowcount
 from services.kit.inputs import EARLIEST_YEAR, LATEST_YEAR
 from services.notifications.channels.email import email_payload
 from services.notifications.deliveries import DeliveryBatch, Trigger
@@ -52,15 +53,18 @@ def fire_times(due_on: date, settings: NotificationsSettings) -> dict[str, datet
 def apply_followup(*, session: Session, followup: FollowUp, settings: NotificationsSettings, now: datetime) -> None:
     """Bring the follow-up's reminders in line with its latest state: schedule, move or cancel."""
     existing = {
-        r.kind: r for r in session.execute(select(Reminder).where(Reminder.followup_id == followup.id)).scalars()
+        r.kind: r for r in session.execute(select(Reminder).where(col(Reminder.followup_id) == followup.id)).scalars()
     }
     if any(r.followup_version > followup.version for r in existing.values()):
         return  # an older event, redelivered late: the newer one already decided
     # A due date outside the range every service accepts (kit/inputs.py) came from a producer that did
     # not check it: at the ends of the calendar the reminder arithmetic overflows, so it schedules nothing.
-    schedulable = followup.due_on is not None and EARLIEST_YEAR <= followup.due_on.year <= LATEST_YEAR
-    active = followup.status == OPEN and followup.assignee and schedulable
-    if not active:
+    if not (
+        followup.status == OPEN
+        and followup.assignee
+        and followup.due_on is not None
+        and EARLIEST_YEAR <= followup.due_on.year <= LATEST_YEAR
+    ):  # not active
         if not existing:
             # A tombstone, so that the follow-up's older events, redelivered late, schedule nothing.
             session.add(
@@ -70,7 +74,7 @@ def apply_followup(*, session: Session, followup: FollowUp, settings: Notificati
                     kind=OVERDUE,
                     assignee=followup.assignee or "",
                     description=followup.description,
-                    due_on=followup.due_on if schedulable else now.date(),
+                    due_on=followup.due_on or now.date(),
                     fire_at=now,
                     status="cancelled",
                     followup_version=followup.version,
@@ -113,10 +117,10 @@ def cancel_reminders_of(*, session: Session, engagement_id: uuid.UUID) -> int:
     highest version there is, so a late event about one of those follow-ups schedules nothing again."""
     result = session.execute(
         update(Reminder)
-        .where(Reminder.engagement_id == engagement_id, Reminder.status != "sent")
+        .where(col(Reminder.engagement_id) == engagement_id, col(Reminder.status) != "sent")
         .values(status="cancelled", followup_version=2**31 - 1)
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def reminder_trigger(reminder: Reminder) -> Trigger:
@@ -137,8 +141,8 @@ def send_due_reminders(
         due = (
             session.execute(
                 select(Reminder)
-                .where(Reminder.status == "pending", Reminder.fire_at <= now)
-                .order_by(Reminder.fire_at)
+                .where(col(Reminder.status) == "pending", col(Reminder.fire_at) <= now)
+                .order_by(col(Reminder.fire_at))
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
@@ -146,11 +150,13 @@ def send_due_reminders(
             .all()
         )
         for reminder in due:
-            claimed = session.execute(
-                update(Reminder)
-                .where(Reminder.id == reminder.id, Reminder.status == "pending")
-                .values(status="sent", sent_at=now)
-            ).rowcount
+            claimed = rowcount(
+                session.execute(
+                    update(Reminder)
+                    .where(Reminder.id == reminder.id, col(Reminder.status) == "pending")
+                    .values(status="sent", sent_at=now)
+                )
+            )
             if claimed != 1:
                 continue  # another replica took it between our read and our write
             batch = DeliveryBatch(
@@ -159,7 +165,8 @@ def send_due_reminders(
             batch.notify_user(
                 user=reminder.assignee,
                 channels={Channel.INBOX, Channel.EMAIL},
-                render=lambda language, r=reminder: reminder_message(
+                # mypy cannot type a lambda binding the loop variable as a default.
+                render=lambda language, r=reminder: reminder_message(  # type: ignore[misc]
                     kind=r.kind,
                     description=r.description,
                     due_on=r.due_on,
@@ -186,9 +193,11 @@ def send_digests(sessions: sessionmaker[Session], *, settings: NotificationsSett
             session.execute(
                 select(Delivery)
                 .where(
-                    Delivery.status == DeliveryStatus.HELD, Delivery.channel == Channel.EMAIL, Delivery.created_at < cut
+                    col(Delivery.status) == DeliveryStatus.HELD,
+                    col(Delivery.channel) == Channel.EMAIL,
+                    col(Delivery.created_at) < cut,
                 )
-                .order_by(Delivery.recipient, Delivery.created_at)
+                .order_by(Delivery.recipient, col(Delivery.created_at))
                 .with_for_update(skip_locked=True)
             )
             .scalars()
@@ -199,14 +208,16 @@ def send_digests(sessions: sessionmaker[Session], *, settings: NotificationsSett
             by_user.setdefault(delivery.recipient, []).append(delivery)
         for user, items in by_user.items():
             trigger_id = f"digest:{user}:{local.date().isoformat()}"
-            if session.scalar(select(Delivery.id).where(Delivery.trigger_id == trigger_id)) is not None:
+            if session.scalar(select(col(Delivery.id)).where(col(Delivery.trigger_id) == trigger_id)) is not None:
                 continue  # today's went out already; these wait for tomorrow's
             recipient = session.get(Recipient, user)
-            claimed = session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_([d.id for d in items]), Delivery.status == DeliveryStatus.HELD)
-                .values(status=DeliveryStatus.DIGESTED)
-            ).rowcount
+            claimed = rowcount(
+                session.execute(
+                    update(Delivery)
+                    .where(col(Delivery.id).in_([d.id for d in items]), col(Delivery.status) == DeliveryStatus.HELD)
+                    .values(status=DeliveryStatus.DIGESTED)
+                )
+            )
             if claimed != len(items) or recipient is None or not recipient.email:
                 continue
             language = language_of(recipient.language)

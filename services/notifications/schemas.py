@@ -72,7 +72,7 @@ WEBHOOK_EVENT_TYPES = (
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
-def _unique(values: list) -> list:
+def _unique(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from services.kit.db import rowcount
 from services.kit.identity import Caller
 from services.kit.permissions import ensure
 from services.kit.problems import Conflict, NotFound, Problem
@@ -33,7 +35,9 @@ def _recipient(session: Session, caller: Caller, now: datetime) -> Recipient:
 # --- subscriptions ------------------------------------------------------------------------------------
 
 
-def list_subscriptions(*, session: Session, caller: Caller, kind: str | None, cursor: str | None, limit: int):
+def list_subscriptions(
+    *, session: Session, caller: Caller, kind: str | None, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None, int]:
     where = [Subscription.user == caller.user] + ([Subscription.kind == kind] if kind else [])
     return page(session, Subscription, *where, cursor=cursor, limit=limit)
 
@@ -42,7 +46,9 @@ def create_subscription(*, session: Session, caller: Caller, data: SubscriptionC
     ensure(caller, STAFF, "Following a partner, thrust, region or type")
     existing = session.execute(
         select(Subscription).where(
-            Subscription.user == caller.user, Subscription.kind == data.kind, Subscription.target == data.target
+            col(Subscription.user) == caller.user,
+            col(Subscription.kind) == data.kind,
+            col(Subscription.target) == data.target,
         )
     ).scalar_one_or_none()
     if existing is not None:
@@ -75,7 +81,7 @@ def delete_subscription(*, session: Session, caller: Caller, subscription_id: uu
 
 
 def get_preferences(*, session: Session, caller: Caller) -> Recipient:
-    return session.get(Recipient, caller.user) or Recipient(user=caller.user, updated_at=None)
+    return session.get(Recipient, caller.user) or Recipient(user=caller.user, updated_at=None)  # type: ignore[arg-type]  # never stored: the defaults, shown
 
 
 def put_preferences(*, session: Session, caller: Caller, data: PreferencesUpdate, now: datetime) -> Recipient:
@@ -88,12 +94,12 @@ def put_preferences(*, session: Session, caller: Caller, data: PreferencesUpdate
 
 
 def list_notifications(*, session: Session, caller: Caller, unread_only: bool, cursor: str | None, limit: int):
-    where = [Notification.user == caller.user] + ([Notification.read_at.is_(None)] if unread_only else [])
+    where = [col(Notification.user) == caller.user] + ([col(Notification.read_at).is_(None)] if unread_only else [])
     items, next_cursor, total = page(session, Notification, *where, cursor=cursor, limit=limit)
     unread = session.scalar(
         select(func.count())
         .select_from(Notification)
-        .where(Notification.user == caller.user, Notification.read_at.is_(None))
+        .where(col(Notification.user) == caller.user, col(Notification.read_at).is_(None))
     )
     return items, next_cursor, total, unread
 
@@ -108,17 +114,23 @@ def mark_read(*, session: Session, caller: Caller, notification_id: uuid.UUID, n
 
 
 def mark_all_read(*, session: Session, caller: Caller, now: datetime) -> int:
-    return session.execute(
-        update(Notification).where(Notification.user == caller.user, Notification.read_at.is_(None)).values(read_at=now)
-    ).rowcount
+    return rowcount(
+        session.execute(
+            update(Notification)
+            .where(col(Notification.user) == caller.user, col(Notification.read_at).is_(None))
+            .values(read_at=now)
+        )
+    )
 
 
 # --- webhooks -----------------------------------------------------------------------------------------
 
 
-def list_webhooks(*, session: Session, caller: Caller, cursor: str | None, limit: int):
+def list_webhooks(
+    *, session: Session, caller: Caller, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None, int]:
     ensure(caller, INTEGRATORS, "Managing webhooks")
-    where = [Webhook.active.is_(True)] + ([] if caller.is_admin else [Webhook.owner == caller.user])
+    where = [col(Webhook.active).is_(True)] + ([] if caller.is_admin else [col(Webhook.owner) == caller.user])
     return page(session, Webhook, *where, cursor=cursor, limit=limit)
 
 
@@ -156,12 +168,12 @@ def delete_webhook(*, session: Session, caller: Caller, webhook_id: uuid.UUID) -
 # --- the delivery log ---------------------------------------------------------------------------------
 
 
-def _visible_deliveries(session: Session, caller: Caller) -> list:
+def _visible_deliveries(session: Session, caller: Caller) -> list[Any]:
     ensure(caller, INTEGRATORS, "Reading the delivery log")
     if caller.is_admin:
         return []
-    own = session.execute(select(Webhook.id).where(Webhook.owner == caller.user)).scalars().all()
-    return [Delivery.recipient.in_([f"{WEBHOOK_RECIPIENT}{hook}" for hook in own])]
+    own = session.execute(select(col(Webhook.id)).where(col(Webhook.owner) == caller.user)).scalars().all()
+    return [col(Delivery.recipient).in_([f"{WEBHOOK_RECIPIENT}{hook}" for hook in own])]
 
 
 def list_deliveries(
@@ -174,7 +186,7 @@ def list_deliveries(
     trigger_id: str | None,
     cursor: str | None,
     limit: int,
-):
+) -> tuple[list[Any], str | None, int]:
     where = _visible_deliveries(session, caller)
     for column, value in (
         (Delivery.status, status),
@@ -187,14 +199,16 @@ def list_deliveries(
     return page(session, Delivery, *where, cursor=cursor, limit=limit)
 
 
-def get_delivery(*, session: Session, caller: Caller, delivery_id: uuid.UUID) -> tuple[Delivery, list]:
+def get_delivery(*, session: Session, caller: Caller, delivery_id: uuid.UUID) -> tuple[Delivery, list[Any]]:
     where = _visible_deliveries(session, caller)
-    delivery = session.execute(select(Delivery).where(Delivery.id == delivery_id, *where)).scalar_one_or_none()
+    delivery = session.execute(select(Delivery).where(col(Delivery.id) == delivery_id, *where)).scalar_one_or_none()
     if delivery is None:
         raise NotFound(f"No delivery {delivery_id} you may see.")
     attempts = (
         session.execute(
-            select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery_id).order_by(DeliveryAttempt.number)
+            select(DeliveryAttempt)
+            .where(col(DeliveryAttempt.delivery_id) == delivery_id)
+            .order_by(col(DeliveryAttempt.number))
         )
         .scalars()
         .all()

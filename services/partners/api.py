@@ -9,13 +9,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.kit.app import SessionDep
 from services.kit.edge import ExpectedVersion
 from services.kit.inputs import Date
 from services.kit.preconditions import etag
-from services.kit.problems import Problem
 from services.partners import audit, csv_io, listing, service
 from services.partners.deps import Admin, Editor, Limit, Reader, StaffReader
 from services.partners.merge import merge_partners
@@ -32,7 +31,6 @@ from services.partners.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["partners"])
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 def location(partner_id: uuid.UUID) -> str:
@@ -100,32 +98,6 @@ def export_partners(session: SessionDep, _: Reader, filters: Filters) -> Respons
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="partners.csv"'},
     )
-
-
-@router.post("/partners/import", responses={201: {"description": "Imported"}, 422: {"description": "Bad rows"}})
-def import_partners(
-    raw: Annotated[bytes, Body(media_type="text/csv")],
-    session: SessionDep,
-    caller: Editor,
-    response: Response,
-    dry_run: bool = False,
-    allow_duplicates: bool = False,
-) -> dict:
-    """The CSV file as the request body (Content-Type: text/csv). All rows or none."""
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise Problem(f"The file is over {MAX_IMPORT_BYTES // (1024 * 1024)} MB.", status=413)
-    report = csv_io.import_partners(
-        session=session, raw=raw, dry_run=dry_run, caller=caller, allow_duplicates=allow_duplicates
-    )
-    if report.errors and not dry_run:
-        raise Problem(
-            f"{len(report.errors)} row(s) cannot be imported; nothing was written.",
-            status=422,
-            title="Invalid rows",
-            **report.as_dict(),
-        )
-    response.status_code = status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED
-    return report.as_dict()
 
 
 @router.get("/partners/{partner_id}", response_model=PartnerRead)

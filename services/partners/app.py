@@ -1,12 +1,39 @@
+from datetime import timedelta
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from sqlmodel import col
+from starlette.datastructures import State
 
 from services.kit.app import ServiceSpec, create_service_app
+from services.kit.housekeeping import Purge
+from services.kit.settings import ServiceSettings
 from services.partners.api import router as partners_router
+from services.partners.import_runner import ImportRunner
+from services.partners.imports_api import router as imports_router
+from services.partners.models import ImportJob
 from services.partners.people_api import router as people_router
 from services.partners.settings import PartnersSettings
 
-SPEC = ServiceSpec(name="partners", title="Liaison partners", routers=[partners_router, people_router])
+
+def importer(state: State) -> ImportRunner:
+    return ImportRunner(sessions=state.sessions, settings=state.settings, clock=state.clock, on_outbox=state.relay.wake)
+
+
+def finished_imports(settings: ServiceSettings) -> list[Purge]:
+    assert isinstance(settings, PartnersSettings)  # the kit passes the service's own settings
+    retention = timedelta(days=settings.import_retention_days)
+    return [Purge("import_jobs", ImportJob, col(ImportJob.id), col(ImportJob.finished_at), retention)]
+
+
+SPEC = ServiceSpec(
+    name="partners",
+    title="Liaison partners",
+    # The imports' routes first: `/partners/imports/...` before `/partners/{partner_id}/...`.
+    routers=[imports_router, partners_router, people_router],
+    workers={"importer": importer},
+    purges=finished_imports,
+)
 
 
 def create_app(settings: PartnersSettings | None = None, *, engine: Engine | None = None) -> FastAPI:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit import cursors
 from services.kit.types import utcnow
@@ -52,7 +52,7 @@ def forget_person(*, session: Session, contact_id: uuid.UUID) -> None:
     """Loi 25 / GDPR erasure: earlier entries about a contact keep which fields changed, when and
     by which officer, but no longer the values that said who the person was."""
     for entry in session.scalars(
-        select(AuditEntry).where(AuditEntry.entity_type == "contact", AuditEntry.entity_id == str(contact_id))
+        select(AuditEntry).where(col(AuditEntry.entity_type) == "contact", col(AuditEntry.entity_id) == str(contact_id))
     ):
         entry.changes = {name: {"before": ERASED, "after": ERASED} for name in entry.changes}
         session.add(entry)
@@ -63,10 +63,10 @@ def entries(
     *, session: Session, partner_id: uuid.UUID, limit: int, cursor: str | None
 ) -> tuple[list[AuditEntry], str | None]:
     """Newest first."""
-    statement = select(AuditEntry).where(AuditEntry.partner_id == partner_id)
+    statement = select(AuditEntry).where(col(AuditEntry.partner_id) == partner_id)
     if cursor:
         (last_id,) = cursors.decode(cursor, int)
         statement = statement.where(AuditEntry.id < last_id)
-    rows = list(session.scalars(statement.order_by(AuditEntry.id.desc()).limit(limit + 1)))
-    next_cursor = cursors.encode(rows[limit - 1].id) if len(rows) > limit else None
+    rows = list(session.scalars(statement.order_by(col(AuditEntry.id).desc()).limit(limit + 1)))
+    next_cursor = cursors.encode(rows[limit - 1].id or 0) if len(rows) > limit else None  # ids are set once stored
     return rows[:limit], next_cursor

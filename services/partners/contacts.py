@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, or_, select, tuple_
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit import cursors
 from services.kit.identity import Caller
@@ -37,7 +39,9 @@ class Gone(Problem):
 
 def contact_read(*, session: Session, contact: Contact) -> ContactRead:
     mandates = session.scalars(
-        select(MandateRow).where(MandateRow.contact_id == contact.id).order_by(MandateRow.since, MandateRow.id)
+        select(MandateRow)
+        .where(col(MandateRow.contact_id) == contact.id)
+        .order_by(col(MandateRow.since), col(MandateRow.id))
     )
     return ContactRead.model_validate(
         {
@@ -47,12 +51,12 @@ def contact_read(*, session: Session, contact: Contact) -> ContactRead:
     )
 
 
-def _state(read: ContactRead) -> dict:
+def _state(read: ContactRead) -> dict[str, Any]:
     return read.model_dump(mode="json", include=set(PERSONAL))
 
 
-def _set_mandates(session: Session, contact: Contact, mandates: list[Mandate]) -> None:
-    session.execute(delete(MandateRow).where(MandateRow.contact_id == contact.id))
+def _set_mandates(session: Session, contact: Contact, mandates: Sequence[Mandate]) -> None:
+    session.execute(delete(MandateRow).where(col(MandateRow.contact_id) == contact.id))
     for mandate in mandates:
         where = mandate.partner_id or contact.partner_id
         if session.get(Partner, where) is None:
@@ -100,10 +104,10 @@ def get_contact(*, session: Session, contact_id: uuid.UUID) -> Contact:
     if contact is not None:
         return contact
     erased = session.scalar(
-        select(AuditEntry.id).where(
-            AuditEntry.entity_type == "contact",
-            AuditEntry.entity_id == str(contact_id),
-            AuditEntry.action == "contact_erased",
+        select(col(AuditEntry.id)).where(
+            col(AuditEntry.entity_type) == "contact",
+            col(AuditEntry.entity_id) == str(contact_id),
+            col(AuditEntry.action) == "contact_erased",
         )
     )
     if erased is not None:
@@ -156,8 +160,8 @@ def erase_contact(*, session: Session, contact_id: uuid.UUID, caller: Caller | N
     audit.forget_person(session=session, contact_id=contact_id)
     _forget_sent_events(session, contact_id)
     # Crypto-shredding: without its key, the sealed copies on every topic can never be read again.
-    session.execute(delete(ContactKey).where(ContactKey.contact_id == contact_id))
-    session.execute(delete(MandateRow).where(MandateRow.contact_id == contact_id))
+    session.execute(delete(ContactKey).where(col(ContactKey.contact_id) == contact_id))
+    session.execute(delete(MandateRow).where(col(MandateRow.contact_id) == contact_id))
     session.delete(contact)
     session.flush()
     audit.record(
@@ -176,9 +180,9 @@ def _forget_sent_events(session: Session, contact_id: uuid.UUID) -> None:
     (Rows not yet published go out as they are; the erased event follows them on the same key.)"""
     rows = session.scalars(
         select(OutboxMessage).where(
-            OutboxMessage.status == OutboxStatus.SENT,
-            OutboxMessage.event_type.in_([CONTACT_ADDED, CONTACT_UPDATED]),
-            OutboxMessage.payload.contains(str(contact_id)),
+            col(OutboxMessage.status) == OutboxStatus.SENT,
+            col(OutboxMessage.event_type).in_([CONTACT_ADDED, CONTACT_UPDATED]),
+            col(OutboxMessage.payload).contains(str(contact_id)),
         )
     )
     for row in rows:
@@ -205,20 +209,20 @@ def list_contacts(
     get_partner(session=session, partner_id=partner_id)
     statement = select(Contact)
     if as_of is None:
-        statement = statement.where(Contact.partner_id == partner_id)
+        statement = statement.where(col(Contact.partner_id) == partner_id)
     else:
         statement = statement.where(
-            Contact.id.in_(
-                select(MandateRow.contact_id).where(
-                    MandateRow.partner_id == partner_id,
-                    or_(MandateRow.since.is_(None), MandateRow.since <= as_of),
-                    or_(MandateRow.until.is_(None), MandateRow.until >= as_of),
+            col(Contact.id).in_(
+                select(col(MandateRow.contact_id)).where(
+                    col(MandateRow.partner_id) == partner_id,
+                    or_(col(MandateRow.since).is_(None), col(MandateRow.since) <= as_of),
+                    or_(col(MandateRow.until).is_(None), col(MandateRow.until) >= as_of),
                 )
             )
         )
     if cursor:
         name, last_id = cursors.decode(cursor, str, uuid.UUID)
         statement = statement.where(tuple_(Contact.name, Contact.id) > tuple_(name, last_id))
-    rows = list(session.scalars(statement.order_by(Contact.name, Contact.id).limit(limit + 1)))
+    rows = list(session.scalars(statement.order_by(Contact.name, col(Contact.id)).limit(limit + 1)))
     next_cursor = cursors.encode(rows[limit - 1].name, rows[limit - 1].id) if len(rows) > limit else None
     return [contact_read(session=session, contact=c) for c in rows[:limit]], next_cursor

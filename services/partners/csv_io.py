@@ -1,8 +1,9 @@
 """CSV in and out: the partner lists officers keep in Excel.
 
 Import takes UTF-8 (with or without BOM) or Windows-1252, `;` or `,` separated, a header row
-naming the columns (any order, any case). List columns hold values separated by `|`. Every row is
-checked before anything is written; the import then runs in the caller's one transaction.
+naming the columns (any order, any case). List columns hold values separated by `|`. The file is
+read whole when it arrives (an unreadable file is refused at once); its rows are then checked and
+created by an import job (`imports.py`), each row created or refused with its reasons.
 Export writes UTF-8 with a BOM and `;`, which Excel opens as it is in French and English locales.
 """
 
@@ -10,17 +11,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from services.kit.identity import Caller
 from services.kit.problems import Problem
 from services.kit.spreadsheets import inert
 from services.kit.thrusts import UnknownThrust, taxonomy
-from services.partners import search, service
+from services.partners import search
 from services.partners.models import Partner
 from services.partners.schemas import PartnerCreate
 
@@ -45,8 +46,6 @@ LIST_SEPARATOR = "|"
 # Quotes let a cell hold line breaks; only these columns may have any (the rest are names and codes).
 MULTILINE_COLUMNS = frozenset({"description_fr", "description_en"})
 
-Progress = Callable[[int, int], None]
-
 
 class UnreadableFile(Problem):
     status = 422
@@ -59,25 +58,6 @@ class RowProblem:
     reasons: list[str]
 
 
-@dataclass
-class ImportReport:
-    dry_run: bool
-    rows: int = 0
-    valid: int = 0
-    errors: list[RowProblem] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {
-            "dry_run": self.dry_run,
-            "rows": self.rows,
-            "valid": self.valid,
-            "created": len(self.created),
-            "ids": self.created,
-            "errors": [{"line": e.line, "reasons": e.reasons} for e in self.errors],
-        }
-
-
 def decode(raw: bytes) -> str:
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -85,6 +65,11 @@ def decode(raw: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise UnreadableFile("The file is neither UTF-8 nor Windows-1252 text.")
+
+
+def parse(raw: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the records of an uploaded file, or UnreadableFile (422) saying why not."""
+    return read_rows(decode(raw))
 
 
 def read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -119,8 +104,8 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return header, rows
 
 
-def _row_values(header: list[str], record: list[str]) -> dict:
-    values: dict = {}
+def _row_values(header: list[str], record: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for name, raw in zip(header, record, strict=False):
         cell = raw.strip()
         if name in LIST_COLUMNS:
@@ -139,75 +124,66 @@ def _reasons(exc: ValidationError) -> list[str]:
     return reasons
 
 
-def check_rows(
-    *, session: Session, raw: bytes, allow_duplicates: bool = False, progress: Progress | None = None
-) -> tuple[ImportReport, list[PartnerCreate]]:
-    header, rows = read_rows(decode(raw))
-    report = ImportReport(dry_run=True)
-    valid: list[PartnerCreate] = []
-    seen: dict[tuple[str | None, str], int] = {}
-    for done, (line, record) in enumerate(rows, start=1):
-        if progress:
-            progress(done, len(rows))
+class RowChecker:
+    """Checks one record at a time, remembering the names seen so far in the file.
+
+    An import job checks its rows in batches, across restarts: `remember` replays the rows an
+    earlier run already handled, so "same name as line N" is found whichever run reaches line N.
+    """
+
+    def __init__(self, header: list[str], *, allow_duplicates: bool) -> None:
+        self.header = header
+        self.allow_duplicates = allow_duplicates
+        self.seen: dict[tuple[str | None, str], int] = {}
+
+    def _parse(self, record: list[str]) -> PartnerCreate:
+        data = PartnerCreate.model_validate(_row_values(self.header, record))
+        data.thrusts = taxonomy().validate(data.thrusts)
+        return data
+
+    def _names(self, data: PartnerCreate) -> set[tuple[str | None, str]]:
+        candidate = Partner.model_validate(data)
+        return {(data.country, search.fold(name)) for _, name in search.names_of(candidate)}
+
+    def remember(self, line: int, record: list[str]) -> None:
+        """What `check` would have remembered of this row, without asking the database."""
         if not any(cell.strip() for cell in record):
-            continue
-        report.rows += 1
+            return
+        try:
+            data = self._parse(record)
+        except (ValidationError, UnknownThrust):
+            return
+        for name in self._names(data):
+            self.seen.setdefault(name, line)
+
+    def check(self, *, session: Session, line: int, record: list[str]) -> PartnerCreate | RowProblem | None:
+        """The row ready to create, or why it is refused; None for a blank line."""
+        if not any(cell.strip() for cell in record):
+            return None
         reasons = []
-        if len(record) > len(header):
-            reasons.append(f"{len(record)} cells for {len(header)} columns")
+        if len(record) > len(self.header):
+            reasons.append(f"{len(record)} cells for {len(self.header)} columns")
         reasons += [
             f"{name}: a line break inside the cell (a quote not closed on its line?)"
-            for name, cell in zip(header, record, strict=False)
+            for name, cell in zip(self.header, record, strict=False)
             if name not in MULTILINE_COLUMNS and ("\n" in cell or "\r" in cell)
         ]
         try:
-            data = PartnerCreate.model_validate(_row_values(header, record))
-            data.thrusts = taxonomy().validate(data.thrusts)
+            data = self._parse(record)
         except ValidationError as exc:
-            report.errors.append(RowProblem(line, reasons + _reasons(exc)))
-            continue
+            return RowProblem(line, reasons + _reasons(exc))
         except UnknownThrust as exc:
-            report.errors.append(RowProblem(line, [*reasons, f"thrusts: {exc.detail}"]))
-            continue
-        candidate = Partner.model_validate(data)
-        names = {(data.country, search.fold(name)) for _, name in search.names_of(candidate)}
-        if not allow_duplicates:
-            reasons += [f"same name as line {seen[n]}" for n in sorted(names & seen.keys(), key=str)]
+            return RowProblem(line, [*reasons, f"thrusts: {exc.detail}"])
+        names = self._names(data)
+        if not self.allow_duplicates:
+            reasons += [f"same name as line {self.seen[n]}" for n in sorted(names & self.seen.keys(), key=str)]
             reasons += [
                 f"likely duplicate of partner {p.id} ({p.name_fr or p.name_en}), matched on {name!r}"
-                for p, name in search.likely_duplicates(session=session, partner=candidate)
+                for p, name in search.likely_duplicates(session=session, partner=Partner.model_validate(data))
             ]
         for name in names:
-            seen.setdefault(name, line)
-        if reasons:
-            report.errors.append(RowProblem(line, reasons))
-        else:
-            valid.append(data)
-    report.valid = len(valid)
-    return report, valid
-
-
-def import_partners(
-    *,
-    session: Session,
-    raw: bytes,
-    dry_run: bool,
-    caller: Caller | None = None,
-    allow_duplicates: bool = False,
-    progress: Progress | None = None,
-    write_progress: Progress | None = None,
-) -> ImportReport:
-    """All rows or none: any bad row, and nothing is written (the report says why)."""
-    report, valid = check_rows(session=session, raw=raw, allow_duplicates=allow_duplicates, progress=progress)
-    report.dry_run = dry_run
-    if dry_run or report.errors:
-        return report
-    for done, data in enumerate(valid, start=1):
-        partner = service.create_partner(session=session, data=data, caller=caller, allow_duplicate=True)
-        report.created.append(str(partner.id))
-        if write_progress:
-            write_progress(done, len(valid))
-    return report
+            self.seen.setdefault(name, line)
+        return RowProblem(line, reasons) if reasons else data
 
 
 def export_rows(partners: Iterable[Partner]) -> Iterator[str]:

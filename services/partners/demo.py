@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
@@ -23,7 +24,7 @@ DEMO = Caller(user="demo-loader", roles=roles(Role.ADMIN))
 _NAMESPACE = uuid.UUID("6f0c7d2e-3a41-4c59-9d7a-4b1f3e2a9c10")
 
 # (handle, fields)
-PARTNERS: list[tuple[str, dict]] = [
+PARTNERS: list[tuple[str, dict[str, Any]]] = [
     (
         "fr",
         {

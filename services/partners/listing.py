@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, func, or_, select, tuple_
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit import cursors
 from services.kit.thrusts import taxonomy
@@ -33,27 +33,29 @@ class PartnerFilters:
 
     def conditions(self) -> list[ColumnElement]:
         # A merged partner is a redirect, not a partner: never listed.
-        where: list[ColumnElement] = [Partner.merged_into.is_(None)]
+        where: list[ColumnElement] = [col(Partner.merged_into).is_(None)]
         for name in ("kind", "country", "region", "status", "owner"):
             value = getattr(self, name)
             if value is not None:
                 where.append(getattr(Partner, name) == value)
         if self.thrust is not None:
             codes = sorted(taxonomy().expand(self.thrust))
-            where.append(Partner.id.in_(select(PartnerThrust.partner_id).where(PartnerThrust.code.in_(codes))))
+            where.append(
+                col(Partner.id).in_(select(col(PartnerThrust.partner_id)).where(col(PartnerThrust.code).in_(codes)))
+            )
         if self.member_of is not None:
-            where.append(Partner.id.in_(members_query(self.member_of, self.as_of)))
+            where.append(col(Partner.id).in_(members_query(self.member_of, self.as_of)))
         return where
 
 
 def members_query(organisation_id: uuid.UUID, as_of: date | None):
     """Partners that are members of `organisation_id` on `as_of` (today's members when None)."""
     day = as_of or date.today()  # noqa: DTZ011 (the server runs on UTC; membership dates are days)
-    return select(Relationship.partner_id).where(
-        Relationship.type == "member_of",
-        Relationship.target_id == organisation_id,
-        or_(Relationship.since.is_(None), Relationship.since <= day),
-        or_(Relationship.until.is_(None), Relationship.until >= day),
+    return select(col(Relationship.partner_id)).where(
+        col(Relationship.type) == "member_of",
+        col(Relationship.target_id) == organisation_id,
+        or_(col(Relationship.since).is_(None), col(Relationship.since) <= day),
+        or_(col(Relationship.until).is_(None), col(Relationship.until) >= day),
     )
 
 
@@ -68,9 +70,9 @@ def list_partners(
     if cursor:
         sort_key, last_id = cursors.decode(cursor, str, uuid.UUID)
         statement = statement.where(tuple_(Partner.sort_key, Partner.id) > tuple_(sort_key, last_id))
-    rows = list(session.scalars(statement.order_by(Partner.sort_key, Partner.id).limit(limit + 1)))
+    rows = list(session.scalars(statement.order_by(Partner.sort_key, col(Partner.id)).limit(limit + 1)))
     next_cursor = cursors.encode(rows[limit - 1].sort_key, rows[limit - 1].id) if len(rows) > limit else None
-    return rows[:limit], next_cursor, total
+    return rows[:limit], next_cursor, total or 0
 
 
 def _ranked_page(session, q, conditions, limit, cursor):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.identity import Caller
 from services.kit.preconditions import check_version
@@ -95,13 +95,15 @@ def _move_relationships(session: Session, survivor: Partner, duplicate: Partner)
     """Re-point B's links to A. Links that would tie A to itself, repeat one A has, or make a
     part_of loop are dropped; each move is a removed + added pair so consumers stay in step."""
     rows = session.scalars(
-        select(Relationship).where((Relationship.partner_id == duplicate.id) | (Relationship.target_id == duplicate.id))
+        select(Relationship).where(
+            (col(Relationship.partner_id) == duplicate.id) | (col(Relationship.target_id) == duplicate.id)
+        )
     ).all()
     existing = {
         (r.partner_id, r.type, r.target_id)
         for r in session.scalars(
             select(Relationship).where(
-                (Relationship.partner_id == survivor.id) | (Relationship.target_id == survivor.id)
+                (col(Relationship.partner_id) == survivor.id) | (col(Relationship.target_id) == survivor.id)
             )
         )
     }
@@ -128,10 +130,10 @@ def _move_relationships(session: Session, survivor: Partner, duplicate: Partner)
 
 
 def _move_contacts(session: Session, survivor: Partner, duplicate: Partner) -> None:
-    for mandate in session.scalars(select(MandateRow).where(MandateRow.partner_id == duplicate.id)):
+    for mandate in session.scalars(select(MandateRow).where(col(MandateRow.partner_id) == duplicate.id)):
         mandate.partner_id = survivor.id
         session.add(mandate)
-    for contact in session.scalars(select(Contact).where(Contact.partner_id == duplicate.id)).all():
+    for contact in session.scalars(select(Contact).where(col(Contact.partner_id) == duplicate.id)).all():
         contact.partner_id = survivor.id
         contact.version += 1
         session.add(contact)

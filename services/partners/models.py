@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, String, Tex
 from sqlmodel import Field, SQLModel
 
 from services.kit.types import UTCDateTime, utcnow
-from services.partners.schemas import PartnerBase, PartnerStatus
+from services.partners.schemas import ImportJobBase, PartnerBase, PartnerStatus
 
 
 class Partner(PartnerBase, table=True):
@@ -131,3 +131,41 @@ class AuditEntry(SQLModel, table=True):
     changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     actor: str | None = Field(default=None, max_length=200)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ImportJob(ImportJobBase, table=True):
+    __tablename__ = "import_jobs"
+    __table_args__ = (Index("ix_import_jobs_due", "status", "lease_until"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # The starter's roles: the worker creates the rows with the authority of whoever asked.
+    started_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The worker running the job holds it until `lease_until` and renews it with every batch.
+    lease_token: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failures: int = 0
+
+
+class ImportFile(SQLModel, table=True):
+    """The uploaded file, kept apart so that polling a job never reads it; deleted when the job ends."""
+
+    __tablename__ = "import_files"
+
+    job_id: uuid.UUID = Field(
+        sa_column=Column(Uuid(), ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True)
+    )
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class ImportRefusal(SQLModel, table=True):
+    """A line of an import that was not created, and why."""
+
+    __tablename__ = "import_refusals"
+    __table_args__ = (Index("ix_import_refusals_job_line", "job_id", "line"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: uuid.UUID = Field(
+        sa_column=Column(Uuid(), ForeignKey("import_jobs.id", ondelete="CASCADE"), nullable=False)
+    )
+    line: int
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Response, status
 from sqlalchemy import select
+from sqlmodel import col
 
 from services.kit.app import SessionDep
 from services.kit.edge import ExpectedVersion
@@ -50,7 +51,7 @@ def list_relationships(
     ends = {
         p.id: PartnerNames.model_validate(p, from_attributes=True)
         for p in session.scalars(
-            select(Partner).where(Partner.id.in_({r.partner_id for r in rows} | {r.target_id for r in rows}))
+            select(Partner).where(col(Partner.id).in_({r.partner_id for r in rows} | {r.target_id for r in rows}))
         )
     }
     listed = [
@@ -115,7 +116,7 @@ def get_contact(contact_id: uuid.UUID, session: SessionDep, _: Reader, response:
 
 
 @router.get("/contacts/{contact_id}/key")
-def get_contact_key(contact_id: uuid.UUID, session: SessionDep, _: Reader) -> dict:
+def get_contact_key(contact_id: uuid.UUID, session: SessionDep, _: Reader) -> dict[str, Any]:
     """The key that opens this contact's sealed fields in its events (services/kit/sealed.py); 410 once erased."""
     key = contacts.sealing_key(session=session, contact_id=contact_id)
     return {"contact_id": str(contact_id), "alg": ALGORITHM, "key": encode_key(key)}

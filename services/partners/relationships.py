@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.identity import Caller
 from services.kit.problems import Conflict, NotFound, Problem
@@ -28,9 +28,9 @@ def add_relationship(
         raise Conflict(f"{data.target_id} is already (within) a part of {partner_id}: part_of cannot loop.")
     same = session.scalars(
         select(Relationship).where(
-            Relationship.partner_id == partner_id,
-            Relationship.target_id == data.target_id,
-            Relationship.type == data.type,
+            col(Relationship.partner_id) == partner_id,
+            col(Relationship.target_id) == data.target_id,
+            col(Relationship.type) == data.type,
         )
     ).all()
     if any(_overlap(r.since, r.until, data.since, data.until) for r in same):
@@ -64,7 +64,9 @@ def _is_part_of(session: Session, start: uuid.UUID, ancestor: uuid.UUID) -> bool
         seen.add(current)
         frontier.extend(
             session.scalars(
-                select(Relationship.target_id).where(Relationship.partner_id == current, Relationship.type == "part_of")
+                select(col(Relationship.target_id)).where(
+                    col(Relationship.partner_id) == current, col(Relationship.type) == "part_of"
+                )
             )
         )
     return False
@@ -86,19 +88,19 @@ def list_relationships(
 ) -> list[Relationship]:
     get_partner(session=session, partner_id=partner_id)
     sides = {
-        "outgoing": [Relationship.partner_id == partner_id],
-        "incoming": [Relationship.target_id == partner_id],
-        "both": [Relationship.partner_id == partner_id, Relationship.target_id == partner_id],
+        "outgoing": [col(Relationship.partner_id) == partner_id],
+        "incoming": [col(Relationship.target_id) == partner_id],
+        "both": [col(Relationship.partner_id) == partner_id, col(Relationship.target_id) == partner_id],
     }[direction]
     statement = select(Relationship).where(or_(*sides))
     if type is not None:
-        statement = statement.where(Relationship.type == type)
+        statement = statement.where(col(Relationship.type) == type)
     if as_of is not None:
         statement = statement.where(
-            or_(Relationship.since.is_(None), Relationship.since <= as_of),
-            or_(Relationship.until.is_(None), Relationship.until >= as_of),
+            or_(col(Relationship.since).is_(None), col(Relationship.since) <= as_of),
+            or_(col(Relationship.until).is_(None), col(Relationship.until) >= as_of),
         )
-    return list(session.scalars(statement.order_by(Relationship.created_at, Relationship.id)))
+    return list(session.scalars(statement.order_by(col(Relationship.created_at), col(Relationship.id))))
 
 
 def remove_relationship(

@@ -13,6 +13,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from services.kit.inputs import Date, NoNulText
+from services.kit.types import UTCDateTime, utcnow
 from services.partners.places import check_country, check_place, subdivision_country
 
 
@@ -339,3 +340,46 @@ class ContactRead(ContactCreate):
     created_by: str | None
     updated_at: datetime
     updated_by: str | None
+
+
+class ImportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ImportJobBase(SQLModel):
+    """A CSV import: the file waits in the database; a worker checks and creates its rows in batches.
+
+    Every record of the file is one of `rows_total`; blank lines count as done, neither valid nor
+    refused. A dry run checks every row (`rows_valid`, `rows_refused`) and creates nothing.
+    """
+
+    status: ImportStatus = Field(default=ImportStatus.QUEUED, sa_type=String(16))
+    dry_run: bool = False
+    allow_duplicates: bool = False
+    rows_total: int = 0
+    rows_done: int = 0
+    rows_valid: int = 0
+    rows_created: int = 0
+    rows_refused: int = 0
+    started_by: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Why a failed job stopped (not a refused row: those are in `errors`).
+    error: str | None = Field(default=None, max_length=1000)
+
+
+class ImportLine(BaseModel):
+    line: int
+    reasons: list[str]
+
+
+class ImportJobRead(ImportJobBase):
+    id: uuid.UUID
+    # The refused lines in file order, at most `errors_limit` of them (`rows_refused` counts them all).
+    errors: list[ImportLine] = []
+    errors_limit: int

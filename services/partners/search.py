@@ -15,10 +15,11 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ColumnElement, column, delete, func, literal_column, select
 from sqlalchemy import table as table_clause
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.partners.models import Partner, PartnerName
 
@@ -79,7 +80,7 @@ def names_of(partner: Partner) -> list[tuple[str, str]]:
 
 def reindex(*, session: Session, partner: Partner) -> None:
     """Replace the partner's searchable names with what the partner says now."""
-    session.execute(delete(PartnerName).where(PartnerName.partner_id == partner.id))
+    session.execute(delete(PartnerName).where(col(PartnerName.partner_id) == partner.id))
     for source, name in names_of(partner):
         session.add(PartnerName(partner_id=partner.id, source=source, name=name, key=fold(name)))
     session.flush()
@@ -106,7 +107,7 @@ def ranked(*, session: Session, query: str, conditions: Iterable[ColumnElement])
             best[partner_id] = value
     if not best:
         return []
-    partners = {p.id: p for p in session.scalars(select(Partner).where(Partner.id.in_(list(best))))}
+    partners = {p.id: p for p in session.scalars(select(Partner).where(col(Partner.id).in_(list(best))))}
     results = [(best[pid], partners[pid]) for pid in best if pid in partners]
     results.sort(key=lambda item: (-item[0], item[1].sort_key, str(item[1].id)))
     return results
@@ -114,8 +115,8 @@ def ranked(*, session: Session, query: str, conditions: Iterable[ColumnElement])
 
 def _candidate_select(conditions: list[ColumnElement]):
     return (
-        select(PartnerName.partner_id, PartnerName.key)
-        .join(Partner, Partner.id == PartnerName.partner_id)
+        select(col(PartnerName.partner_id), col(PartnerName.key))
+        .join(Partner, col(Partner.id) == col(PartnerName.partner_id))
         .where(*conditions)
     )
 
@@ -128,10 +129,11 @@ def _sqlite_candidates(session: Session, folded: str, conditions, *, fuzzy: bool
         if not grams:
             return []
         table, match = "partner_names_trigram", " OR ".join(f'"{g}"' for g in grams)
-        order, limit = literal_column("partner_names_trigram.rank"), FUZZY_LIMIT
+        order: ColumnElement[Any] = literal_column("partner_names_trigram.rank")
+        limit = FUZZY_LIMIT
     else:
         table, match = "partner_names_fts", " ".join(f'"{word}"*' for word in folded.split())
-        order, limit = func.length(PartnerName.key), CANDIDATE_LIMIT
+        order, limit = func.length(col(PartnerName.key)), CANDIDATE_LIMIT
     fts = table_clause(table, column("rowid"))
     statement = (
         _candidate_select(conditions)
@@ -168,8 +170,8 @@ def _postgres_candidates(session: Session, folded: str, conditions, *, fuzzy: bo
 
 def likely_duplicates(*, session: Session, partner: Partner, threshold: float = 0.6) -> list[tuple[Partner, str]]:
     """Partners in the same country (or none) known by a name close to one of this partner's names."""
-    same_place = (Partner.country == partner.country) if partner.country else Partner.country.is_(None)
-    conditions = [same_place, Partner.merged_into.is_(None), Partner.id != partner.id]
+    same_place = (Partner.country == partner.country) if partner.country else col(Partner.country).is_(None)
+    conditions = [same_place, col(Partner.merged_into).is_(None), col(Partner.id) != partner.id]
     found: dict[uuid.UUID, tuple[Partner, str]] = {}
     for _source, name in names_of(partner):
         folded = fold(name)
@@ -179,5 +181,7 @@ def likely_duplicates(*, session: Session, partner: Partner, threshold: float = 
             session, folded, conditions, fuzzy=True
         ):
             if partner_id not in found and (key == folded or similarity(folded, key) >= threshold):
-                found[partner_id] = (session.get(Partner, partner_id), name)
+                candidate = session.get(Partner, partner_id)
+                if candidate is not None:  # always: the candidate came from this transaction's index
+                    found[partner_id] = (candidate, name)
     return list(found.values())

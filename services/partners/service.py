@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.kit.identity import Caller
 from services.kit.preconditions import check_version
@@ -45,14 +46,14 @@ def display_key(partner: Partner) -> str:
     return search.fold(partner.name_fr or partner.name_en or "")[:300]
 
 
-def editable_state(partner: Partner) -> dict:
+def editable_state(partner: Partner) -> dict[str, Any]:
     return {name: getattr(partner, name) for name in EDITABLE}
 
 
 def index_partner(session: Session, partner: Partner) -> None:
     partner.sort_key = display_key(partner)
     search.reindex(session=session, partner=partner)
-    session.execute(delete(PartnerThrust).where(PartnerThrust.partner_id == partner.id))
+    session.execute(delete(PartnerThrust).where(col(PartnerThrust.partner_id) == partner.id))
     for code in partner.thrusts:
         session.add(PartnerThrust(partner_id=partner.id, code=code))
 

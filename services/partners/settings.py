@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.kit.settings import ServiceSettings, sqlite_url
@@ -10,6 +11,17 @@ class PartnersSettings(ServiceSettings):
 
     port: int = 8001
     database_url: str = sqlite_url("partners")
+    # CSV import jobs: rows per batch (one transaction each: on SQLite it holds the write lock,
+    # ~5 ms a row), how long a worker holds a job between two batches before another may take it
+    # over, how often idle workers look for queued jobs, how many failed runs before a job is failed.
+    import_batch_rows: int = Field(default=100, ge=1, le=10_000)
+    import_lease_seconds: float = Field(default=60.0, gt=0)
+    import_poll_seconds: float = Field(default=2.0, gt=0)
+    import_max_failures: int = Field(default=3, ge=1)
+    # A job's answer lists at most this many refused lines (`rows_refused` counts them all).
+    import_errors_shown: int = Field(default=1000, ge=1)
+    # Finished jobs (and their refused lines) are deleted after this many days.
+    import_retention_days: float = Field(default=30.0, gt=0)
 
     @property
     def service_name(self) -> str:

@@ -54,25 +54,39 @@ def test_import_dry_run_then_for_real_with_a_progress_bar(new_database, tmp_path
 
     dry = liaison(url, "import", str(good), "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert json.loads(dry.stdout)["valid"] == 2 and counts(url) == (0, 0)
+    assert json.loads(dry.stdout)["rows_valid"] == 2 and counts(url) == (0, 0)
     assert "checking [" in dry.stderr and "2/2" in dry.stderr
 
     real = liaison(url, "import", str(good), "--as", "importer@example.test")
     assert real.returncode == 0, real.stderr
-    assert json.loads(real.stdout)["created"] == 2
+    assert json.loads(real.stdout) | {"id": None} == {
+        "id": None,
+        "status": "done",
+        "dry_run": False,
+        "rows_total": 2,
+        "rows_valid": 2,
+        "rows_created": 2,
+        "rows_refused": 0,
+    }
+    assert "importing [" in real.stderr
     assert counts(url) == (2, 2), "each partner with its created event"
 
 
-def test_a_bad_file_is_reported_by_line_and_writes_nothing(new_database, tmp_path):
+def test_a_bad_line_is_reported_and_refused_and_the_others_imported(new_database, tmp_path):
     url = new_database("partners")
     bad = tmp_path / "bad.csv"
     bad.write_bytes(CSV + b"planet;Mars;;;\n")
 
     result = liaison(url, "import", str(bad))
     assert result.returncode == 1
-    assert "line 4: kind" in result.stderr and "nothing was written" in result.stderr
-    assert counts(url) == (0, 0)
+    assert "line 4: kind" in result.stderr and "1 line(s) refused" in result.stderr
+    assert json.loads(result.stdout)["rows_refused"] == 1
+    assert counts(url) == (2, 2)
     assert liaison(url, "import", str(tmp_path / "missing.csv")).returncode == 2
+    unreadable = tmp_path / "unreadable.csv"
+    unreadable.write_bytes(b"name;colour\nx;blue\n")
+    refused = liaison(url, "import", str(unreadable))
+    assert refused.returncode == 1 and "Unknown column" in refused.stderr
 
 
 def test_the_demo_directory_loads_once(new_database):

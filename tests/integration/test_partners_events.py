@@ -93,7 +93,7 @@ def test_bad_requests_leave_the_process_up(partners):
     api = httpx.Client(base_url=partners.url + "/api/v1", auth=SignedAs(), timeout=10)
     assert api.post("/partners", json={"kind": "state", "name_fr": "X", "country": "ZZ"}).status_code == 422
     assert (
-        api.post("/partners/import", content=b"\xff\xfe\x00", headers={"content-type": "text/csv"}).status_code == 422
+        api.post("/partners/imports", content=b"\xff\xfe\x00", headers={"content-type": "text/csv"}).status_code == 422
     )
     assert api.get("/partners", params={"q": "\x00'; DROP TABLE partners; --"}).status_code == 200
     assert httpx.get(partners.url + "/readyz").status_code == 200

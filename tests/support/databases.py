@@ -23,6 +23,9 @@ SERVICE_TABLES = {
         "mandates",
         "audit_entries",
         "contact_keys",
+        "import_jobs",
+        "import_files",
+        "import_refusals",
         "outbox",
     },
     "engagements": {

@@ -52,4 +52,4 @@ def test_an_import_file_is_refused_beside_its_field_when_missing_or_too_large(we
     big = web_client.post(
         "/admin/import", data={"csrf_token": csrf}, files={"file": ("p.csv", b"x" * (MAX_BYTES + 1), "text/csv")}
     )
-    assert big.status_code == 413 and "Le fichier dépasse 14 Mo" in big.text
+    assert big.status_code == 413 and "Le fichier dépasse 19 Mo" in big.text

@@ -37,7 +37,7 @@ NOTICES = {
 }
 
 
-def tr(web: WebContext, text) -> str:
+def tr(web: WebContext, text: i18n.Text) -> str:
     """A lazy message in the page's language (outside a template, where no language is set yet)."""
     token = i18n.current_language.set(web.lang)
     try:

@@ -8,7 +8,7 @@ import binascii
 import json
 import os
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
+from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebContext, WebForm, safe_next, uses_tls
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.routes.admin import forbidden, notice, tr, with_notice
@@ -44,24 +45,39 @@ def _cipher(web: WebContext) -> AESGCM:
     return AESGCM(HKDF(SHA256(), 32, salt=None, info=b"liaison web: new API key").derive(secret))
 
 
-def seal(web: WebContext, payload: dict) -> str:
+def _session_bound(web: WebContext) -> bytes:
+    """What a sealed value is bound to: the admin's session (the page is behind `Web`, so there is one)."""
+    if web.session is None:
+        raise RuntimeError("no one is signed in on this page")
+    return web.session.id_hash.encode()
+
+
+def seal(web: WebContext, payload: dict[str, Any]) -> str:
     nonce = os.urandom(12)
-    sealed = _cipher(web).encrypt(nonce, json.dumps(payload).encode(), web.session.id_hash.encode())
+    sealed = _cipher(web).encrypt(nonce, json.dumps(payload).encode(), _session_bound(web))
     return base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
-def unseal(web: WebContext, value: str | None) -> dict | None:
+def unseal(web: WebContext, value: str | None) -> dict[str, Any] | None:
     """The payload, or None for no cookie or one that is not this session's (or was tampered with)."""
     if not value:
         return None
     try:
         raw = base64.urlsafe_b64decode(value.encode())
-        return json.loads(_cipher(web).decrypt(raw[:12], raw[12:], web.session.id_hash.encode()))
+        payload: dict[str, Any] = json.loads(_cipher(web).decrypt(raw[:12], raw[12:], _session_bound(web)))
+        return payload
     except (binascii.Error, InvalidTag, ValueError):
         return None
 
 
-async def keys_page(web: WebContext, *, form=None, errors=None, created=None, status=200) -> HTMLResponse:
+async def keys_page(
+    web: WebContext,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, Any] | None = None,
+    created: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     answer = await web.api.get("/keys", params={"limit": 200})
     keys = answer.json["items"] if answer.ok else []
     return web.render(
@@ -93,7 +109,8 @@ async def list_keys(web: Web) -> HTMLResponse:
 async def create_key(web: Web, form: WebForm) -> Response:
     if not web.is_admin:
         return forbidden(web)
-    name = (form.get("name") or "").strip() if isinstance(form.get("name"), str) else ""
+    posted_name = form.get("name")
+    name = posted_name.strip() if isinstance(posted_name, str) else ""
     scopes = [s for s in form.getlist("scopes") if s in SCOPES]
     errors = {}
     if not name or len(name) > 200:
@@ -129,7 +146,7 @@ async def revoke_key(key_id: KEY_ID, web: Web, _: WebForm) -> Response:
     return await keys_page(web, errors={"_": web.gettext("This API key does not exist.")}, status=404)
 
 
-def delivery_rows(answer) -> list[dict]:
+def delivery_rows(answer: ApiResponse) -> list[dict[str, Any]]:
     return answer.json["items"] if answer.ok and isinstance(answer.json, dict) else []
 
 
@@ -204,7 +221,8 @@ async def delivery_detail(delivery_id: uuid.UUID, web: Web) -> HTMLResponse:
 async def replay_delivery(delivery_id: uuid.UUID, web: Web, form: WebForm) -> Response:
     if not web.is_admin:
         return forbidden(web)
-    back = safe_next(form.get("next") if isinstance(form.get("next"), str) else None, "/admin/webhooks")
+    posted_next = form.get("next")
+    back = safe_next(posted_next if isinstance(posted_next, str) else None, "/admin/webhooks")
     back = back.split("?", 1)[0]
     answer = await web.api.post(f"/deliveries/{delivery_id}/replay")
     if answer.ok:

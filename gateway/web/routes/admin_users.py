@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
 
 from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebContext, WebForm
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.routes.admin import forbidden, notice, tr, with_notice
+from services.kit.roles import Role
 
 router = APIRouter()
 
 # The roles a person may hold (an integration's role is for API keys).
-ROLES = {"viewer": _l("Viewer"), "officer": _l("Officer"), "admin": _l("Administrator")}
+ROLES = {Role.VIEWER.value: _l("Viewer"), Role.OFFICER.value: _l("Officer"), Role.ADMIN.value: _l("Administrator")}
 USERNAME = Annotated[str, Path(max_length=64)]
 # The API's field messages are English; these say the same in the page's language.
 FIELD_MESSAGES = {
@@ -37,7 +39,12 @@ def field_errors(web: WebContext, answer: ApiResponse) -> dict[str, str]:
 
 
 async def users_page(
-    web: WebContext, *, cursor: str | None = None, form: dict | None = None, errors: dict | None = None, status=200
+    web: WebContext,
+    *,
+    cursor: str | None = None,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, Any] | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
     params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
     answer = await web.api.get("/users", params=params)
@@ -64,7 +71,7 @@ async def list_users(web: Web, cursor: Annotated[str | None, Query(max_length=50
     return await users_page(web, cursor=cursor)
 
 
-def text(form, name: str) -> str:
+def text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
 
@@ -94,7 +101,7 @@ async def add_user(web: Web, form: WebForm) -> Response:
     return await users_page(web, form=values, errors=errors, status=422)
 
 
-async def change_user(web: WebContext, form, username: str, body: dict, done: str) -> Response:
+async def change_user(web: WebContext, form: FormData, username: str, body: dict[str, Any], done: str) -> Response:
     version = text(form, "version")
     headers = {"If-Match": f'W/"{version}"'} if version.isdigit() else {}
     answer = await web.api.patch(f"/users/{username}", json=body, headers=headers)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import uuid
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from gateway import accounts
+from gateway.settings import GatewaySettings
 from gateway.web import sessions
 from gateway.web.context import (
     CSRF_FIELD,
@@ -23,6 +26,7 @@ from gateway.web.context import (
     safe_next,
     uses_tls,
 )
+from gateway.web.i18n import Text
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.preferences import share_language
 from services.kit.db import unit_of_work
@@ -45,14 +49,16 @@ def set_cookie(
     )
 
 
-def oidc_button(settings) -> str | None:
+def oidc_button(settings: GatewaySettings) -> str | None:
     """The issuer's name on the "Sign in with" button, None when OIDC sign-in is not configured."""
     if not settings.oidc_web_login:
         return None
-    return settings.oidc_display_name or urlsplit(settings.oidc_issuer).hostname or "SSO"
+    return settings.oidc_display_name or urlsplit(settings.oidc_issuer or "").hostname or "SSO"
 
 
-def login_page(web: WebContext, *, next_url: str, username: str = "", error=None, status: int = 200):
+def login_page(
+    web: WebContext, *, next_url: str, username: str = "", error: Text | None = None, status: int = 200
+) -> Response:
     # Login CSRF: the form carries a token that must match a cookie only this site could have set.
     token = secrets.token_urlsafe(32)
     response = web.render(
@@ -120,7 +126,9 @@ def _authenticate_and_open(web: WebContext, *, username: str, password: str, old
     return session_id
 
 
-def open_web_session(db, web: WebContext, *, username: str, roles: list[str], via: str, old: str | None) -> str:
+def open_web_session(
+    db: Session, web: WebContext, *, username: str, roles: list[str], via: str, old: str | None
+) -> str:
     """A fresh session id (never the one the browser came with: no fixation); the previous one ends."""
     runtime = web.runtime
     if old:
@@ -147,13 +155,15 @@ async def log_out(request: Request, web: Web) -> Response:
         family = await asyncio.to_thread(_end, web, session_id)
         if family is not None:
             request.app.state.runtime.authenticator.revoked_token_ids(family.hex)
-    web.runtime.tokens.drop(web.session.id_hash)
+    web.runtime.tokens.drop(web.signed_in.id_hash)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
-def _end(web: WebContext, session_id: str):
+def _end(web: WebContext, session_id: str) -> uuid.UUID | None:
+    family: uuid.UUID | None = None
+    # Not returned from inside the loop: the unit of work commits when the loop ends.
     for db in unit_of_work(web.runtime.sessions):
         family = sessions.end_session_by_id(session=db, settings=web.runtime.settings, session_id=session_id)
     return family

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, Response
@@ -27,6 +29,7 @@ from gateway.web.engagement_form import (
     follow_up_bodies,
     speaking,
 )
+from gateway.web.i18n import Text
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.routes.engagements import form_page
 
@@ -40,12 +43,12 @@ CHANGED = _l(
 )
 
 
-def version_of(headers) -> str:
+def version_of(headers: Mapping[str, str]) -> str:
     match = _ETAG.search(headers.get("etag", ""))
     return match.group(1) if match else ""
 
 
-async def _engagement(web: Web, engagement_id: uuid.UUID) -> tuple[dict, str]:
+async def _engagement(web: Web, engagement_id: uuid.UUID) -> tuple[dict[str, Any], str]:
     answer = await web.api.get(f"/engagements/{engagement_id}")
     if answer.status == 404:
         raise HTTPException(status_code=404)
@@ -159,7 +162,7 @@ async def delete_engagement(engagement_id: uuid.UUID, web: Web, posted: WebForm)
 async def add_follow_up(engagement_id: uuid.UUID, web: Web, posted: WebForm) -> Response:
     form = EngagementForm.from_posted(posted)
     with speaking(web.lang):
-        bodies, errors = follow_up_bodies(form, user=web.user)
+        bodies, errors = follow_up_bodies(form, user=web.username)
     if bodies and not errors:
         await web.api.post(f"/engagements/{engagement_id}/follow-ups", json=bodies[0])
     return web.redirect(f"/engagements/{engagement_id}#follow-ups")
@@ -178,7 +181,7 @@ async def change_follow_up(engagement_id: uuid.UUID, follow_up_id: uuid.UUID, we
         raise HTTPException(status_code=400)
     version = posted.get("version") or "0"
     answer = await web.api.patch(f"/follow-ups/{follow_up_id}", json=changes, headers={"If-Match": f'W/"{version}"'})
-    problem = None
+    problem: Text | None = None
     if not answer.ok:
         problem = STALE if answer.status == 412 else _l("This change could not be made: %(reason)s")
         if answer.status != 412:

@@ -8,12 +8,13 @@ contacts" buttons post the form back and get it again, everything kept, with wha
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.web import engagement_data as data
+from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebForm
 from gateway.web.engagement_form import (
     CONFIDENTIALITY,
@@ -28,6 +29,7 @@ from gateway.web.engagement_form import (
     follow_up_bodies,
     speaking,
 )
+from gateway.web.i18n import Text
 from gateway.web.i18n import lazy_gettext as _l
 from services.engagements.rendering import render_notes
 
@@ -45,11 +47,11 @@ async def form_page(
     form: EngagementForm,
     *,
     errors: dict[str, str] | None = None,
-    general: str | None = None,
+    general: Text | None = None,
     status: int = 200,
-    engagement: dict | None = None,
+    engagement: dict[str, Any] | None = None,
     partner_query: str = "",
-    conflict: dict | None = None,
+    conflict: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     """The form as it stands, with what it needs from the API (thrusts, missions, partners, contacts)."""
     (groups, labels), missions, chosen = await asyncio.gather(
@@ -83,11 +85,11 @@ async def form_page(
 
 @router.get("/engagements/new")
 async def new_engagement(web: Web, mission_id: str = "") -> HTMLResponse:
-    form = EngagementForm.blank(user=web.user, mission_id=mission_id if data.is_id(mission_id) else "")
+    form = EngagementForm.blank(user=web.username, mission_id=mission_id if data.is_id(mission_id) else "")
     return await form_page(web, form)
 
 
-async def _post_with_key(web: Web, path: str, body: dict, key: str):
+async def _post_with_key(web: Web, path: str, body: dict[str, Any], key: str) -> ApiResponse:
     """POST under an Idempotency-Key; a 409 means the same key is being handled: wait for its answer."""
     for attempt in range(CONFLICT_RETRIES):
         answer = await web.api.post(path, json=body, headers={"Idempotency-Key": key})
@@ -105,17 +107,17 @@ async def log_engagement(web: Web, posted: WebForm) -> Response:
         query = posted.get("partner_q") if action == "find_partners" else ""
         return await form_page(web, form, partner_query=query if isinstance(query, str) else "")
     if not form.idempotency_key:
-        form.idempotency_key = EngagementForm.blank(user=web.user).idempotency_key
+        form.idempotency_key = EngagementForm.blank(user=web.username).idempotency_key
     with speaking(web.lang):
         body, errors = body_of(form)
-        follow_ups, follow_up_errors = follow_up_bodies(form, user=web.user)
+        follow_ups, follow_up_errors = follow_up_bodies(form, user=web.username)
     errors |= follow_up_errors
     if errors:
         return await form_page(web, form, errors=errors, status=422)
     answer = await _post_with_key(web, "/engagements", body, form.idempotency_key)
     if answer.status == 422 and (answer.problem or {}).get("title") == "Idempotency-Key reused":
         # This form was sent before with other content: a new key makes the next submit a new engagement.
-        form.idempotency_key = EngagementForm.blank(user=web.user).idempotency_key
+        form.idempotency_key = EngagementForm.blank(user=web.username).idempotency_key
         return await form_page(web, form, general=ALREADY_SENT, status=422)
     if not answer.ok:
         with speaking(web.lang):

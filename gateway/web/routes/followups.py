@@ -7,16 +7,18 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
+from starlette.datastructures import FormData
 
 from gateway.models import User
 from gateway.tokens import issue_access_token
 from gateway.web import calendar_links, vocab
-from gateway.web.context import Web, WebForm, safe_next
+from gateway.web.context import Web, WebContext, WebForm, safe_next
 from gateway.web.i18n import TIMEZONE
 from services.kit.db import unit_of_work
 from services.kit.roles import EDITORS
@@ -27,7 +29,7 @@ STATUSES = ("open", "done")
 OWED = {"us": "quebec", "them": "partner"}
 
 
-def _filters(status: str | None, owed: str | None, overdue: str | None) -> dict:
+def _filters(status: str | None, owed: str | None, overdue: str | None) -> dict[str, Any]:
     return {
         "status": status if status in STATUSES else "open",
         "owed": owed if owed in OWED else "",
@@ -35,19 +37,19 @@ def _filters(status: str | None, owed: str | None, overdue: str | None) -> dict:
     }
 
 
-def _query(filters: dict, **more) -> str:
+def _query(filters: dict[str, Any], **more: Any) -> str:
     shown = {"status": filters["status"], "owed": filters["owed"], "overdue": "1" if filters["overdue"] else ""}
     return urlencode({k: v for k, v in (shown | more).items() if v})
 
 
-async def _titles(web, follow_ups: list[dict]) -> dict:
+async def _titles(web: WebContext, follow_ups: list[dict[str, Any]]) -> dict[str, Any]:
     ids = list(dict.fromkeys(f["engagement_id"] for f in follow_ups))
     found = await asyncio.gather(*(web.api.get(f"/engagements/{i}") for i in ids))
     return {i: r.json["title"] for i, r in zip(ids, found, strict=True) if r.ok}
 
 
-def feed_url(web) -> str:
-    token = calendar_links.feed_token(web.runtime.settings.token_key(), web.user)
+def feed_url(web: WebContext) -> str:
+    token = calendar_links.feed_token(web.runtime.settings.token_key(), web.username)
     return f"{str(web.request.base_url).rstrip('/')}/calendar/{token}.ics"
 
 
@@ -61,7 +63,7 @@ async def my_follow_ups(
     changed: str | None = None,
 ) -> HTMLResponse:
     filters = _filters(status, owed, overdue)
-    params: dict = {"assignee": "me", "status": filters["status"], "limit": PAGE_SIZE}
+    params: dict[str, Any] = {"assignee": "me", "status": filters["status"], "limit": PAGE_SIZE}
     if filters["owed"]:
         params["owed_by"] = OWED[filters["owed"]]
     if filters["overdue"] and filters["status"] == "open":
@@ -101,7 +103,7 @@ async def reopen(follow_up_id: uuid.UUID, web: Web, form: WebForm) -> Response:
     return await _set_status(web, form, follow_up_id, "open")
 
 
-async def _set_status(web, form, follow_up_id: uuid.UUID, status: str) -> Response:
+async def _set_status(web: WebContext, form: FormData, follow_up_id: uuid.UUID, status: str) -> Response:
     """A version from the form: a follow-up changed by someone else since the page was shown is not
     overwritten unseen (412 -> the row comes back as it is now, with a note)."""
     back = safe_next(str(form.get("next") or ""), "/follow-ups")

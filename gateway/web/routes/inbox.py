@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.web import vocab
-from gateway.web.context import LANG_COOKIE, Web, WebForm, uses_tls
+from gateway.web.context import LANG_COOKIE, Web, WebContext, WebForm, uses_tls
 from gateway.web.dashboard import local_link
 from gateway.web.preferences import remember_language
 from gateway.web.sessions import LANGUAGES
@@ -34,7 +35,7 @@ async def inbox(
     marked: str | None = None,
 ) -> HTMLResponse:
     only_unread = unread == "1"
-    params: dict = {"limit": PAGE_SIZE, "unread": "true" if only_unread else "false"}
+    params: dict[str, Any] = {"limit": PAGE_SIZE, "unread": "true" if only_unread else "false"}
     response = await web.api.get("/notifications", params=params | ({"cursor": cursor} if cursor else {}))
     if not response.ok and cursor:  # a stale cursor: the first page rather than an error
         response = await web.api.get("/notifications", params=params)
@@ -71,24 +72,28 @@ async def read_one(notification_id: uuid.UUID, web: Web, form: WebForm) -> Respo
 # --- subscriptions ------------------------------------------------------------------------------------
 
 
-async def _thrusts(web) -> list[dict]:
+async def _thrusts(web: WebContext) -> list[dict[str, Any]]:
     response = await web.api.get("/thrusts")
     return response.json["items"] if response.ok else []
 
 
-def _target_name(web, subscription: dict, thrusts: dict, partners: dict) -> str:
+def _target_name(
+    web: WebContext, subscription: dict[str, Any], thrusts: dict[str, Any], partners: dict[str, Any]
+) -> str:
     kind, target = subscription["kind"], subscription["target"]
     if kind == "partner":
         partner = partners.get(target)
         return vocab.partner_name(partner, web.lang) if partner else web.gettext("Partner no longer available")
     if kind == "thrust":
-        return vocab.thrust_label(thrusts[target], web.lang) if target in thrusts else target
+        return vocab.thrust_label(thrusts[target], web.lang) if target in thrusts else str(target)
     if kind == "region":
-        return vocab.label(vocab.REGIONS, target)
-    return vocab.label(vocab.ENGAGEMENT_TYPES, target)
+        return str(vocab.label(vocab.REGIONS, target))
+    return str(vocab.label(vocab.ENGAGEMENT_TYPES, target))
 
 
-async def _subscriptions_page(web, *, form: dict | None = None, errors: dict | None = None, **more) -> HTMLResponse:
+async def _subscriptions_page(
+    web: WebContext, *, form: dict[str, Any] | None = None, errors: dict[str, Any] | None = None, **more: Any
+) -> HTMLResponse:
     can_follow = bool(web.roles & EDITORS)
     subscriptions, thrusts = None, await _thrusts(web)
     if can_follow:
@@ -125,7 +130,9 @@ async def subscriptions(web: Web, done: str | None = None) -> HTMLResponse:
 TARGET_FIELDS = {"partner": "partner", "thrust": "thrust", "region": "region", "engagement_type": "engagement_type"}
 
 
-async def _partner_target(web, form: dict, errors: dict) -> tuple[str | None, list]:
+async def _partner_target(
+    web: WebContext, form: dict[str, Any], errors: dict[str, Any]
+) -> tuple[str | None, list[Any]]:
     """The partner a person named: an id chosen among several matches, or the one match of their text."""
     chosen = form.get("partner_id", "")
     if chosen:
@@ -151,7 +158,7 @@ async def _partner_target(web, form: dict, errors: dict) -> tuple[str | None, li
 
 @router.post("/inbox/subscriptions")
 async def add_subscription(web: Web, form: WebForm) -> Response:
-    values = {
+    values: dict[str, Any] = {
         "kind": str(form.get("kind") or ""),
         "partner": str(form.get("partner") or ""),
         "partner_id": str(form.get("partner_id") or ""),
@@ -162,7 +169,7 @@ async def add_subscription(web: Web, form: WebForm) -> Response:
         "rhythm": str(form.get("rhythm") or "immediate"),
     }
     errors: dict[str, str] = {}
-    choices: list = []
+    choices: list[Any] = []
     kind = values["kind"]
     target = None
     if kind not in vocab.SUBSCRIPTION_KINDS:

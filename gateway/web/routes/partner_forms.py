@@ -13,8 +13,11 @@ import json
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from gateway.web import partner_labels as labels
+from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebForm
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.partner_access import may_edit, not_found, same_id, valid_id
@@ -26,18 +29,18 @@ LIST_FIELDS = ("acronyms", "aliases", "thrusts")
 EDITABLE = tuple(labels.FIELDS)
 
 
-def values_of(partner: dict) -> dict[str, Any]:
+def values_of(partner: dict[str, Any]) -> dict[str, Any]:
     """The editable fields of an API partner, as the form holds them (thrusts in the taxonomy's order,
     as the form's list sends them back, so that an untouched list never counts as a change)."""
     values = {
         name: partner.get(name) if name not in LIST_FIELDS else list(partner.get(name) or []) for name in EDITABLE
     }
     order = {code: i for i, (code, _) in enumerate(labels.thrust_choices())}
-    values["thrusts"] = sorted(values["thrusts"], key=lambda code: order.get(code, len(order)))
+    values["thrusts"] = sorted(values["thrusts"] or [], key=lambda code: order.get(code, len(order)))
     return values
 
 
-def values_from(form) -> dict[str, Any]:
+def values_from(form: FormData) -> dict[str, Any]:
     """The editable fields as typed: blanks are None (which clears), lists split and trimmed."""
     values: dict[str, Any] = {}
     for name in TEXT_FIELDS + CHOICE_FIELDS:
@@ -53,7 +56,7 @@ def values_from(form) -> dict[str, Any]:
     return values
 
 
-def field_errors(answer) -> tuple[dict[str, str], list[str]]:
+def field_errors(answer: ApiResponse) -> tuple[dict[str, str], list[str]]:
     """A refusal's messages: those about one field (shown beside it), the rest (shown on top)."""
     by_field: dict[str, str] = {}
     general: list[str] = []
@@ -69,7 +72,7 @@ def field_errors(answer) -> tuple[dict[str, str], list[str]]:
     return by_field, general
 
 
-def _form_page(web: Web, template: str, *, status: int = 200, **context):
+def _form_page(web: Web, template: str, *, status: int = 200, **context: Any) -> Response:
     return web.render(
         template,
         status=status,
@@ -80,7 +83,7 @@ def _form_page(web: Web, template: str, *, status: int = 200, **context):
     )
 
 
-def _refused(web: Web):
+def _refused(web: Web) -> Response:
     return web.render("partners/forbidden.html", status=403)
 
 
@@ -88,14 +91,14 @@ def _refused(web: Web):
 
 
 @router.get("/partners/new")
-async def new_partner(web: Web):
+async def new_partner(web: Web) -> Response:
     if not may_edit(web):
         return _refused(web)
     return _form_page(web, "partners/new.html", values=values_of({"kind": "other"}), errors={}, general=[])
 
 
 @router.post("/partners/new")
-async def create_partner(web: Web, form: WebForm):
+async def create_partner(web: Web, form: WebForm) -> Response:
     if not may_edit(web):
         return _refused(web)
     values = values_from(form)
@@ -105,6 +108,8 @@ async def create_partner(web: Web, form: WebForm):
     if answer.ok:
         return web.redirect(f"/partners/{answer.json['id']}?done=created")
     duplicates = (answer.problem or {}).get("candidates") if answer.status == 409 else None
+    errors: dict[str, str]
+    general: list[str]
     if duplicates:
         errors, general = {}, []
     else:
@@ -124,7 +129,7 @@ async def create_partner(web: Web, form: WebForm):
 
 
 @router.get("/partners/{partner_id}/edit")
-async def edit_partner(web: Web, partner_id: str):
+async def edit_partner(web: Web, partner_id: str) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
     if not may_edit(web):
@@ -147,7 +152,7 @@ async def edit_partner(web: Web, partner_id: str):
     )
 
 
-def _original(form) -> dict[str, Any] | None:
+def _original(form: FormData) -> dict[str, Any] | None:
     try:
         original = json.loads(str(form.get("original") or ""))
     except ValueError:
@@ -156,7 +161,7 @@ def _original(form) -> dict[str, Any] | None:
 
 
 @router.post("/partners/{partner_id}/edit")
-async def save_partner(web: Web, form: WebForm, partner_id: str):
+async def save_partner(web: Web, form: WebForm, partner_id: str) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
     if not may_edit(web):
@@ -190,7 +195,7 @@ async def save_partner(web: Web, form: WebForm, partner_id: str):
     )
 
 
-async def _conflict(web: Web, partner_id: str, changes: dict):
+async def _conflict(web: Web, partner_id: str, changes: dict[str, Any]) -> Response:
     """Someone saved first: their version beside this person's changes; the form keeps them all."""
     current = await web.api.get(f"/partners/{partner_id}")
     if not current.ok:
@@ -227,7 +232,7 @@ async def _conflict(web: Web, partner_id: str, changes: dict):
 
 
 @router.get("/partners/{partner_id}/merge")
-async def merge_form(web: Web, partner_id: str, q: str | None = None):
+async def merge_form(web: Web, partner_id: str, q: str | None = None) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
     if "admin" not in web.roles:
@@ -243,7 +248,7 @@ async def merge_form(web: Web, partner_id: str, q: str | None = None):
 
 
 @router.post("/partners/{partner_id}/merge")
-async def merge_step(web: Web, form: WebForm, partner_id: str):
+async def merge_step(web: Web, form: WebForm, partner_id: str) -> Response:
     """Two steps: `confirm` shows both partners side by side; `merge` does it."""
     if not valid_id(partner_id):
         return not_found(web, partner_id)

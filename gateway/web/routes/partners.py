@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from gateway.web import partner_labels as labels
+from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebForm
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.partner_access import STAFF, may_edit, not_found, same_id, valid_id
@@ -39,9 +41,9 @@ async def browse(
     country: str | None = None,
     status: str | None = None,
     cursor: str | None = None,
-):
-    chosen = {"q": q, "kind": kind, "region": region, "country": country, "status": status}
-    chosen = {k: v.strip() for k, v in chosen.items() if v and v.strip()}
+) -> Response:
+    asked = {"q": q, "kind": kind, "region": region, "country": country, "status": status}
+    chosen = {k: v.strip() for k, v in asked.items() if v and v.strip()}
     errors = {}
     for name, table in (("kind", labels.KINDS), ("region", labels.REGIONS), ("status", labels.STATUSES)):
         if name in chosen and chosen[name] not in table:
@@ -90,7 +92,7 @@ def _day(value: str | None) -> tuple[str, str | None]:
         return "", str(_l("Give a date like 2025-03-31."))
 
 
-async def following(web: Web, partner_id: str) -> dict:
+async def following(web: Web, partner_id: str) -> dict[str, Any]:
     """{"can": may this person follow, "id": their subscription to this partner or None}."""
     if not may_edit(web):
         return {"can": False, "id": None}
@@ -110,13 +112,14 @@ async def following(web: Web, partner_id: str) -> dict:
     return {"can": True, "id": None}
 
 
-def _items(answer) -> list:
+def _items(answer: ApiResponse | None) -> list[Any]:
     if answer is None or not answer.ok or not isinstance(answer.json, dict):
         return []
-    return answer.json.get("items", [])
+    items: list[Any] = answer.json.get("items", [])
+    return items
 
 
-def _missing(parts: list) -> list[str]:
+def _missing(parts: list[Any]) -> list[str]:
     return [str(name) for name, answer in parts if answer is not None and not answer.ok]
 
 
@@ -129,7 +132,7 @@ async def partner_page(
     hcursor: str | None = None,
     acursor: str | None = None,
     done: str | None = None,
-):
+) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
     answer = await web.api.get(f"/partners/{partner_id}")
@@ -149,7 +152,7 @@ async def partner_page(
         history_params["cursor"] = hcursor
     audit_params = {"limit": AUDIT_PAGE, **({"cursor": acursor} if acursor else {})}
 
-    async def skip():
+    async def skip() -> None:
         return None
 
     relationships, contacts, history, commitments, audit, follow = await asyncio.gather(
@@ -194,7 +197,7 @@ async def partner_page(
         follow=follow,
         missing=_missing(parts),
         can_edit=may_edit(web) and not partner.get("merged_into"),
-        is_admin="admin" in web.roles,
+        is_admin=web.is_admin,
         done=done or "",
         L=labels.names(),
     )
@@ -212,7 +215,7 @@ def _page_url(partner_id: str, as_of: str, members: bool, **cursor: str | None) 
 # --- follow / unfollow -----------------------------------------------------------------------
 
 
-async def _follow_answer(web: Web, partner_id: str, error: str | None = None):
+async def _follow_answer(web: Web, partner_id: str, error: str | None = None) -> Response:
     if web.is_htmx:
         return web.render(
             "partners/_follow.html", p={"id": partner_id}, follow=await following(web, partner_id), follow_error=error
@@ -222,7 +225,7 @@ async def _follow_answer(web: Web, partner_id: str, error: str | None = None):
 
 
 @router.post("/partners/{partner_id}/follow")
-async def follow_partner(web: Web, _checked: WebForm, partner_id: str):
+async def follow_partner(web: Web, _checked: WebForm, partner_id: str) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
     answer = await web.api.post(
@@ -234,7 +237,7 @@ async def follow_partner(web: Web, _checked: WebForm, partner_id: str):
 
 
 @router.post("/partners/{partner_id}/unfollow")
-async def unfollow_partner(web: Web, form: WebForm, partner_id: str):
+async def unfollow_partner(web: Web, form: WebForm, partner_id: str) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
     subscription = str(form.get("subscription_id") or "")
@@ -250,7 +253,7 @@ async def unfollow_partner(web: Web, form: WebForm, partner_id: str):
 
 
 @router.get("/partners/{partner_id}/briefing")
-async def briefing(web: Web, partner_id: str, lang: str = "fr"):
+async def briefing(web: Web, partner_id: str, lang: str = "fr") -> Response:
     """The gateway's briefing note, fetched as the person reading (the browser has no API token)."""
     if not valid_id(partner_id):
         return not_found(web, partner_id)

@@ -12,7 +12,7 @@ import io
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
@@ -32,10 +32,9 @@ REGIONS = {code: name for code, name in vocab.REGIONS.items() if code != NO_REGI
 TYPES = vocab.ENGAGEMENT_TYPES
 BREAKDOWNS = ("region", "quarter")
 SHADES = 5  # heat-1 .. heat-5 in reports.css; heat-0 is an empty cell
-# Excel and LibreOffice run a cell that starts with one of these as a formula (CSV injection).
 
 
-def tr(web: WebContext, text) -> str:
+def tr(web: WebContext, text: i18n.Text) -> str:
     """A lazy message in the page's language (outside a template, where no language is set yet)."""
     token = i18n.current_language.set(web.lang)
     try:
@@ -120,8 +119,8 @@ def read_filters(
     return flt
 
 
-def thrust_label(row: dict, lang: str) -> str:
-    return row.get(lang) or row.get("en") or row["code"]
+def thrust_label(row: dict[str, Any], lang: str) -> str:
+    return str(row.get(lang) or row.get("en") or row["code"])
 
 
 def quarter_keys(keys: set[str]) -> list[str]:
@@ -138,7 +137,7 @@ def quarter_keys(keys: set[str]) -> list[str]:
     return found
 
 
-def column_labels(web: WebContext, breakdown: str, rows: list[dict]) -> list[tuple[str, str]]:
+def column_labels(web: WebContext, breakdown: str, rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
     keys = {key for row in rows for key in row["groups"]}
     if breakdown == "quarter":
         return [
@@ -155,7 +154,7 @@ def shade(count: int, highest: int) -> int:
     return 0 if count <= 0 or highest <= 0 else max(1, math.ceil(SHADES * count / highest))
 
 
-def heat_map(web: WebContext, breakdown: str, report: dict, thrust: str | None) -> dict:
+def heat_map(web: WebContext, breakdown: str, report: dict[str, Any], thrust: str | None) -> dict[str, Any]:
     """Rows (thrusts, a parent before its children) by columns, each cell with its count and shade."""
     rows = [
         row for row in report["rows"] if not thrust or row["code"] == thrust or row["code"].startswith(thrust + ".")
@@ -179,7 +178,9 @@ def heat_map(web: WebContext, breakdown: str, report: dict, thrust: str | None) 
     }
 
 
-async def coverage(web: WebContext, flt: Filters, breakdowns: tuple[str, ...]) -> tuple[dict[str, dict], str | None]:
+async def coverage(
+    web: WebContext, flt: Filters, breakdowns: tuple[str, ...]
+) -> tuple[dict[str, dict[str, Any]], str | None]:
     """The heat maps, or the reason there are none (the service could not answer)."""
     answers = await asyncio.gather(
         *(web.api.get("/reports/thrusts", params={**flt.api_params(), "group_by": b}) for b in breakdowns)
@@ -221,7 +222,7 @@ async def reports_page(
     )
 
 
-def coverage_csv(web: WebContext, heat: dict) -> str:
+def coverage_csv(web: WebContext, heat: dict[str, Any]) -> str:
     buffer = io.StringIO()
     # `;` and a BOM: what Excel opens as it is in French and English locales (as the partners export).
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from gateway.web import partner_labels as labels
+from gateway.web.client import ApiResponse
 from gateway.web.context import Web
+from gateway.web.i18n import Text
 from gateway.web.i18n import lazy_gettext as _l
 from services.kit.thrusts import taxonomy
 
@@ -88,18 +93,18 @@ def checked(criteria: Criteria) -> tuple[Criteria, dict[str, str]]:
     return replace(criteria, **fixes), errors
 
 
-def _partner_params(c: Criteria, limit: int) -> dict:
-    params = {"q": c.q, "kind": c.kind, "region": c.region, "country": c.country, "thrust": c.thrust}
-    params = {k: v for k, v in params.items() if v}
+def _partner_params(c: Criteria, limit: int) -> dict[str, Any]:
+    asked = {"q": c.q, "kind": c.kind, "region": c.region, "country": c.country, "thrust": c.thrust}
+    params: dict[str, Any] = {k: v for k, v in asked.items() if v}
     params["limit"] = limit
     if c.pcursor:
         params["cursor"] = c.pcursor
     return params
 
 
-def _engagement_params(c: Criteria, limit: int, *, facets: bool) -> dict:
-    params = {"q": c.q, "type": c.type, "region": c.region, "country": c.country, "thrust": c.thrust}
-    params = {k: v for k, v in params.items() if v}
+def _engagement_params(c: Criteria, limit: int, *, facets: bool) -> dict[str, Any]:
+    asked = {"q": c.q, "type": c.type, "region": c.region, "country": c.country, "thrust": c.thrust}
+    params: dict[str, Any] = {k: v for k, v in asked.items() if v}
     if c.year:
         # Naive times are the engagements service's local time: the year as people live it.
         params["from"], params["to"] = f"{c.year}-01-01T00:00:00", f"{int(c.year) + 1}-01-01T00:00:00"
@@ -110,11 +115,13 @@ def _engagement_params(c: Criteria, limit: int, *, facets: bool) -> dict:
     return params
 
 
-async def _nothing():
+async def _nothing() -> None:
     return None
 
 
-async def run_search(web: Web, c: Criteria, *, limit: int, facets: bool):
+async def run_search(
+    web: Web, c: Criteria, *, limit: int, facets: bool
+) -> tuple[ApiResponse | None, ApiResponse | None]:
     """(partners answer, engagements answer); None for a side the criteria leave out."""
     partners = web.api.get("/partners", params=_partner_params(c, limit)) if c.wants_partners else _nothing()
     engagements = (
@@ -122,10 +129,11 @@ async def run_search(web: Web, c: Criteria, *, limit: int, facets: bool):
         if c.wants_engagements
         else _nothing()
     )
-    return await asyncio.gather(partners, engagements)
+    answers: tuple[ApiResponse | None, ApiResponse | None] = await asyncio.gather(partners, engagements)
+    return answers
 
 
-def _page(answer) -> dict:
+def _page(answer: ApiResponse | None) -> dict[str, Any]:
     """items / next_cursor / total of a list answer, and the problem when the service said no."""
     if answer is None:
         return {"shown": False, "items": [], "next_cursor": None, "total": 0, "problem": None}
@@ -149,10 +157,10 @@ def _page(answer) -> dict:
     }
 
 
-def facet_groups(c: Criteria, counts: dict[str, dict[str, int]]) -> list[dict]:
+def facet_groups(c: Criteria, counts: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
     """Each facet as a list of links that add (or, when chosen, remove) its value."""
 
-    def group(name: str, title, values: list[tuple[str, str, int | None]]) -> dict:
+    def group(name: str, title: Text, values: list[tuple[str, str, int | None]]) -> dict[str, Any]:
         chosen = getattr(c, name)
         options = [
             {
@@ -203,7 +211,7 @@ async def search_page(
     kind: str | None = None,
     pcursor: str | None = None,
     ecursor: str | None = None,
-):
+) -> Response:
     criteria, errors = checked(
         _criteria(
             q=q,
@@ -240,13 +248,14 @@ async def search_page(
 
 
 def _chip(name: str, value: str) -> str:
-    shown = {
+    namers: dict[str, Callable[[str], object]] = {
         "thrust": labels.thrust_name,
         "type": lambda v: labels.label(labels.ENGAGEMENT_TYPES, v),
         "region": lambda v: labels.label(labels.REGIONS, v),
         "country": labels.country_name,
         "kind": lambda v: labels.label(labels.KINDS, v),
-    }.get(name, str)(value)
+    }
+    shown = namers.get(name, str)(value)
     return f"{FILTER_NAMES[name]}: {shown}"
 
 
@@ -261,7 +270,7 @@ FILTER_NAMES = {
 
 
 @router.get("/search/suggest")
-async def suggest(web: Web, q: str | None = None):
+async def suggest(web: Web, q: str | None = None) -> Response:
     """Results as you type in the header's box: a fragment for htmx (a page of its own without it)."""
     criteria = Criteria(q=(q or "").strip())
     if not web.is_htmx:

@@ -1,5 +1,5 @@
 // Administration: a form marked data-progress shows its progress bar and cannot be sent twice while
-// the server works (the partner import answers when every row is written).
+// the server works (a partner import's upload can take a while; the import itself is then a job the page follows).
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!form.matches || !form.matches("form[data-progress]")) return;

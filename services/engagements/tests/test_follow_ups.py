@@ -150,3 +150,44 @@ def test_the_overdue_flag_uses_quebecs_date():
     )
     assert follow_up_read(follow_up, today=date(2026, 3, 2)).overdue is True
     assert follow_up_read(follow_up, today=date(2026, 3, 1)).overdue is False
+
+
+def test_overdue_counts_by_who_owes_in_one_answer_only_what_the_caller_sees(client, sessions, engagement):
+    today = local_today(TORONTO)
+
+    def late(days: int, **fields):
+        return add(client, engagement, due_on=(today - timedelta(days=days)).isoformat(), **fields)
+
+    late(1), late(10), late(40, owed_by="partner"), late(100, owed_by="partner")
+    add(client, engagement, due_on=(today + timedelta(days=2)).isoformat())
+    done = late(200)
+    client.patch(f"/api/v1/follow-ups/{done['id']}", json={"status": "done"}, headers={"If-Match": 'W/"1"'})
+    secret = log(client, [add_partner(sessions)], caller=COLLEAGUE, confidentiality="restricted", officers=[])
+    response = client.post(
+        f"/api/v1/engagements/{secret['id']}/follow-ups",
+        json={"description": "Secret", "assignee": COLLEAGUE.user, "due_on": (today - timedelta(days=50)).isoformat()},
+        auth=as_(COLLEAGUE),
+    )
+    assert response.status_code == 201, response.text
+
+    body = client.get("/api/v1/follow-ups/overdue", params={"ages": [0, 7, 30, 90]}).json()
+    assert body["as_of"] == today.isoformat()
+    assert body["owed_by"] == {
+        "quebec": {"0": 2, "7": 1, "30": 0, "90": 0},
+        "partner": {"0": 2, "7": 2, "30": 2, "90": 1},
+    }, "the restricted engagement's follow-up is not the officer's to count"
+    colleague = client.get("/api/v1/follow-ups/overdue", params={"ages": [30]}, auth=as_(COLLEAGUE)).json()
+    assert colleague["owed_by"]["quebec"] == {"30": 1}
+    mine = client.get("/api/v1/follow-ups/overdue", params={"ages": [0], "assignee": "me"}, auth=as_(COLLEAGUE)).json()
+    assert mine["owed_by"] == {"quebec": {"0": 1}, "partner": {"0": 0}}
+    for bad in ({"ages": [-1]}, {"ages": [5000]}, {"ages": list(range(9))}, {"ages": ["soon"]}):
+        refused = client.get("/api/v1/follow-ups/overdue", params=bad)
+        assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json", bad
+
+
+def test_listed_follow_ups_name_their_engagement(client, engagement):
+    add(client, engagement)
+    listed = client.get("/api/v1/follow-ups", params={"assignee": "me"}).json()["items"]
+    assert [f["engagement_title"] for f in listed] == [engagement["title"]]
+    one = client.get(f"/api/v1/follow-ups/{listed[0]['id']}").json()
+    assert one["engagement_title"] is None  # a list's convenience: one follow-up is read with its engagement

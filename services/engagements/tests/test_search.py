@@ -141,11 +141,12 @@ def test_newest_first_with_a_keyset_cursor(client, corpus):
     assert order == [corpus[k]["title"] for k in ("investments", "francophonie", "negotiation")]
 
 
-def test_facets_count_thrusts_types_years_and_regions(client, corpus):
+def test_facets_count_thrusts_types_years_quarters_and_regions(client, corpus):
     body = client.get("/api/v1/engagements", params={"q": "coopération"}).json()
     everything = client.get("/api/v1/engagements", params={"facets": "true"}).json()["facets"]
     assert everything["type"] == {"meeting": 1, "call": 1, "event": 1}
     assert everything["year"] == {"2025": 1, "2026": 2}
+    assert everything["quarter"] == {"2025-Q4": 1, "2026-Q1": 2}  # in the service's time zone
     assert everything["region"] == {"europe": 1, "latin-america-caribbean": 1, "global": 1}
     assert everything["thrust"]["trade"] == 1 and everything["thrust"]["trade.investment"] == 1
     assert everything["thrust"]["french-language"] == 1 and everything["thrust"]["culture"] == 1

@@ -83,10 +83,12 @@ def model_of(event_type: str) -> type[EventData]:
         raise UnknownEventType(event_type) from None
 
 
-def typed(event: CloudEvent) -> TypedEvent:
+def typed(event: CloudEvent) -> TypedEvent[EventData]:
     """The event with its data parsed into its model (pydantic's ValidationError if it does not fit)."""
     model = model_of(event.type)
-    return TypedEvent[model].model_validate(event.model_dump() | {"data": model.model_validate(event.data)})
+    # The model is chosen at run time: mypy cannot read a variable as a type argument.
+    parameterised: type[TypedEvent[EventData]] = TypedEvent[model]  # type: ignore[valid-type]
+    return parameterised.model_validate(event.model_dump() | {"data": model.model_validate(event.data)})
 
 
 def dump(data: BaseModel | dict[str, Any]) -> dict[str, Any]:

@@ -68,13 +68,31 @@ def test_a_paused_partition_waits_on_purpose():
 def test_the_loop_replaces_a_stalled_consumer_and_leaves_a_working_one():
     stuck = StuckConsumer({TP: 5}, {TP: 8})
     watched = runner(stuck)
-    watched._watch(0)
+    watched._watch()
     assert not stuck.closed
-    watched._watch(0)
+    watched._watch()
     assert stuck.closed and watched._consumer is None  # the next poll makes a new one
 
     fine = StuckConsumer({TP: 8}, {TP: 8})
     watched = runner(fine)
     for _ in range(3):
-        watched._watch(0)
+        watched._watch()
     assert not fine.closed
+
+
+def test_one_stuck_partition_is_seen_while_its_neighbour_flows():
+    consumer = StuckConsumer({TP: 5, OTHER: 100}, {TP: 8, OTHER: 10_000})
+    watched = runner(consumer)
+    rounds = 0
+
+    def busy_round():  # every round hands over events, all from the other partition
+        nonlocal rounds
+        rounds += 1
+        consumer.positions[OTHER] += 100
+        if rounds == 3:
+            watched._stop.set()
+        return 100
+
+    watched.poll_once = busy_round
+    watched._loop()
+    assert consumer.closed

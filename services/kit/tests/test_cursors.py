@@ -39,7 +39,7 @@ def edited(cursor: str) -> str:
         (cursors.encode("a"), (int,)),  # wrong type
         (cursors.encode("not-a-uuid"), (uuid.UUID,)),
         (cursors.encode(True), (int,)),
-        (edited(cursors.encode("Bavière", str(uuid.uuid4()))), (str, str)),  # tampered with
+        (edited(cursors.encode("Bavière", "dc7c2e99-ee6b-40d6-a8d8-65671aaa1c4a")), (str, str)),  # tampered with
         (cursors.encode("a")[:-2], (str,)),  # cut short
     ],
 )

@@ -6,6 +6,7 @@ import asyncio
 import json
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 import aiosmtplib
 
@@ -27,7 +28,7 @@ def email_payload(*, to: str, rendered: Rendered, language: str) -> str:
     )
 
 
-def build_message(payload: dict, *, sender: str, delivery_id: str) -> EmailMessage:
+def build_message(payload: dict[str, Any], *, sender: str, delivery_id: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = payload["to"]
@@ -41,7 +42,7 @@ def build_message(payload: dict, *, sender: str, delivery_id: str) -> EmailMessa
     return message
 
 
-async def send(payload: dict, *, settings: NotificationsSettings, delivery_id: str) -> SendOutcome:
+async def send(payload: dict[str, Any], *, settings: NotificationsSettings, delivery_id: str) -> SendOutcome:
     if not settings.smtp_host:
         return SendOutcome(False, error="SMTP is not configured (LIAISON_NOTIFICATIONS_SMTP_HOST)")
     message = build_message(payload, sender=settings.smtp_from, delivery_id=delivery_id)
