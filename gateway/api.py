@@ -25,6 +25,7 @@ from services.kit.app import SessionDep
 from services.kit.edge import ExpectedVersion
 from services.kit.http_problems import problem_response
 from services.kit.inputs import NoNulText
+from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.kit.problems import Problem
 
@@ -72,7 +73,22 @@ def _refused(detail: str) -> Response:
     return problem_response(401, title="Invalid grant", detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-@router.post("/auth/token", response_model=TokenResponse, tags=["auth"])
+def _token_body() -> dict[str, Any]:
+    schema = TokenRequest.model_json_schema()
+    return {
+        "required": True,
+        "content": {"application/x-www-form-urlencoded": {"schema": schema}, "application/json": {"schema": schema}},
+    }
+
+
+# 400 a grant without its fields, 401 a refused grant, 422 a malformed one, 429 too many failed logins.
+@router.post(
+    "/auth/token",
+    response_model=TokenResponse,
+    tags=["auth"],
+    responses=problems(400, 401, 422, 429),
+    openapi_extra={"requestBody": _token_body()},  # parsed by hand (form or JSON): documented here
+)
 def issue_token(
     body: Annotated[TokenRequest, Depends(token_request)], session: SessionDep, request: Request
 ) -> Response | dict[str, Any]:
@@ -104,7 +120,7 @@ def issue_token(
     return asdict(rotation.tokens)
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"], responses=problems(400))
 def log_out(principal: PrincipalDep, session: SessionDep, request: Request) -> Response:
     if principal.claims is None:
         raise Problem("Only a session opened with /auth/token can be logged out.", status=400)
@@ -130,7 +146,9 @@ def list_users(
     }
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserRead, tags=["users"])
+@router.post(
+    "/users", status_code=status.HTTP_201_CREATED, response_model=UserRead, tags=["users"], responses=problems(409)
+)
 def create_user(body: UserCreate, session: SessionDep, response: Response) -> UserRead:
     user = accounts.create_user(session=session, data=body)
     response.headers["Location"] = f"/api/v1/users/{user.username}"

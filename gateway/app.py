@@ -32,6 +32,7 @@ from services.kit.db import make_engine, make_session_factory
 from services.kit.http_problems import install_problem_handlers
 from services.kit.logging import configure_logging
 from services.kit.middleware import NulInUrlMiddleware
+from services.kit.openapi_problems import document_problems
 
 
 @dataclass
@@ -180,7 +181,7 @@ def owner_of(method: str, path: str) -> str | None:
 
 
 def own_openapi(app: FastAPI) -> dict[str, Any]:
-    document = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    document = document_problems(get_openapi(title=app.title, version=app.version, routes=app.routes), app.routes)
     # Only what the policy table says the gateway answers itself.
     document["paths"] = {
         path: ops

@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gateway.policy import API_PREFIX
+from gateway.policy import API_PREFIX, DEFAULT_POLICY, GATEWAY, Policy
 from gateway.upstream import Upstream, UpstreamError
+from services.kit.openapi_problems import PROBLEM_SCHEMA, problem_response
 
 # (method, path) -> the service the gateway sends it to, or None
 OwnerOf = Callable[[str, str], str | None]
@@ -37,11 +38,44 @@ def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
+def front_statuses(policy: Policy, method: str, path: str, operation: dict[str, Any]) -> set[int]:
+    """What the front door itself answers for an operation, before (or instead of) its service:
+    429 over the rate limit; 401/403 unless public; 413 for a body over the route's limit; 502/503/504
+    when the service behind it fails, is down (breaker open) or is too slow."""
+    rule = policy.match(method.upper(), path).rule
+    if rule is None:
+        return set()
+    statuses = {429}
+    if not rule.public:
+        statuses |= {401, 403}
+    if "requestBody" in operation:
+        statuses.add(413)
+    if rule.target != GATEWAY:
+        statuses |= {502, 503, 504}
+    return statuses
+
+
+def document_front(document: dict[str, Any], policy: Policy) -> None:
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in sorted(front_statuses(policy, method, path, operation)):
+                responses.setdefault(str(status), problem_response(status))
+    document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+
+
 def merge(
-    gateway_doc: dict[str, Any], service_docs: dict[str, dict[str, Any] | None], *, owner_of: OwnerOf
+    gateway_doc: dict[str, Any],
+    service_docs: dict[str, dict[str, Any] | None],
+    *,
+    owner_of: OwnerOf,
+    policy: Policy = DEFAULT_POLICY,
 ) -> dict[str, Any]:
     """`owner_of(method, path)` says which service the gateway routes a path to: a service's
-    path is published only if the gateway sends it there (and the gateway's own routes win)."""
+    path is published only if the gateway sends it there (and the gateway's own routes win).
+    Each operation also documents what the front door answers for it (`policy`'s rule)."""
     merged = copy.deepcopy(gateway_doc)
     merged["info"] = {"title": "Liaison API", "version": gateway_doc.get("info", {}).get("version", "1")}
     paths: dict[str, Any] = merged.setdefault("paths", {})
@@ -65,6 +99,7 @@ def merge(
             }
             if any(method in METHODS for method in kept):
                 paths.setdefault(path, {}).update({m: op for m, op in kept.items() if m not in paths.get(path, {})})
+    document_front(merged, policy)
     merged.setdefault("components", {})["securitySchemes"] = {
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
         "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},

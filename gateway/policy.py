@@ -115,6 +115,7 @@ POLICY: list[Rule] = [
     *_rules(E, "/engagements", GET=READ, POST=WRITE),
     *_rules(E, "/engagements/{id}", GET=READ, PATCH=WRITE, DELETE=WRITE),
     *_rules(E, "/engagements/{id}/follow-ups", GET=READ, POST=WRITE),
+    *_rules(E, "/engagements/{id}/audit", GET=STAFF_READ),
     *_rules(E, "/follow-ups", GET=READ),
     *_rules(E, "/follow-ups/overdue", GET=READ),
     *_rules(E, "/follow-ups/{id}", GET=READ, PATCH=WRITE),

@@ -12,6 +12,7 @@ from gateway.briefing import render_briefing
 from gateway.composite import Composer
 from gateway.upstream import Upstream, UpstreamError
 from services.kit.logging import request_id_var
+from services.kit.openapi_problems import problems
 from services.kit.types import utcnow
 
 router = APIRouter()
@@ -80,7 +81,8 @@ def composer(request: Request) -> Composer:
     )
 
 
-@router.get("/api/v1/partners/{partner_id}/overview", tags=["partner 360"])
+# The partner's own refusal (403, 404) is the answer; 502 when the partners service failed.
+@router.get("/api/v1/partners/{partner_id}/overview", tags=["partner 360"], responses=problems(403, 502))
 async def partner_overview(partner_id: str, request: Request) -> JSONResponse:
     """The partner, its contacts and relationships, its last 10 engagements the caller may see, and
     open follow-ups; `missing` names any part a service could not give (the answer is then partial)."""
@@ -88,7 +90,12 @@ async def partner_overview(partner_id: str, request: Request) -> JSONResponse:
     return JSONResponse(overview, headers={"Cache-Control": "private, no-store"})
 
 
-@router.get("/api/v1/partners/{partner_id}/briefing", response_class=HTMLResponse, tags=["partner 360"])
+@router.get(
+    "/api/v1/partners/{partner_id}/briefing",
+    response_class=HTMLResponse,
+    tags=["partner 360"],
+    responses=problems(403, 502),
+)
 async def partner_briefing(partner_id: str, request: Request, lang: Literal["fr", "en"] = Query("fr")) -> HTMLResponse:
     """A printable briefing note before a mission, in French or English."""
     overview = await composer(request).overview(partner_id)

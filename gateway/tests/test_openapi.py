@@ -75,3 +75,37 @@ def test_same_named_schemas_of_different_shapes_are_both_kept():
         for op in merged["paths"].values()
     }
     assert len(refs) == 2
+
+
+def test_every_operation_documents_what_the_front_door_answers(make_gateway):
+    from gateway.policy import DEFAULT_POLICY, GATEWAY
+
+    gateway = make_gateway({"partners": partners_stub([]), "engagements": engagements_stub([])})
+    paths = gateway.get("/api/v1/openapi.json").json()["paths"]
+
+    def errors(path: str, method: str) -> set[int]:
+        """The error statuses documented; those the gateway adds (the stubs are plain FastAPI) are problem+json."""
+        responses = paths[path][method]["responses"]
+        ours = DEFAULT_POLICY.match(method.upper(), path).rule.target == GATEWAY
+        for code, response in responses.items():
+            if int(code) in (401, 403, 413, 429, 502, 503, 504) or (ours and int(code) >= 400):
+                assert list(response["content"]) == ["application/problem+json"], (path, method, code)
+        return {int(code) for code in responses if int(code) >= 400}
+
+    proxied = 0
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            rule = DEFAULT_POLICY.match(method.upper(), path).rule
+            found = errors(path, method)
+            assert {401, 429} <= found, (path, method)
+            if not rule.public:
+                assert 403 in found, (path, method)
+            if "requestBody" in operation:
+                assert 413 in found, (path, method)
+            if rule.target != GATEWAY:
+                proxied += 1
+                assert {502, 503, 504} <= found, (path, method)
+    assert proxied
+    # The gateway's own public login: no 403, no upstream, but its own refusals.
+    assert errors("/api/v1/auth/token", "post") == {400, 401, 413, 422, 429}
+    assert {400, 403, 404, 412, 428} <= errors("/api/v1/users/{username}", "patch")

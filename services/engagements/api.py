@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from services.engagements import queries, service
-from services.engagements.deps import Cursor, LocalZone, Writer, as_utc
+from services.engagements.deps import Cursor, LocalZone, StaffReader, Writer, as_utc
 from services.engagements.schemas import (
+    AuditPage,
     Confidentiality,
     EngagementCreate,
     EngagementPage,
@@ -21,6 +22,7 @@ from services.engagements.views import engagements_read
 from services.kit.app import CallerDep, SessionDep
 from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep
 from services.kit.inputs import DateTime
+from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.kit.thrusts import taxonomy
 
@@ -112,12 +114,31 @@ def update_engagement(
     return _read(session, engagement)
 
 
-@router.delete("/engagements/{engagement_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/engagements/{engagement_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(409),  # a mission that still holds engagements
+)
 def delete_engagement(
     engagement_id: uuid.UUID, session: SessionDep, caller: Writer, expected: ExpectedVersion
 ) -> Response:
     service.delete_engagement(session=session, caller=caller, engagement_id=engagement_id, expected_version=expected)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/engagements/{engagement_id}/audit", response_model=AuditPage)
+def engagement_audit(
+    engagement_id: uuid.UUID,
+    session: SessionDep,
+    caller: StaffReader,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Cursor = None,
+) -> AuditPage:
+    """Who changed it or its follow-ups, when, each field before and after (newest first)."""
+    items, next_cursor = service.audit_trail(
+        session=session, caller=caller, engagement_id=engagement_id, limit=limit, cursor=cursor
+    )
+    return AuditPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/thrusts", tags=["thrusts"])

@@ -10,9 +10,10 @@ from fastapi import Depends, Query, Request
 
 from services.kit.edge import require
 from services.kit.identity import Caller
-from services.kit.roles import EDITORS
+from services.kit.roles import EDITORS, STAFF
 
 Writer = Annotated[Caller, require(EDITORS, "Logging and changing engagements")]
+StaffReader = Annotated[Caller, require(STAFF, "Reading the audit trail")]  # the audit names colleagues
 Cursor = Annotated[str | None, Query(max_length=500)]
 
 

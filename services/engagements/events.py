@@ -123,8 +123,9 @@ def on_partner_merged(event: TypedEvent[PartnerMerged], *, session: Session) -> 
         raise RejectedEvent(f"{event.type} {event.id}: a partner cannot be merged into itself")
     if data.survivor is not None:
         partner_copies.record_partner(session=session, command=_partner_command(data.survivor))
+    merged_by = data.survivor.updated_by if data.survivor is not None else None
     for engagement in partner_effects.merge_partner(
-        session=session, duplicate_id=data.id, survivor_id=data.merged_into
+        session=session, duplicate_id=data.id, survivor_id=data.merged_into, merged_by=merged_by
     ):
         record_engagement_updated(session=session, engagement=engagement, changed_fields=["partner_ids"])
 

@@ -8,10 +8,16 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from services.engagements import events
-from services.engagements.access import can_see, visible_to
+from services.engagements import audit, events
+from services.engagements.access import (
+    can_see,
+    ensure_may_change,
+    ensure_may_change_follow_up,
+    ensure_may_see,
+    visible_to,
+)
 from services.engagements.models import Engagement, EngagementPartner, FollowUp
-from services.engagements.schemas import FollowUpCreate, FollowUpStatus, FollowUpUpdate, OwedBy
+from services.engagements.schemas import Confidentiality, FollowUpCreate, FollowUpStatus, FollowUpUpdate, OwedBy
 from services.engagements.service import get_engagement
 from services.kit import cursors
 from services.kit.identity import Caller
@@ -23,8 +29,29 @@ CLOSED = (FollowUpStatus.DONE, FollowUpStatus.CANCELLED)
 NO_DUE_DATE = date(9999, 12, 31)  # undated follow-ups sort last
 
 
+def _state(follow_up: FollowUp) -> dict:
+    return {name: getattr(follow_up, name) for name in FollowUpUpdate.model_fields}
+
+
+def _audit(
+    session: Session, follow_up: FollowUp, engagement: Engagement, action: str, *, caller: Caller, before, after
+) -> None:
+    audit.record(
+        session=session,
+        engagement_id=engagement.id,
+        entity_type="follow_up",
+        entity_id=follow_up.id,
+        action=action,
+        actor=caller.user,
+        restricted=engagement.confidentiality == Confidentiality.RESTRICTED,
+        changes=audit.field_changes(before, after),
+    )
+
+
 def add_follow_up(*, session: Session, caller: Caller, engagement_id: uuid.UUID, data: FollowUpCreate) -> FollowUp:
     engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id)
+    ensure_may_change(caller, engagement, fields=set())
+    ensure_may_see(data.assignee, engagement, field="assignee")
     now = utcnow()
     follow_up = FollowUp.model_validate(
         data,
@@ -32,6 +59,7 @@ def add_follow_up(*, session: Session, caller: Caller, engagement_id: uuid.UUID,
             "id": uuid.uuid4(),
             "engagement_id": engagement.id,
             "created_by": caller.user,
+            "updated_by": caller.user,
             "version": 1,
             "created_at": now,
             "updated_at": now,
@@ -40,6 +68,7 @@ def add_follow_up(*, session: Session, caller: Caller, engagement_id: uuid.UUID,
     )
     session.add(follow_up)
     session.flush()
+    _audit(session, follow_up, engagement, "follow_up_added", caller=caller, before={}, after=_state(follow_up))
     events.record_followup(
         session=session, event_type=events.FOLLOWUP_CREATED, follow_up=follow_up, engagement=engagement
     )
@@ -65,8 +94,14 @@ def update_follow_up(
     expected_version: int | None,
 ) -> FollowUp:
     follow_up, engagement = get_follow_up(session=session, caller=caller, follow_up_id=follow_up_id, for_update=True)
+    ensure_may_change_follow_up(caller, engagement, assignee=follow_up.assignee)
     check_version(follow_up.version, expected_version, what="follow-up")
-    before = {name: getattr(follow_up, name) for name in FollowUpUpdate.model_fields}
+    assignee = data.assignee if "assignee" in data.model_fields_set and data.assignee else follow_up.assignee
+    status = data.status if "status" in data.model_fields_set else follow_up.status
+    reopened = status == FollowUpStatus.OPEN and follow_up.status != FollowUpStatus.OPEN
+    if assignee != follow_up.assignee or reopened:
+        ensure_may_see(assignee, engagement, field="assignee")  # given to someone, or reopened for them
+    before = _state(follow_up)
     for name in data.model_fields_set:
         setattr(follow_up, name, getattr(data, name))
     changed = [name for name, value in before.items() if getattr(follow_up, name) != value]
@@ -75,9 +110,11 @@ def update_follow_up(
     now = utcnow()
     follow_up.version += 1
     follow_up.updated_at = now
+    follow_up.updated_by = caller.user
     if "status" in changed:
         follow_up.completed_at = now if follow_up.status in CLOSED else None
     session.add(follow_up)
+    _audit(session, follow_up, engagement, "follow_up_updated", caller=caller, before=before, after=_state(follow_up))
     if "status" in changed and follow_up.status in CLOSED:
         events.record_followup(
             session=session, event_type=events.FOLLOWUP_COMPLETED, follow_up=follow_up, engagement=engagement

@@ -7,6 +7,7 @@ class creation, which a postponed (string) annotation defeats.
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, Uuid
 from sqlmodel import Field, Relationship, SQLModel
@@ -94,6 +95,7 @@ class Engagement(EngagementBase, table=True):
     # what the full-text index reads (PostgreSQL: a generated tsvector column; SQLite: FTS5, see search.py).
     search_document: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_by: str = Field(max_length=200)
+    updated_by: str | None = Field(default=None, max_length=200)
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -162,10 +164,33 @@ class FollowUp(FollowUpBase, table=True):
         sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     created_by: str = Field(max_length=200)
+    updated_by: str | None = Field(default=None, max_length=200)
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EngagementAuditEntry(SQLModel, table=True):
+    """Who changed what, when: one row per change of an engagement or one of its follow-ups,
+    field-level before/after in `changes` (as the partners service keeps its own).
+
+    `restricted`: the engagement was restricted before or after the change; only its insiders
+    then read the values (`audit.entries`). No foreign key: the trail outlives a deletion.
+    """
+
+    __tablename__ = "engagement_audit_entries"
+    __table_args__ = (Index("ix_engagement_audit_entries_engagement_id", "engagement_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: uuid.UUID
+    entity_type: str = Field(max_length=16)  # engagement | follow_up
+    entity_id: str = Field(max_length=64)
+    action: str = Field(max_length=32)
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    restricted: bool = False
+    actor: str | None = Field(default=None, max_length=200)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class IdempotencyRecord(IdempotencyRecordBase, table=True):

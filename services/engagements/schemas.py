@@ -176,6 +176,7 @@ class EngagementState(EngagementBase):
     location: Location
     partner_ids: list[uuid.UUID]
     created_by: str
+    updated_by: str | None = Field(default=None, description="who made the last change")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -242,6 +243,7 @@ class FollowUpState(FollowUpBase):
     id: uuid.UUID
     engagement_id: uuid.UUID
     created_by: str
+    updated_by: str | None = Field(default=None, description="who made the last change")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -264,6 +266,25 @@ class FollowUpPage(BaseModel):
     items: list[FollowUpRead]
     next_cursor: str | None
     total: int
+
+
+class AuditEntryRead(BaseModel):
+    """One change, as the partners service shows its own (`GET /partners/{id}/audit`). On an entry made
+    while the engagement was restricted, only its insiders read the values: others get "[restricted]"."""
+
+    id: int
+    engagement_id: uuid.UUID
+    entity_type: str = Field(description="engagement | follow_up")
+    entity_id: str
+    action: str = Field(description="logged | updated | deleted | follow_up_added | follow_up_updated")
+    changes: dict[str, Any] = Field(description='{field: {"before": ..., "after": ...}}')
+    actor: str | None
+    at: datetime
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryRead]
+    next_cursor: str | None
 
 
 class PartnerSummary(BaseModel):

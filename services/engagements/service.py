@@ -9,12 +9,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
-from services.engagements import events, search
-from services.engagements.access import can_see, is_insider
+from services.engagements import audit, events, search
+from services.engagements.access import (
+    GOVERNING,
+    can_see,
+    ensure_may_change,
+    ensure_may_delete,
+    ensure_may_join,
+    ensure_open_follow_ups_seen,
+    is_insider,
+)
 from services.engagements.models import Engagement, EngagementOfficer, EngagementThrust, FollowUp, PartnerCopy
 from services.engagements.partner_copies import resolve_for_engagement
 from services.engagements.schemas import (
     AgreementStatus,
+    AuditEntryRead,
     Confidentiality,
     EngagementBase,
     EngagementCreate,
@@ -23,7 +32,7 @@ from services.engagements.schemas import (
 )
 from services.kit.identity import Caller
 from services.kit.preconditions import check_version
-from services.kit.problems import Forbidden, NotFound, Problem
+from services.kit.problems import NotFound, Problem
 from services.kit.thrusts import taxonomy
 from services.kit.types import utcnow
 
@@ -52,7 +61,10 @@ def get_engagement(
 # --- writing -------------------------------------------------------------------------------------------
 
 
-def _check_rules(*, session: Session, caller: Caller, engagement: Engagement, zone: ZoneInfo) -> None:
+def _check_rules(
+    *, session: Session, caller: Caller, engagement: Engagement, zone: ZoneInfo, joins_mission: bool
+) -> None:
+    """`joins_mission`: the engagement is being put into its mission (logged in it, or moved to it)."""
     if engagement.ends_at < engagement.starts_at:
         raise InvalidEngagement("ends_at must not be before starts_at.", field="ends_at")
     engagement.thrusts = taxonomy().validate(engagement.thrusts)
@@ -74,6 +86,8 @@ def _check_rules(*, session: Session, caller: Caller, engagement: Engagement, zo
             raise InvalidEngagement(f"No mission has the id {engagement.mission_id}.", field="mission_id")
         if mission.type != EngagementType.MISSION:
             raise InvalidEngagement(f"{mission.id} is a {mission.type}, not a mission.", field="mission_id")
+        if joins_mission:
+            ensure_may_join(caller, mission)
     local = engagement.starts_at.astimezone(zone)
     engagement.local_year, engagement.local_quarter = local.year, (local.month - 1) // 3 + 1
 
@@ -115,24 +129,40 @@ def log_engagement(
             "local_year": 0,
             "local_quarter": 0,
             "created_by": caller.user,
+            "updated_by": caller.user,
             "version": 1,
             "created_at": now,
             "updated_at": now,
         },
     )
     engagement.name_partners([p.id for p in partners])
-    _check_rules(session=session, caller=caller, engagement=engagement, zone=zone)
+    _check_rules(session=session, caller=caller, engagement=engagement, zone=zone, joins_mission=True)
     session.add(engagement)
     session.flush()
     _index(session=session, engagement=engagement, partners=partners, new=True)
+    _audit(session, engagement, "logged", caller=caller, before={}, after=_state(engagement))
     events.record_engagement_logged(session=session, engagement=engagement)
     return engagement
+
+
+def _audit(session: Session, engagement: Engagement, action: str, *, caller: Caller, before: dict, after: dict) -> None:
+    restricted = Confidentiality.RESTRICTED in (before.get("confidentiality"), after.get("confidentiality"))
+    audit.record(
+        session=session,
+        engagement_id=engagement.id,
+        entity_type="engagement",
+        entity_id=engagement.id,
+        action=action,
+        actor=caller.user,
+        restricted=restricted,
+        changes=audit.field_changes(before, after),
+    )
 
 
 def _state(engagement: Engagement) -> dict[str, Any]:
     """What a change is compared on: the writable fields, the location and the partners."""
     state = {name: getattr(engagement, name) for name in WRITABLE}
-    state["location"] = (engagement.location_city, engagement.location_country)
+    state["location"] = {"city": engagement.location_city, "country": engagement.location_country}
     state["partner_ids"] = engagement.partner_ids
     return {k: list(v) if isinstance(v, list) else v for k, v in state.items()}
 
@@ -147,9 +177,13 @@ def update_engagement(
     zone: ZoneInfo,
 ) -> Engagement:
     engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id, for_update=True)
-    check_version(engagement.version, expected_version, what="engagement")
     before = _state(engagement)
     sent = data.model_fields_set
+    # Judged on the engagement as it is, before anything of the change is applied to it (and before
+    # its version is compared: someone who may not change it learns nothing from a precondition).
+    governed = {name for name in sent & GOVERNING if getattr(data, name) != before[name]}
+    ensure_may_change(caller, engagement, fields=governed)
+    check_version(engagement.version, expected_version, what="engagement")
     for name in sent & WRITABLE:
         setattr(engagement, name, getattr(data, name))
     if "location" in sent:
@@ -163,21 +197,20 @@ def update_engagement(
         select(func.count()).select_from(Engagement).where(col(Engagement.mission_id) == engagement.id)
     ):
         raise InvalidEngagement("This mission holds engagements: it must stay of type mission.", field="type")
-    restricted = Confidentiality.RESTRICTED
-    if (
-        restricted in (before["confidentiality"], engagement.confidentiality)
-        and before["confidentiality"] != engagement.confidentiality
-        and not is_insider(caller, engagement)
-    ):
-        raise Forbidden("Only the author, its officers or an admin change who may see a restricted engagement.")
-    _check_rules(session=session, caller=caller, engagement=engagement, zone=zone)
-    changed = sorted(name for name, value in _state(engagement).items() if before[name] != value)
+    joins = engagement.mission_id is not None and engagement.mission_id != before["mission_id"]
+    _check_rules(session=session, caller=caller, engagement=engagement, zone=zone, joins_mission=joins)
+    if governed:
+        ensure_open_follow_ups_seen(session=session, engagement=engagement, field=sorted(governed)[0])
+    after = _state(engagement)
+    changed = sorted(name for name, value in after.items() if before[name] != value)
     if not changed:
         return engagement
     engagement.version += 1
     engagement.updated_at = utcnow()
+    engagement.updated_by = caller.user
     session.add(engagement)
     _index(session=session, engagement=engagement, partners=partners, new=False)
+    _audit(session, engagement, "updated", caller=caller, before=before, after=after)
     events.record_engagement_updated(session=session, engagement=engagement, changed_fields=changed)
     return engagement
 
@@ -187,15 +220,37 @@ def delete_engagement(
 ) -> None:
     """If-Match is optional here: without it the engagement is deleted whatever its version."""
     engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id, for_update=True)
+    ensure_may_delete(caller, engagement)
     check_version(engagement.version, expected_version, what="engagement", required=False)
-    if not is_insider(caller, engagement):
-        raise Forbidden("Only the author, its officers or an admin delete an engagement.")
     if session.scalar(select(func.count()).select_from(Engagement).where(col(Engagement.mission_id) == engagement.id)):
         raise Problem(
             "This mission still holds engagements: move or delete them first.", status=409, title="Mission not empty"
         )
+    state = _state(engagement)
+    _audit(session, engagement, "deleted", caller=caller, before=state, after=dict.fromkeys(state))
     events.record_engagement_deleted(session=session, engagement=engagement, deleted_by=caller.user)
     search.unindex(session=session, engagement_id=engagement.id)
     for table in (FollowUp, EngagementThrust, EngagementOfficer):
         session.execute(delete(table).where(col(table.engagement_id) == engagement.id))
     session.delete(engagement)  # its partner links go with it (cascade)
+
+
+def audit_trail(
+    *, session: Session, caller: Caller, engagement_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[AuditEntryRead], str | None]:
+    """Newest first. Values changed while it was restricted are read by its insiders only; an admin
+    still reads the trail of a deleted engagement (who deleted it, and what it was)."""
+    if caller.is_admin and session.get(Engagement, engagement_id) is None:
+        if not audit.recorded(session=session, engagement_id=engagement_id):
+            raise NotFound(f"No engagement has the id {engagement_id}.")
+        insider = True
+    else:
+        insider = is_insider(caller, get_engagement(session=session, caller=caller, engagement_id=engagement_id))
+    rows, next_cursor = audit.entries(session=session, engagement_id=engagement_id, limit=limit, cursor=cursor)
+    items = [
+        AuditEntryRead.model_validate(row, from_attributes=True).model_copy(
+            update={} if insider or not row.restricted else {"changes": audit.withheld(row)}
+        )
+        for row in rows
+    ]
+    return items, next_cursor

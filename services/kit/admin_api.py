@@ -7,17 +7,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from services.kit.consumer import TRANSIENT_ERRORS
 from services.kit.dead_letters import DeadLetters, Letter, NoSuchLetter, replay
 from services.kit.identity import Caller
+from services.kit.openapi_problems import problems
 from services.kit.outbox_admin import failed_rows, retry, skip
 from services.kit.permissions import ensure
 from services.kit.problems import NotFound, Problem
 from services.kit.roles import ADMINS
+
+# The outbox's ids are PostgreSQL integers, Kafka's partitions 32-bit and offsets 64-bit: a number past
+# them is no row or letter (422), not a database error (500).
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Partition = Annotated[int, Path(ge=0, le=2**31 - 1)]
+Offset = Annotated[int, Path(ge=0, le=2**63 - 1)]
 
 
 def _admin(request: Request) -> Caller:
@@ -34,7 +41,8 @@ def _dead_letters(request: Request) -> DeadLetters:
 
 def admin_router(service: str, *, consumes: bool) -> APIRouter:
     """`consumes`: the service has a consumer, hence dead letters."""
-    router = APIRouter(prefix=f"/api/v1/admin/{service}", tags=["operations"])
+    # Every route refuses anyone but an admin (403).
+    router = APIRouter(prefix=f"/api/v1/admin/{service}", tags=["operations"], responses=problems(403))
 
     @router.get("/outbox/failed")
     def list_failed(request: Request, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
@@ -43,7 +51,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
             return {"items": failed_rows(session=session, limit=limit)}
 
     @router.post("/outbox/{row_id}/retry")
-    def retry_row(request: Request, row_id: int) -> dict[str, Any]:
+    def retry_row(request: Request, row_id: RowId) -> dict[str, Any]:
         _admin(request)
         with request.app.state.sessions() as session:
             if not retry(session=session, row_id=row_id):
@@ -53,7 +61,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
         return {"id": row_id, "status": "pending"}
 
     @router.post("/outbox/{row_id}/skip")
-    def skip_row(request: Request, row_id: int) -> dict[str, Any]:
+    def skip_row(request: Request, row_id: RowId) -> dict[str, Any]:
         _admin(request)
         with request.app.state.sessions() as session:
             if not skip(session=session, row_id=row_id):
@@ -75,7 +83,7 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
         return {"items": [x.summary(handled=(x.event() or {}).get("id") in handled) for x in letters]}
 
     @router.get("/dlq/{topic}/{partition}/{offset}")
-    def show_letter(request: Request, topic: str, partition: int, offset: int) -> dict[str, Any]:
+    def show_letter(request: Request, topic: str, partition: Partition, offset: Offset) -> dict[str, Any]:
         _admin(request)
         dead_letters = _dead_letters(request)
         letter = _find(dead_letters, topic, partition, offset)
@@ -83,8 +91,8 @@ def admin_router(service: str, *, consumes: bool) -> APIRouter:
             handled = DeadLetters.handled(session, dead_letters.consumer_name, [letter])
         return letter.detail(handled=bool(handled))
 
-    @router.post("/dlq/{topic}/{partition}/{offset}/replay")
-    def replay_letter(request: Request, topic: str, partition: int, offset: int) -> dict[str, Any]:
+    @router.post("/dlq/{topic}/{partition}/{offset}/replay", responses=problems(503))
+    def replay_letter(request: Request, topic: str, partition: Partition, offset: Offset) -> dict[str, Any]:
         _admin(request)
         letter = _find(_dead_letters(request), topic, partition, offset)
         try:

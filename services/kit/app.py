@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.datastructures import State
 
+from services.kit import openapi_problems
 from services.kit.admin_api import admin_router
 from services.kit.consumer import ConsumerRunner, HandlerRegistry
 from services.kit.db import make_engine, make_session_factory
@@ -165,6 +166,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
     app.include_router(admin_router(spec.name, consumes=bool(spec.handlers)))
     for router in spec.routers:
         app.include_router(router)
+    openapi_problems.install(app)
     return app
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from services.kit import idempotency
 from services.kit.app import API_PREFIX, CallerDep, SessionDep
 from services.kit.identity import Caller
+from services.kit.openapi_problems import answers
 from services.kit.permissions import ensure
 from services.kit.preconditions import expected_version
 
@@ -26,12 +27,14 @@ def require(allowed: Iterable[str], action: str) -> Any:
     """`Annotated[Caller, require(EDITORS, "Changing the directory")]`: the caller, or 403."""
     roles = frozenset(allowed)
 
+    @answers(403)
     def check(caller: CallerDep) -> Caller:
         return ensure(caller, roles, action)
 
     return Depends(check)
 
 
+@answers(400, 412, 428)
 def request_expected_version(
     if_match: Annotated[str | None, Header(alias="If-Match", description='The ETag last read, W/"<version>"')] = None,
 ) -> int | None:
@@ -90,6 +93,7 @@ class Idempotency:
         return answer
 
 
+@answers(400, 409, 422)
 def request_idempotency(
     request: Request,
     response: Response,

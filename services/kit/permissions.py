@@ -9,6 +9,7 @@ is a `Forbidden` problem (403) naming the roles that would do.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from services.kit.identity import Caller
 from services.kit.problems import Forbidden
@@ -20,3 +21,13 @@ def ensure(caller: Caller, allowed: Iterable[str], action: str) -> Caller:
     if not caller.has_any(*needed):
         raise Forbidden(f"{action} needs one of the roles: {', '.join(needed)}.", required_roles=needed)
     return caller
+
+
+def ensure_party(caller: Caller, *, owner: str, parties: Iterable[str] = (), action: str, **extensions: Any) -> Caller:
+    """The caller, if an admin, the record's `owner` (its author) or one of its `parties` (e.g. the
+    officers listed on it); otherwise Forbidden. The rule for data a role alone does not settle:
+    callers judge it on the record as it was before the change, never as the change would leave it."""
+    if caller.is_admin or caller.user == owner or caller.user in set(parties):
+        return caller
+    who = "its author or an admin" if not parties else "its author, the people listed on it or an admin"
+    raise Forbidden(f"Only {who} may {action}.", **extensions)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel
 
 from services.kit.app import CallerDep, SessionDep
+from services.kit.openapi_problems import problems
 from services.notifications import service
 from services.notifications.channels.destinations import WebhookGuard
 from services.notifications.schemas import (
@@ -31,7 +32,8 @@ from services.notifications.schemas import (
     WebhookRead,
 )
 
-router = APIRouter(prefix="/api/v1")
+# Every route checks the caller's roles in the service (`ensure`): 403 for one without them.
+router = APIRouter(prefix="/api/v1", responses=problems(403))
 
 
 def request_now(request: Request) -> datetime:
@@ -66,7 +68,11 @@ def list_subscriptions(
 
 
 @router.post(
-    "/subscriptions", status_code=status.HTTP_201_CREATED, response_model=SubscriptionRead, tags=["subscriptions"]
+    "/subscriptions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SubscriptionRead,
+    tags=["subscriptions"],
+    responses=problems(409),  # followed already
 )
 def create_subscription(
     body: SubscriptionCreate, session: SessionDep, caller: CallerDep, now: NowDep, response: Response
@@ -184,6 +190,7 @@ def get_delivery(delivery_id: uuid.UUID, session: SessionDep, caller: CallerDep)
     status_code=status.HTTP_202_ACCEPTED,
     response_model=DeliveryRead,
     tags=["deliveries"],
+    responses=problems(409),  # only a failed delivery is replayed
 )
 def replay_delivery(delivery_id: uuid.UUID, session: SessionDep, caller: CallerDep, now: NowDep) -> DeliveryRead:
     return DeliveryRead.model_validate(

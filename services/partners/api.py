@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from services.kit.app import SessionDep
 from services.kit.edge import ExpectedVersion
 from services.kit.inputs import Date
+from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.partners import audit, csv_io, listing, service
 from services.partners.deps import Admin, Editor, Limit, Reader, StaffReader
@@ -77,7 +78,7 @@ def list_partners(
     return Page[PartnerRead](items=[service.read(p) for p in items], next_cursor=next_cursor, total=total)
 
 
-@router.post("/partners", status_code=status.HTTP_201_CREATED, response_model=PartnerRead)
+@router.post("/partners", status_code=status.HTTP_201_CREATED, response_model=PartnerRead, responses=problems(409))
 def create_partner(
     body: PartnerCreate, session: SessionDep, caller: Editor, response: Response, allow_duplicate: bool = False
 ) -> PartnerRead:

@@ -12,6 +12,7 @@ from sqlmodel import col
 from services.kit.app import SessionDep
 from services.kit.edge import ExpectedVersion
 from services.kit.inputs import Date
+from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.kit.sealed import ALGORITHM, encode_key
 from services.partners import contacts, relationships
@@ -30,6 +31,7 @@ from services.partners.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["relationships and contacts"])
+ERASED = problems(410)  # a contact erased (its personal data gone) answers 410 Gone, not 404
 
 
 def _relationship(row) -> RelationshipRead:
@@ -62,7 +64,10 @@ def list_relationships(
 
 
 @router.post(
-    "/partners/{partner_id}/relationships", status_code=status.HTTP_201_CREATED, response_model=RelationshipRead
+    "/partners/{partner_id}/relationships",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RelationshipRead,
+    responses=problems(409),  # the link exists already, or part_of would loop
 )
 def add_relationship(
     partner_id: uuid.UUID, body: RelationshipCreate, session: SessionDep, caller: Editor
@@ -108,21 +113,21 @@ def add_contact(
     return contact
 
 
-@router.get("/contacts/{contact_id}", response_model=ContactRead)
+@router.get("/contacts/{contact_id}", response_model=ContactRead, responses=ERASED)
 def get_contact(contact_id: uuid.UUID, session: SessionDep, _: Reader, response: Response) -> ContactRead:
     contact = contacts.get_contact(session=session, contact_id=contact_id)
     response.headers["ETag"] = etag(contact.version)
     return contacts.contact_read(session=session, contact=contact)
 
 
-@router.get("/contacts/{contact_id}/key")
+@router.get("/contacts/{contact_id}/key", responses=ERASED)
 def get_contact_key(contact_id: uuid.UUID, session: SessionDep, _: Reader) -> dict[str, Any]:
     """The key that opens this contact's sealed fields in its events (services/kit/sealed.py); 410 once erased."""
     key = contacts.sealing_key(session=session, contact_id=contact_id)
     return {"contact_id": str(contact_id), "alg": ALGORITHM, "key": encode_key(key)}
 
 
-@router.patch("/contacts/{contact_id}", response_model=ContactRead)
+@router.patch("/contacts/{contact_id}", response_model=ContactRead, responses=ERASED)
 def update_contact(
     contact_id: uuid.UUID,
     body: ContactUpdate,
@@ -138,7 +143,7 @@ def update_contact(
     return contact
 
 
-@router.delete("/contacts/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/contacts/{contact_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERASED)
 def erase_contact(contact_id: uuid.UUID, session: SessionDep, caller: Editor) -> Response:
     """Erases the person's personal data (Loi 25 / GDPR); the audit keeps only that it happened."""
     contacts.erase_contact(session=session, contact_id=contact_id, caller=caller)

@@ -1,9 +1,9 @@
 """A person who may not see a restricted engagement finds it on no page: home (its lists and its
 chart counts), search and its facets, the partner's timeline, reports, the calendar feed, the inbox.
 
-The outsider is an officer who follows the partner, the region and the thrust, and is even the
-assignee of one of the restricted engagement's follow-ups; an insider (one of its officers) sees it
-in the same places, which shows the checks could fail.
+The outsider is an officer who follows the partner, the region and the thrust, and was even about
+to be given one of the restricted engagement's follow-ups (refused: he could not see it); an insider
+(one of its officers) sees it in the same places, which shows the checks could fail.
 """
 
 from __future__ import annotations
@@ -78,9 +78,11 @@ def secret(chromium, web_system, make_user):
             api, partner, title=title, officers=[insider.username], thrusts=["culture"], confidentiality="restricted"
         )
         words = f"Clause secrète {tag}"
-        add_follow_up(
-            api, engagement, assignee=outsider.username, description=words, due_on=today() - timedelta(days=2)
+        given = api.post(
+            f"/engagements/{engagement['id']}/follow-ups",
+            json={"description": words, "assignee": outsider.username, "due_on": str(today() - timedelta(days=2))},
         )
+        assert given.status_code == 422 and given.json()["field"] == "assignee", given.text
         add_follow_up(
             api,
             engagement,

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.engagement_support import engagement, partner
+from tests.browser.home_support import client_for
 
 HOSTILE_NOTES = "Compte rendu **important**.\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1)) et [site](https://example.org)"
 
@@ -144,18 +145,26 @@ def test_edit_shows_a_concurrent_change_for_review(page, api, logged, shoot, ass
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon titre")
 
 
-def test_delete_asks_first(page, api, logged, shoot, assert_no_axe_violations):
-    page.goto(f"/engagements/{logged['id']}")
+def test_delete_asks_first(page, api, web_system, officer, quebec_partner, logged, shoot, assert_no_axe_violations):
+    # Listed among its officers, the officer changes it but only its author (or an admin) deletes it.
+    page.goto(f"/engagements/{logged['id']}/delete")
+    page.get_by_role("button", name="Oui, la supprimer").click()
+    expect(page.get_by_role("alert")).to_contain_text("Seuls son auteur ou un administrateur")
+    assert api.get(f"/engagements/{logged['id']}").status_code == 200
+
+    with client_for(web_system, officer) as theirs:
+        own = engagement(theirs, [quebec_partner["id"]], officers=[officer.username])
+    page.goto(f"/engagements/{own['id']}")
     page.get_by_role("link", name="Supprimer").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(logged["title"])
+    expect(page.get_by_role("heading", level=1)).to_contain_text(own["title"])
     shoot(page, "engagement-delete")
     assert_no_axe_violations(page)
     page.get_by_role("link", name="Non, la garder").click()
-    assert api.get(f"/engagements/{logged['id']}").status_code == 200
+    assert api.get(f"/engagements/{own['id']}").status_code == 200
     page.get_by_role("link", name="Supprimer").click()
     page.get_by_role("button", name="Oui, la supprimer").click()
     expect(page).to_have_url(re.compile(r"/\?deleted=1$"))
-    assert api.get(f"/engagements/{logged['id']}").status_code == 404
+    assert api.get(f"/engagements/{own['id']}").status_code == 404
 
 
 def test_a_mission_groups_its_meetings(page, api, quebec_partner, officer):

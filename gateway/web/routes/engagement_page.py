@@ -124,7 +124,7 @@ async def save_engagement(engagement_id: uuid.UUID, web: Web, posted: WebForm) -
             general=CHANGED,
             status=409,
             engagement=current,
-            conflict={"fields": differences, "by": current.get("created_by")},
+            conflict={"fields": differences, "by": current.get("updated_by") or current.get("created_by")},
         )
     if not answer.ok:
         with speaking(web.lang):
@@ -151,7 +151,7 @@ async def delete_engagement(engagement_id: uuid.UUID, web: Web, posted: WebForm)
     problem = {
         412: _l("Someone changed this engagement since you opened it: look at it again before deleting it."),
         409: _l("This mission still holds engagements: move or delete them first."),
-        403: _l("Only its author, its officers or an administrator may delete this engagement."),
+        403: _l("Only its author or an administrator may delete this engagement."),
     }.get(answer.status, _l("The engagement could not be deleted."))
     return web.render(
         "engagements/delete.html", status=answer.status, engagement=engagement, version=current, problem=problem

@@ -2,8 +2,11 @@
 
 Every read path, tried as an outsider."""
 
+import uuid
+
 import pytest
 
+from services.engagements.models import FollowUp
 from services.engagements.tests.support import (
     ADMIN,
     COLLEAGUE,
@@ -55,8 +58,13 @@ def restricted(client, sessions):
     )
     follow_up = client.post(
         f"/api/v1/engagements/{engagement['id']}/follow-ups",
-        json={"description": f"Rappeler {SECRET}", "assignee": OUTSIDER.user, "due_on": "2026-06-10"},
+        json={"description": f"Rappeler {SECRET}", "assignee": OFFICER.user, "due_on": "2026-06-10"},
     ).json()
+    # The API gives it to no one who cannot see it (test_access.py), but one given before that rule
+    # may be: even its assignee, OUTSIDER must find no trace of it.
+    with sessions() as session:
+        session.get(FollowUp, uuid.UUID(follow_up["id"])).assignee = OUTSIDER.user
+        session.commit()
     return {"partner": partner, "member": member, "engagement": engagement, "follow_up": follow_up}
 
 

@@ -82,3 +82,33 @@ def test_partner_links_move_to_the_link_table_in_order_and_back(new_database):
         assert links == {(both, first), (both, second), (one, third), (drifted, first), (drifted, third)}
     finally:
         engine.dispose()
+
+
+def test_0005_names_who_last_changed_each_row_where_known_and_keeps_the_partner_links(new_database):
+    url = new_database("engagements", revision="0004")
+    fresh, changed, partner = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    engagements_0004 = sa.table(
+        "engagements", *(sa.column(c.name, c.type) for c in ENGAGEMENTS_0002.columns if c.name != "partner_ids")
+    )
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            rows = [engagement_row(fresh, []), engagement_row(changed, []) | {"version": 3}]
+            for row in rows:
+                del row["partner_ids"]
+            connection.execute(sa.insert(engagements_0004), rows)
+            connection.execute(sa.insert(LINKS), [{"engagement_id": fresh, "partner_id": partner}])
+
+        upgrade(MIGRATIONS["engagements"], url, "0005")
+        with make_session_factory(engine)() as session:
+            assert session.get(Engagement, fresh).updated_by == "officer@example.test", "never changed: its author"
+            assert session.get(Engagement, changed).updated_by is None, "not known"
+            assert session.get(Engagement, fresh).partner_ids == [partner]
+
+        downgrade(MIGRATIONS["engagements"], url, "0004")
+        assert "updated_by" not in columns(engine, "engagements")
+        assert "engagement_audit_entries" not in sa.inspect(engine).get_table_names()
+        with engine.connect() as connection:
+            assert connection.execute(sa.select(sa.func.count()).select_from(LINKS)).scalar() == 1, "no cascade"
+    finally:
+        engine.dispose()

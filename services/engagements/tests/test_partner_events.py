@@ -77,6 +77,19 @@ def test_a_merge_repoints_engagements_and_later_requests_to_the_survivor(client,
     updates = [e for e in outbox_events(engagements_engine) if e["type"] == "liaison.engagement.updated"]
     assert {u["subject"] for u in updates} == {only_dup["id"], both["id"]}
     assert all(u["data"]["changed_fields"] == ["partner_ids"] and u["data"]["version"] == 2 for u in updates)
+    assert all(u["data"]["updated_by"] == "service:partners" for u in updates), "the event named nobody"
+    [merged] = client.get(f"/api/v1/engagements/{both['id']}/audit").json()["items"][:1]
+    assert merged["action"] == "partner_merged" and merged["actor"] == "service:partners"
+    assert merged["changes"] == {"partner_ids": {"before": [str(survivor), str(duplicate)], "after": [str(survivor)]}}
+
+
+def test_a_merge_is_put_down_to_who_merged(client, sessions):
+    survivor, duplicate = add_partner(sessions), add_partner(sessions)
+    engagement = log(client, [duplicate])
+    merge = {"id": str(duplicate), "merged_into": str(survivor)}
+    merge["survivor"] = partner_data(survivor, version=2, updated_by="admin@example.test")
+    deliver(sessions, "liaison.partner.merged", str(duplicate), merge)
+    assert client.get(f"/api/v1/engagements/{engagement['id']}").json()["updated_by"] == "admin@example.test"
 
 
 def test_a_merge_replayed_changes_nothing_more(client, sessions):
@@ -138,6 +151,10 @@ def test_an_erased_contact_leaves_every_engagement(client, sessions, engagements
     assert after["contact_ids"] == [str(kept)] and after["version"] == 2
     [update] = [e for e in outbox_events(engagements_engine) if e["type"] == "liaison.engagement.updated"]
     assert str(contact) not in str(update)
+    assert after["updated_by"] == "service:partners"
+    trail = client.get(f"/api/v1/engagements/{engagement['id']}/audit").json()["items"]
+    assert [i["action"] for i in trail] == ["contact_erased", "logged"]
+    assert str(contact) not in str(trail) and str(kept) in str(trail), "no trace of the erased person only"
 
 
 @pytest.mark.parametrize(

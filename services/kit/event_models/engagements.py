@@ -43,6 +43,7 @@ class EngagementState(EventData):
     effective_on: date | None = None
     expires_on: date | None = None
     created_at: datetime | None = None
+    updated_by: str | None = None
     updated_at: datetime | None = None
 
 
@@ -75,6 +76,7 @@ class FollowUpState(EventData):
     version: int = Field(default=0, ge=0)
     created_by: str | None = None
     created_at: datetime | None = None
+    updated_by: str | None = None
     updated_at: datetime | None = None
     completed_at: datetime | None = None
 

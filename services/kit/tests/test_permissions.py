@@ -3,7 +3,7 @@
 import pytest
 
 from services.kit.identity import Caller
-from services.kit.permissions import ensure
+from services.kit.permissions import ensure, ensure_party
 from services.kit.problems import Forbidden
 from services.kit.roles import ASSIGNABLE, EDITORS, READERS, STAFF, Role
 
@@ -22,3 +22,16 @@ def test_the_groups_are_plain_role_names():
     assert {"viewer", "officer", "admin", "integration"} == READERS and READERS - {"integration"} == STAFF
     assert ASSIGNABLE == ("viewer", "officer", "admin", "integration")
     assert all(type(role) is str for role in READERS), "they print as themselves in messages"
+
+
+def test_a_rule_on_the_data_lets_in_the_owner_its_parties_and_admins_only():
+    record = {"owner": "olivia", "parties": ["paul"], "action": "change it"}
+    for user, roles in (("olivia", {"officer"}), ("paul", {"officer"}), ("ada", {"admin"})):
+        caller = Caller(user, frozenset(roles))
+        assert ensure_party(caller, **record) is caller
+    with pytest.raises(Forbidden) as refused:
+        ensure_party(Caller("oscar", frozenset({"officer"})), **record, fields=["officers"])
+    assert refused.value.detail == "Only its author, the people listed on it or an admin may change it."
+    assert refused.value.extensions == {"fields": ["officers"]}
+    with pytest.raises(Forbidden):
+        ensure_party(Caller("paul", frozenset({"officer"})), owner="olivia", action="delete it")
