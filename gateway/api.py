@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 if TYPE_CHECKING:
     from gateway.app import Runtime
@@ -24,6 +24,7 @@ from gateway.schemas import CallerRead, KeyCreate, KeyCreated, KeyRead, TokenRes
 from services.kit.app import SessionDep
 from services.kit.edge import ExpectedVersion
 from services.kit.http_problems import problem_response
+from services.kit.inputs import NoNulText
 from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.kit.problems import Problem
@@ -44,7 +45,7 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-class TokenRequest(BaseModel):
+class TokenRequest(NoNulText):
     grant_type: Literal["password", "refresh_token"]
     username: str | None = None
     password: str | None = None

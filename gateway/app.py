@@ -31,6 +31,7 @@ from gateway.views import router as views_router
 from services.kit.db import make_engine, make_session_factory
 from services.kit.http_problems import install_problem_handlers
 from services.kit.logging import configure_logging
+from services.kit.middleware import NulInUrlMiddleware
 from services.kit.openapi_problems import document_problems
 
 
@@ -159,6 +160,9 @@ def create_app(
         title="Liaison gateway", version="0.1.0", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
     )
     install_problem_handlers(app)
+    # The gateway's own routes and pages: a NUL in the address is a 422 before anything reads it
+    # (PostgreSQL fails on one: issue 10); what is proxied, the services refuse alike.
+    app.add_middleware(NulInUrlMiddleware)
     app.include_router(accounts_router)
     app.include_router(views_router)
     web.install(app)  # the web app's pages: every path outside /api/v1 that is not health or docs

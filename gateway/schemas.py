@@ -11,6 +11,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from gateway.policy import KEY_SCOPES, ROLES
+from services.kit.inputs import NoNulText
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@\-]{1,63}$")
 MIN_PASSWORD_LENGTH = 12
@@ -29,7 +30,7 @@ def check_password(value: str) -> str:
     return value
 
 
-class UserBase(SQLModel):
+class UserBase(SQLModel, NoNulText):
     username: str = Field(max_length=64, sa_type=String(64))
     display_name: str | None = Field(default=None, max_length=200)
 
@@ -56,7 +57,7 @@ class UserCreate(UserBase):
         return check_password(value)
 
 
-class UserUpdate(SQLModel):
+class UserUpdate(SQLModel, NoNulText):
     display_name: str | None = Field(default=None, max_length=200)
     roles: list[str] | None = Field(default=None, min_length=1)
     password: str | None = Field(default=None, max_length=1024)
@@ -81,7 +82,7 @@ class UserRead(UserBase):
     updated_at: datetime
 
 
-class KeyCreate(SQLModel):
+class KeyCreate(SQLModel, NoNulText):
     name: str = Field(min_length=1, max_length=200)
     scopes: list[str] = Field(min_length=1)
 

@@ -184,3 +184,24 @@ def test_passwords_are_stored_as_argon2id_hashes(gateway, engine):
         stored = session.exec(select(User).where(User.username == "vera")).one().password_hash
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     assert hasher().verify(stored, PASSWORD)
+
+
+def test_nul_characters_are_refused_in_the_gateways_own_bodies(gateway):
+    """Issue 10, defect 9: NUL was stored in names (and PostgreSQL fails on it)."""
+    for path, body in (
+        ("/api/v1/users", {"username": "vera", "password": PASSWORD, "roles": ["viewer"], "display_name": "V\x00"}),
+        ("/api/v1/keys", {"name": "bi\x00", "scopes": ["read"]}),
+    ):
+        response = gateway.post(path, json=body, headers=ADMIN)
+        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+        assert "NUL" in str(response.json()["errors"])
+    login = gateway.post("/api/v1/auth/token", json={"grant_type": "password", "username": "ve\x00ra", "password": "x"})
+    assert login.status_code == 422
+    assert gateway.get("/api/v1/users", headers=ADMIN).json()["items"] == []
+    assert gateway.get("/api/v1/keys", headers=ADMIN).json()["items"] == []
+
+
+def test_a_nul_in_the_address_of_the_gateways_own_routes_is_a_422(gateway):
+    for path in ("/api/v1/users/ve%00ra", "/api/v1/keys?cursor=a%00b"):
+        response = gateway.get(path, headers=ADMIN)
+        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"

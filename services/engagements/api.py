@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -22,6 +21,7 @@ from services.engagements.schemas import (
 from services.engagements.views import engagements_read
 from services.kit.app import CallerDep, SessionDep
 from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep
+from services.kit.inputs import DateTime
 from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.kit.thrusts import taxonomy
@@ -46,8 +46,8 @@ def list_engagements(
     country: Country = None,
     region: Annotated[str | None, Query(max_length=32)] = None,
     officer: Annotated[str | None, Query(max_length=200)] = None,
-    starts_from: Annotated[datetime | None, Query(alias="from")] = None,
-    starts_to: Annotated[datetime | None, Query(alias="to")] = None,
+    starts_from: Annotated[DateTime | None, Query(alias="from")] = None,
+    starts_to: Annotated[DateTime | None, Query(alias="to")] = None,
     confidentiality: Confidentiality | None = None,
     mission_id: uuid.UUID | None = None,
     facets: Annotated[bool | None, Query(description="facet counts; default: when q is given")] = None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -22,6 +21,7 @@ from services.engagements.schemas import (
 from services.engagements.views import follow_up_read, local_today
 from services.kit.app import CallerDep, SessionDep
 from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep
+from services.kit.inputs import Date
 from services.kit.preconditions import etag
 
 router = APIRouter(prefix="/api/v1", tags=["follow-ups"])
@@ -84,7 +84,7 @@ def list_follow_ups(
     zone: LocalZone,
     assignee: Annotated[str | None, Query(max_length=200, description="`me`: the caller")] = None,
     status: FollowUpStatus | None = None,
-    due_before: date | None = None,
+    due_before: Date | None = None,
     partner_id: uuid.UUID | None = None,
     owed_by: Annotated[OwedBy | None, Query(description="`quebec`: owed by us; `partner`: owed to us")] = None,
     limit: Limit = 50,

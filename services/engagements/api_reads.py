@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
@@ -17,6 +16,7 @@ from services.engagements.schemas import EngagementType, HistoryItem, PartnerHis
 from services.engagements.views import engagements_read, follow_up_read, local_today
 from services.kit.app import CallerDep, SessionDep
 from services.kit.headers import content_disposition
+from services.kit.inputs import DateTime
 
 router = APIRouter(prefix="/api/v1", tags=["history", "reports"])
 
@@ -65,8 +65,8 @@ def thrust_report(
     session: SessionDep,
     caller: CallerDep,
     zone: LocalZone,
-    starts_from: Annotated[datetime | None, Query(alias="from")] = None,
-    starts_to: Annotated[datetime | None, Query(alias="to")] = None,
+    starts_from: Annotated[DateTime | None, Query(alias="from")] = None,
+    starts_to: Annotated[DateTime | None, Query(alias="to")] = None,
     group_by: Literal["region", "quarter", "type"] | None = None,
     type: EngagementType | None = None,
     region: Annotated[str | None, Query(max_length=32)] = None,

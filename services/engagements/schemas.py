@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, mod
 from sqlalchemy import JSON, String, Text
 from sqlmodel import Field, SQLModel
 
+from services.kit.inputs import AwareDateTime, Date, NoNulText
 from services.kit.types import UTCDateTime, UUIDList
 
 
@@ -49,17 +50,10 @@ class OwedBy(StrEnum):
     PARTNER = "partner"
 
 
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("give a time zone (e.g. 2026-03-02T09:30:00-05:00 or ...Z)")
-    return value.astimezone(UTC)
-
-
 def _stripped_unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in values if v.strip()))
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Names = Annotated[list[Name], Field(max_length=50), AfterValidator(_stripped_unique)]
 Point = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -81,7 +75,7 @@ class Location(BaseModel):
         return value
 
 
-class _EngagementChecks(SQLModel):
+class _EngagementChecks(SQLModel, NoNulText):
     """Checks shared by create and update; fields are declared by the subclasses."""
 
     @field_validator("title", check_fields=False)
@@ -105,8 +99,8 @@ class EngagementBase(_EngagementChecks):
 
     type: EngagementType = Field(sa_type=String(16))
     title: str = Field(min_length=1, max_length=300)
-    starts_at: AwareDatetime = Field(sa_type=UTCDateTime)
-    ends_at: AwareDatetime = Field(sa_type=UTCDateTime)
+    starts_at: AwareDateTime = Field(sa_type=UTCDateTime)
+    ends_at: AwareDateTime = Field(sa_type=UTCDateTime)
     contact_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100, sa_type=UUIDList, nullable=False)
     officers: Names = Field(default_factory=list, sa_type=JSON, nullable=False)
     summary: str | None = Field(default=None, max_length=20_000, sa_type=Text)
@@ -127,9 +121,13 @@ class EngagementBase(_EngagementChecks):
 class EngagementCreate(EngagementBase):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel narrows the type, not the keys
 
-    ends_at: AwareDatetime | None = Field(default=None, description="Defaults to starts_at.")  # type: ignore[assignment]
+    ends_at: AwareDateTime | None = Field(default=None, description="Defaults to starts_at.")  # type: ignore[assignment]
     location: Location | None = None
     partner_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
+    # The range is checked on what comes in; rows stored before it existed still read (`EngagementBase`).
+    signed_on: Date | None = None
+    effective_on: Date | None = None
+    expires_on: Date | None = None
 
 
 class EngagementUpdate(_EngagementChecks):
@@ -143,8 +141,8 @@ class EngagementUpdate(_EngagementChecks):
 
     type: EngagementType | None = None
     title: str | None = Field(default=None, min_length=1, max_length=300)
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: AwareDateTime | None = None
+    ends_at: AwareDateTime | None = None
     location: Location | None = None
     partner_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=50)
     contact_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
@@ -159,9 +157,9 @@ class EngagementUpdate(_EngagementChecks):
     mission_id: uuid.UUID | None = None
     agreement_status: AgreementStatus | None = None
     signatories: Names | None = None
-    signed_on: date | None = None
-    effective_on: date | None = None
-    expires_on: date | None = None
+    signed_on: Date | None = None
+    effective_on: Date | None = None
+    expires_on: Date | None = None
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> EngagementUpdate:
@@ -196,7 +194,7 @@ class EngagementPage(BaseModel):
     facets: dict[str, dict[str, int]] | None = None
 
 
-class FollowUpBase(SQLModel):
+class FollowUpBase(SQLModel, NoNulText):
     """What a follow-up's author writes, declared once: the API's create and read, and the table."""
 
     description: str = Field(min_length=1, max_length=5000, sa_type=Text)
@@ -218,14 +216,16 @@ class FollowUpBase(SQLModel):
 class FollowUpCreate(FollowUpBase):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel narrows the type, not the keys
 
+    due_on: Date | None = None
 
-class FollowUpUpdate(SQLModel):
+
+class FollowUpUpdate(SQLModel, NoNulText):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel narrows the type, not the keys
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"description", "assignee", "owed_by", "status"})
 
     description: str | None = Field(default=None, min_length=1, max_length=5000)
     assignee: str | None = Field(default=None, min_length=1, max_length=200)
-    due_on: date | None = None
+    due_on: Date | None = None
     owed_by: OwedBy | None = None
     status: FollowUpStatus | None = None
 

@@ -25,7 +25,7 @@ from services.kit.idempotency import IdempotencyRecordBase
 from services.kit.identity import Caller
 from services.kit.kafka import KafkaProbe, TopicLookup, consumer_group, make_consumer, make_producer
 from services.kit.leader import make_leader
-from services.kit.middleware import IdentityMiddleware, RequestContextMiddleware
+from services.kit.middleware import IdentityMiddleware, NulInUrlMiddleware, RequestContextMiddleware
 from services.kit.outbox import OUTBOX_PENDING_KEY
 from services.kit.relay import OutboxRelay
 from services.kit.settings import ServiceSettings
@@ -157,6 +157,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
 
     app = FastAPI(title=spec.title, version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json", docs_url="/docs")
     # Starlette runs the last added outermost: request ids first, so a 401 carries one too.
+    app.add_middleware(NulInUrlMiddleware)
     app.add_middleware(IdentityMiddleware, secret=settings.identity_key())
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)

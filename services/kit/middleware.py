@@ -63,6 +63,24 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
+class NulInUrlMiddleware:
+    """A NUL character in the path or the query is a 422: it is text no field takes (issue 10), and
+    PostgreSQL fails on it (a 500) where SQLite would compare or store it. Bodies are the models' job
+    (`kit/inputs.py`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            response = problem_response(
+                422, title="Invalid request", detail="The address holds a NUL character (%00), which no field takes."
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 class IdentityMiddleware:
     """Refuses every request but health and docs unless the gateway signed the caller's identity.
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from services.kit.app import CallerDep, SessionDep
 from services.kit.openapi_problems import problems
 from services.notifications import service
+from services.notifications.channels.destinations import WebhookGuard
 from services.notifications.schemas import (
     Channel,
     DeliveryAttemptRead,
@@ -132,9 +133,10 @@ def list_webhooks(session: SessionDep, caller: CallerDep, cursor: Cursor = None,
 
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=WebhookRead, tags=["webhooks"])
 def create_webhook(
-    body: WebhookCreate, session: SessionDep, caller: CallerDep, now: NowDep, response: Response
+    body: WebhookCreate, session: SessionDep, caller: CallerDep, now: NowDep, request: Request, response: Response
 ) -> WebhookRead:
-    webhook = service.create_webhook(session=session, caller=caller, data=body, now=now)
+    guard = WebhookGuard(allowed=tuple(request.app.state.settings.webhook_allowed_networks))
+    webhook = service.create_webhook(session=session, caller=caller, data=body, now=now, guard=guard)
     response.headers["Location"] = f"/api/v1/webhooks/{webhook.id}"
     return WebhookRead.model_validate(webhook)
 

@@ -28,6 +28,7 @@ from sqlmodel import Session, col
 
 from services.kit.types import utcnow
 from services.notifications.channels import SendOutcome, email, webhook
+from services.notifications.channels.destinations import WebhookGuard
 from services.notifications.deliveries import webhook_id_of
 from services.notifications.events import record_delivery_outcome
 from services.notifications.models import Delivery, DeliveryAttempt, Webhook
@@ -171,8 +172,10 @@ class Dispatcher:
         clock: Callable[[], datetime] = utcnow,
         http: httpx.AsyncClient | None = None,
         on_outbox: Callable[[], None] = lambda: None,
+        guard: WebhookGuard | None = None,
     ) -> None:
         self.sessions = sessions
+        self.guard = guard or WebhookGuard(allowed=tuple(settings.webhook_allowed_networks))
         self.settings = settings
         self.clock = clock
         self._http = http
@@ -194,7 +197,9 @@ class Dispatcher:
                 delivery_id=str(claimed.id),
                 event_type=claimed.trigger_type,
                 timeout=self.settings.webhook_timeout_seconds,
+                guard=self.guard,
             )
+            final = outcome.final
         else:
             outcome, final = SendOutcome(False, error="the webhook was removed"), True
         status = await asyncio.to_thread(

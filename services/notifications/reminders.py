@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
 from services.kit.db import rowcount
+from services.kit.inputs import EARLIEST_YEAR, LATEST_YEAR
 from services.notifications.channels.email import email_payload
 from services.notifications.deliveries import DeliveryBatch, Trigger
 from services.notifications.messages import digest_message, language_of, reminder_message
@@ -56,7 +57,14 @@ def apply_followup(*, session: Session, followup: FollowUp, settings: Notificati
     }
     if any(r.followup_version > followup.version for r in existing.values()):
         return  # an older event, redelivered late: the newer one already decided
-    if not (followup.status == OPEN and followup.assignee and followup.due_on is not None):  # not active
+    # A due date outside the range every service accepts (kit/inputs.py) came from a producer that did
+    # not check it: at the ends of the calendar the reminder arithmetic overflows, so it schedules nothing.
+    if not (
+        followup.status == OPEN
+        and followup.assignee
+        and followup.due_on is not None
+        and EARLIEST_YEAR <= followup.due_on.year <= LATEST_YEAR
+    ):  # not active
         if not existing:
             # A tombstone, so that the follow-up's older events, redelivered late, schedule nothing.
             session.add(

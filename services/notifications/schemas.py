@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.kit.inputs import NoNulText
 from services.kit.thrusts import taxonomy
 
 
@@ -75,7 +76,7 @@ def _unique(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 
-class SubscriptionBase(BaseModel):
+class SubscriptionBase(NoNulText):
     kind: SubscriptionKind
     target: str = Field(
         min_length=1,
@@ -120,7 +121,7 @@ class SubscriptionRead(SubscriptionBase):
     created_at: datetime
 
 
-class PreferencesUpdate(BaseModel):
+class PreferencesUpdate(NoNulText):
     email: str | None = Field(default=None, max_length=320)
     language: Language = Language.FR
 
@@ -158,7 +159,7 @@ class NotificationRead(BaseModel):
     read_at: datetime | None
 
 
-class WebhookCreate(BaseModel):
+class WebhookCreate(NoNulText):
     url: str = Field(max_length=2000)
     secret: str = Field(min_length=16, max_length=200, description="shared with the receiver; never shown again")
     event_types: list[str] = Field(min_length=1, max_length=len(WEBHOOK_EVENT_TYPES))

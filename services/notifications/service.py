@@ -14,8 +14,9 @@ from sqlmodel import Session, col
 from services.kit.db import rowcount
 from services.kit.identity import Caller
 from services.kit.permissions import ensure
-from services.kit.problems import Conflict, NotFound
+from services.kit.problems import Conflict, NotFound, Problem
 from services.kit.roles import INTEGRATORS, STAFF
+from services.notifications.channels.destinations import RefusedDestination, WebhookGuard
 from services.notifications.deliveries import WEBHOOK_RECIPIENT
 from services.notifications.models import Delivery, DeliveryAttempt, Notification, Recipient, Subscription, Webhook
 from services.notifications.paging import page
@@ -133,8 +134,16 @@ def list_webhooks(
     return page(session, Webhook, *where, cursor=cursor, limit=limit)
 
 
-def create_webhook(*, session: Session, caller: Caller, data: WebhookCreate, now: datetime) -> Webhook:
+def create_webhook(
+    *, session: Session, caller: Caller, data: WebhookCreate, now: datetime, guard: WebhookGuard
+) -> Webhook:
     ensure(caller, INTEGRATORS, "Managing webhooks")
+    try:
+        guard.check_url(data.url)
+    except RefusedDestination as exc:
+        raise Problem(
+            f"Webhooks go to public addresses only: {exc}.", status=422, title="Destination refused"
+        ) from None
     webhook = Webhook(
         owner=caller.user,
         url=data.url,

@@ -1,3 +1,5 @@
+from ipaddress import IPv4Network, IPv6Network
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -32,6 +34,9 @@ class NotificationsSettings(ServiceSettings):
     retry_base_seconds: float = Field(default=2.0, gt=0)
     retry_max_seconds: float = Field(default=900.0, gt=0)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Webhooks reach public addresses only (channels/destinations.py); these networks are let through
+    # besides, for development and tests whose receivers listen on loopback. JSON: ["127.0.0.0/8"].
+    webhook_allowed_networks: list[IPv4Network | IPv6Network] = Field(default_factory=list)
 
     # Follow-up reminders: N days before due_on (at reminder_hour, local time) and once overdue.
     reminder_days_before: int = Field(default=1, ge=0, le=60)

@@ -7,13 +7,13 @@ into (A, so `id` is A's), plus `Content-Location: /api/v1/partners/A` saying whe
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.kit.app import SessionDep
 from services.kit.edge import ExpectedVersion
+from services.kit.inputs import Date
 from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.partners import audit, csv_io, listing, service
@@ -51,7 +51,7 @@ def _filters(
     thrust: str | None = None,
     status: PartnerStatus | None = None,
     member_of: uuid.UUID | None = None,
-    as_of: date | None = None,
+    as_of: Date | None = None,
     owner: str | None = None,
 ) -> listing.PartnerFilters:
     return listing.PartnerFilters(

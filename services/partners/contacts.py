@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -54,7 +55,7 @@ def _state(read: ContactRead) -> dict[str, Any]:
     return read.model_dump(mode="json", include=set(PERSONAL))
 
 
-def _set_mandates(session: Session, contact: Contact, mandates: list[Mandate]) -> None:
+def _set_mandates(session: Session, contact: Contact, mandates: Sequence[Mandate]) -> None:
     session.execute(delete(MandateRow).where(col(MandateRow.contact_id) == contact.id))
     for mandate in mandates:
         where = mandate.partner_id or contact.partner_id

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from services.kit.problems import Problem
+from services.kit.spreadsheets import inert
 from services.kit.thrusts import UnknownThrust, taxonomy
 from services.partners import search
 from services.partners.models import Partner
@@ -42,6 +43,8 @@ COLUMNS = (
 LIST_COLUMNS = frozenset({"acronyms", "aliases", "thrusts"})
 EXPORT_COLUMNS = ("id", *COLUMNS, "status", "version", "created_at", "created_by", "updated_at", "updated_by")
 LIST_SEPARATOR = "|"
+# Quotes let a cell hold line breaks; only these columns may have any (the rest are names and codes).
+MULTILINE_COLUMNS = frozenset({"description_fr", "description_en"})
 
 
 class UnreadableFile(Problem):
@@ -73,11 +76,14 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and each record with the line it starts on (1 = the header line)."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote never closed is an error, not the rest of the file read into one cell (issue 10).
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration:
         raise UnreadableFile("The file is empty.") from None
+    except csv.Error as exc:
+        raise UnreadableFile(f"Line 1: {exc}.", line=1) from None
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
         raise UnreadableFile(f"Unknown column(s): {', '.join(unknown)}. Known: {', '.join(COLUMNS)}.", unknown=unknown)
@@ -90,7 +96,11 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
             rows.append((line + 1, record))
             line = reader.line_num
     except csv.Error as exc:
-        raise UnreadableFile(f"Line {line + 1}: {exc}.") from None
+        if "unexpected end of data" in str(exc):
+            raise UnreadableFile(
+                f'Line {line + 1}: a quote (") opened on this line is never closed.', line=line + 1
+            ) from None
+        raise UnreadableFile(f"Line {line + 1}: {exc}.", line=line + 1) from None
     return header, rows
 
 
@@ -153,6 +163,11 @@ class RowChecker:
         reasons = []
         if len(record) > len(self.header):
             reasons.append(f"{len(record)} cells for {len(self.header)} columns")
+        reasons += [
+            f"{name}: a line break inside the cell (a quote not closed on its line?)"
+            for name, cell in zip(self.header, record, strict=False)
+            if name not in MULTILINE_COLUMNS and ("\n" in cell or "\r" in cell)
+        ]
         try:
             data = self._parse(record)
         except ValidationError as exc:
@@ -191,11 +206,6 @@ def export_rows(partners: Iterable[Partner]) -> Iterator[str]:
                 value = LIST_SEPARATOR.join(value)
             elif hasattr(value, "isoformat"):
                 value = value.isoformat()
-            row.append(_inert("" if value is None else str(value)))
+            row.append(inert(value))
         writer.writerow(row)
         yield flush()
-
-
-def _inert(cell: str) -> str:
-    # A cell starting like a formula would run as one in Excel (CSV injection): make it text.
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell

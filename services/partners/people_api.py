@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response, status
@@ -12,6 +11,7 @@ from sqlmodel import col
 
 from services.kit.app import SessionDep
 from services.kit.edge import ExpectedVersion
+from services.kit.inputs import Date
 from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.kit.sealed import ALGORITHM, encode_key
@@ -45,7 +45,7 @@ def list_relationships(
     _: Reader,
     direction: Literal["outgoing", "incoming", "both"] = "both",
     type: RelationshipType | None = None,
-    as_of: date | None = None,
+    as_of: Date | None = None,
 ) -> Page[RelationshipListed]:
     rows = relationships.list_relationships(
         session=session, partner_id=partner_id, direction=direction, type=type, as_of=as_of
@@ -92,7 +92,7 @@ def list_contacts(
     partner_id: uuid.UUID,
     session: SessionDep,
     _: Reader,
-    as_of: date | None = None,
+    as_of: Date | None = None,
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> Page[ContactRead]:

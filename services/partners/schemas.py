@@ -12,6 +12,7 @@ from pydantic import BaseModel, field_validator, model_validator
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
+from services.kit.inputs import Date, NoNulText
 from services.kit.types import UTCDateTime, utcnow
 from services.partners.places import check_country, check_place, subdivision_country
 
@@ -57,7 +58,7 @@ def _clean_names(values: list[str]) -> list[str]:
     return cleaned
 
 
-class _CheckedFields(SQLModel):
+class _CheckedFields(SQLModel, NoNulText):
     """Checks shared by create and update; fields are declared by the subclasses."""
 
     @field_validator("country", check_fields=False)
@@ -156,7 +157,7 @@ class PartnerRead(PartnerBase):
     updated_by: str | None = None
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(NoNulText):
     duplicate_id: uuid.UUID
 
 
@@ -185,12 +186,12 @@ class MembershipStatus(StrEnum):
     SUSPENDED = "suspended"
 
 
-class RelationshipCreate(BaseModel):
+class RelationshipCreate(NoNulText):
     type: RelationshipType
     target_id: uuid.UUID
     membership_status: MembershipStatus | None = None
-    since: date | None = None
-    until: date | None = None
+    since: Date | None = None
+    until: Date | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> RelationshipCreate:
@@ -262,7 +263,7 @@ class Language(StrEnum):
     EN = "en"
 
 
-class Mandate(BaseModel):
+class Mandate(NoNulText):
     """A post a person held: "Minister of Economic Affairs (Bavaria), 2018-2023"."""
 
     post: str = Field(min_length=1, max_length=300)
@@ -277,7 +278,15 @@ class Mandate(BaseModel):
         return self
 
 
-class _ContactChecks(BaseModel):
+class MandateIn(Mandate):
+    """A mandate as written to the API: its dates in the range (kit/inputs.py). Stored ones read as
+    `Mandate`, whatever they hold."""
+
+    since: Date | None = None
+    until: Date | None = None
+
+
+class _ContactChecks(NoNulText):
     @field_validator("email", check_fields=False)
     @classmethod
     def _email(cls, value: str | None) -> str | None:
@@ -301,7 +310,7 @@ class ContactCreate(_ContactChecks):
     phone: str | None = Field(default=None, max_length=16)
     preferred_language: Language | None = None
     notes: str | None = Field(default=None, max_length=5000)
-    mandates: list[Mandate] = Field(default_factory=list, max_length=50)
+    mandates: list[MandateIn] = Field(default_factory=list, max_length=50)
 
 
 class ContactUpdate(_ContactChecks):
@@ -312,7 +321,7 @@ class ContactUpdate(_ContactChecks):
     phone: str | None = Field(default=None, max_length=16)
     preferred_language: Language | None = None
     notes: str | None = Field(default=None, max_length=5000)
-    mandates: list[Mandate] | None = Field(default=None, max_length=50)
+    mandates: list[MandateIn] | None = Field(default=None, max_length=50)
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> ContactUpdate:
@@ -323,6 +332,7 @@ class ContactUpdate(_ContactChecks):
 
 
 class ContactRead(ContactCreate):
+    mandates: list[Mandate] = Field(default_factory=list, max_length=50)  # type: ignore[assignment]
     id: uuid.UUID
     partner_id: uuid.UUID
     version: int

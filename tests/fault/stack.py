@@ -16,7 +16,7 @@ from tests.support.identity import TEST_IDENTITY_SECRET
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresCluster
 from tests.support.processes import ServiceProcess
-from tests.support.webhooks import WebhookReceiver
+from tests.support.webhooks import LOOPBACK_RECEIVERS, WebhookReceiver
 
 SERVICES = ("partners", "engagements", "notifications")
 HOOK_SECRET = "fault-suite-webhook-secret-0123"
@@ -58,6 +58,7 @@ class FaultStack:
             "LIAISON_NOTIFICATIONS_RETRY_BASE_SECONDS": "0.5",
             "LIAISON_NOTIFICATIONS_RETRY_MAX_SECONDS": "2",
             "LIAISON_NOTIFICATIONS_DELIVERY_MAX_ATTEMPTS": "50",
+            **LOOPBACK_RECEIVERS,
         }
         for name in SERVICES:
             self.replicas[name] = []

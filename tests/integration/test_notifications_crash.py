@@ -16,7 +16,7 @@ from services.notifications.models import Delivery, Notification
 from services.notifications.tests import factories as f
 from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
 from tests.support.processes import ServiceProcess
-from tests.support.webhooks import WebhookReceiver
+from tests.support.webhooks import LOOPBACK_RECEIVERS, WebhookReceiver
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.processes]
 EVENTS = 500
@@ -50,6 +50,7 @@ def test_kill_9_mid_stream_then_restart_makes_every_notification_once(kafka_brok
         prefix + "DISPATCH_LEASE_SECONDS": "3",
         prefix + "WEBHOOK_TIMEOUT_SECONDS": "2",
         prefix + "SMTP_TIMEOUT_SECONDS": "2",
+        **LOOPBACK_RECEIVERS,
     }
     receiver = WebhookReceiver().start()
     service = ServiceProcess("notifications", env=env, log_dir=tmp_path).start().wait_ready()

@@ -26,7 +26,7 @@ from tests.support.processes import ServiceProcess
 from tests.support.servers import ThreadedServer
 from tests.support.smtp import SmtpSink
 from tests.support.topics import produce, read_topic
-from tests.support.webhooks import WebhookReceiver
+from tests.support.webhooks import LOOPBACK_RECEIVERS, WebhookReceiver
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.processes]
 TOPIC = "liaison.engagements.v1"
@@ -53,6 +53,7 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
         prefix + "DISPATCH_IDLE_SECONDS": "0.05",
         prefix + "RELAY_IDLE_SECONDS": "0.2",
         prefix + "WEBHOOK_TIMEOUT_SECONDS": "2",
+        **LOOPBACK_RECEIVERS,
     }
     service = ServiceProcess("notifications", env=env, log_dir=logs).start().wait_ready()
     # Only notifications runs here, so the gateway is waited for on /healthz, not /readyz.

@@ -9,6 +9,7 @@ from tests.support.gateway import bearer, login, start_gateway
 from tests.support.identity import TEST_IDENTITY_SECRET
 from tests.support.kafka import KafkaBroker
 from tests.support.processes import ServiceProcess
+from tests.support.webhooks import LOOPBACK_RECEIVERS
 
 SERVICES = ("partners", "engagements", "notifications")
 
@@ -36,6 +37,7 @@ def start_system(
             prefix + "RELAY_IDLE_SECONDS": "0.2",
         }
     env |= kafka.service_env()
+    env |= LOOPBACK_RECEIVERS  # the tests' webhook receivers listen on loopback
     env |= settings
     processes = {
         "partners": ServiceProcess("partners", env=env, log_dir=logs).start(),

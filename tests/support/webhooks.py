@@ -11,6 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.support.ports import free_port
 
+# Webhooks reach public addresses only (services/notifications/channels/destinations.py); a test's
+# receiver listens on loopback, so every process that must reach one is started with this.
+LOOPBACK_RECEIVERS = {"LIAISON_NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS": '["127.0.0.0/8"]'}
+
 
 @dataclass
 class ReceivedHook:

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from gateway.web.routes import admin, admin_integrations, reports
+from services.kit.spreadsheets import inert
 
 
 def plain_web(lang: str = "en"):
@@ -26,13 +27,14 @@ def plain_web(lang: str = "en"):
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tcmd", "'\tcmd"),
         ("\rcmd", "'\rcmd"),
+        ("\ncmd", "'\ncmd"),
         ("Culture", "Culture"),
         (3, "3"),
         (None, ""),
     ],
 )
 def test_a_cell_that_starts_like_a_formula_is_made_text(cell, shown):
-    assert reports.neutralise(cell) == shown
+    assert inert(cell) == shown
 
 
 def test_the_coverage_csv_neutralises_every_cell_header_included():
@@ -118,3 +120,12 @@ def test_a_new_key_secret_is_sealed_to_its_session():
     assert admin_integrations.unseal(web("session-b"), sealed) is None  # another session's cookie
     assert admin_integrations.unseal(web("session-a"), sealed[:-4] + "AAAA") is None
     assert admin_integrations.unseal(web("session-a"), "not base64!") is None
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31"])
+def test_a_report_date_outside_the_apis_range_gets_its_message_and_is_not_sent(day):
+    """Issue 10, defect 4: the API refuses such dates (422); the page says why beside the field."""
+    flt = reports.read_filters(plain_web(), day, day, None, None, None)
+    assert flt.starts_from is None and flt.starts_to is None
+    assert flt.errors == {"from": "Enter a date between 1900 and 2200.", "to": "Enter a date between 1900 and 2200."}
+    assert reports.read_filters(plain_web(), "1900-01-01", "2200-12-31", None, None, None).errors == {}

@@ -20,6 +20,8 @@ from fastapi.responses import HTMLResponse, Response
 from gateway.web import i18n, vocab
 from gateway.web.context import Web, WebContext
 from services.kit.headers import content_disposition
+from services.kit.inputs import in_range
+from services.kit.spreadsheets import inert
 from services.kit.thrusts import taxonomy
 
 router = APIRouter()
@@ -30,8 +32,6 @@ REGIONS = {code: name for code, name in vocab.REGIONS.items() if code != NO_REGI
 TYPES = vocab.ENGAGEMENT_TYPES
 BREAKDOWNS = ("region", "quarter")
 SHADES = 5  # heat-1 .. heat-5 in reports.css; heat-0 is an empty cell
-# Excel and LibreOffice run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def tr(web: WebContext, text: i18n.Text) -> str:
@@ -93,9 +93,14 @@ def read_filters(
         if not raw:
             return None
         try:
-            return date.fromisoformat(raw)
+            parsed = date.fromisoformat(raw)
         except ValueError:
             flt.errors[name] = web.gettext("Enter a date as YYYY-MM-DD.")
+            return None
+        try:
+            return in_range(parsed)  # the range the API takes (kit/inputs.py)
+        except ValueError:
+            flt.errors[name] = web.gettext("Enter a date between 1900 and 2200.")
             return None
 
     flt.starts_from, flt.starts_to = day("from", starts_from), day("to", starts_to)
@@ -217,21 +222,15 @@ async def reports_page(
     )
 
 
-def neutralise(cell: object) -> str:
-    """A cell as text Excel shows as it is: one starting like a formula gets a leading apostrophe."""
-    text = "" if cell is None else str(cell)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def coverage_csv(web: WebContext, heat: dict[str, Any]) -> str:
     buffer = io.StringIO()
     # `;` and a BOM: what Excel opens as it is in French and English locales (as the partners export).
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     header = [web.gettext("Thrust code"), web.gettext("Thrust"), *(label for _, label in heat["columns"])]
-    writer.writerow([neutralise(c) for c in [*header, web.gettext("Total")]])
+    writer.writerow([inert(c) for c in [*header, web.gettext("Total")]])
     for row in heat["rows"]:
         cells = [row["code"], row["label"], *(n for n, _ in row["cells"]), row["total"]]
-        writer.writerow([neutralise(c) for c in cells])
+        writer.writerow([inert(c) for c in cells])
     return "\ufeff" + buffer.getvalue()
 
 

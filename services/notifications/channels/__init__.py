@@ -10,3 +10,4 @@ class SendOutcome:
     ok: bool
     status_code: int | None = None
     error: str | None = None
+    final: bool = False  # no point trying again (a destination refused: see destinations.py)

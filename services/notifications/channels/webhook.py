@@ -15,6 +15,7 @@ import time
 import httpx
 
 from services.notifications.channels import SendOutcome
+from services.notifications.channels.destinations import RefusedDestination, Unresolvable, WebhookGuard
 
 SIGNATURE_HEADER = "Liaison-Signature"
 DELIVERY_HEADER = "Liaison-Delivery"
@@ -51,10 +52,19 @@ def verify(header: str, body: bytes, *, secret: str, tolerance: float = 300, now
 
 
 async def post(
-    client: httpx.AsyncClient, *, url: str, secret: str, body: bytes, delivery_id: str, event_type: str, timeout: float
+    client: httpx.AsyncClient,
+    *,
+    url: str,
+    secret: str,
+    body: bytes,
+    delivery_id: str,
+    event_type: str,
+    timeout: float,
+    guard: WebhookGuard,
 ) -> SendOutcome:
-    """`timeout` is the whole send's deadline: connect, request and the complete answer. httpx's own
-    timeouts are per operation, so a receiver that trickles its answer byte by byte would never hit them."""
+    """`timeout` is the whole send's deadline: resolving, connect, request and the complete answer. httpx's
+    own timeouts are per operation, so a receiver that trickles its answer byte by byte would never hit
+    them. The name is resolved once and checked (`guard`); the connection goes to that address."""
     headers = {
         "Content-Type": CONTENT_TYPE,
         SIGNATURE_HEADER: signature_header(secret, body),
@@ -63,7 +73,16 @@ async def post(
     }
     try:
         async with asyncio.timeout(timeout):
-            response = await client.post(url, content=body, headers=headers, timeout=timeout)
+            destination = await asyncio.to_thread(guard.resolve, url)
+            headers["Host"] = destination.host_header
+            extensions = {"sni_hostname": destination.sni_hostname} if destination.sni_hostname else None
+            response = await client.post(
+                destination.url, content=body, headers=headers, timeout=timeout, extensions=extensions
+            )
+    except RefusedDestination as exc:
+        return SendOutcome(False, error=f"destination refused: {exc}"[:500], final=True)
+    except Unresolvable as exc:
+        return SendOutcome(False, error=str(exc)[:500])
     except (TimeoutError, httpx.TimeoutException):
         return SendOutcome(False, error=f"no complete answer within the {timeout:g}s deadline")
     except httpx.HTTPError as exc:

@@ -4,6 +4,7 @@ import asyncio
 import json
 import time
 from datetime import timedelta
+from ipaddress import ip_network
 
 import pytest
 from sqlalchemy import select
@@ -36,8 +37,15 @@ def receiver():
 
 @pytest.fixture
 def settings(settings, smtp):
+    # The receiver listens on loopback, which webhooks may reach only when allowed (destinations.py).
+    allowed = [ip_network("127.0.0.0/8")]
     return settings.model_copy(
-        update={"smtp_port": smtp.port, "delivery_max_attempts": 3, "webhook_timeout_seconds": 1.0}
+        update={
+            "smtp_port": smtp.port,
+            "delivery_max_attempts": 3,
+            "webhook_timeout_seconds": 1.0,
+            "webhook_allowed_networks": allowed,
+        }
     )
 
 

@@ -216,3 +216,17 @@ def test_a_daily_digest_gathers_held_emails_once_a_day(sessions, settings, clock
     payload = json.loads(digest.payload)
     assert payload["subject"] == "Résumé quotidien : 3 notification(s)"
     assert "• Sujet 0" in payload["text"] and "• Sujet 2" in payload["text"]
+
+
+@pytest.mark.parametrize("due_on", [date(1, 1, 1), date(9999, 12, 31), date(1899, 12, 31)])
+def test_a_follow_up_due_outside_the_date_range_is_kept_without_reminders(sessions, runner, clock, due_on):
+    """Issue 10, defect 4: a due date at the ends of the calendar overflowed the reminder arithmetic and
+    the event was dead-lettered, so the follow-up's later events found nothing to build on. The engagements
+    service refuses such dates now; one already on the bus schedules nothing, and the corrected date does."""
+    clock.set(local(TODAY, 9))
+    data = f.followup(due_on=due_on)
+    assert deliver(runner, f.followup_event(data)).status != "dead_lettered"
+    assert all(r.status == "cancelled" for r in reminders(sessions).values())
+    corrected = data | {"due_on": (TODAY + timedelta(days=5)).isoformat(), "version": 2}
+    deliver(runner, f.followup_event(corrected, type="liaison.followup.reassigned"))
+    assert {k: r.status for k, r in reminders(sessions).items()} == {"due_soon": "pending", "overdue": "pending"}
