@@ -2,8 +2,9 @@
 API's problems put back beside the fields they are about.
 
 Nothing here calls the API or knows FastAPI: the routes do (gateway/web/routes/engagements.py and
-engagement_page.py). Follow-ups are checked with the engagements service's own model before the
-engagement is sent, so that an engagement is never logged with half of its follow-ups.
+engagement_page.py). Follow-ups are checked here, with the rules the engagements service states in
+its contract, before the engagement is sent, so that an engagement is never logged with half of its
+follow-ups; the service checks them again, and its answer is what stands.
 """
 
 from __future__ import annotations
@@ -16,22 +17,19 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 from starlette.datastructures import FormData
 
 from gateway.web import i18n
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.vocab import ENGAGEMENT_TYPES
-from services.engagements.schemas import Confidentiality, EngagementType, FollowUpCreate, OwedBy
+from services.kit.inputs import Date, NoNulText
 
 TORONTO = ZoneInfo("America/Toronto")
 FOLLOW_UP_ROWS = 3  # blank rows offered without JavaScript (with it, rows are added one by one)
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
 
-TYPES = [t.value for t in EngagementType]
-CONFIDENTIALITY = [c.value for c in Confidentiality]
-OWED_BY = [o.value for o in OwedBy]
-
+# The values are the API's (contracts/events/common/: a test holds them equal); the labels are ours.
 TYPE_LABELS = ENGAGEMENT_TYPES
 CONFIDENTIALITY_LABELS = {
     "public": _l("Public"),
@@ -39,6 +37,35 @@ CONFIDENTIALITY_LABELS = {
     "restricted": _l("Restricted: only its author, its officers and administrators"),
 }
 OWED_BY_LABELS = {"quebec": _l("Owed by us"), "partner": _l("Owed by the partner")}
+TYPES = list(TYPE_LABELS)
+CONFIDENTIALITY = list(CONFIDENTIALITY_LABELS)
+OWED_BY = list(OWED_BY_LABELS)
+
+
+class FollowUpBody(NoNulText):
+    """A follow-up row of the form as the API will take it (`POST /engagements/{id}/follow-ups`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(min_length=1, max_length=5000)
+    assignee: str = Field(min_length=1, max_length=200)
+    due_on: Date | None = None
+    owed_by: str = "quebec"
+
+    @field_validator("description", "assignee")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+    @field_validator("owed_by")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in OWED_BY_LABELS:
+            raise ValueError(f"must be one of {', '.join(OWED_BY_LABELS)}")
+        return value
+
 
 # The API's field (first part of an error's location) -> the form's field the error shows beside.
 FIELD_OF = {
@@ -259,7 +286,7 @@ def body_of(form: EngagementForm, *, for_update: bool = False) -> tuple[dict[str
 
 
 def follow_up_bodies(form: EngagementForm, *, user: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """The follow-ups to add, checked by the service's own model; errors keyed `fu.<row>.<field>`."""
+    """The follow-ups to add, checked as the API will check them; errors keyed `fu.<row>.<field>`."""
     bodies: list[dict[str, Any]] = []
     errors: dict[str, str] = {}
     for index, row in enumerate(form.follow_ups):
@@ -272,7 +299,7 @@ def follow_up_bodies(form: EngagementForm, *, user: str) -> tuple[list[dict[str,
             "due_on": row.due_on.strip() or None,
         }
         try:
-            bodies.append(FollowUpCreate.model_validate(raw).model_dump(mode="json", exclude={"status"}))
+            bodies.append(FollowUpBody.model_validate(raw).model_dump(mode="json"))
         except ValidationError as invalid:
             for error in invalid.errors():
                 name = str(error["loc"][0]) if error["loc"] else "description"

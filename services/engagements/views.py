@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from services.engagements.models import Engagement, FollowUp, PartnerCopy
 from services.engagements.partner_copies import partners_by_id
-from services.engagements.rendering import render_notes
 from services.engagements.schemas import EngagementRead, FollowUpRead, FollowUpStatus
+from services.kit.markdown import render_notes
 
 
 def local_today(zone: ZoneInfo) -> date:

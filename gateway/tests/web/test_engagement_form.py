@@ -30,7 +30,7 @@ def test_a_time_that_is_not_one_is_refused_beside_its_field():
     assert errors == {"starts_at": "Entrez une date et une heure valides."}
 
 
-def test_follow_ups_are_checked_by_the_service_model_and_blank_rows_ignored():
+def test_follow_ups_are_checked_as_the_api_checks_them_and_blank_rows_ignored():
     form = EngagementForm.from_posted(
         posted(
             fu_description=["Envoyer la note", "", "   "],

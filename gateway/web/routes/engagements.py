@@ -31,7 +31,7 @@ from gateway.web.engagement_form import (
 )
 from gateway.web.i18n import Text
 from gateway.web.i18n import lazy_gettext as _l
-from services.engagements.rendering import render_notes
+from services.kit.markdown import render_notes
 
 router = APIRouter()
 CONFLICT_RETRIES = 20  # a second submit racing the first waits for its answer (409 while it is handled)
