@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from gateway.web.routes.reports import FORMULA_STARTS
+from services.kit.spreadsheets import FORMULA_STARTS
 
 # 2019: a year no other browser test logs engagements in, so the counts are this module's own.
 YEAR_FILTER = "from=2019-01-01&to=2019-12-31"
