@@ -75,6 +75,11 @@ def test_the_page_shows_everything_with_the_notes_inert(
     assert "https://example.org" in hrefs and not any("javascript" in h for h in hrefs)
     # The partner in the page's language.
     expect(page.locator(".facts")).to_contain_text("Bavière" if lang == "fr" else "Bavaria")
+    # Its audit trail, newest first: the follow-up added after it was logged.
+    trail = page.locator("#audit .audit > li")
+    expect(trail).to_have_count(2)
+    expect(trail.nth(0)).to_contain_text("Suivi ajouté" if lang == "fr" else "Follow-up added")
+    expect(trail.nth(1)).to_contain_text("Activité consignée" if lang == "fr" else "Engagement logged")
     shoot(page, "engagement")
     assert_no_axe_violations(page)
     page.set_viewport_size({"width": 360, "height": 780})
@@ -184,3 +189,24 @@ def test_a_mission_groups_its_meetings(page, api, quebec_partner, officer):
     expect(page.locator("main")).to_contain_text("Mission en Bavière")
     page.get_by_role("link", name="Mission en Bavière").click()
     expect(page.locator("main")).to_contain_text("Rencontre pendant la mission")
+
+
+def test_the_audit_trail_shows_who_changed_what(page, api, logged):
+    before = logged["title"]
+    changed = api.patch(
+        f"/engagements/{logged['id']}", json={"title": "Bilan révisé"}, headers={"If-Match": f'W/"{logged["version"]}"'}
+    )
+    assert changed.status_code == 200, changed.text
+    page.goto(f"/engagements/{logged['id']}#audit")
+    latest = page.locator("#audit .audit > li").first
+    expect(latest).to_contain_text("Activité modifiée")
+    expect(latest.locator(".changes li")).to_contain_text("Titre")
+    expect(latest.locator("del")).to_have_text(before)
+    expect(latest.locator("ins")).to_have_text("Bilan révisé")
+    follow_up = _follow_up(api, logged["id"], "Envoyer la note")
+    done = api.patch(f"/follow-ups/{follow_up['id']}", json={"status": "done"}, headers={"If-Match": 'W/"1"'})
+    assert done.status_code == 200, done.text
+    page.reload()
+    latest = page.locator("#audit .audit > li").first
+    expect(latest).to_contain_text("Suivi modifié")
+    expect(latest.locator(".changes li").filter(has_text="Statut")).to_contain_text("Ouvert → Fait")

@@ -31,9 +31,43 @@ from gateway.web.engagement_form import (
 )
 from gateway.web.i18n import Text
 from gateway.web.i18n import lazy_gettext as _l
+from gateway.web.partner_access import STAFF
 from gateway.web.routes.engagements import form_page
 
 router = APIRouter()
+AUDIT_SHOWN = 20  # the latest changes; the API pages through the rest
+AUDIT_ACTIONS = {
+    "logged": _l("Engagement logged"),
+    "updated": _l("Engagement updated"),
+    "deleted": _l("Engagement deleted"),
+    "follow_up_added": _l("Follow-up added"),
+    "follow_up_updated": _l("Follow-up updated"),
+    "partner_merged": _l("Partner merged into another"),
+    "contact_erased": _l("Contact erased"),
+}
+FOLLOW_UP_STATUSES = {"open": _l("Open"), "done": _l("Done"), "cancelled": _l("Cancelled")}
+AUDIT_FIELDS = {
+    "title": _l("Title"),
+    "type": _l("Type"),
+    "starts_at": _l("Starts"),
+    "ends_at": _l("Ends"),
+    "partner_ids": _l("Partners"),
+    "contact_ids": _l("Contacts"),
+    "officers": _l("Officers"),
+    "thrusts": _l("Policy thrusts"),
+    "summary": _l("Summary"),
+    "notes": _l("Notes"),
+    "discussion_points": _l("Discussion points"),
+    "outcome": _l("Outcome"),
+    "confidentiality": _l("Confidentiality"),
+    "location": _l("Location"),
+    "mission_id": _l("Mission"),
+    "description": _l("What"),
+    "assignee": _l("Who"),
+    "due_on": _l("Due"),
+    "owed_by": _l("Owed by"),
+    "status": _l("Status"),
+}
 _ETAG = re.compile(r'"(\d+)"')
 COMPARED = ("type", "title", "starts_at", "ends_at", "summary", "notes", "outcome", "confidentiality")
 STALE = _l("Someone changed this follow-up meanwhile: here it is now. Try again if it still needs it.")
@@ -63,13 +97,18 @@ async def engagement_page(
 ) -> HTMLResponse:
     engagement, version = await _engagement(web, engagement_id)
     mission_id = engagement.get("mission_id")
-    follow_ups, contacts, (_, thrust_labels), mission, meetings = await asyncio.gather(
+    # The trail names colleagues: people read it (an integration's login does not).
+    staff = bool(STAFF & set(web.roles))
+    follow_ups, contacts, (_, thrust_labels), mission, meetings, audit = await asyncio.gather(
         web.api.get(f"/engagements/{engagement_id}/follow-ups", params={"limit": 200}),
         data.contacts(web, [str(c) for c in engagement["contact_ids"]]),
         data.thrust_groups(web),
         web.api.get(f"/engagements/{mission_id}") if mission_id else asyncio.sleep(0, None),
         web.api.get("/engagements", params={"mission_id": str(engagement_id), "limit": 100, "facets": "false"})
         if engagement["type"] == "mission"
+        else asyncio.sleep(0, None),
+        web.api.get(f"/engagements/{engagement_id}/audit", params={"limit": AUDIT_SHOWN})
+        if staff
         else asyncio.sleep(0, None),
     )
     return web.render(
@@ -89,6 +128,11 @@ async def engagement_page(
         logged=bool(logged),
         follow_ups_failed=bool(follow_ups_failed),
         stale=problem == "stale",
+        audit=audit.json["items"] if audit is not None and audit.ok else None,
+        audit_actions=AUDIT_ACTIONS,
+        audit_fields=AUDIT_FIELDS,
+        follow_up_statuses=FOLLOW_UP_STATUSES,
+        partner_names={str(p["id"]): data.partner_name(p, web.lang) for p in engagement["partners"]},
     )
 
 
