@@ -10,19 +10,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from services.kit import cursors
+from services.kit.audit_trail import ERASED as ERASED
+from services.kit.audit_trail import field_changes as field_changes
 from services.kit.types import utcnow
 from services.partners.models import AuditEntry
-
-ERASED = "[erased]"
-
-
-def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """{field: {"before": old, "after": new}} for every field whose value differs."""
-    return {
-        name: {"before": to_jsonable_python(before.get(name)), "after": to_jsonable_python(after.get(name))}
-        for name in after
-        if before.get(name) != after.get(name)
-    }
 
 
 def record(
