@@ -145,6 +145,8 @@ POLICY: list[Rule] = [
     # Operations (services/kit/admin_api.py): each service's outbox rows that gave up, and its dead letters.
     *[rule for service in (P, E, N) for rule in _outbox_rules(service)],
     *[rule for service in (E, N) for rule in _dead_letter_rules(service)],
+    # The directory republished as snapshots, for the other services to rebuild their copies (liaison resync).
+    *_rules(P, "/admin/partners/resync", POST=ADMIN_ONLY),
 ]
 
 

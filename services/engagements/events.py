@@ -12,7 +12,14 @@ from services.engagements import partner_copies, partner_effects
 from services.engagements.models import Engagement, FollowUp
 from services.engagements.schemas import Confidentiality, EngagementState, FollowUpState
 from services.kit.consumer import RejectedEvent
-from services.kit.event_models import ContactErased, PartnerMerged, PartnerState, RelationshipState, TypedEvent
+from services.kit.event_models import (
+    ContactErased,
+    PartnerMerged,
+    PartnerSnapshot,
+    PartnerState,
+    RelationshipState,
+    TypedEvent,
+)
 from services.kit.events import new_event
 from services.kit.handlers import Handlers
 from services.kit.outbox import record_event
@@ -107,11 +114,15 @@ def _partner_command(partner: PartnerState) -> partner_copies.RecordPartner:
     )
 
 
-@HANDLERS.on("liaison.partner.created", "liaison.partner.updated", "liaison.partner.archived")
-def on_partner_changed(event: TypedEvent[PartnerState], *, session: Session) -> None:
-    copy, names_changed = partner_copies.record_partner(session=session, command=_partner_command(event.data))
+def _record_partner(session: Session, partner: PartnerState) -> None:
+    copy, names_changed = partner_copies.record_partner(session=session, command=_partner_command(partner))
     if names_changed:
         partner_effects.reindex_partner(session=session, partner=copy)
+
+
+@HANDLERS.on("liaison.partner.created", "liaison.partner.updated", "liaison.partner.archived")
+def on_partner_changed(event: TypedEvent[PartnerState], *, session: Session) -> None:
+    _record_partner(session, event.data)
 
 
 @HANDLERS.on("liaison.partner.merged")
@@ -130,8 +141,7 @@ def on_partner_merged(event: TypedEvent[PartnerMerged], *, session: Session) -> 
         record_engagement_updated(session=session, engagement=engagement, changed_fields=["partner_ids"])
 
 
-def _relationship_command(event: TypedEvent[RelationshipState]) -> partner_copies.RecordRelationship:
-    data = event.data
+def _relationship_command(event: TypedEvent, data: RelationshipState) -> partner_copies.RecordRelationship:
     if data.type not in RELATIONSHIP_TYPES:
         raise RejectedEvent(f"{event.type} {event.id}: unknown relationship type {data.type!r}")
     return partner_copies.RecordRelationship(
@@ -148,7 +158,7 @@ def _relationship_command(event: TypedEvent[RelationshipState]) -> partner_copie
 
 @HANDLERS.on("liaison.relationship.added")
 def on_relationship_added(event: TypedEvent[RelationshipState], *, session: Session) -> None:
-    partner_copies.record_relationship(session=session, command=_relationship_command(event))
+    partner_copies.record_relationship(session=session, command=_relationship_command(event, event.data))
 
 
 @HANDLERS.on("liaison.relationship.removed")
@@ -158,7 +168,28 @@ def on_relationship_removed(event: TypedEvent[RelationshipState], *, session: Se
         partner_copies.remove_relationship(session=session, relationship_id=event.data.id)
         return
     # A tombstone, so that an older added (a replay, another partition) cannot revive it.
-    partner_copies.record_relationship(session=session, command=_relationship_command(event), removed=True)
+    partner_copies.record_relationship(session=session, command=_relationship_command(event, event.data), removed=True)
+
+
+@HANDLERS.on("liaison.partner.snapshot")
+def on_partner_snapshot(event: TypedEvent[PartnerSnapshot], *, session: Session) -> None:
+    """A resync: the partner and its relationships applied like any state, each only if newer than the copy."""
+    data = event.data
+    if data.merged_into == data.id:
+        raise RejectedEvent(f"{event.type} {event.id}: a partner cannot be merged into itself")
+    foreign = [r.id for r in data.relationships if r.partner_id != data.id]
+    if foreign:
+        raise RejectedEvent(f"{event.type} {event.id}: relationships of another partner: {foreign}")
+    commands = [_relationship_command(event, r) for r in data.relationships]  # all checked before any applies
+    _record_partner(session, data)
+    for command in commands:
+        partner_copies.record_relationship(session=session, command=command)
+    if data.merged_into is not None:
+        # Re-points what still names the duplicate: nothing the second time, so a repeated resync is quiet.
+        for engagement in partner_effects.merge_partner(
+            session=session, duplicate_id=data.id, survivor_id=data.merged_into, merged_by=data.updated_by
+        ):
+            record_engagement_updated(session=session, engagement=engagement, changed_fields=["partner_ids"])
 
 
 @HANDLERS.on("liaison.contact.erased")

@@ -23,6 +23,7 @@ from services.kit.event_models import (
     EngagementState,
     FollowUpState,
     PartnerMerged,
+    PartnerSnapshot,
     PartnerState,
     TypedEvent,
 )
@@ -51,6 +52,7 @@ HANDLED_TYPES = (
     "liaison.partner.created",
     "liaison.partner.updated",
     "liaison.partner.merged",
+    "liaison.partner.snapshot",
     "liaison.contact.erased",
 )
 
@@ -98,6 +100,7 @@ class Consumers:
         )
         handlers.on("liaison.partner.created", "liaison.partner.updated")(self.on_partner)
         handlers.on("liaison.partner.merged")(self.on_partner_merged)
+        handlers.on("liaison.partner.snapshot")(self.on_partner_snapshot)
         handlers.on("liaison.contact.erased")(self.on_contact_erased)
         return handlers
 
@@ -264,6 +267,18 @@ class Consumers:
         known = session.get(KnownPartner, duplicate) or KnownPartner(id=duplicate)
         known.merged_into = survivor
         session.add(known)
+
+    def on_partner_snapshot(self, event: TypedEvent[PartnerSnapshot], *, session: Session) -> None:
+        """A resync: names and region applied only if newer; a merged duplicate's redirect kept. Subscriptions
+        are this service's own (re-pointed when the merge came), so a snapshot leaves them alone."""
+        data = event.data
+        if data.merged_into == data.id:
+            raise RejectedEvent("a partner cannot be merged into itself")
+        self._remember_partner(session, data)
+        if data.merged_into is not None:
+            known = session.get(KnownPartner, data.id) or KnownPartner(id=data.id)
+            known.merged_into = data.merged_into
+            session.add(known)
 
     def on_contact_erased(self, event: TypedEvent[ContactErased], *, session: Session) -> None:
         erase_contact(session=session, contact_id=event.data.id)

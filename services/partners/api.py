@@ -16,8 +16,8 @@ from services.kit.edge import ExpectedVersion
 from services.kit.inputs import Date
 from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
-from services.partners import audit, csv_io, listing, service
-from services.partners.deps import Admin, Editor, Limit, Reader, StaffReader
+from services.partners import audit, csv_io, listing, resync, service
+from services.partners.deps import Admin, Editor, Limit, Operator, Reader, StaffReader
 from services.partners.merge import merge_partners
 from services.partners.schemas import (
     AuditEntryRead,
@@ -29,6 +29,7 @@ from services.partners.schemas import (
     PartnerStatus,
     PartnerUpdate,
     Region,
+    ResyncBatch,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["partners"])
@@ -161,3 +162,16 @@ def partner_audit(
     return Page[AuditEntryRead](
         items=[AuditEntryRead.model_validate(r, from_attributes=True) for r in rows], next_cursor=next_cursor
     )
+
+
+@router.post("/admin/partners/resync", response_model=ResyncBatch, tags=["operations"])
+def resync_partners(
+    session: SessionDep,
+    _: Operator,
+    cursor: str | None = Query(None, max_length=200),
+    limit: int = Query(200, ge=1, le=resync.MAX_BATCH),
+) -> ResyncBatch:
+    """Queue a `liaison.partner.snapshot` for each of the next `limit` partners (one transaction); call
+    again with `next_cursor` until it is null. Consumers rebuild their copies from them (`liaison resync`)."""
+    published, next_cursor = resync.publish_snapshots(session=session, cursor=cursor, limit=limit)
+    return ResyncBatch(published=published, next_cursor=next_cursor)

@@ -16,5 +16,6 @@ Reader = Annotated[Caller, require(READERS | roles(Role.SERVICE), "Reading the d
 StaffReader = Annotated[Caller, require(STAFF, "Reading the audit trail")]  # the audit names colleagues
 Editor = Annotated[Caller, require(EDITORS, "Changing the directory")]
 Admin = Annotated[Caller, require(ADMINS, "Archiving or merging partners")]
+Operator = Annotated[Caller, require(ADMINS, "Republishing the directory")]
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

@@ -15,6 +15,7 @@ from services.kit.event_models import (
     ContactState,
     EventData,
     PartnerMerged,
+    PartnerSnapshot,
     PartnerState,
     PartnerUpdated,
     RelationshipState,
@@ -31,6 +32,7 @@ PARTNER_CREATED = "liaison.partner.created"
 PARTNER_UPDATED = "liaison.partner.updated"
 PARTNER_ARCHIVED = "liaison.partner.archived"
 PARTNER_MERGED = "liaison.partner.merged"
+PARTNER_SNAPSHOT = "liaison.partner.snapshot"
 RELATIONSHIP_ADDED = "liaison.relationship.added"
 RELATIONSHIP_REMOVED = "liaison.relationship.removed"
 CONTACT_ADDED = "liaison.contact.added"
@@ -72,6 +74,13 @@ def record_partner_archived(*, session: Session, partner: Partner) -> None:
 def record_partner_merged(*, session: Session, duplicate: Partner, survivor: Partner) -> None:
     data = PartnerMerged(id=duplicate.id, merged_into=survivor.id, survivor=partner_state(survivor))
     _publish(session, PARTNER_MERGED, duplicate.id, data)
+
+
+def record_partner_snapshot(*, session: Session, partner: Partner, relationships: list[Relationship]) -> None:
+    """The partner as it is now and the relationships it is the subject of (services/partners/resync.py)."""
+    state = partner_state(partner).model_dump(mode="json")
+    snapshot = PartnerSnapshot(**state, relationships=[relationship_state(r) for r in relationships])
+    _publish(session, PARTNER_SNAPSHOT, partner.id, snapshot)
 
 
 # Relationship events are keyed by the relationship, not by its partner: a merge moves a relationship

@@ -161,6 +161,13 @@ class MergeRequest(NoNulText):
     duplicate_id: uuid.UUID
 
 
+class ResyncBatch(BaseModel):
+    """One batch of `liaison.partner.snapshot` events queued; `next_cursor` resumes after it (None: done)."""
+
+    published: int
+    next_cursor: str | None
+
+
 class DuplicateCandidate(BaseModel):
     id: uuid.UUID
     name_fr: str | None

@@ -103,6 +103,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/keys/{id}"): ADMINS,
     ("DELETE", "/keys/{id}"): ADMINS,
     ("GET", "/openapi.json"): EVERYONE,
+    ("POST", "/admin/partners/resync"): ADMINS,
     **{
         (method, f"/admin/{service}/{path}"): ADMINS
         for service in ("partners", "engagements", "notifications")

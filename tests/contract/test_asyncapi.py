@@ -23,6 +23,7 @@ TOPICS = {
         "liaison.partner.updated",
         "liaison.partner.archived",
         "liaison.partner.merged",
+        "liaison.partner.snapshot",
         "liaison.relationship.added",
         "liaison.relationship.removed",
         "liaison.contact.added",

@@ -63,6 +63,13 @@ class RelationshipState(EventData):
     version: int | None = Field(default=None, ge=1)
 
 
+class PartnerSnapshot(PartnerState):
+    """A partner as it is now and the relationships it is the subject of, republished for a consumer
+    to rebuild its copy (`liaison resync partners`); applied like any state: only if newer."""
+
+    relationships: list[RelationshipState] = Field(default_factory=list)
+
+
 class Sealed(EventData):
     alg: str
     kid: str
