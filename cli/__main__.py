@@ -15,7 +15,7 @@ import sys
 
 from infra.local_secrets import load_into
 
-GROUPS: list[str] = ["partners", "users", "keys", "kafka_users", "outbox", "dlq"]  # module names under cli/
+GROUPS: list[str] = ["partners", "users", "keys", "kafka_users", "outbox", "dlq", "resync"]  # module names under cli/
 
 
 def main(argv: list[str] | None = None) -> int:

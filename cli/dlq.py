@@ -8,9 +8,7 @@ the identity secret the services share. Replay is idempotent: twice is a `duplic
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import sys
 
 SERVICES = ("engagements", "notifications")
 
@@ -32,21 +30,9 @@ def register(groups) -> None:
 
 
 def _call(args: argparse.Namespace, method: str, path: str):
-    import httpx
+    from cli.service_api import call
 
-    from cli.service_db import service_settings
-    from services.kit.identity import Caller, sign
-
-    settings = service_settings(args.service)
-    base = args.url or f"http://{settings.host}:{settings.port}"
-    path = f"/api/v1/admin/{args.service}{path}"
-    caller = Caller(user=f"cli:{getpass.getuser()}", roles=frozenset({"admin"}))
-    headers = sign(caller, secret=settings.identity_key(), method=method, path=path)
-    response = httpx.request(method, base + path, headers=headers, timeout=60)
-    if response.status_code >= 400:
-        print(f"{response.status_code}: {response.text}", file=sys.stderr)
-        return None
-    return response.json()
+    return call(args.service, method, path, url=args.url)
 
 
 def list_letters(args: argparse.Namespace) -> int:

@@ -59,12 +59,13 @@ classpath="$libs/*"
 java_opts=(-Xms256m "-Xmx${KAFKA_HEAP:-512m}" -XX:+UseG1GC -Djava.awt.headless=true
            "-Dlog4j2.configurationFile=$here/log4j2.yaml" -Dkafka.logs.dir="$data")
 if [[ ! -f $data/logs/meta.properties ]]; then
+  # Attached with '=': a random id may start with '-', which the tool would take for an option.
   cluster_id=$("$python" -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
   # The admin's SCRAM credential goes into the first metadata records; through an argument file
   # (java expands @file), so that the password never shows in the process list.
   printf -- '--add-scram\nSCRAM-SHA-512=[name=admin,password=%s]\n' "$admin_password" > "$data/format.args"
   java "${java_opts[@]}" -cp "$classpath" kafka.tools.StorageTool format --standalone \
-    -t "$cluster_id" -c "$config" "@$data/format.args" > "$data/format.log" 2>&1 \
+    "--cluster-id=$cluster_id" -c "$config" "@$data/format.args" > "$data/format.log" 2>&1 \
     || { rm -f "$data/format.args"; cat "$data/format.log" >&2; exit 1; }
   rm -f "$data/format.args"
   echo "$fingerprint" > "$data/admin.sha256"

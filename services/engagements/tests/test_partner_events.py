@@ -15,6 +15,7 @@ def test_every_partner_event_it_needs_has_a_handler():
         "liaison.partner.updated",
         "liaison.partner.archived",
         "liaison.partner.merged",
+        "liaison.partner.snapshot",
         "liaison.relationship.added",
         "liaison.relationship.removed",
         "liaison.contact.erased",
