@@ -5,6 +5,7 @@
 #   nginx, wrk                                 – the gateway benchmark (tests/bench/gateway_throughput.py)
 #   prometheus (brings promtool)               – the alerting rules and their tests (tests/infra)
 #   chromium                                   – the web app's browser tests (Playwright drives it)
+#   nodejs, npm                                – CloudNativePG's published schema (infra/k8s/tools.sh)
 # Does nothing when they are present; needs root (or sudo) when they are not.
 set -euo pipefail
 missing=()
@@ -16,6 +17,8 @@ command -v runuser >/dev/null || missing+=(util-linux)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v promtool >/dev/null || missing+=(prometheus)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 echo "installing Debian packages: ${missing[*]}"

@@ -3,7 +3,9 @@
 #   kustomize  – built from its Go module (sigs.k8s.io/kustomize/kustomize/v5) into var/tools/
 #   Strimzi's CRDs – written by Strimzi's own CRD generator from its published API classes (Maven
 #                    Central, infra/k8s/crds/strimzi/pom.xml); the generator needs Java 21 or newer.
-# CloudNativePG publishes its CRDs on no registry reachable here: see infra/k8s/crds/README.md.
+#   CloudNativePG's Cluster schema – the npm package @kubernetes-models/cloudnative-pg (generated from the
+#                    operator's API types), version pinned with its lock in infra/k8s/crds/cloudnative-pg/,
+#                    installed with `npm ci` into var/tools/ and run by node (infra/k8s/crds/README.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tools=${LIAISON_TOOLS_DIR:-$root/var/tools}
@@ -55,3 +57,17 @@ if [[ ! -f $crds/.complete ]]; then
   rm -rf "$crds/libs"
   touch "$crds/.complete"
 fi
+
+cnpg_src=$root/infra/k8s/crds/cloudnative-pg
+cnpg_version=$(sed -n 's:.*"@kubernetes-models/cloudnative-pg"\: *"\(.*\)".*:\1:p' "$cnpg_src/package.json")
+cnpg=$tools/cnpg-models-$cnpg_version
+cnpg_stamp=$(sha256sum "$cnpg_src/package-lock.json" | cut -d' ' -f1)
+if [[ $(cat "$cnpg/.complete" 2>/dev/null) != "$cnpg_stamp" ]]; then
+  echo "installing @kubernetes-models/cloudnative-pg $cnpg_version from npm into $cnpg ..."
+  rm -rf "$cnpg"
+  mkdir -p "$cnpg"
+  cp "$cnpg_src/package.json" "$cnpg_src/package-lock.json" "$cnpg/"
+  (cd "$cnpg" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  echo "$cnpg_stamp" > "$cnpg/.complete"
+fi
+cp "$cnpg_src/validate.mjs" "$cnpg/validate.mjs"

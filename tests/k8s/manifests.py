@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -20,11 +21,13 @@ TOOLS = Path(os.environ.get("LIAISON_TOOLS_DIR", ROOT / "var" / "tools"))
 
 @functools.cache
 def tools() -> dict[str, Path]:
-    """Builds kustomize and writes Strimzi's CRDs once (seconds when already there)."""
+    """Builds kustomize, writes Strimzi's CRDs and installs CloudNativePG's schema package once (seconds
+    when already there)."""
     subprocess.run([str(K8S / "tools.sh")], check=True, timeout=900)
     (kustomize,) = TOOLS.glob("kustomize-*/kustomize")
     (strimzi,) = TOOLS.glob("strimzi-crds-*")
-    return {"kustomize": kustomize, "strimzi": strimzi}
+    (cnpg,) = TOOLS.glob("cnpg-models-*")
+    return {"kustomize": kustomize, "strimzi": strimzi, "cnpg": cnpg}
 
 
 @functools.cache
@@ -62,8 +65,24 @@ def crd_schemas() -> dict[tuple[str, str], dict]:
     return schemas
 
 
-def published_cnpg_schema() -> dict | None:
-    """The CloudNativePG release's own Cluster CRD, when the operator of this run points at it."""
+def published_cnpg_errors(clusters: list[dict]) -> list[list[str]]:
+    """Each Cluster's errors against CloudNativePG's published schema: the npm package
+    @kubernetes-models/cloudnative-pg (generated from the operator's API types: types, enums, required
+    fields), run by node (infra/k8s/crds/cloudnative-pg/validate.mjs). Unknown fields are the subset's
+    to refuse (`crd_schemas`)."""
+    result = subprocess.run(
+        ["node", str(tools()["cnpg"] / "validate.mjs")],
+        input=json.dumps(clusters),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(result.stdout)
+
+
+def published_cnpg_crd_schema() -> dict | None:
+    """The CloudNativePG release's own Cluster CRD too, when LIAISON_CNPG_CRD names its file."""
     path = os.environ.get("LIAISON_CNPG_CRD")
     if not path:
         return None
