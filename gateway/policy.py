@@ -106,6 +106,7 @@ POLICY: list[Rule] = [
     *_rules(P, "/partners/{id}/relationships/{relationship_id}", DELETE=WRITE),
     *_rules(P, "/partners/{id}/merge", POST=ADMIN_ONLY),
     *_rules(P, "/partners/{id}/archive", POST=ADMIN_ONLY),
+    *_rules(P, "/partners/{id}/restore", POST=ADMIN_ONLY),
     *_rules(P, "/partners/{id}/audit", GET=STAFF_READ),
     *_rules(E, "/partners/{id}/history", GET=READ),
     *_rules(GATEWAY, "/partners/{id}/overview", GET=READ),

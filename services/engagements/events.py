@@ -107,7 +107,9 @@ def _partner_command(partner: PartnerState) -> partner_copies.RecordPartner:
     )
 
 
-@HANDLERS.on("liaison.partner.created", "liaison.partner.updated", "liaison.partner.archived")
+@HANDLERS.on(
+    "liaison.partner.created", "liaison.partner.updated", "liaison.partner.archived", "liaison.partner.restored"
+)
 def on_partner_changed(event: TypedEvent[PartnerState], *, session: Session) -> None:
     copy, names_changed = partner_copies.record_partner(session=session, command=_partner_command(event.data))
     if names_changed:

@@ -50,6 +50,8 @@ HANDLED_TYPES = (
     "liaison.followup.reassigned",
     "liaison.partner.created",
     "liaison.partner.updated",
+    "liaison.partner.archived",
+    "liaison.partner.restored",
     "liaison.partner.merged",
     "liaison.contact.erased",
 )
@@ -96,7 +98,9 @@ class Consumers:
         handlers.on("liaison.followup.created", "liaison.followup.completed", "liaison.followup.reassigned")(
             self.on_followup
         )
-        handlers.on("liaison.partner.created", "liaison.partner.updated")(self.on_partner)
+        handlers.on(
+            "liaison.partner.created", "liaison.partner.updated", "liaison.partner.archived", "liaison.partner.restored"
+        )(self.on_partner)
         handlers.on("liaison.partner.merged")(self.on_partner_merged)
         handlers.on("liaison.contact.erased")(self.on_contact_erased)
         return handlers

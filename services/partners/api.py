@@ -20,6 +20,7 @@ from services.partners import audit, csv_io, listing, service
 from services.partners.deps import Admin, Editor, Limit, Reader, StaffReader
 from services.partners.merge import merge_partners
 from services.partners.schemas import (
+    ArchivedFilter,
     AuditEntryRead,
     MergeRequest,
     Page,
@@ -53,6 +54,10 @@ def _filters(
     member_of: uuid.UUID | None = None,
     as_of: Date | None = None,
     owner: str | None = None,
+    archived: Annotated[
+        ArchivedFilter, Query(description="Archived partners are left out unless `include` or `only`.")
+    ] = ArchivedFilter.EXCLUDE,
+    include_archived: bool = False,
 ) -> listing.PartnerFilters:
     return listing.PartnerFilters(
         q=q,
@@ -64,6 +69,7 @@ def _filters(
         member_of=member_of,
         as_of=as_of,
         owner=owner,
+        archived=ArchivedFilter.INCLUDE if include_archived and archived == ArchivedFilter.EXCLUDE else archived,
     )
 
 
@@ -129,6 +135,15 @@ def archive_partner(
     partner_id: uuid.UUID, session: SessionDep, caller: Admin, response: Response, expected: ExpectedVersion
 ) -> PartnerRead:
     partner = service.archive_partner(session=session, partner_id=partner_id, expected_version=expected, caller=caller)
+    return _answer(partner, response)
+
+
+@router.post("/partners/{partner_id}/restore", response_model=PartnerRead)
+def restore_partner(
+    partner_id: uuid.UUID, session: SessionDep, caller: Admin, response: Response, expected: ExpectedVersion
+) -> PartnerRead:
+    """Bring an archived partner back: listed, found and namable on engagements again."""
+    partner = service.restore_partner(session=session, partner_id=partner_id, expected_version=expected, caller=caller)
     return _answer(partner, response)
 
 

@@ -46,6 +46,14 @@ class PartnerStatus(StrEnum):
     ARCHIVED = "archived"
 
 
+class ArchivedFilter(StrEnum):
+    """Whether a list shows archived partners: left out unless asked for."""
+
+    EXCLUDE = "exclude"
+    INCLUDE = "include"
+    ONLY = "only"
+
+
 _WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
@@ -168,6 +176,8 @@ class DuplicateCandidate(BaseModel):
     country: str | None
     kind: str
     matched: str
+    status: str = "active"
+    restore: str | None = None  # where to restore it, when the match is archived
 
 
 # --- relationships ---------------------------------------------------------------------------

@@ -54,6 +54,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/partners/{id}/relationships/{relationship_id}"): WRITERS,
     ("POST", "/partners/{id}/merge"): ADMINS,
     ("POST", "/partners/{id}/archive"): ADMINS,
+    ("POST", "/partners/{id}/restore"): ADMINS,
     ("GET", "/partners/{id}/audit"): STAFF,  # the audit names colleagues: no integration
     ("GET", "/partners/{id}/history"): READERS,
     ("GET", "/partners/{id}/overview"): READERS,

@@ -10,6 +10,7 @@ EVERY_TYPE = {
     "liaison.partner.created",
     "liaison.partner.updated",
     "liaison.partner.archived",
+    "liaison.partner.restored",
     "liaison.partner.merged",
     "liaison.relationship.added",
     "liaison.relationship.removed",
@@ -41,6 +42,7 @@ def test_every_published_event_matches_its_schema(client, partners_engine):
     client.patch(f"/api/v1/contacts/{contact['id']}", json={"title": "Chief"}, headers={"If-Match": 'W/"2"'})
     client.delete(f"/api/v1/contacts/{contact['id']}")
     client.post(f"/api/v1/partners/{germany['id']}/archive", auth=signed(ADMIN))
+    client.post(f"/api/v1/partners/{germany['id']}/restore", auth=signed(ADMIN))
 
     published = events(partners_engine)
     assert {e["type"] for e in published} == EVERY_TYPE
