@@ -100,6 +100,8 @@ POLICY: list[Rule] = [
     # The service shows a job only to whoever started it, or an administrator.
     *_rules(P, "/partners/imports/{id}", GET=STAFF_READ),
     *_rules(P, "/partners/export.csv", GET=READ),
+    *_rules(P, "/partners/duplicates", GET=ADMIN_ONLY),
+    *_rules(P, "/partners/duplicates/dismissals", POST=ADMIN_ONLY),
     *_rules(P, "/partners/{id}", GET=READ, PATCH=WRITE),
     *_rules(P, "/partners/{id}/contacts", GET=READ, POST=WRITE),
     *_rules(P, "/partners/{id}/relationships", GET=READ, POST=WRITE),

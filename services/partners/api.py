@@ -156,13 +156,16 @@ def merge_partner(
     response: Response,
     expected: ExpectedVersion,
 ) -> PartnerRead:
-    """Merge `duplicate_id` INTO this partner; the duplicate becomes a redirect here."""
+    """Merge `duplicate_id` INTO this partner; the duplicate becomes a redirect here. `keep` picks,
+    field by field, whose value survives (`survivor` or `duplicate`); names, acronyms, aliases and
+    thrusts are united; relationships, memberships and contacts move here."""
     partner = merge_partners(
         session=session,
         survivor_id=partner_id,
         duplicate_id=body.duplicate_id,
         expected_version=expected,
         caller=caller,
+        keep=body.keep,
     )
     return _answer(partner, response)
 

@@ -45,6 +45,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/partners/imports"): WRITERS,
     ("GET", "/partners/imports/{id}"): STAFF,  # a job is its starter's (or an admin's): no integration
     ("GET", "/partners/export.csv"): READERS,
+    ("GET", "/partners/duplicates"): ADMINS,
+    ("POST", "/partners/duplicates/dismissals"): ADMINS,
     ("GET", "/partners/{id}"): READERS,
     ("PATCH", "/partners/{id}"): WRITERS,
     ("GET", "/partners/{id}/contacts"): READERS,
