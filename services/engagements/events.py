@@ -120,7 +120,9 @@ def _record_partner(session: Session, partner: PartnerState) -> None:
         partner_effects.reindex_partner(session=session, partner=copy)
 
 
-@HANDLERS.on("liaison.partner.created", "liaison.partner.updated", "liaison.partner.archived")
+@HANDLERS.on(
+    "liaison.partner.created", "liaison.partner.updated", "liaison.partner.archived", "liaison.partner.restored"
+)
 def on_partner_changed(event: TypedEvent[PartnerState], *, session: Session) -> None:
     _record_partner(session, event.data)
 

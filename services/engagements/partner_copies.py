@@ -165,10 +165,13 @@ def resolve_for_engagement(
             partner_ids=unknown,
         )
     if archived:
+        restore = [f"/api/v1/partners/{partner_id}/restore" for partner_id in archived]
         raise UnknownPartner(
-            f"Archived partner(s) cannot be named on an engagement: {', '.join(archived)}.",
+            f"Archived partner(s) cannot be named on an engagement: {', '.join(archived)}. "
+            f"An administrator can restore it first (POST {restore[0]}), then log the engagement.",
             title="Archived partner",
             partner_ids=archived,
+            restore=restore,
         )
     return list(resolved.values())
 

@@ -51,6 +51,8 @@ HANDLED_TYPES = (
     "liaison.followup.reassigned",
     "liaison.partner.created",
     "liaison.partner.updated",
+    "liaison.partner.archived",
+    "liaison.partner.restored",
     "liaison.partner.merged",
     "liaison.partner.snapshot",
     "liaison.contact.erased",
@@ -98,7 +100,9 @@ class Consumers:
         handlers.on("liaison.followup.created", "liaison.followup.completed", "liaison.followup.reassigned")(
             self.on_followup
         )
-        handlers.on("liaison.partner.created", "liaison.partner.updated")(self.on_partner)
+        handlers.on(
+            "liaison.partner.created", "liaison.partner.updated", "liaison.partner.archived", "liaison.partner.restored"
+        )(self.on_partner)
         handlers.on("liaison.partner.merged")(self.on_partner_merged)
         handlers.on("liaison.partner.snapshot")(self.on_partner_snapshot)
         handlers.on("liaison.contact.erased")(self.on_contact_erased)

@@ -20,6 +20,7 @@ from services.partners import audit, csv_io, listing, resync, service
 from services.partners.deps import Admin, Editor, Limit, Operator, Reader, StaffReader
 from services.partners.merge import merge_partners
 from services.partners.schemas import (
+    ArchivedFilter,
     AuditEntryRead,
     MergeRequest,
     Page,
@@ -54,6 +55,10 @@ def _filters(
     member_of: uuid.UUID | None = None,
     as_of: Date | None = None,
     owner: str | None = None,
+    archived: Annotated[
+        ArchivedFilter, Query(description="Archived partners are left out unless `include` or `only`.")
+    ] = ArchivedFilter.EXCLUDE,
+    include_archived: bool = False,
 ) -> listing.PartnerFilters:
     return listing.PartnerFilters(
         q=q,
@@ -65,6 +70,7 @@ def _filters(
         member_of=member_of,
         as_of=as_of,
         owner=owner,
+        archived=ArchivedFilter.INCLUDE if include_archived and archived == ArchivedFilter.EXCLUDE else archived,
     )
 
 
@@ -133,6 +139,15 @@ def archive_partner(
     return _answer(partner, response)
 
 
+@router.post("/partners/{partner_id}/restore", response_model=PartnerRead)
+def restore_partner(
+    partner_id: uuid.UUID, session: SessionDep, caller: Admin, response: Response, expected: ExpectedVersion
+) -> PartnerRead:
+    """Bring an archived partner back: listed, found and namable on engagements again."""
+    partner = service.restore_partner(session=session, partner_id=partner_id, expected_version=expected, caller=caller)
+    return _answer(partner, response)
+
+
 @router.post("/partners/{partner_id}/merge", response_model=PartnerRead)
 def merge_partner(
     partner_id: uuid.UUID,
@@ -142,13 +157,16 @@ def merge_partner(
     response: Response,
     expected: ExpectedVersion,
 ) -> PartnerRead:
-    """Merge `duplicate_id` INTO this partner; the duplicate becomes a redirect here."""
+    """Merge `duplicate_id` INTO this partner; the duplicate becomes a redirect here. `keep` picks,
+    field by field, whose value survives (`survivor` or `duplicate`); names, acronyms, aliases and
+    thrusts are united; relationships, memberships and contacts move here."""
     partner = merge_partners(
         session=session,
         survivor_id=partner_id,
         duplicate_id=body.duplicate_id,
         expected_version=expected,
         caller=caller,
+        keep=body.keep,
     )
     return _answer(partner, response)
 

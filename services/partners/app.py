@@ -9,6 +9,7 @@ from services.kit.app import ServiceSpec, create_service_app
 from services.kit.housekeeping import Purge
 from services.kit.settings import ServiceSettings
 from services.partners.api import router as partners_router
+from services.partners.duplicates_api import router as duplicates_router
 from services.partners.import_runner import ImportRunner
 from services.partners.imports_api import router as imports_router
 from services.partners.models import ImportJob
@@ -29,8 +30,8 @@ def finished_imports(settings: ServiceSettings) -> list[Purge]:
 SPEC = ServiceSpec(
     name="partners",
     title="Liaison partners",
-    # The imports' routes first: `/partners/imports/...` before `/partners/{partner_id}/...`.
-    routers=[imports_router, partners_router, people_router],
+    # Literal paths first: `/partners/imports/...`, `/partners/duplicates` before `/partners/{partner_id}/...`.
+    routers=[imports_router, duplicates_router, partners_router, people_router],
     workers={"importer": importer},
     purges=finished_imports,
 )

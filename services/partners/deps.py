@@ -15,7 +15,7 @@ from services.partners.listing import MAX_LIMIT
 Reader = Annotated[Caller, require(READERS | roles(Role.SERVICE), "Reading the directory")]
 StaffReader = Annotated[Caller, require(STAFF, "Reading the audit trail")]  # the audit names colleagues
 Editor = Annotated[Caller, require(EDITORS, "Changing the directory")]
-Admin = Annotated[Caller, require(ADMINS, "Archiving or merging partners")]
+Admin = Annotated[Caller, require(ADMINS, "Archiving, restoring or merging partners")]
 Operator = Annotated[Caller, require(ADMINS, "Republishing the directory")]
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

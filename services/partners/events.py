@@ -31,6 +31,7 @@ SOURCE = "/liaison/partners"
 PARTNER_CREATED = "liaison.partner.created"
 PARTNER_UPDATED = "liaison.partner.updated"
 PARTNER_ARCHIVED = "liaison.partner.archived"
+PARTNER_RESTORED = "liaison.partner.restored"
 PARTNER_MERGED = "liaison.partner.merged"
 PARTNER_SNAPSHOT = "liaison.partner.snapshot"
 RELATIONSHIP_ADDED = "liaison.relationship.added"
@@ -69,6 +70,10 @@ def record_partner_updated(*, session: Session, partner: Partner, changed_fields
 
 def record_partner_archived(*, session: Session, partner: Partner) -> None:
     _publish(session, PARTNER_ARCHIVED, partner.id, partner_state(partner))
+
+
+def record_partner_restored(*, session: Session, partner: Partner) -> None:
+    _publish(session, PARTNER_RESTORED, partner.id, partner_state(partner))
 
 
 def record_partner_merged(*, session: Session, duplicate: Partner, survivor: Partner) -> None:

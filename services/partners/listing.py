@@ -14,7 +14,7 @@ from services.kit import cursors
 from services.kit.thrusts import taxonomy
 from services.partners import search
 from services.partners.models import Partner, PartnerThrust, Relationship
-from services.partners.schemas import PartnerKind, PartnerStatus, Region
+from services.partners.schemas import ArchivedFilter, PartnerKind, PartnerStatus, Region
 
 MAX_LIMIT = 200
 
@@ -30,6 +30,7 @@ class PartnerFilters:
     member_of: uuid.UUID | None = None
     as_of: date | None = None
     owner: str | None = None
+    archived: ArchivedFilter = ArchivedFilter.EXCLUDE
 
     def conditions(self) -> list[ColumnElement]:
         # A merged partner is a redirect, not a partner: never listed.
@@ -38,6 +39,11 @@ class PartnerFilters:
             value = getattr(self, name)
             if value is not None:
                 where.append(getattr(Partner, name) == value)
+        # An archived partner stays out of lists and searches unless asked for (an explicit status asks).
+        if self.status is None and self.archived == ArchivedFilter.EXCLUDE:
+            where.append(col(Partner.status) == PartnerStatus.ACTIVE)
+        elif self.status is None and self.archived == ArchivedFilter.ONLY:
+            where.append(col(Partner.status) == PartnerStatus.ARCHIVED)
         if self.thrust is not None:
             codes = sorted(taxonomy().expand(self.thrust))
             where.append(

@@ -1,5 +1,8 @@
 """Merging a duplicate B into A: B's relationships, contacts, names and thrusts move to A, and B
-becomes a redirect to A (`merged_into`), so old references still lead somewhere."""
+becomes a redirect to A (`merged_into`), so old references still lead somewhere.
+
+The administrator picks, field by field, whose value survives (`MergeChoices`); a name given up
+stays an alias, so the partner is still found by it."""
 
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ from services.partners.events import (
     record_relationship_removed,
 )
 from services.partners.models import Contact, MandateRow, Partner, Relationship
-from services.partners.schemas import PartnerStatus
+from services.partners.places import check_place
+from services.partners.schemas import Keep, MergeChoices, PartnerStatus
 from services.partners.service import editable_state, index_partner, live_partner, touch
 
 
@@ -32,6 +36,7 @@ def merge_partners(
     duplicate_id: uuid.UUID,
     expected_version: int | None = None,
     caller: Caller | None = None,
+    keep: MergeChoices | None = None,
 ) -> Partner:
     if survivor_id == duplicate_id:
         raise Problem("A partner cannot be merged into itself.", status=422, title="Invalid request")
@@ -42,17 +47,27 @@ def merge_partners(
     user = caller.user if caller else None
 
     before = editable_state(survivor)
+    chosen = (keep or MergeChoices()).model_dump(exclude_none=True)
+    given_up = [survivor.name_fr, survivor.name_en]
+    for name in MergeChoices.model_fields:
+        if chosen.get(name) == Keep.DUPLICATE or (
+            name not in chosen and getattr(survivor, name) is None and name not in ("subdivision",)
+        ):
+            setattr(survivor, name, getattr(duplicate, name))
+    if not (survivor.name_fr or survivor.name_en):
+        raise Problem("The merged partner needs name_fr or name_en (or both).", status=422, title="Invalid request")
+    if "subdivision" not in chosen and survivor.subdivision is None and survivor.country == duplicate.country:
+        survivor.subdivision = duplicate.subdivision
+    try:
+        check_place(survivor.country, survivor.subdivision)
+    except ValueError as exc:
+        raise Problem(f"The merged partner's place does not hold: {exc}", status=422, title="Invalid request") from None
     own_names = {search.fold(n) for n in (survivor.name_fr, survivor.name_en) if n}
-    for name in (duplicate.name_fr, duplicate.name_en, *duplicate.aliases):
-        if name and search.fold(name) not in own_names and name not in survivor.aliases:
-            survivor.aliases = [*survivor.aliases, name]
+    for known_as in (*given_up, duplicate.name_fr, duplicate.name_en, *duplicate.aliases):
+        if known_as and search.fold(known_as) not in own_names and known_as not in survivor.aliases:
+            survivor.aliases = [*survivor.aliases, known_as]
     survivor.acronyms = list(dict.fromkeys([*survivor.acronyms, *duplicate.acronyms]))
     survivor.thrusts = list(dict.fromkeys([*survivor.thrusts, *duplicate.thrusts]))
-    for name in ("country", "subdivision", "region", "website", "description_fr", "description_en", "owner"):
-        if getattr(survivor, name) is None and getattr(duplicate, name) is not None:
-            setattr(survivor, name, getattr(duplicate, name))
-    if survivor.subdivision and survivor.country and not survivor.subdivision.startswith(survivor.country + "-"):
-        survivor.subdivision = before["subdivision"]
 
     _move_relationships(session, survivor, duplicate)
     _move_contacts(session, survivor, duplicate)

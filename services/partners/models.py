@@ -169,3 +169,16 @@ class ImportRefusal(SQLModel, table=True):
     )
     line: int
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class DuplicateDismissal(SQLModel, table=True):
+    """A pair an administrator said is not a duplicate: the review queue never proposes it again.
+
+    Stored with the smaller id first, so (a, b) and (b, a) are one row."""
+
+    __tablename__ = "duplicate_dismissals"
+
+    first_id: uuid.UUID = Field(sa_column=Column(Uuid(), ForeignKey("partners.id"), primary_key=True))
+    second_id: uuid.UUID = Field(sa_column=Column(Uuid(), ForeignKey("partners.id"), primary_key=True))
+    dismissed_by: str | None = Field(default=None, max_length=200)
+    dismissed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

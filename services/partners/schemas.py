@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -44,6 +44,14 @@ class Region(StrEnum):
 class PartnerStatus(StrEnum):
     ACTIVE = "active"
     ARCHIVED = "archived"
+
+
+class ArchivedFilter(StrEnum):
+    """Whether a list shows archived partners: left out unless asked for."""
+
+    EXCLUDE = "exclude"
+    INCLUDE = "include"
+    ONLY = "only"
 
 
 _WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -157,8 +165,61 @@ class PartnerRead(PartnerBase):
     updated_by: str | None = None
 
 
+class Keep(StrEnum):
+    SURVIVOR = "survivor"
+    DUPLICATE = "duplicate"
+
+
+class MergeChoices(NoNulText):
+    """Field by field, whose value survives a merge. A field not named keeps the survivor's value,
+    or the duplicate's when the survivor has none. Names, acronyms, aliases and thrusts are united."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Keep | None = None
+    name_fr: Keep | None = None
+    name_en: Keep | None = None
+    country: Keep | None = None
+    subdivision: Keep | None = None
+    region: Keep | None = None
+    website: Keep | None = None
+    description_fr: Keep | None = None
+    description_en: Keep | None = None
+    owner: Keep | None = None
+
+
 class MergeRequest(NoNulText):
     duplicate_id: uuid.UUID
+    keep: MergeChoices = MergeChoices()
+
+
+class DuplicatePartner(BaseModel):
+    id: uuid.UUID
+    name_fr: str | None
+    name_en: str | None
+    acronyms: list[str]
+    kind: str
+    country: str | None
+    status: str
+
+
+class DuplicatePair(BaseModel):
+    first: DuplicatePartner
+    second: DuplicatePartner
+    score: float
+    reasons: list[str]
+    merge: str  # where to merge the second into the first
+
+
+class DismissRequest(NoNulText):
+    partner_ids: tuple[uuid.UUID, uuid.UUID]
+
+
+class DismissalRead(BaseModel):
+    first_id: uuid.UUID
+    second_id: uuid.UUID
+    dismissed_by: str | None
+    dismissed_at: datetime
 
 
 class ResyncBatch(BaseModel):
@@ -175,6 +236,8 @@ class DuplicateCandidate(BaseModel):
     country: str | None
     kind: str
     matched: str
+    status: str = "active"
+    restore: str | None = None  # where to restore it, when the match is archived
 
 
 # --- relationships ---------------------------------------------------------------------------

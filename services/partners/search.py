@@ -25,6 +25,8 @@ from services.partners.models import Partner, PartnerName
 
 CANDIDATE_LIMIT = 500
 FUZZY_LIMIT = 200
+# Names at least this alike, in the same country, make a likely duplicate (creation, review queue).
+DUPLICATE_SIMILARITY = 0.6
 MIN_SIMILARITY = 0.3  # pg_trgm's default threshold for `%`; the same cut-off applies on SQLite
 _SPECIAL_LETTERS = str.maketrans(
     {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
@@ -168,7 +170,9 @@ def _postgres_candidates(session: Session, folded: str, conditions, *, fuzzy: bo
     return [(row[0], row[1]) for row in session.execute(statement)]
 
 
-def likely_duplicates(*, session: Session, partner: Partner, threshold: float = 0.6) -> list[tuple[Partner, str]]:
+def likely_duplicates(
+    *, session: Session, partner: Partner, threshold: float = DUPLICATE_SIMILARITY
+) -> list[tuple[Partner, str]]:
     """Partners in the same country (or none) known by a name close to one of this partner's names."""
     same_place = (Partner.country == partner.country) if partner.country else col(Partner.country).is_(None)
     conditions = [same_place, col(Partner.merged_into).is_(None), col(Partner.id) != partner.id]

@@ -14,7 +14,12 @@ from services.kit.problems import Conflict, NotFound, Problem
 from services.kit.thrusts import taxonomy
 from services.kit.types import utcnow
 from services.partners import audit, search
-from services.partners.events import record_partner_archived, record_partner_created, record_partner_updated
+from services.partners.events import (
+    record_partner_archived,
+    record_partner_created,
+    record_partner_restored,
+    record_partner_updated,
+)
 from services.partners.models import Partner, PartnerThrust
 from services.partners.places import check_place
 from services.partners.schemas import DuplicateCandidate, PartnerCreate, PartnerRead, PartnerStatus, PartnerUpdate
@@ -105,18 +110,37 @@ def create_partner(
 
 def refuse_duplicates(*, session: Session, partner: Partner) -> None:
     found = search.likely_duplicates(session=session, partner=partner)
-    if found:
-        candidates = [
-            DuplicateCandidate(
-                id=p.id, name_fr=p.name_fr, name_en=p.name_en, country=p.country, kind=p.kind, matched=name
-            ).model_dump(mode="json")
-            for p, name in found
-        ]
+    if not found:
+        return
+    candidates = [
+        DuplicateCandidate(
+            id=p.id,
+            name_fr=p.name_fr,
+            name_en=p.name_en,
+            country=p.country,
+            kind=p.kind,
+            matched=name,
+            status=p.status,
+            restore=restore_link(p.id) if p.status == PartnerStatus.ARCHIVED else None,
+        ).model_dump(mode="json")
+        for p, name in found
+    ]
+    archived = [c for c in candidates if c["restore"]]
+    if archived and len(archived) == len(candidates):
+        # The match is archived, not gone: creating a second one would only make a new duplicate.
+        names = ", ".join(c["name_fr"] or c["name_en"] or c["id"] for c in archived)
         raise LikelyDuplicate(
-            "A partner with a similar name already exists in the same country; use it, or say the new one is "
-            "deliberate with ?allow_duplicate=true.",
+            f"A partner with a similar name is archived ({names}) — restore it? "
+            f"POST {archived[0]['restore']} brings it back; or say the new one is deliberate with "
+            "?allow_duplicate=true.",
             candidates=candidates,
+            restore=archived[0]["restore"],
         )
+    raise LikelyDuplicate(
+        "A partner with a similar name already exists in the same country; use it, or say the new one is "
+        "deliberate with ?allow_duplicate=true.",
+        candidates=candidates,
+    )
 
 
 def get_partner(*, session: Session, partner_id: uuid.UUID) -> Partner:
@@ -214,6 +238,35 @@ def archive_partner(
     )
     record_partner_archived(session=session, partner=partner)
     return partner
+
+
+def restore_partner(
+    *, session: Session, partner_id: uuid.UUID, expected_version: int | None = None, caller: Caller | None = None
+) -> Partner:
+    """Undo an archive: the partner is listed, found and may be named on engagements again."""
+    partner = live_partner(session=session, partner_id=partner_id, for_update=True)
+    if expected_version is not None:
+        check_version(partner.version, expected_version, what="partner")
+    if partner.status == PartnerStatus.ACTIVE:
+        return partner
+    partner.status = PartnerStatus.ACTIVE
+    touch(partner, caller)
+    session.add(partner)
+    audit.record(
+        session=session,
+        partner_id=partner.id,
+        entity_type="partner",
+        entity_id=partner.id,
+        action="restored",
+        actor=_user(caller),
+        changes={"status": {"before": "archived", "after": "active"}},
+    )
+    record_partner_restored(session=session, partner=partner)
+    return partner
+
+
+def restore_link(partner_id: uuid.UUID) -> str:
+    return f"/api/v1/partners/{partner_id}/restore"
 
 
 def touch(partner: Partner, caller: Caller | None) -> None:

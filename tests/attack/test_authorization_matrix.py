@@ -45,6 +45,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/partners/imports"): WRITERS,
     ("GET", "/partners/imports/{id}"): STAFF,  # a job is its starter's (or an admin's): no integration
     ("GET", "/partners/export.csv"): READERS,
+    ("GET", "/partners/duplicates"): ADMINS,
+    ("POST", "/partners/duplicates/dismissals"): ADMINS,
     ("GET", "/partners/{id}"): READERS,
     ("PATCH", "/partners/{id}"): WRITERS,
     ("GET", "/partners/{id}/contacts"): READERS,
@@ -54,6 +56,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/partners/{id}/relationships/{relationship_id}"): WRITERS,
     ("POST", "/partners/{id}/merge"): ADMINS,
     ("POST", "/partners/{id}/archive"): ADMINS,
+    ("POST", "/partners/{id}/restore"): ADMINS,
     ("GET", "/partners/{id}/audit"): STAFF,  # the audit names colleagues: no integration
     ("GET", "/partners/{id}/history"): READERS,
     ("GET", "/partners/{id}/overview"): READERS,

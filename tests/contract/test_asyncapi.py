@@ -22,6 +22,7 @@ TOPICS = {
         "liaison.partner.created",
         "liaison.partner.updated",
         "liaison.partner.archived",
+        "liaison.partner.restored",
         "liaison.partner.merged",
         "liaison.partner.snapshot",
         "liaison.relationship.added",

@@ -185,12 +185,20 @@ def test_an_archived_partner_is_refused_for_a_new_engagement_but_may_stay_on_an_
 
     refused = client.post("/api/v1/engagements", json=engagement_body([partner]))
     assert refused.status_code == 422 and refused.json()["title"] == "Archived partner"
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "restore" in refused.json()["detail"]
+    assert refused.json()["restore"] == [f"/api/v1/partners/{partner}/restore"]
     kept = client.patch(
         f"/api/v1/engagements/{engagement['id']}",
         headers={"If-Match": 'W/"1"'},
         json={"partner_ids": [str(partner), str(other)]},
     )
     assert kept.status_code == 200 and kept.json()["partner_ids"] == [str(partner), str(other)]
+
+    add_partner(sessions, partner_id=partner, version=3, status="active", event="liaison.partner.restored")
+    assert client.post("/api/v1/engagements", json=engagement_body([partner])).status_code == 201, "restored"
+    add_partner(sessions, partner_id=partner, version=2, status="archived", event="liaison.partner.archived")
+    assert client.post("/api/v1/engagements", json=engagement_body([partner])).status_code == 201, "older: ignored"
 
 
 def test_duplicate_partner_ids_are_named_once(client, sessions):

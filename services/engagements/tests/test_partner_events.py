@@ -14,6 +14,7 @@ def test_every_partner_event_it_needs_has_a_handler():
         "liaison.partner.created",
         "liaison.partner.updated",
         "liaison.partner.archived",
+        "liaison.partner.restored",
         "liaison.partner.merged",
         "liaison.partner.snapshot",
         "liaison.relationship.added",

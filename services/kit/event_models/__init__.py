@@ -56,6 +56,7 @@ CATALOG: dict[str, tuple[type[EventData], str, str]] = {
     "liaison.partner.created": (PartnerState, PARTNERS_TOPIC, PARTNERS_SOURCE),
     "liaison.partner.updated": (PartnerUpdated, PARTNERS_TOPIC, PARTNERS_SOURCE),
     "liaison.partner.archived": (PartnerState, PARTNERS_TOPIC, PARTNERS_SOURCE),
+    "liaison.partner.restored": (PartnerState, PARTNERS_TOPIC, PARTNERS_SOURCE),
     "liaison.partner.merged": (PartnerMerged, PARTNERS_TOPIC, PARTNERS_SOURCE),
     "liaison.partner.snapshot": (PartnerSnapshot, PARTNERS_TOPIC, PARTNERS_SOURCE),
     "liaison.relationship.added": (RelationshipState, PARTNERS_TOPIC, PARTNERS_SOURCE),

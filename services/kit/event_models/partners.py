@@ -15,7 +15,7 @@ PARTNERS_SOURCE = "/liaison/partners"
 
 
 class PartnerState(EventData):
-    """A partner as it is after the change (created, updated, archived; the survivor of a merge)."""
+    """A partner as it is after the change (created, updated, archived, restored; the survivor of a merge)."""
 
     id: uuid.UUID
     kind: str = Field(min_length=1)

@@ -359,6 +359,23 @@ def test_partner_copies_keep_the_newest_version(sessions, runner):
     assert known.region == "arctic" and known.version == 2
 
 
+def test_archived_and_restored_partners_keep_the_copy_current(sessions, runner):
+    partner = uuid.uuid4()
+    for version, event_type, name in (
+        (1, "liaison.partner.created", "Bavière"),
+        (2, "liaison.partner.archived", "Bavière (archivée)"),
+        (3, "liaison.partner.restored", "Bavière (restaurée)"),
+    ):
+        handled = deliver(
+            runner,
+            f.partner_event(partner, version=version, name_fr=name, type=event_type),
+            topic="liaison.partners.v1",
+        )
+        assert handled.status != "ignored", event_type
+    [known] = rows(sessions, KnownPartner)
+    assert known.name_fr == "Bavière (restaurée)" and known.version == 3
+
+
 def test_a_merge_repoints_the_duplicates_followers_once(sessions, runner):
     survivor, duplicate = uuid.uuid4(), uuid.uuid4()
     follower(sessions, "ana@example.test", "partner", duplicate)

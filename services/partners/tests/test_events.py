@@ -10,6 +10,7 @@ EVERY_TYPE = {
     "liaison.partner.created",
     "liaison.partner.updated",
     "liaison.partner.archived",
+    "liaison.partner.restored",
     "liaison.partner.merged",
     "liaison.partner.snapshot",
     "liaison.relationship.added",
@@ -42,6 +43,7 @@ def test_every_published_event_matches_its_schema(client, partners_engine):
     client.patch(f"/api/v1/contacts/{contact['id']}", json={"title": "Chief"}, headers={"If-Match": 'W/"2"'})
     client.delete(f"/api/v1/contacts/{contact['id']}")
     client.post(f"/api/v1/partners/{germany['id']}/archive", auth=signed(ADMIN))
+    client.post(f"/api/v1/partners/{germany['id']}/restore", auth=signed(ADMIN))
     client.post("/api/v1/admin/partners/resync", auth=signed(ADMIN))
 
     published = events(partners_engine)
