@@ -75,9 +75,20 @@ def list_subscriptions(
     responses=problems(409),  # followed already
 )
 def create_subscription(
-    body: SubscriptionCreate, session: SessionDep, caller: CallerDep, now: NowDep, response: Response
+    body: SubscriptionCreate,
+    session: SessionDep,
+    caller: CallerDep,
+    now: NowDep,
+    response: Response,
+    request: Request,
 ) -> SubscriptionRead:
-    subscription = service.create_subscription(session=session, caller=caller, data=body, now=now)
+    subscription = service.create_subscription(
+        session=session,
+        caller=caller,
+        data=body,
+        now=now,
+        email_enabled=bool(request.app.state.settings.smtp_host),
+    )
     response.headers["Location"] = f"/api/v1/subscriptions/{subscription.id}"
     return SubscriptionRead.model_validate(subscription)
 

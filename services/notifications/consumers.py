@@ -123,6 +123,7 @@ class Consumers:
             trigger=Trigger(event.id, event.type, "engagement", str(engagement_id)),
             now=now,
             email_enabled=bool(self.runtime.settings.smtp_host),
+            zone=self.runtime.settings.zone,
         )
         event_json = event.to_json()
         engagement: dict[str, Any] | None = data
@@ -153,11 +154,11 @@ class Consumers:
                     held_channels=listener.held,
                     event_json=event_json,
                     # mypy cannot type a lambda binding the loop variable as a default.
-                    render=lambda language, e=engagement: engagement_message(  # type: ignore[misc]
+                    render=lambda reader, e=engagement: engagement_message(  # type: ignore[misc]
                         e,
                         updated=event.type.endswith(".updated"),
-                        partner_names=names.get(language, []),
-                        language=language,
+                        partner_names=names.get(reader.language, []),
+                        reader=reader,
                         public_url=self.runtime.settings.public_url,
                     ),
                 )
@@ -201,6 +202,7 @@ class Consumers:
                 trigger=Trigger(event.id, event.type, "engagement", event.subject),
                 now=self.runtime.clock(),
                 email_enabled=False,
+                zone=self.runtime.settings.zone,
             )
             for hook in hooks:
                 batch.webhook(hook, event.to_json())

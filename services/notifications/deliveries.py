@@ -11,7 +11,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from services.kit.housekeeping import Purge
 from services.notifications.channels.email import email_payload
 from services.notifications.events import record_delivery_outcome
-from services.notifications.messages import Rendered, language_of
+from services.notifications.messages import Reader, Rendered, reader_of
 from services.notifications.models import Delivery, Notification, Recipient, Webhook
 from services.notifications.schemas import Channel, DeliveryStatus
 
@@ -35,8 +35,9 @@ class Trigger:
 
 
 class DeliveryBatch:
-    def __init__(self, *, session: Session, trigger: Trigger, now: datetime, email_enabled: bool) -> None:
+    def __init__(self, *, session: Session, trigger: Trigger, now: datetime, email_enabled: bool, zone: tzinfo) -> None:
         self.session = session
+        self.zone = zone  # the service's, for readers who chose none
         self.trigger = trigger
         self.now = now
         self.email_enabled = email_enabled
@@ -64,14 +65,15 @@ class DeliveryBatch:
         *,
         user: str,
         channels: set[str],
-        render: Callable[[str], Rendered],
+        render: Callable[[Reader], Rendered],
         held_channels: frozenset[str] = frozenset(),
         event_json: str | None = None,
     ) -> None:
         """Tell one user by the channels they chose; daily-rhythm email waits for the digest."""
         recipient = self.session.get(Recipient, user)
-        language = language_of(recipient.language if recipient else None)
-        rendered = render(language)
+        reader = reader_of(recipient, self.zone)
+        language = reader.language
+        rendered = render(reader)
         if Channel.INBOX in channels:
             self._inbox(user, rendered)
         if Channel.EMAIL in channels and self.email_enabled and recipient is not None and recipient.email:

@@ -20,6 +20,8 @@ class Recipient(SQLModel, table=True):
     user: str = Field(primary_key=True, max_length=200)
     email: str | None = Field(default=None, max_length=320)
     language: str = Field(default="fr", sa_type=String(2))
+    # IANA name; times in their notifications are shown in it (none: the service's zone).
+    timezone: str | None = Field(default=None, max_length=64)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     has_preferences: bool = False
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

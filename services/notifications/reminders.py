@@ -21,7 +21,7 @@ from services.kit.db import rowcount
 from services.kit.inputs import EARLIEST_YEAR, LATEST_YEAR
 from services.notifications.channels.email import email_payload
 from services.notifications.deliveries import DeliveryBatch, Trigger
-from services.notifications.messages import digest_message, language_of, reminder_message
+from services.notifications.messages import digest_message, reader_of, reminder_message
 from services.notifications.models import Delivery, Recipient, Reminder
 from services.notifications.schemas import Channel, DeliveryStatus
 from services.notifications.settings import NotificationsSettings
@@ -160,18 +160,22 @@ def send_due_reminders(
             if claimed != 1:
                 continue  # another replica took it between our read and our write
             batch = DeliveryBatch(
-                session=session, trigger=reminder_trigger(reminder), now=now, email_enabled=bool(settings.smtp_host)
+                session=session,
+                trigger=reminder_trigger(reminder),
+                now=now,
+                email_enabled=bool(settings.smtp_host),
+                zone=settings.zone,
             )
             batch.notify_user(
                 user=reminder.assignee,
                 channels={Channel.INBOX, Channel.EMAIL},
                 # mypy cannot type a lambda binding the loop variable as a default.
-                render=lambda language, r=reminder: reminder_message(  # type: ignore[misc]
+                render=lambda reader, r=reminder: reminder_message(  # type: ignore[misc]
                     kind=r.kind,
                     description=r.description,
                     due_on=r.due_on,
                     engagement_id=str(r.engagement_id),
-                    language=language,
+                    reader=reader,
                     public_url=settings.public_url,
                 ),
             )
@@ -220,7 +224,7 @@ def send_digests(sessions: sessionmaker[Session], *, settings: NotificationsSett
             )
             if claimed != len(items) or recipient is None or not recipient.email:
                 continue
-            language = language_of(recipient.language)
+            reader = reader_of(recipient, zone)
             titles = [_subject_of(d) for d in items]
             session.add(
                 Delivery(
@@ -232,7 +236,9 @@ def send_digests(sessions: sessionmaker[Session], *, settings: NotificationsSett
                     next_attempt_at=now,
                     created_at=now,
                     payload=email_payload(
-                        to=recipient.email, rendered=digest_message(titles=titles, language=language), language=language
+                        to=recipient.email,
+                        rendered=digest_message(titles=titles, reader=reader, public_url=settings.public_url),
+                        language=reader.language,
                     ),
                 )
             )

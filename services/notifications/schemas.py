@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -124,6 +125,20 @@ class SubscriptionRead(SubscriptionBase):
 class PreferencesUpdate(NoNulText):
     email: str | None = Field(default=None, max_length=320)
     language: Language = Language.FR
+    timezone: str | None = Field(
+        default=None, max_length=64, description="IANA time zone for the times in your notifications"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError("unknown time zone; use an IANA name such as America/Toronto") from None
+        return value
 
     @field_validator("email")
     @classmethod
@@ -142,6 +157,7 @@ class PreferencesRead(BaseModel):
     user: str
     email: str | None
     language: Language
+    timezone: str | None = None
     updated_at: datetime | None = None
 
 

@@ -20,7 +20,7 @@ from services.notifications.channels.destinations import RefusedDestination, Web
 from services.notifications.deliveries import WEBHOOK_RECIPIENT
 from services.notifications.models import Delivery, DeliveryAttempt, Notification, Recipient, Subscription, Webhook
 from services.notifications.paging import page
-from services.notifications.schemas import DeliveryStatus, PreferencesUpdate, SubscriptionCreate, WebhookCreate
+from services.notifications.schemas import Channel, DeliveryStatus, PreferencesUpdate, SubscriptionCreate, WebhookCreate
 
 
 def _recipient(session: Session, caller: Caller, now: datetime) -> Recipient:
@@ -42,8 +42,12 @@ def list_subscriptions(
     return page(session, Subscription, *where, cursor=cursor, limit=limit)
 
 
-def create_subscription(*, session: Session, caller: Caller, data: SubscriptionCreate, now: datetime) -> Subscription:
+def create_subscription(
+    *, session: Session, caller: Caller, data: SubscriptionCreate, now: datetime, email_enabled: bool
+) -> Subscription:
     ensure(caller, STAFF, "Following a partner, thrust, region or type")
+    if Channel.EMAIL in data.channels:
+        _check_email_reachable(session=session, caller=caller, email_enabled=email_enabled)
     existing = session.execute(
         select(Subscription).where(
             col(Subscription.user) == caller.user,
@@ -70,6 +74,25 @@ def create_subscription(*, session: Session, caller: Caller, data: SubscriptionC
     return subscription
 
 
+def _check_email_reachable(*, session: Session, caller: Caller, email_enabled: bool) -> None:
+    """An email subscription nobody could ever receive is refused, not kept silently."""
+    if not email_enabled:
+        raise Problem(
+            "E-mail is switched off on this Liaison: follow by inbox (or webhook) instead.",
+            status=422,
+            title="E-mail unavailable",
+            field="channels",
+        )
+    recipient = session.get(Recipient, caller.user)
+    if recipient is None or not recipient.email:
+        raise Problem(
+            "You have no e-mail address on file: add one in your notification preferences first.",
+            status=422,
+            title="No e-mail address",
+            field="channels",
+        )
+
+
 def delete_subscription(*, session: Session, caller: Caller, subscription_id: uuid.UUID) -> None:
     subscription = session.get(Subscription, subscription_id)
     if subscription is None or subscription.user != caller.user:
@@ -87,6 +110,7 @@ def get_preferences(*, session: Session, caller: Caller) -> Recipient:
 def put_preferences(*, session: Session, caller: Caller, data: PreferencesUpdate, now: datetime) -> Recipient:
     recipient = _recipient(session, caller, now)
     recipient.email, recipient.language, recipient.has_preferences = data.email, str(data.language), True
+    recipient.timezone = data.timezone
     return recipient
 
 

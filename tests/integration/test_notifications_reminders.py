@@ -79,9 +79,9 @@ def test_a_follow_up_due_tomorrow_is_reminded_by_the_scheduler(kafka_broker, pos
 
             clock.set(local(today, 9))  # the scheduler's own loop notices the new time
             inbox = wait_for(lambda: (body := client.get("/api/v1/notifications").json())["total"] and body)
-            assert inbox["items"][0]["title"] == "Suivi à faire d'ici le 2027-03-11 : Envoyer l'entente"
+            assert inbox["items"][0]["title"] == "Suivi à faire d’ici le 11 mars 2027 : Envoyer l'entente"
             [mail] = smtp.wait_for("assignee@mail.test")
-            assert mail.message["Subject"] == "Suivi à faire d'ici le 2027-03-11 : Envoyer l'entente"
+            assert mail.message["Subject"] == "Suivi à faire d’ici le 11 mars 2027 : Envoyer l'entente"
 
             clock.set(local(today + timedelta(days=2), 9))
             inbox = wait_for(lambda: (body := client.get("/api/v1/notifications").json())["total"] == 2 and body)

@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
@@ -208,25 +209,47 @@ async def remove_subscription(subscription_id: uuid.UUID, web: Web, _: WebForm) 
 async def preferences(web: Web, saved: str | None = None) -> HTMLResponse:
     response = await web.api.get("/notifications/preferences")
     current = response.json if response.ok else {}
-    form = {"email": current.get("email") or "", "language": web.lang}
-    return web.render("inbox/preferences.html", form=form, errors={}, saved=saved == "1", unavailable=not response.ok)
+    form = {"email": current.get("email") or "", "language": web.lang, "timezone": current.get("timezone") or ""}
+    return web.render(
+        "inbox/preferences.html",
+        form=form,
+        errors={},
+        saved=saved == "1",
+        unavailable=not response.ok,
+        zones=_zones(web),
+    )
+
+
+def _zones(web: Web) -> list[tuple[str, str]]:
+    """The IANA zones to choose from; none chosen means Liaison's own."""
+    return [("", web.gettext("Liaison's time zone")), *((z, z) for z in sorted(available_timezones()))]
 
 
 @router.post("/inbox/preferences")
 async def save_preferences(web: Web, form: WebForm) -> Response:
-    values = {"email": str(form.get("email") or "").strip(), "language": str(form.get("language") or "")}
+    values = {
+        "email": str(form.get("email") or "").strip(),
+        "language": str(form.get("language") or ""),
+        "timezone": str(form.get("timezone") or ""),
+    }
     errors: dict[str, str] = {}
     if values["language"] not in LANGUAGES:
         errors["language"] = web.gettext("Choose French or English.")
     if not errors:
-        body = {"email": values["email"] or None, "language": values["language"]}
+        body = {
+            "email": values["email"] or None,
+            "language": values["language"],
+            "timezone": values["timezone"] or None,
+        }
         response = await web.api.put("/notifications/preferences", json=body)
         if not response.ok:
             errors = {k.split(".")[0]: v for k, v in response.field_errors.items()} or {
                 "_": web.gettext("Your preferences could not be saved. Try again.")
             }
     if errors:
-        return web.render("inbox/preferences.html", status=400, form=values, errors=errors, saved=False)
+        return web.render(
+            "inbox/preferences.html", status=400, form=values, errors=errors, saved=False, zones=_zones(web)
+        )
     # The same remembered choice as the header's language switch: the person's row and the cookie.
     remember_language(web, values["language"])
     answer = web.redirect("/inbox/preferences?saved=1")

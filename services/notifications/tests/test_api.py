@@ -8,8 +8,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from services.kit.identity import Caller
+from services.notifications.app import create_app
 from services.notifications.models import Delivery, Notification, Recipient, Subscription, Webhook
 from services.notifications.tests.conftest import ADMIN, INTEGRATION, OFFICER, as_
+from tests.support.apps import service_client
 
 PARTNER = str(uuid.uuid4())
 FOLLOW = {"kind": "partner", "target": PARTNER, "channels": ["inbox", "email"]}
@@ -28,7 +30,12 @@ def count(engine, model, *where) -> int:
 # --- subscriptions ------------------------------------------------------------------------------------
 
 
+def has_email(client):
+    assert client.put("/api/v1/notifications/preferences", json={"email": "ana@mail.test"}).status_code == 200
+
+
 def test_an_officer_follows_a_partner_and_lists_and_unfollows(client, notifications_engine):
+    has_email(client)
     created = client.post("/api/v1/subscriptions", json=FOLLOW)
     assert created.status_code == 201
     body = created.json()
@@ -49,9 +56,28 @@ def test_an_officer_follows_a_partner_and_lists_and_unfollows(client, notificati
 
 
 def test_following_the_same_thing_twice_is_a_conflict(client):
+    has_email(client)
     client.post("/api/v1/subscriptions", json=FOLLOW)
     again = client.post("/api/v1/subscriptions", json=FOLLOW)
     assert again.status_code == 409 and again.headers["content-type"] == "application/problem+json"
+
+
+def test_following_by_email_without_an_address_on_file_is_refused(client, notifications_engine):
+    refused = client.post("/api/v1/subscriptions", json=FOLLOW)
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["title"] == "No e-mail address" and "preferences" in refused.json()["detail"]
+    assert count(notifications_engine, Subscription) == 0
+    by_inbox = client.post("/api/v1/subscriptions", json=FOLLOW | {"channels": ["inbox"]})
+    assert by_inbox.status_code == 201, "the inbox needs no address"
+
+
+def test_following_by_email_while_email_is_switched_off_is_refused(settings, notifications_engine, clock):
+    off = settings.model_copy(update={"smtp_host": None})
+    with service_client(create_app, off, caller=OFFICER, engine=notifications_engine, clock=clock) as client:
+        has_email(client)
+        refused = client.post("/api/v1/subscriptions", json=FOLLOW)
+        assert refused.status_code == 422 and refused.json()["title"] == "E-mail unavailable"
+        assert count(notifications_engine, Subscription) == 0
 
 
 def test_subscriptions_are_listed_by_pages_and_filtered(client):
@@ -74,6 +100,7 @@ def test_subscriptions_are_listed_by_pages_and_filtered(client):
 
 
 def test_one_cannot_see_or_delete_another_users_subscription(client):
+    has_email(client)
     mine = client.post("/api/v1/subscriptions", json=FOLLOW).json()
     as_(client, Caller("someone@example.test", frozenset({"officer"})))
     assert client.get("/api/v1/subscriptions").json()["total"] == 0
@@ -116,6 +143,7 @@ def test_preferences_default_to_french_without_email_and_can_be_set(client):
         "user": OFFICER.user,
         "email": None,
         "language": "fr",
+        "timezone": None,
         "updated_at": None,
     }
     put = client.put("/api/v1/notifications/preferences", json={"email": " ana@mail.test ", "language": "en"})
@@ -123,7 +151,22 @@ def test_preferences_default_to_french_without_email_and_can_be_set(client):
     assert client.get("/api/v1/notifications/preferences").json()["language"] == "en"
 
 
-@pytest.mark.parametrize("body", [{"email": "nope"}, {"language": "de"}, {"email": "a@b"}])
+def test_a_reader_chooses_the_time_zone_of_their_notifications(client):
+    put = client.put("/api/v1/notifications/preferences", json={"language": "fr", "timezone": "Europe/Paris"})
+    assert put.status_code == 200 and put.json()["timezone"] == "Europe/Paris"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "nope"},
+        {"language": "de"},
+        {"email": "a@b"},
+        {"timezone": "Mars/Olympus"},
+        {"timezone": "../../etc/passwd"},
+        {"timezone": "America"},
+    ],
+)
 def test_bad_preferences_are_422_and_change_nothing(client, notifications_engine, body):
     assert client.put("/api/v1/notifications/preferences", json=body).status_code == 422
     assert count(notifications_engine, Recipient) == 0

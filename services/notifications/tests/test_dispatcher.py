@@ -3,7 +3,7 @@
 import asyncio
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 from ipaddress import ip_network
 
 import pytest
@@ -73,6 +73,7 @@ def queue(sessions, clock, *, user=None, hook=None, body='{"id": "e1"}', trigger
             trigger=Trigger(trigger, "liaison.engagement.logged", "engagement", "s"),
             now=clock(),
             email_enabled=True,
+            zone=UTC,
         )
         if user:
             session.merge(Recipient(user=user, email=f"{user.split('@')[0]}@mail.test", language=language))
@@ -80,8 +81,8 @@ def queue(sessions, clock, *, user=None, hook=None, body='{"id": "e1"}', trigger
             batch.notify_user(
                 user=user,
                 channels={"email"},
-                render=lambda lang: Rendered(
-                    title={"fr": "Rencontre consignée : Été", "en": "Meeting logged: Summer"}[lang],
+                render=lambda reader: Rendered(
+                    title={"fr": "Rencontre consignée : Été", "en": "Meeting logged: Summer"}[reader.language],
                     lines=("Avec : <Bavière>",),
                     link="http://liaison.test/engagements/1",
                 ),

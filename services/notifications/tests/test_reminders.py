@@ -87,14 +87,14 @@ def test_a_follow_up_due_tomorrow_is_reminded_by_the_scheduler_once(sessions, ru
 
     [entry] = inbox(sessions)
     assert entry.kind == "reminder" and entry.subject_id == data["id"]
-    assert entry.title == "Follow-up due on 2026-12-02: Send the signed MOU"
+    assert entry.title == "Follow-up due by 2 December 2026: Send the signed MOU"
     with sessions() as session:
         email = session.execute(select(Delivery).where(Delivery.channel == "email")).scalar_one()
     assert email.status == "pending" and json.loads(email.payload)["to"] == "officer@mail.test"
 
     clock.set(local(TODAY + timedelta(days=2), 9))
     assert scheduler.run_once() == 1
-    assert inbox(sessions)[-1].title.startswith("Follow-up overdue (was due on 2026-12-02)")
+    assert inbox(sessions)[-1].title.startswith("Follow-up overdue (was due on 2 December 2026)")
 
 
 def test_an_assignee_without_preferences_still_gets_the_inbox_entry(sessions, runner, scheduler, clock):
@@ -102,7 +102,7 @@ def test_an_assignee_without_preferences_still_gets_the_inbox_entry(sessions, ru
     deliver(runner, f.followup_event(f.followup(due_on=TODAY + timedelta(days=1), assignee="new@example.test")))
     scheduler.run_once()
     [entry] = inbox(sessions, "new@example.test")
-    assert entry.title.startswith("Suivi à faire d'ici le 2026-12-02"), "French by default"
+    assert entry.title.startswith("Suivi à faire d’ici le 2 décembre 2026"), "French by default"
     with sessions() as session:
         assert [d.channel for d in session.execute(select(Delivery)).scalars()] == ["inbox"]
 
@@ -214,7 +214,7 @@ def test_a_daily_digest_gathers_held_emails_once_a_day(sessions, settings, clock
         digest = session.execute(select(Delivery).where(Delivery.trigger_type == "liaison.digest")).scalar_one()
     assert statuses == ["digested"] * 3 + ["pending"]
     payload = json.loads(digest.payload)
-    assert payload["subject"] == "Résumé quotidien : 3 notification(s)"
+    assert payload["subject"] == "Résumé quotidien : 3 notifications"
     assert "• Sujet 0" in payload["text"] and "• Sujet 2" in payload["text"]
 
 
