@@ -9,8 +9,10 @@ from pathlib import Path
 
 import uvicorn
 
+from gateway.metrics import forget_workers, prepare_multiprocess, serve_workers
 from gateway.settings import GatewaySettings
 from services.kit.logging import configure_logging
+from services.kit.metrics import MULTIPROCESS_ENV
 from services.kit.migrations import upgrade
 from services.kit.settings import load_settings
 
@@ -57,6 +59,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bootstrap-admin":
         bootstrap_admin(settings)
     elif args.command == "serve":
+        serve(settings)
+    return 0
+
+
+def serve(settings: GatewaySettings) -> None:
+    made_here = MULTIPROCESS_ENV not in os.environ
+    values = prepare_multiprocess(settings.workers)
+    # Several workers: this process serves their metrics as one (each worker serves none of its own).
+    server = None
+    if values is not None and settings.metrics_port is not None:
+        server = serve_workers(
+            values, host=settings.metrics_host, port=settings.metrics_port, allowed=settings.metrics_allowed_networks
+        )
+    try:
         uvicorn.run(
             "gateway.app:create_app",
             factory=True,
@@ -69,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             # uvicorn believes X-Forwarded-For from loopback by default; the app decides (trusted_proxies).
             proxy_headers=False,
         )
-    return 0
+    finally:
+        if server is not None:
+            server.stop()
+        if values is not None:
+            forget_workers(values, made_here=made_here)
 
 
 sys.exit(main())

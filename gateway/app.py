@@ -21,6 +21,7 @@ from gateway import web
 from gateway.api import router as accounts_router
 from gateway.auth import Authenticator
 from gateway.front import FrontDoor
+from gateway.metrics import UpstreamMetrics, gateway_routes, worker_exited
 from gateway.oidc import OidcVerifier
 from gateway.openapi import MergedOpenAPI
 from gateway.policy import DEFAULT_POLICY, GATEWAY
@@ -31,6 +32,8 @@ from gateway.views import router as views_router
 from services.kit.db import make_engine, make_session_factory
 from services.kit.http_problems import install_problem_handlers
 from services.kit.logging import configure_logging
+from services.kit.metrics import Metrics
+from services.kit.metrics_http import HttpMetricsMiddleware, serve_metrics
 from services.kit.middleware import NulInUrlMiddleware
 from services.kit.openapi_problems import document_problems
 
@@ -104,9 +107,14 @@ def create_app(
         db = engine or make_engine(settings.database_url)
         sessions = make_session_factory(db)
         app.state.sessions = sessions
+        metrics.watch_engine(db)
         upstreams = make_upstreams(settings, clients)
         for upstream in upstreams.values():
+            upstream.metrics = metrics.group(UpstreamMetrics)
             await upstream.start()
+        app.state.metrics_server = metrics_server = serve_metrics(
+            metrics, host=settings.metrics_host, port=settings.metrics_port, allowed=settings.metrics_allowed_networks
+        )
         jwks_client = httpx.AsyncClient(timeout=5.0)
 
         async def fetch_json(url: str) -> dict[str, Any]:
@@ -155,10 +163,14 @@ def create_app(
             await jwks_client.aclose()
             if own_engine:
                 db.dispose()
+            if metrics_server is not None:
+                metrics_server.stop()
+            worker_exited()
 
     app = FastAPI(
         title="Liaison gateway", version="0.1.0", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
     )
+    app.state.metrics = metrics = Metrics(version=app.version)
     install_problem_handlers(app)
     # The gateway's own routes and pages: a NUL in the address is a 422 before anything reads it
     # (PostgreSQL fails on one: issue 10); what is proxied, the services refuse alike.
@@ -167,12 +179,13 @@ def create_app(
     app.include_router(views_router)
     web.install(app)  # the web app's pages: every path outside /api/v1 that is not health or docs
     front = FrontDoor(app, policy=DEFAULT_POLICY)
+    counted = HttpMetricsMiddleware(front, metrics=metrics, resolve=gateway_routes(DEFAULT_POLICY, app.routes))
     if settings.trusted_proxies:
         # uvicorn's own middleware (run with proxy_headers off): the client is the right-most
         # X-Forwarded-For entry that is not one of the trusted proxies.
         # uvicorn types the app it wraps with its own ASGI scope types, narrower than Starlette's.
-        return ProxyHeadersMiddleware(front, trusted_hosts=settings.trusted_proxies)  # type: ignore[arg-type,return-value]
-    return front
+        return ProxyHeadersMiddleware(counted, trusted_hosts=settings.trusted_proxies)  # type: ignore[arg-type,return-value]
+    return counted
 
 
 def owner_of(method: str, path: str) -> str | None:

@@ -1,7 +1,8 @@
-from typing import Literal
+from ipaddress import IPv4Network, IPv6Network
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from services.kit.settings import LiaisonSettings, revealed, sqlite_url
 
@@ -14,6 +15,9 @@ class GatewaySettings(LiaisonSettings):
     model_config = SettingsConfigDict(env_prefix="LIAISON_GATEWAY_", extra="ignore")
 
     port: int = 8000
+    metrics_port: int | None = Field(default=9180, ge=0, le=65535)
+    # Besides loopback, who may read the metrics port (comma-separated CIDRs); anyone else gets a 403.
+    metrics_allowed_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default_factory=list)
     # Each uvicorn worker keeps its own rate-limit buckets and caches; revocations reach all of
     # them through the database within `revocation_poll_seconds`.
     workers: int = Field(default=1, ge=1)
@@ -77,6 +81,13 @@ class GatewaySettings(LiaisonSettings):
     # The web app's sessions: closed after this long without a request, and at the latest after the maximum.
     web_session_idle_seconds: int = Field(default=2 * 3600, ge=1)
     web_session_max_seconds: int = Field(default=12 * 3600, ge=60)
+
+    @field_validator("metrics_allowed_networks", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     def required_secrets(self) -> list[str]:
         return [*super().required_secrets(), "token_secret"]

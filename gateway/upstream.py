@@ -11,10 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aiohttp
 import httpx
 from yarl import URL
+
+if TYPE_CHECKING:
+    from gateway.metrics import UpstreamMetrics
 
 log = logging.getLogger("liaison.gateway.upstream")
 
@@ -91,10 +95,38 @@ class Upstream:
         self.name = name
         self.retries = retries
         self.breaker = breaker
+        self.metrics: UpstreamMetrics | None = None  # set by the gateway's lifespan
 
     replicas = 1
 
     async def request(
+        self,
+        method: str,
+        target: str,
+        *,
+        headers: list[tuple[str, str]],
+        body: bytes = b"",
+        timeout: float | None = None,
+    ) -> UpstreamResponse:
+        if self.metrics is None:
+            return await self._request(method, target, headers=headers, body=body, timeout=timeout)
+        # Anything but an answer or an UpstreamError (the client went away, say) counts as a connection error.
+        started = time.perf_counter()
+        reason: str | None = "dropped"
+        try:
+            response = await self._request(method, target, headers=headers, body=body, timeout=timeout)
+            reason = None
+            return response
+        except UpstreamError as error:
+            reason = error.reason
+            raise
+        finally:
+            breaker_open = self.breaker.failures >= self.breaker.threshold
+            self.metrics.observe(
+                self.name, reason=reason, seconds=time.perf_counter() - started, breaker_open=breaker_open
+            )
+
+    async def _request(
         self,
         method: str,
         target: str,

@@ -34,6 +34,8 @@ KAFKA_SCRIPTS = ROOT / "infra" / "kafka"
 LOG_DIR = Path(os.environ.get("LIAISON_LOG_DIR") or ROOT / "var" / "log")
 SERVICE_PORTS = {"partners": 8001, "engagements": 8002, "notifications": 8003}
 GATEWAY_PORT = 8000
+# Prometheus' /metrics of each process (docs/metrics.md; infra/prometheus/prometheus.yml scrapes them).
+METRICS_PORTS = {"gateway": 9180, "partners": 9181, "engagements": 9182, "notifications": 9183}
 READY_TIMEOUT = 60.0
 STOP_GRACE = 10.0
 LOG_TAIL_LINES = 20
@@ -64,6 +66,7 @@ class Component:
     process: subprocess.Popen[bytes] | None = None
     service: str = ""  # the service a replica belongs to (its name without the replica number)
     replica: int = 1
+    metrics_port: int | None = None
 
     @property
     def started(self) -> subprocess.Popen[bytes]:
@@ -74,14 +77,20 @@ class Component:
 
     @classmethod
     def configured(cls, name: str, module: str, default_port: int, replica: int = 1) -> Component:
-        port = int(os.environ.get(f"LIAISON_{name.upper()}_PORT", default_port)) + REPLICA_PORT_STEP * (replica - 1)
+        step = REPLICA_PORT_STEP * (replica - 1)
+        port = int(os.environ.get(f"LIAISON_{name.upper()}_PORT", default_port)) + step
+        metrics_port = int(os.environ.get(f"LIAISON_{name.upper()}_METRICS_PORT", METRICS_PORTS[name])) + step
         label = name if replica == 1 else f"{name}-{replica}"
-        return cls(label, module, port, service=name, replica=replica)
+        return cls(label, module, port, service=name, replica=replica, metrics_port=metrics_port)
 
     @property
     def env(self) -> dict[str, str]:
-        """What this process reads differently from its siblings: its own port."""
-        return {f"LIAISON_{(self.service or self.name).upper()}_PORT": str(self.port)}
+        """What this process reads differently from its siblings: its own ports."""
+        prefix = f"LIAISON_{(self.service or self.name).upper()}_"
+        env = {prefix + "PORT": str(self.port)}
+        if self.metrics_port is not None:
+            env[prefix + "METRICS_PORT"] = str(self.metrics_port)
+        return env
 
     @property
     def url(self) -> str:

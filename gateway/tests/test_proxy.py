@@ -34,7 +34,10 @@ def partners_app(tmp_path):
 
     engine = make_engine(migrate("partners", f"sqlite:///{tmp_path}/partners.db"))
     app = create_partners_app(
-        PartnersSettings(environment="test", kafka_enabled=False, identity_secret=TEST_IDENTITY_SECRET), engine=engine
+        PartnersSettings(
+            environment="test", kafka_enabled=False, identity_secret=TEST_IDENTITY_SECRET, metrics_port=None
+        ),
+        engine=engine,
     )
     with TestClient(app):  # runs the partners app's lifespan
         yield app

@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.kit.settings import ServiceSettings, sqlite_url
@@ -9,6 +10,7 @@ class EngagementsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LIAISON_ENGAGEMENTS_", extra="ignore")
 
     port: int = 8002
+    metrics_port: int | None = Field(default=9182, ge=0, le=65535)
     database_url: str = sqlite_url("engagements")
 
     @property

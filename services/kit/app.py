@@ -25,6 +25,9 @@ from services.kit.idempotency import IdempotencyRecordBase
 from services.kit.identity import Caller
 from services.kit.kafka import KafkaProbe, TopicLookup, consumer_group, make_consumer, make_producer
 from services.kit.leader import make_leader
+from services.kit.metrics import Metrics, outbox_gauges
+from services.kit.metrics_http import HttpMetricsMiddleware, route_template, serve_metrics
+from services.kit.metrics_pipeline import ConsumerMetrics, RelayMetrics
 from services.kit.middleware import IdentityMiddleware, NulInUrlMiddleware, RequestContextMiddleware
 from services.kit.outbox import OUTBOX_PENDING_KEY
 from services.kit.relay import OutboxRelay
@@ -81,6 +84,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
         app.state.sessions = make_session_factory(app.state.engine)
         app.state.settings = settings
         app.state.clock = spec.clock
+        metrics.watch_engine(app.state.engine)
+        metrics.watch_sessions(app.state.sessions)
+        metrics.read_at_scrape(outbox_gauges(app.state.sessions, spec.clock))
         kafka = settings.kafka_connection()
         # A send's deadline, retries included, stays well inside the lease (see relay.py).
         publish_deadline = settings.relay_lease_seconds / 2
@@ -97,6 +103,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
             publish_timeout_seconds=publish_deadline,
             already_published=TopicLookup(kafka, client_id=f"{spec.name}-relay-lookup"),
             leader=make_leader(app.state.engine, spec.name),
+            metrics=metrics.group(RelayMetrics),
         )
         workers: list[Worker] = [app.state.relay]
         for name, build in spec.workers.items():
@@ -125,6 +132,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
                 ),
                 producer_factory=lambda: make_producer(kafka, client_id=f"{spec.name}-dlq"),
                 max_attempts=settings.consumer_max_attempts,
+                metrics=metrics.group(ConsumerMetrics),
             )
             workers.append(app.state.consumer)  # last: what it receives may need the others
         app.state.kafka_probe = KafkaProbe(kafka) if settings.kafka_enabled else None
@@ -142,12 +150,18 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
             batch_size=settings.housekeeping_batch_size,
         )
         workers.append(app.state.housekeeper)
+        # First: a port already taken stops the start before any worker runs.
+        app.state.metrics_server = metrics_server = serve_metrics(
+            metrics, host=settings.metrics_host, port=settings.metrics_port
+        )
         if settings.kafka_enabled:
             for worker in workers:
                 worker.start()
         try:
             yield
         finally:
+            if metrics_server is not None:
+                metrics_server.stop()
             for worker in reversed(workers):
                 worker.stop()
             if app.state.kafka_probe is not None:
@@ -156,10 +170,12 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
                 app.state.engine.dispose()
 
     app = FastAPI(title=spec.title, version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json", docs_url="/docs")
+    app.state.metrics = metrics = Metrics(version=app.version)
     # Starlette runs the last added outermost: request ids first, so a 401 carries one too.
     app.add_middleware(NulInUrlMiddleware)
     app.add_middleware(IdentityMiddleware, secret=settings.identity_key())
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(HttpMetricsMiddleware, metrics=metrics, resolve=route_template(lambda: app.routes))
     install_problem_handlers(app)
     app.state.idempotency_records = spec.idempotency_records
     app.include_router(health_router)

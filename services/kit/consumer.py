@@ -34,6 +34,7 @@ from sqlmodel import Session, col
 
 from services.kit.events import CloudEvent, MalformedEvent, parse_event
 from services.kit.inbox import InboxMessage
+from services.kit.metrics_pipeline import ConsumerMetrics
 from services.kit.types import utcnow
 
 log = logging.getLogger("liaison.consumer")
@@ -84,8 +85,10 @@ class ConsumerRunner:
         max_attempts: int = 3,
         retry_pause: float = 0.2,
         stall_check_seconds: float = 10.0,
+        metrics: ConsumerMetrics | None = None,
     ) -> None:
         self.name = name
+        self.metrics = metrics
         self._session_factory = session_factory
         self._registry = registry
         self._consumer_factory = consumer_factory
@@ -106,6 +109,17 @@ class ConsumerRunner:
 
     def handle(self, record: Any) -> Outcome:
         """One record in its own transaction. Transient failures are raised for the caller to pause on."""
+        started = time.perf_counter()
+        outcome = self._handle(record)
+        if self.metrics is not None:
+            try:
+                event_type: str | None = parse_event(record.value).type
+            except MalformedEvent:
+                event_type = None
+            self.metrics.one(record.topic, event_type, outcome.status, time.perf_counter() - started)
+        return outcome
+
+    def _handle(self, record: Any) -> Outcome:
         try:
             event = parse_event(record.value)
         except MalformedEvent as exc:
@@ -185,31 +199,44 @@ class ConsumerRunner:
             except MalformedEvent:
                 parsed.append((record, None))
         events = [event for _, event in parsed if event is not None]
-        if len(events) < len(parsed) or not self._apply_batch(events):
+        if len(events) < len(parsed) or not self._apply_batch(events, topic=records[0].topic):
             for record, _ in parsed:
                 try:
                     self.handle(record)
                 except TRANSIENT_ERRORS as exc:
                     raise PartitionPaused(record.offset, exc) from exc
 
-    def _apply_batch(self, events: list[CloudEvent]) -> bool:
+    def _apply_batch(self, events: list[CloudEvent], *, topic: str = "") -> bool:
         """All of them in one transaction; False (nothing written) if any handler failed."""
+        started = time.perf_counter()
         wanted = [e for e in events if self._registry.get(e.type)]
         if not wanted:
+            self._count_batch(topic, events, set(), started)
             return True
         try:
             with self._session_factory() as session:
                 new = self._claim_in_inbox(session, wanted)
+                handled = set(new)
                 for event in wanted:
                     if event.id in new:
                         new.discard(event.id)  # the same id twice in one batch: handled once
                         for handler in self._registry[event.type]:
                             handler(event, session=session)
                 session.commit()
+            self._count_batch(topic, events, handled, started)
             return True
         except Exception as exc:
             log.info("batch failed, taking it one event at a time", extra={"error": repr(exc)[:300]})
             return False
+
+    def _count_batch(self, topic: str, events: list[CloudEvent], handled: set[str], started: float) -> None:
+        if self.metrics is None:
+            return
+        wanted = {e.type for e in events if self._registry.get(e.type)}
+        try:  # the batch is committed: a failure here must not send it down the one-by-one path
+            self.metrics.batch(topic, events, handled=handled, wanted=wanted, seconds=time.perf_counter() - started)
+        except Exception:
+            log.exception("consumer metrics failed")
 
     def _claim_in_inbox(self, session: Session, events: list[CloudEvent]) -> set[str]:
         """One statement: record the ids, get back those that were not there yet."""
@@ -289,6 +316,8 @@ class ConsumerRunner:
     def poll_once(self, timeout_ms: int = 500) -> int:
         batch = self.poll(timeout_ms)
         self.commit(self.handle_batch(batch))
+        if self.metrics is not None:
+            self.metrics.observe_lag(self._consumer)
         return sum(len(records) for records in batch.values())
 
     # --- the background loop ----------------------------------------------------------------------

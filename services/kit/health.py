@@ -32,6 +32,7 @@ def readyz(request: Request) -> JSONResponse:
         ok, detail = state.kafka_probe.check()
         checks["kafka"] = {"ok": ok, "detail": detail}
     ready = all(check["ok"] for check in checks.values())
+    state.metrics.saw_dependencies({name: check["ok"] for name, check in checks.items()})
     # Details, not readiness: a failed outbox row or a paused partition is no reason to take this
     # replica out of the load balancer, but an administrator must see them.
     if checks["database"]["ok"]:

@@ -30,6 +30,7 @@ from sqlmodel import Session, col
 
 from services.kit.db import rowcount
 from services.kit.events import CONTENT_TYPE
+from services.kit.metrics_pipeline import RelayMetrics
 from services.kit.outbox import UNSENT, OutboxMessage, OutboxStatus
 from services.kit.types import utcnow
 
@@ -103,9 +104,11 @@ class OutboxRelay:
         already_published: Callable[[list[OutboxMessage]], set[str]] | None = None,
         leader: Leader | None = None,
         clock: Callable[[], datetime] = utcnow,
+        metrics: RelayMetrics | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._producer_factory = producer_factory
+        self.metrics = metrics
         self._producer: Any = None  # a KafkaProducer (kafka-python ships no types)
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
@@ -302,6 +305,8 @@ class OutboxRelay:
             ids = {m.id for m in claim.messages}
             outcome = PublishOutcome(failed=dict.fromkeys(ids, repr(exc)), outage=ids)
         self.settle(claim, outcome)
+        if self.metrics is not None:
+            self.metrics.count(claim.messages, sent=outcome.sent, failed=outcome.failed)
         if outcome.broker_away:
             raise BrokerAway(next(iter(outcome.failed.values())))
         return len(outcome.sent)

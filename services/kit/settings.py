@@ -46,6 +46,10 @@ class LiaisonSettings(BaseSettings):
     log_level: str = "INFO"
     # Shared by the gateway (signs the caller's identity) and the services (verify it).
     identity_secret: SecretStr | None = None
+    # Prometheus' /metrics, on a port of its own (docs/metrics.md: each process has its default);
+    # 0 takes a free port, None serves none (in-process tests read the app's registry directly).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
 
     def env_name(self, field: str) -> str:
         return f"{self.model_config.get('env_prefix', '')}{field}".upper()

@@ -14,6 +14,7 @@ from services.notifications.consumers import CONSUMES, Consumers, Runtime
 from services.notifications.deliveries import delivery_log_purges
 from services.notifications.dispatcher import Dispatcher
 from services.notifications.engagements_client import EngagementsClient
+from services.notifications.metrics import DeliveryMetrics, pending_and_lag
 from services.notifications.scheduler import Scheduler
 from services.notifications.settings import NotificationsSettings
 
@@ -42,10 +43,17 @@ def service_spec(
             clock=state.clock,
             http=webhook_http,
             on_outbox=state.relay.wake,
+            metrics=state.metrics.group(DeliveryMetrics),
         )
 
     def scheduler(state: State) -> Scheduler:
-        return Scheduler(sessions=state.sessions, settings=state.settings, clock=state.clock)
+        state.metrics.read_at_scrape(pending_and_lag(state.sessions, state.settings, state.clock))
+        return Scheduler(
+            sessions=state.sessions,
+            settings=state.settings,
+            clock=state.clock,
+            metrics=state.metrics.group(DeliveryMetrics),
+        )
 
     def handlers(state: State) -> HandlerRegistry:
         return Consumers(Runtime(settings=state.settings, engagements=state.engagements, clock=state.clock)).registry()

@@ -17,9 +17,11 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from services.kit.housekeeping import Purge
+from services.kit.metrics import after_commit
 from services.notifications.channels.email import email_payload
 from services.notifications.events import record_delivery_outcome
 from services.notifications.messages import Reader, Rendered, reader_of
+from services.notifications.metrics import DeliveryMetrics
 from services.notifications.models import Delivery, Notification, Recipient, Webhook
 from services.notifications.schemas import Channel, DeliveryStatus
 
@@ -128,6 +130,7 @@ class DeliveryBatch:
         )
         if delivery is not None:  # always: the inbox was not seen for this user (checked above)
             record_delivery_outcome(session=self.session, delivery=delivery)
+            after_commit(self.session, lambda metrics: metrics.group(DeliveryMetrics).delivered_to_inbox())
 
 
 ACTIVE_WEBHOOKS = "liaison.notifications.active_webhooks"

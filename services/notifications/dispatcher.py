@@ -31,6 +31,7 @@ from services.notifications.channels import SendOutcome, email, webhook
 from services.notifications.channels.destinations import WebhookGuard
 from services.notifications.deliveries import webhook_id_of
 from services.notifications.events import record_delivery_outcome
+from services.notifications.metrics import DeliveryMetrics
 from services.notifications.models import Delivery, DeliveryAttempt, Webhook
 from services.notifications.schemas import Channel, DeliveryStatus
 from services.notifications.settings import NotificationsSettings
@@ -173,8 +174,10 @@ class Dispatcher:
         http: httpx.AsyncClient | None = None,
         on_outbox: Callable[[], None] = lambda: None,
         guard: WebhookGuard | None = None,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
         self.sessions = sessions
+        self.metrics = metrics
         self.guard = guard or WebhookGuard(allowed=tuple(settings.webhook_allowed_networks))
         self.settings = settings
         self.clock = clock
@@ -202,17 +205,20 @@ class Dispatcher:
             final = outcome.final
         else:
             outcome, final = SendOutcome(False, error="the webhook was removed"), True
+        seconds = time.perf_counter() - started
         status = await asyncio.to_thread(
             settle,
             self.sessions,
             claimed,
             outcome,
             started_at=started_at,
-            duration_ms=(time.perf_counter() - started) * 1000,
+            duration_ms=seconds * 1000,
             now=self.clock(),
             settings=self.settings,
             final=final,
         )
+        if self.metrics is not None:
+            self.metrics.attempt(claimed.channel, status, seconds)
         if status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
             self._on_outbox()
         return status

@@ -11,6 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from services.kit.types import utcnow
+from services.notifications.metrics import DeliveryMetrics
 from services.notifications.reminders import send_digests, send_due_reminders
 from services.notifications.settings import NotificationsSettings
 
@@ -25,8 +26,10 @@ class Scheduler:
         settings: NotificationsSettings,
         clock: Callable[[], datetime] = utcnow,
         on_work: Callable[[], None] = lambda: None,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
         self.sessions = sessions
+        self.metrics = metrics
         self.settings = settings
         self.clock = clock
         self._on_work = on_work
@@ -37,6 +40,8 @@ class Scheduler:
         now = self.clock()
         done = send_due_reminders(self.sessions, settings=self.settings, now=now)
         done += send_digests(self.sessions, settings=self.settings, now=now)
+        if self.metrics is not None:
+            self.metrics.scheduler_ran()
         if done:
             self._on_work()
         return done

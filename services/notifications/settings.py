@@ -12,6 +12,7 @@ class NotificationsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LIAISON_NOTIFICATIONS_", extra="ignore")
 
     port: int = 8003
+    metrics_port: int | None = Field(default=9183, ge=0, le=65535)
     database_url: str = sqlite_url("notifications")
     # Asked (with this service's own identity) for what a restricted engagement's events leave out.
     engagements_url: str = "http://127.0.0.1:8002"

@@ -10,6 +10,7 @@ class PartnersSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LIAISON_PARTNERS_", extra="ignore")
 
     port: int = 8001
+    metrics_port: int | None = Field(default=9181, ge=0, le=65535)
     database_url: str = sqlite_url("partners")
     # CSV import jobs: rows per batch (one transaction each: on SQLite it holds the write lock,
     # ~5 ms a row), how long a worker holds a job between two batches before another may take it

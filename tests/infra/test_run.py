@@ -34,6 +34,7 @@ def runner_environment(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
         "KAFKA_DATA_DIR": str(tmp_path / "kafka"),
         "LIAISON_LOG_DIR": str(tmp_path / "log"),
         "LIAISON_GATEWAY_PORT": str(ports["gateway"]),
+        "LIAISON_GATEWAY_METRICS_PORT": str(ports["gateway-metrics"]),
         "LIAISON_GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
     }
     for name in [name for name in env if "SECRET" in name or "PASSWORD" in name]:
@@ -42,6 +43,7 @@ def runner_environment(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
     for name in SERVICES:
         prefix = f"LIAISON_{name.upper()}_"
         env[prefix + "PORT"] = str(ports[name])
+        env[prefix + "METRICS_PORT"] = str(ports[f"{name}-metrics"])
         env[prefix + "KAFKA_BOOTSTRAP"] = f"127.0.0.1:{ports['kafka']}"
         env[prefix + "DATABASE_URL"] = f"sqlite:///{tmp_path / f'{name}.db'}"
         env[f"LIAISON_GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{ports[name]}"
@@ -51,7 +53,7 @@ def runner_environment(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
 @pytest.mark.processes
 @pytest.mark.kafka
 def test_check_comes_up_prints_the_urls_and_stops_everything(tmp_path: Path) -> None:
-    names = ("gateway", *SERVICES, "kafka", "controller")
+    names = ("gateway", *SERVICES, "kafka", "controller", *(f"{name}-metrics" for name in ("gateway", *SERVICES)))
     ports = dict(zip(names, free_ports(len(names)), strict=False))
 
     result = subprocess.run(
@@ -83,6 +85,7 @@ def test_two_replicas_of_each_service_share_the_gateway_and_the_databases(monkey
     monkeypatch.setenv("LIAISON_REPLICAS", "2")
     for name in (*SERVICES, "gateway"):
         monkeypatch.delenv(f"LIAISON_{name.upper()}_PORT", raising=False)
+        monkeypatch.delenv(f"LIAISON_{name.upper()}_METRICS_PORT", raising=False)
         monkeypatch.delenv(f"LIAISON_GATEWAY_{name.upper()}_URL", raising=False)
     monkeypatch.delenv("LIAISON_GATEWAY_WORKERS", raising=False)
     services = [
@@ -94,4 +97,6 @@ def test_two_replicas_of_each_service_share_the_gateway_and_the_databases(monkey
     assert [(s.name, s.port) for s in services][:2] == [("partners", 8001), ("partners-2", 8011)]
     assert env["LIAISON_GATEWAY_PARTNERS_URL"] == "http://127.0.0.1:8001,http://127.0.0.1:8011"
     assert env["LIAISON_GATEWAY_WORKERS"] == "2"
-    assert services[1].env == {"LIAISON_PARTNERS_PORT": "8011"}, "each replica listens on its own port"
+    assert services[1].env == {"LIAISON_PARTNERS_PORT": "8011", "LIAISON_PARTNERS_METRICS_PORT": "9191"}, (
+        "each replica listens on its own ports"
+    )

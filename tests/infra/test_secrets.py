@@ -63,7 +63,7 @@ def test_the_gateway_make_up_starts_refuses_an_admin_token_signed_with_the_publi
     for name, value in runner_env.items():
         if name.startswith("LIAISON_"):
             monkeypatch.setenv(name, value)
-    settings = GatewaySettings(database_url=gateway_engine_url)
+    settings = GatewaySettings(database_url=gateway_engine_url, metrics_port=None)
     with TestClient(create_app(settings), raise_server_exceptions=False) as gateway:
         response = gateway.get(
             "/api/v1/users", headers={"Authorization": f"Bearer {forged_admin_token(PUBLISHED_TOKEN_SECRET)}"}
@@ -81,7 +81,7 @@ def test_a_service_make_up_starts_refuses_an_identity_signed_with_the_published_
         if name.startswith("LIAISON_"):
             monkeypatch.setenv(name, value)
     url = migrate("engagements", f"sqlite:///{tmp_path}/engagements.db")
-    settings = EngagementsSettings(database_url=url, kafka_enabled=False)
+    settings = EngagementsSettings(database_url=url, kafka_enabled=False, metrics_port=None)
     admin = Caller(user="ghost", roles=frozenset({"admin"}))
     with TestClient(create_app(settings), raise_server_exceptions=False) as service:
         headers = sign(admin, secret=PUBLISHED_IDENTITY_SECRET, method="GET", path="/api/v1/engagements")

@@ -54,6 +54,7 @@ def test_a_follow_up_due_tomorrow_is_reminded_by_the_scheduler(kafka_broker, pos
     settings = NotificationsSettings(
         environment="test",
         identity_secret=TEST_IDENTITY_SECRET,
+        metrics_port=None,
         **kafka_broker.service_settings("notifications"),
         smtp_host="127.0.0.1",
         smtp_port=smtp.port,

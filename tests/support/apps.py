@@ -17,8 +17,14 @@ Settings = TypeVar("Settings", bound=ServiceSettings)
 
 
 def unit_settings(settings_class: type[Settings], **overrides: Any) -> Settings:
-    """Settings for an in-process service: no Kafka (tests drive the relay and consumers by hand)."""
-    defaults = {"environment": "test", "kafka_enabled": False, "identity_secret": TEST_IDENTITY_SECRET}
+    """Settings for an in-process service: no Kafka (tests drive the relay and consumers by hand), no metrics
+    port (tests read `app.state.metrics.registry`)."""
+    defaults = {
+        "environment": "test",
+        "kafka_enabled": False,
+        "identity_secret": TEST_IDENTITY_SECRET,
+        "metrics_port": None,
+    }
     return settings_class(**(defaults | overrides))
 
 

@@ -57,3 +57,17 @@ def metric_names(expression: str) -> set[str]:
         if not call and word.lower() not in KEYWORDS:
             names.add(word)
     return names
+
+
+def exposed(registry) -> list:
+    """Every sample a registry (an in-process app's `app.state.metrics.registry`) would expose now."""
+    return [sample for family in registry.collect() for sample in family.samples]
+
+
+def undeclared(registry) -> set[str]:
+    """Sample names a registry exposes that docs/metrics.md does not list."""
+    return {sample.name for sample in exposed(registry)} - sample_names()
+
+
+def label_values(registry) -> set[str]:
+    return {value for sample in exposed(registry) for value in sample.labels.values()}

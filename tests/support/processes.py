@@ -22,7 +22,15 @@ class ServiceProcess:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         prefix = f"LIAISON_{name.upper()}_"
-        self.env = {**os.environ, **env, prefix + "PORT": str(self.port), prefix + "HOST": "127.0.0.1"}
+        # Its metrics on a free port too, unless the test chose one: the defaults may be taken.
+        self.metrics_port = int(env.get(prefix + "METRICS_PORT") or free_port())
+        self.env = {
+            **os.environ,
+            **env,
+            prefix + "PORT": str(self.port),
+            prefix + "HOST": "127.0.0.1",
+            prefix + "METRICS_PORT": str(self.metrics_port),
+        }
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen | None = None
 
