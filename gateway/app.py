@@ -33,6 +33,7 @@ from services.kit.http_problems import install_problem_handlers
 from services.kit.logging import configure_logging
 from services.kit.middleware import NulInUrlMiddleware
 from services.kit.openapi_problems import document_problems
+from services.kit.tracing import Tracing
 
 
 @dataclass
@@ -49,11 +50,15 @@ class Runtime:
     openapi: MergedOpenAPI
 
 
-def make_upstreams(settings: GatewaySettings, clients: Mapping[str, httpx.AsyncClient] | None) -> dict[str, Upstream]:
+def make_upstreams(
+    settings: GatewaySettings, clients: Mapping[str, httpx.AsyncClient] | None, tracing: Tracing
+) -> dict[str, Upstream]:
     def breaker() -> CircuitBreaker:
         return CircuitBreaker(failures=settings.breaker_failures, reset_seconds=settings.breaker_reset_seconds)
 
     if clients is not None:  # tests hand in clients bound to in-process services
+        for client in clients.values():
+            tracing.instrument_httpx(client)
         return {
             name: HttpxUpstream(name, client, retries=settings.retries, breaker=breaker(), owned=False)
             for name, client in clients.items()
@@ -69,6 +74,7 @@ def make_upstreams(settings: GatewaySettings, clients: Mapping[str, httpx.AsyncC
                 max_connections=settings.max_connections_per_service,
                 retries=settings.retries,
                 breaker=breaker(),
+                trace_configs=tracing.aiohttp_trace_configs(),
             )
         else:
             limits = httpx.Limits(
@@ -81,6 +87,7 @@ def make_upstreams(settings: GatewaySettings, clients: Mapping[str, httpx.AsyncC
                 limits=limits,
                 timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
             )
+            tracing.instrument_httpx(client)
             upstreams[name] = HttpxUpstream(name, client, retries=settings.retries, breaker=breaker())
     return upstreams
 
@@ -101,10 +108,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
+        tracing.start()
         db = engine or make_engine(settings.database_url)
+        tracing.instrument_engine(db)
         sessions = make_session_factory(db)
         app.state.sessions = sessions
-        upstreams = make_upstreams(settings, clients)
+        upstreams = make_upstreams(settings, clients, tracing)
         for upstream in upstreams.values():
             await upstream.start()
         jwks_client = httpx.AsyncClient(timeout=5.0)
@@ -155,6 +164,7 @@ def create_app(
             await jwks_client.aclose()
             if own_engine:
                 db.dispose()
+            tracing.stop()
 
     app = FastAPI(
         title="Liaison gateway", version="0.1.0", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
@@ -166,7 +176,8 @@ def create_app(
     app.include_router(accounts_router)
     app.include_router(views_router)
     web.install(app)  # the web app's pages: every path outside /api/v1 that is not health or docs
-    front = FrontDoor(app, policy=DEFAULT_POLICY)
+    tracing = Tracing("gateway")
+    front = FrontDoor(app, policy=DEFAULT_POLICY, tracer=tracing.tracer("liaison.gateway"))
     if settings.trusted_proxies:
         # uvicorn's own middleware (run with proxy_headers off): the client is the right-most
         # X-Forwarded-For entry that is not one of the trusted proxies.

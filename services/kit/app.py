@@ -29,6 +29,7 @@ from services.kit.middleware import IdentityMiddleware, NulInUrlMiddleware, Requ
 from services.kit.outbox import OUTBOX_PENDING_KEY
 from services.kit.relay import OutboxRelay
 from services.kit.settings import ServiceSettings
+from services.kit.tracing import Tracing
 from services.kit.types import utcnow
 
 API_PREFIX = "/api/v1"
@@ -77,7 +78,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
+        tracing.start()
         app.state.engine = engine or make_engine(settings.database_url)
+        tracing.instrument_engine(app.state.engine)
         app.state.sessions = make_session_factory(app.state.engine)
         app.state.settings = settings
         app.state.clock = spec.clock
@@ -97,6 +100,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
             publish_timeout_seconds=publish_deadline,
             already_published=TopicLookup(kafka, client_id=f"{spec.name}-relay-lookup"),
             leader=make_leader(app.state.engine, spec.name),
+            tracer=tracing.tracer("liaison.relay"),
         )
         workers: list[Worker] = [app.state.relay]
         for name, build in spec.workers.items():
@@ -125,6 +129,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
                 ),
                 producer_factory=lambda: make_producer(kafka, client_id=f"{spec.name}-dlq"),
                 max_attempts=settings.consumer_max_attempts,
+                tracer=tracing.tracer("liaison.consumer"),
             )
             workers.append(app.state.consumer)  # last: what it receives may need the others
         app.state.kafka_probe = KafkaProbe(kafka) if settings.kafka_enabled else None
@@ -154,12 +159,16 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
                 app.state.kafka_probe.close()
             if own_engine:
                 app.state.engine.dispose()
+            tracing.stop()
 
     app = FastAPI(title=spec.title, version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json", docs_url="/docs")
     # Starlette runs the last added outermost: request ids first, so a 401 carries one too.
     app.add_middleware(NulInUrlMiddleware)
     app.add_middleware(IdentityMiddleware, secret=settings.identity_key())
     app.add_middleware(RequestContextMiddleware)
+    # Outside all of them (it wraps the built stack), so the access log line carries the request's span.
+    app.state.tracing = tracing = Tracing(spec.name)
+    tracing.instrument_app(app)
     install_problem_handlers(app)
     app.state.idempotency_records = spec.idempotency_records
     app.include_router(health_router)

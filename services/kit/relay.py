@@ -24,10 +24,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from kafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError, RetriableError
+from opentelemetry.trace import Tracer
 from sqlalchemy import ColumnElement, exists, func, or_, select, text, update
 from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session, col
 
+from services.kit import tracing
 from services.kit.db import rowcount
 from services.kit.events import CONTENT_TYPE
 from services.kit.outbox import UNSENT, OutboxMessage, OutboxStatus
@@ -103,8 +105,10 @@ class OutboxRelay:
         already_published: Callable[[list[OutboxMessage]], set[str]] | None = None,
         leader: Leader | None = None,
         clock: Callable[[], datetime] = utcnow,
+        tracer: Tracer | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._send_spans = tracing.SendSpans(tracer)
         self._producer_factory = producer_factory
         self._producer: Any = None  # a KafkaProducer (kafka-python ships no types)
         self.batch_size = batch_size
@@ -218,6 +222,7 @@ class OutboxRelay:
 
     def _send(self, producer: Any, message: OutboxMessage, outcome: PublishOutcome) -> Any:
         value = message.payload.encode()
+        self._send_spans.start(message)
         try:
             if len(value) > self.max_message_bytes:
                 raise NeverFits(f"{len(value)} bytes, over the {self.max_message_bytes}-byte limit")
@@ -302,6 +307,7 @@ class OutboxRelay:
             ids = {m.id for m in claim.messages}
             outcome = PublishOutcome(failed=dict.fromkeys(ids, repr(exc)), outage=ids)
         self.settle(claim, outcome)
+        self._send_spans.finish(sent=outcome.sent, failed=outcome.failed)
         if outcome.broker_away:
             raise BrokerAway(next(iter(outcome.failed.values())))
         return len(outcome.sent)
