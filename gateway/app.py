@@ -36,6 +36,7 @@ from services.kit.metrics import Metrics
 from services.kit.metrics_http import HttpMetricsMiddleware, serve_metrics
 from services.kit.middleware import NulInUrlMiddleware
 from services.kit.openapi_problems import document_problems
+from services.kit.tracing import Tracing
 
 
 @dataclass
@@ -52,11 +53,15 @@ class Runtime:
     openapi: MergedOpenAPI
 
 
-def make_upstreams(settings: GatewaySettings, clients: Mapping[str, httpx.AsyncClient] | None) -> dict[str, Upstream]:
+def make_upstreams(
+    settings: GatewaySettings, clients: Mapping[str, httpx.AsyncClient] | None, tracing: Tracing
+) -> dict[str, Upstream]:
     def breaker() -> CircuitBreaker:
         return CircuitBreaker(failures=settings.breaker_failures, reset_seconds=settings.breaker_reset_seconds)
 
     if clients is not None:  # tests hand in clients bound to in-process services
+        for client in clients.values():
+            tracing.instrument_httpx(client)
         return {
             name: HttpxUpstream(name, client, retries=settings.retries, breaker=breaker(), owned=False)
             for name, client in clients.items()
@@ -72,6 +77,7 @@ def make_upstreams(settings: GatewaySettings, clients: Mapping[str, httpx.AsyncC
                 max_connections=settings.max_connections_per_service,
                 retries=settings.retries,
                 breaker=breaker(),
+                trace_configs=tracing.aiohttp_trace_configs(),
             )
         else:
             limits = httpx.Limits(
@@ -84,6 +90,7 @@ def make_upstreams(settings: GatewaySettings, clients: Mapping[str, httpx.AsyncC
                 limits=limits,
                 timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
             )
+            tracing.instrument_httpx(client)
             upstreams[name] = HttpxUpstream(name, client, retries=settings.retries, breaker=breaker())
     return upstreams
 
@@ -104,11 +111,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
+        tracing.start()
         db = engine or make_engine(settings.database_url)
+        tracing.instrument_engine(db)
         sessions = make_session_factory(db)
         app.state.sessions = sessions
         metrics.watch_engine(db)
-        upstreams = make_upstreams(settings, clients)
+        upstreams = make_upstreams(settings, clients, tracing)
         for upstream in upstreams.values():
             upstream.metrics = metrics.group(UpstreamMetrics)
             await upstream.start()
@@ -166,6 +175,7 @@ def create_app(
             if metrics_server is not None:
                 metrics_server.stop()
             worker_exited()
+            tracing.stop()
 
     app = FastAPI(
         title="Liaison gateway", version="0.1.0", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
@@ -178,7 +188,8 @@ def create_app(
     app.include_router(accounts_router)
     app.include_router(views_router)
     web.install(app)  # the web app's pages: every path outside /api/v1 that is not health or docs
-    front = FrontDoor(app, policy=DEFAULT_POLICY)
+    tracing = Tracing("gateway")
+    front = FrontDoor(app, policy=DEFAULT_POLICY, tracer=tracing.tracer("liaison.gateway"))
     counted = HttpMetricsMiddleware(front, metrics=metrics, resolve=gateway_routes(DEFAULT_POLICY, app.routes))
     if settings.trusted_proxies:
         # uvicorn's own middleware (run with proxy_headers off): the client is the right-most

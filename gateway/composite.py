@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from gateway.proxy import TraceContext, signed_headers
+from gateway.proxy import signed_headers
 from gateway.upstream import UpstreamError
+from services.kit import tracing
 from services.kit.identity import Caller
 from services.kit.problems import Problem
 
@@ -51,24 +52,17 @@ class Fetched:
 
 
 class Composer:
-    def __init__(
-        self, *, upstreams: dict[str, Any], secret: str, caller: Caller, request_id: str, trace: TraceContext
-    ) -> None:
+    def __init__(self, *, upstreams: dict[str, Any], secret: str, caller: Caller, request_id: str) -> None:
         self.upstreams = upstreams
         self.secret = secret
         self.caller = caller
         self.request_id = request_id
-        self.trace = trace
 
     async def fetch(self, part: Part, partner_id: str) -> Fetched:
         path = part.path.format(id=quote(partner_id, safe=""))
         query = urlencode({k: str(v).format(id=partner_id) for k, v in part.query.items()})
         headers = signed_headers(
-            [
-                ("accept", "application/json"),
-                ("x-request-id", self.request_id),
-                ("traceparent", self.trace.traceparent),
-            ],
+            tracing.inject([("accept", "application/json"), ("x-request-id", self.request_id)]),
             caller=self.caller,
             secret=self.secret,
             method="GET",

@@ -1,9 +1,9 @@
 """The front door every request goes through, as plain ASGI (the hot path builds no framework objects):
 
-request id and trace context -> the policy table (404/405) -> a declared body over the route's limit
-(413) -> who is calling (401) -> may they (403) -> their rate limit (429) -> the body, read up to the
-limit (413) -> the owning service (proxy), or the gateway's own routes (FastAPI app; 422 for JSON
-nested absurdly deep).
+request id and trace context (the gateway's server span, kit/tracing.py) -> the policy table (404/405) ->
+a declared body over the route's limit (413) -> who is calling (401) -> may they (403) -> their rate
+limit (429) -> the body, read up to the limit (413) -> the owning service (proxy), or the gateway's own
+routes (FastAPI app; 422 for JSON nested absurdly deep).
 One structured access log line per request.
 """
 
@@ -13,13 +13,15 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer, get_current_span
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth import AuthError, Principal
 from gateway.bodies import declared_length, is_json, nested_too_deep, nests_too_deep, read_limited, replay, too_large
 from gateway.policy import API_PREFIX, GATEWAY, Policy, Rule
-from gateway.proxy import TraceContext, forward
+from gateway.proxy import forward
 from gateway.ratelimit import too_many_requests
+from services.kit import tracing
 from services.kit.http_problems import problem_response
 from services.kit.logging import request_id_var
 from services.kit.middleware import incoming_request_id
@@ -38,9 +40,10 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class FrontDoor:
-    def __init__(self, inner: ASGIApp, *, policy: Policy) -> None:
+    def __init__(self, inner: ASGIApp, *, policy: Policy, tracer: Tracer) -> None:
         self.inner = inner  # the FastAPI app: lifespan, health, docs, the gateway's own routes
         self.policy = policy
+        self.tracer = tracer
         self.runtime: Runtime | None = None  # set by the inner app's lifespan
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -49,33 +52,46 @@ class FrontDoor:
             return
         request_id = incoming_request_id(scope["headers"])
         token = request_id_var.set(request_id)
-        trace = TraceContext(_header(scope, b"traceparent"))
         started = time.perf_counter()
         outcome = {"status": 500, "user": None, "service": None}
-        extra_headers = [(b"x-request-id", request_id.encode()), (b"traceparent", trace.traceparent.encode())]
+        # The caller's trace continues (a new one when its traceparent is missing or invalid): the
+        # gateway's span is the parent of the service's, of the events and of all that follows.
+        incoming = {"traceparent": _header(scope, b"traceparent"), "tracestate": _header(scope, b"tracestate")}
+        with self.tracer.start_as_current_span(
+            scope["method"],
+            context=tracing.context_of(incoming),
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": scope["method"], "url.path": scope["path"]},
+        ) as span:
+            extra_headers = [
+                (b"x-request-id", request_id.encode()),
+                *((name.encode(), value.encode()) for name, value in tracing.inject([])),
+            ]
 
-        async def send_with_context(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                outcome["status"] = message["status"]
-                message["headers"] = [*message.get("headers", []), *extra_headers]
-            await send(message)
+            async def send_with_context(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    outcome["status"] = message["status"]
+                    message["headers"] = [*message.get("headers", []), *extra_headers]
+                await send(message)
 
-        try:
-            await self.dispatch(scope, receive, send_with_context, request_id=request_id, trace=trace, outcome=outcome)
-        finally:
-            access_log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": outcome["status"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "user": outcome["user"],
-                    "service": outcome["service"],
-                    "trace_id": trace.trace_id,
-                },
-            )
-            request_id_var.reset(token)
+            try:
+                await self.dispatch(scope, receive, send_with_context, request_id=request_id, outcome=outcome)
+            finally:
+                span.set_attribute("http.response.status_code", outcome["status"])
+                if isinstance(outcome["status"], int) and outcome["status"] >= 500:
+                    span.set_status(Status(StatusCode.ERROR))
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": outcome["status"],
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "user": outcome["user"],
+                        "service": outcome["service"],
+                    },
+                )
+                request_id_var.reset(token)
 
     async def dispatch(
         self,
@@ -84,7 +100,6 @@ class FrontDoor:
         send: Send,
         *,
         request_id: str,
-        trace: TraceContext,
         outcome: dict[str, Any],
     ) -> None:
         path = scope["path"]
@@ -110,6 +125,9 @@ class FrontDoor:
                 response = problem_response(404, title="No such route", detail=f"No resource at {path}.")
             await response(scope, receive, send)
             return
+        route = f"{API_PREFIX}{rule.template}"
+        get_current_span().update_name(f"{scope['method']} {route}")
+        get_current_span().set_attribute("http.route", route)
         settings = runtime.settings
         limit = settings.import_body_limit_bytes if rule.large_body else settings.body_limit_bytes
         if (declared_length(scope) or 0) > limit:
@@ -155,7 +173,6 @@ class FrontDoor:
                 return
             state = scope.setdefault("state", {})
             state["principal"] = principal
-            state["trace"] = trace
             await self.inner(scope, replay(body, receive), send)
             return
         outcome["service"] = rule.target
@@ -170,7 +187,6 @@ class FrontDoor:
             caller=principal.caller,
             secret=runtime.identity_secret,
             request_id=request_id,
-            trace=trace,
         )
 
     @staticmethod

@@ -7,13 +7,12 @@ Plain ASGI on purpose: this is the gateway's hot path, so no framework objects a
 from __future__ import annotations
 
 import logging
-import os
-import re
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from gateway.upstream import Upstream, UpstreamError, UpstreamResponse
+from services.kit import tracing
 from services.kit.http_problems import problem_response
 from services.kit.identity import IDENTITY_HEADERS, Caller, sign
 
@@ -37,40 +36,24 @@ HOP_BY_HOP = frozenset(
 )
 # The gateway sets these itself (request id, trace context) or keeps them (credentials stop here:
 # the services trust the signed identity, never a token they could replay).
-_NOT_FORWARDED = HOP_BY_HOP | IDENTITY_HEADERS | {"x-request-id", "traceparent", "authorization", "x-api-key"}
+_NOT_FORWARDED = (
+    HOP_BY_HOP | IDENTITY_HEADERS | {"x-request-id", "traceparent", "tracestate", "authorization", "x-api-key"}
+)
 # Set by the gateway's own server on the way out; the service's copies would be duplicates.
-_NOT_RETURNED = frozenset(name.encode() for name in HOP_BY_HOP | {"date", "server", "x-request-id", "traceparent"})
-
-_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
-
-
-class TraceContext:
-    """W3C trace context: the caller's trace id is kept (or one is made); the gateway is a new span."""
-
-    __slots__ = ("flags", "span_id", "trace_id")
-
-    def __init__(self, incoming: str | None) -> None:
-        match = _TRACEPARENT.match(incoming) if incoming else None
-        if match and match.group(1) != "0" * 32 and match.group(2) != "0" * 16:
-            self.trace_id, self.flags = match.group(1), match.group(3)
-        else:
-            self.trace_id, self.flags = os.urandom(16).hex(), "01"
-        self.span_id = os.urandom(8).hex()
-
-    @property
-    def traceparent(self) -> str:
-        return f"00-{self.trace_id}-{self.span_id}-{self.flags}"
+_NOT_RETURNED = frozenset(
+    name.encode() for name in HOP_BY_HOP | {"date", "server", "x-request-id", "traceparent", "tracestate"}
+)
 
 
-def forwarded_headers(raw: list[tuple[bytes, bytes]], *, request_id: str, trace: TraceContext) -> list[tuple[str, str]]:
+def forwarded_headers(raw: list[tuple[bytes, bytes]], *, request_id: str) -> list[tuple[str, str]]:
+    """The request's headers for the service, with the gateway's request id and its span's trace context."""
     headers = [
         (name.decode("latin-1"), value.decode("latin-1"))
         for name, value in raw
         if name.decode("latin-1") not in _NOT_FORWARDED
     ]
     headers.append(("x-request-id", request_id))
-    headers.append(("traceparent", trace.traceparent))
-    return headers
+    return tracing.inject(headers)
 
 
 def signed_headers(
@@ -125,13 +108,12 @@ async def forward(
     caller: Caller,
     secret: str,
     request_id: str,
-    trace: TraceContext,
 ) -> None:
     """`body`: the request's, already read by the front door (within its route's limit)."""
     method = scope["method"]
     query = scope["query_string"].decode("latin-1")
     headers = signed_headers(
-        forwarded_headers(scope["headers"], request_id=request_id, trace=trace),
+        forwarded_headers(scope["headers"], request_id=request_id),
         caller=caller,
         secret=secret,
         method=method,

@@ -187,8 +187,10 @@ class AiohttpUpstream(Upstream):
         max_connections: int,
         retries: int,
         breaker: CircuitBreaker,
+        trace_configs: list[aiohttp.TraceConfig] | None = None,
     ) -> None:
         super().__init__(name, retries=retries, breaker=breaker)
+        self.trace_configs = trace_configs  # a client span per call when traces are exported (kit/tracing.py)
         # Several replicas: "http://a:8001,http://b:8011", taken in turn, one that refused skipped for a while.
         self.base_urls = [url.strip().rstrip("/") for url in base_url.split(",") if url.strip()]
         self.base_url = self.base_urls[0]
@@ -213,6 +215,7 @@ class AiohttpUpstream(Upstream):
             connector=connector,
             auto_decompress=False,
             skip_auto_headers=_AUTO_HEADERS,
+            trace_configs=self.trace_configs,
             timeout=aiohttp.ClientTimeout(total=None, connect=self.connect_timeout, sock_read=self.read_timeout),
         )
 

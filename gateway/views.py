@@ -77,7 +77,6 @@ def composer(request: Request) -> Composer:
         secret=runtime.identity_secret,
         caller=state["principal"].caller,
         request_id=request_id_var.get() or "",
-        trace=state["trace"],
     )
 
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from gateway.tests.conftest import bearer, echo_service, token_for
 from services.kit.db import make_engine
+from services.kit.logging import JsonFormatter
 from services.partners.app import create_app as create_partners_app
 from services.partners.settings import PartnersSettings
 from tests.support.identity import TEST_IDENTITY_SECRET
@@ -205,24 +206,48 @@ def test_the_signature_survives_awkward_paths_and_query_strings(make_gateway, pa
     assert response.status_code == 200, response.text
 
 
-def test_one_structured_access_log_line_per_request(make_gateway, caplog):
+class JsonLines(logging.Handler):
+    """The lines as the service writes them, formatted when written (the trace ids are the context's then)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter("gateway"))
+        self.lines: list[dict] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+def test_one_structured_access_log_line_per_request(make_gateway):
     gateway = make_gateway({"engagements": echo_service})
-    with caplog.at_level(logging.INFO, logger="liaison.access"):
-        gateway.get(
+    handler = JsonLines()
+    access = logging.getLogger("liaison.access")
+    access.addHandler(handler)
+    level = access.level
+    access.setLevel(logging.INFO)
+    try:
+        first = gateway.get(
             "/api/v1/engagements?x=1", headers={"x-request-id": "log-1", **bearer(token_for("viewer", user="vi"))}
         )
         gateway.get("/api/v1/engagements")
-    lines = [r for r in caplog.records if r.name == "liaison.access"]
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(level)
+    lines = handler.lines
     assert len(lines) == 2
-    assert (lines[0].method, lines[0].path, lines[0].status, lines[0].user, lines[0].service) == (
+    assert [lines[0][k] for k in ("method", "path", "status", "user", "service", "request_id")] == [
         "GET",
         "/api/v1/engagements",
         207,
         "vi",
         "engagements",
-    )
-    assert lines[0].duration_ms >= 0 and len(lines[0].trace_id) == 32
-    assert (lines[1].status, lines[1].user) == (401, None)
+        "log-1",
+    ]
+    _version, trace_id, span_id, _flags = first.headers["traceparent"].split("-")
+    assert lines[0]["duration_ms"] >= 0
+    assert (lines[0]["trace_id"], lines[0]["span_id"]) == (trace_id, span_id), "the gateway's own span"
+    assert (lines[1]["status"], lines[1]["user"]) == (401, None)
+    assert lines[1]["trace_id"] != trace_id
 
 
 def test_a_compressed_answer_passes_through_still_compressed(make_gateway):

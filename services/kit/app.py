@@ -32,6 +32,7 @@ from services.kit.middleware import IdentityMiddleware, NulInUrlMiddleware, Requ
 from services.kit.outbox import OUTBOX_PENDING_KEY
 from services.kit.relay import OutboxRelay
 from services.kit.settings import ServiceSettings
+from services.kit.tracing import Tracing
 from services.kit.types import utcnow
 
 API_PREFIX = "/api/v1"
@@ -80,7 +81,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
+        tracing.start()
         app.state.engine = engine or make_engine(settings.database_url)
+        tracing.instrument_engine(app.state.engine)
         app.state.sessions = make_session_factory(app.state.engine)
         app.state.settings = settings
         app.state.clock = spec.clock
@@ -104,6 +107,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
             already_published=TopicLookup(kafka, client_id=f"{spec.name}-relay-lookup"),
             leader=make_leader(app.state.engine, spec.name),
             metrics=metrics.group(RelayMetrics),
+            tracer=tracing.tracer("liaison.relay"),
         )
         workers: list[Worker] = [app.state.relay]
         for name, build in spec.workers.items():
@@ -133,6 +137,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
                 producer_factory=lambda: make_producer(kafka, client_id=f"{spec.name}-dlq"),
                 max_attempts=settings.consumer_max_attempts,
                 metrics=metrics.group(ConsumerMetrics),
+                tracer=tracing.tracer("liaison.consumer"),
             )
             workers.append(app.state.consumer)  # last: what it receives may need the others
         app.state.kafka_probe = KafkaProbe(kafka) if settings.kafka_enabled else None
@@ -168,6 +173,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
                 app.state.kafka_probe.close()
             if own_engine:
                 app.state.engine.dispose()
+            tracing.stop()
 
     app = FastAPI(title=spec.title, version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json", docs_url="/docs")
     app.state.metrics = metrics = Metrics(version=app.version)
@@ -175,6 +181,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
     app.add_middleware(NulInUrlMiddleware)
     app.add_middleware(IdentityMiddleware, secret=settings.identity_key())
     app.add_middleware(RequestContextMiddleware)
+    # Outside all of them (it wraps the built stack), so the access log line carries the request's span.
+    app.state.tracing = tracing = Tracing(spec.name)
+    tracing.instrument_app(app)
     app.add_middleware(HttpMetricsMiddleware, metrics=metrics, resolve=route_template(lambda: app.routes))
     install_problem_handlers(app)
     app.state.idempotency_records = spec.idempotency_records

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka.structs import OffsetAndMetadata, TopicPartition
+from opentelemetry.trace import Tracer
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -32,6 +33,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
+from services.kit import tracing
 from services.kit.events import CloudEvent, MalformedEvent, parse_event
 from services.kit.inbox import InboxMessage
 from services.kit.metrics_pipeline import ConsumerMetrics
@@ -86,9 +88,11 @@ class ConsumerRunner:
         retry_pause: float = 0.2,
         stall_check_seconds: float = 10.0,
         metrics: ConsumerMetrics | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.name = name
         self.metrics = metrics
+        self._tracer = tracer
         self._session_factory = session_factory
         self._registry = registry
         self._consumer_factory = consumer_factory
@@ -155,8 +159,9 @@ class ConsumerRunner:
             except IntegrityError:
                 session.rollback()
                 return Outcome("duplicate", event.id)
-            for handler in handlers:
-                handler(event, session=session)
+            with tracing.processing(self._tracer, event, consumer=self.name):
+                for handler in handlers:
+                    handler(event, session=session)
             session.commit()
         return Outcome("handled", event.id)
 
@@ -220,8 +225,9 @@ class ConsumerRunner:
                 for event in wanted:
                     if event.id in new:
                         new.discard(event.id)  # the same id twice in one batch: handled once
-                        for handler in self._registry[event.type]:
-                            handler(event, session=session)
+                        with tracing.processing(self._tracer, event, consumer=self.name):
+                            for handler in self._registry[event.type]:
+                                handler(event, session=session)
                 session.commit()
             self._count_batch(topic, events, handled, started)
             return True

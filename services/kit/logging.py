@@ -1,4 +1,5 @@
-"""JSON logs, one object per line, each carrying the request id of the request it belongs to."""
+"""JSON logs, one object per line, each carrying the request id of the request it belongs to and the
+trace and span ids of the span it was written in (kit/tracing.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import logging
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+from services.kit.tracing import current_ids
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -29,6 +32,8 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
+        if ids := current_ids():
+            entry["trace_id"], entry["span_id"] = ids
         entry.update(
             (key, value)
             for key, value in record.__dict__.items()

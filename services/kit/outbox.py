@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, Session, SQLModel
 
+from services.kit import tracing
 from services.kit.events import CloudEvent
 from services.kit.types import UTCDateTime, utcnow
 
@@ -51,6 +52,8 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The trace context the event carries (kit/tracing.py): the relay's send span continues it.
+    traceparent: str | None = Field(default=None, max_length=64)
 
 
 def record_event(*, session: Session, event: CloudEvent, topic: str, key: str | None = None) -> OutboxMessage:
@@ -59,12 +62,14 @@ def record_event(*, session: Session, event: CloudEvent, topic: str, key: str | 
     The key is the event's subject (the aggregate id) unless given, so one aggregate's events stay
     in order: the relay never publishes a row while an older unsent row of its key exists.
     """
+    event = tracing.stamp(event)
     message = OutboxMessage(
         event_id=event.id,
         event_type=event.type,
         topic=topic,
         key=key or event.subject,
         payload=event.to_json(),
+        traceparent=tracing.traceparent_of(event.model_extra or {}),
     )
     session.add(message)
     session.info[OUTBOX_PENDING_KEY] = True

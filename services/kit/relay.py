@@ -24,10 +24,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from kafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError, RetriableError
+from opentelemetry.trace import Tracer
 from sqlalchemy import ColumnElement, exists, func, or_, select, text, update
 from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session, col
 
+from services.kit import tracing
 from services.kit.db import rowcount
 from services.kit.events import CONTENT_TYPE
 from services.kit.metrics_pipeline import RelayMetrics
@@ -105,8 +107,10 @@ class OutboxRelay:
         leader: Leader | None = None,
         clock: Callable[[], datetime] = utcnow,
         metrics: RelayMetrics | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._send_spans = tracing.SendSpans(tracer)
         self._producer_factory = producer_factory
         self.metrics = metrics
         self._producer: Any = None  # a KafkaProducer (kafka-python ships no types)
@@ -221,6 +225,7 @@ class OutboxRelay:
 
     def _send(self, producer: Any, message: OutboxMessage, outcome: PublishOutcome) -> Any:
         value = message.payload.encode()
+        self._send_spans.start(message)
         try:
             if len(value) > self.max_message_bytes:
                 raise NeverFits(f"{len(value)} bytes, over the {self.max_message_bytes}-byte limit")
@@ -307,6 +312,7 @@ class OutboxRelay:
         self.settle(claim, outcome)
         if self.metrics is not None:
             self.metrics.count(claim.messages, sent=outcome.sent, failed=outcome.failed)
+        self._send_spans.finish(sent=outcome.sent, failed=outcome.failed)
         if outcome.broker_away:
             raise BrokerAway(next(iter(outcome.failed.values())))
         return len(outcome.sent)
