@@ -33,6 +33,7 @@ from services.kit.http_problems import install_problem_handlers
 from services.kit.logging import configure_logging
 from services.kit.middleware import NulInUrlMiddleware
 from services.kit.openapi_problems import document_problems
+from services.kit.relay import make_relay
 
 
 @dataclass
@@ -104,6 +105,10 @@ def create_app(
         db = engine or make_engine(settings.database_url)
         sessions = make_session_factory(db)
         app.state.sessions = sessions
+        # The people directory's events (gateway/directory.py): the kit's relay, started only with Kafka on.
+        app.state.relay = make_relay(settings, db, sessions, "gateway")
+        if settings.kafka_enabled:
+            app.state.relay.start()
         upstreams = make_upstreams(settings, clients)
         for upstream in upstreams.values():
             await upstream.start()
@@ -152,6 +157,7 @@ def create_app(
                 await asyncio.to_thread(authenticator.poll)  # the last API key uses
             await web.stop(web_runtime)
             await asyncio.gather(*(upstream.close() for upstream in upstreams.values()))
+            await asyncio.to_thread(app.state.relay.stop)
             await jwks_client.aclose()
             if own_engine:
                 db.dispose()

@@ -28,6 +28,7 @@ def gateway_settings(**overrides) -> GatewaySettings:
         "rate_limit_per_second": 1000,
         "rate_limit_burst": 1000,
         "revocation_poll_seconds": 0.2,
+        "kafka_enabled": False,
     }
     return GatewaySettings(**(values | overrides))
 
