@@ -16,7 +16,7 @@ def gateway_session() -> Iterator[Session]:
     from services.kit.migrations import upgrade
     from services.kit.settings import load_settings
 
-    settings = load_settings(GatewaySettings)
+    settings = load_settings(GatewaySettings, kafka_enabled=False)
     upgrade(Path(__file__).resolve().parents[1] / "gateway" / "migrations", settings.database_url)
     engine = make_engine(settings.database_url)
     try:

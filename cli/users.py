@@ -61,7 +61,7 @@ def disable(args) -> int:
             user = get_user(session=session, username=args.username)
             update_user(
                 session=session,
-                settings=load_settings(GatewaySettings),
+                settings=load_settings(GatewaySettings, kafka_enabled=False),
                 username=args.username,
                 data=UserUpdate(disabled=True),
                 expected_version=user.version,

@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         "bootstrap-admin: migrate, then create the admin user if there is no user yet",
     )
     args = parser.parse_args(argv)
-    settings = load_settings(GatewaySettings)
+    # Only the server publishes (its relay sends what migrate or bootstrap-admin put in the outbox).
+    settings = load_settings(GatewaySettings, **({} if args.command == "serve" else {"kafka_enabled": False}))
     configure_logging("gateway", settings.log_level)
     if args.command != "serve":  # a command's output is for the person who typed it, not a log
         logging.getLogger("alembic").setLevel(logging.WARNING)

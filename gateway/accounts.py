@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
+from gateway import directory
 from gateway.models import ApiKey, User
 from gateway.schemas import KeyCreate, UserCreate, UserUpdate
 from gateway.settings import GatewaySettings
@@ -40,11 +41,14 @@ def create_user(*, session: Session, data: UserCreate) -> User:
     user = User(
         username=data.username,
         display_name=data.display_name,
+        email=data.email,
+        language=data.language,
         roles=data.roles,
         password_hash=hasher().hash(data.password),
     )
     session.add(user)
     session.flush()
+    directory.record_user_created(session=session, user=user)
     return user
 
 
@@ -74,15 +78,19 @@ def update_user(
     changes = data.model_dump(exclude_unset=True)
     if "password" in changes:
         user.password_hash = hasher().hash(changes.pop("password"))
-    for field, value in changes.items():
-        if value is not None:
-            setattr(user, field, value)
+    was_disabled = user.disabled
+    changed = [f for f, value in changes.items() if value is not None and getattr(user, f) != value]
+    for field in changed:
+        setattr(user, field, changes[field])
     # A disabled user, a new password or other roles: the sessions opened before end now.
     if data.disabled or data.password is not None or data.roles is not None:
         revoke_user_tokens(session=session, settings=settings, user=user)
     user.version += 1
     user.updated_at = utcnow()
     session.add(user)
+    directory.record_user_changed(
+        session=session, user=user, changed_fields=changed, disabled_now=user.disabled and not was_disabled
+    )
     return user
 
 
@@ -113,6 +121,7 @@ def bootstrap_admin(*, session: Session, password: str) -> User | None:
     )
     session.add(user)
     session.flush()
+    directory.record_user_created(session=session, user=user)
     return user
 
 

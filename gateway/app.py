@@ -34,8 +34,10 @@ from services.kit.http_problems import install_problem_handlers
 from services.kit.logging import configure_logging
 from services.kit.metrics import Metrics
 from services.kit.metrics_http import HttpMetricsMiddleware, serve_metrics
+from services.kit.metrics_pipeline import RelayMetrics
 from services.kit.middleware import NulInUrlMiddleware
 from services.kit.openapi_problems import document_problems
+from services.kit.relay import make_relay
 from services.kit.tracing import Tracing
 
 
@@ -117,6 +119,17 @@ def create_app(
         sessions = make_session_factory(db)
         app.state.sessions = sessions
         metrics.watch_engine(db)
+        # The people directory's events (gateway/directory.py): the kit's relay, started only with Kafka on.
+        app.state.relay = make_relay(
+            settings,
+            db,
+            sessions,
+            "gateway",
+            metrics=metrics.group(RelayMetrics),
+            tracer=tracing.tracer("liaison.relay"),
+        )
+        if settings.kafka_enabled:
+            app.state.relay.start()
         upstreams = make_upstreams(settings, clients, tracing)
         for upstream in upstreams.values():
             upstream.metrics = metrics.group(UpstreamMetrics)
@@ -169,6 +182,7 @@ def create_app(
                 await asyncio.to_thread(authenticator.poll)  # the last API key uses
             await web.stop(web_runtime)
             await asyncio.gather(*(upstream.close() for upstream in upstreams.values()))
+            await asyncio.to_thread(app.state.relay.stop)
             await jwks_client.aclose()
             if own_engine:
                 db.dispose()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, field_validator
 from sqlalchemy import String
@@ -14,6 +15,7 @@ from gateway.policy import KEY_SCOPES, ROLES
 from services.kit.inputs import NoNulText
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@\-]{1,63}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -30,9 +32,21 @@ def check_password(value: str) -> str:
     return value
 
 
+Language = Literal["fr", "en"]
+
+
+def check_email(value: str | None) -> str | None:
+    if value is not None and not _EMAIL.match(value):
+        raise ValueError("an e-mail address looks like name@example.org")
+    return value
+
+
 class UserBase(SQLModel, NoNulText):
     username: str = Field(max_length=64, sa_type=String(64))
     display_name: str | None = Field(default=None, max_length=200)
+    # The people directory's (gateway/directory.py): where notifications may write, in which language.
+    email: str | None = Field(default=None, max_length=320, sa_type=String(320))
+    language: Language | None = Field(default=None, sa_type=String(8))
 
 
 class UserCreate(UserBase):
@@ -51,6 +65,11 @@ class UserCreate(UserBase):
     def _roles(cls, values: list[str]) -> list[str]:
         return check_roles(values)
 
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return check_email(value)
+
     @field_validator("password")
     @classmethod
     def _password(cls, value: str) -> str:
@@ -59,6 +78,14 @@ class UserCreate(UserBase):
 
 class UserUpdate(SQLModel, NoNulText):
     display_name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    language: Language | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return check_email(value)
+
     roles: list[str] | None = Field(default=None, min_length=1)
     password: str | None = Field(default=None, max_length=1024)
     disabled: bool | None = None
@@ -75,6 +102,7 @@ class UserUpdate(SQLModel, NoNulText):
 
 
 class UserRead(UserBase):
+    id: uuid.UUID
     roles: list[str]
     disabled: bool
     version: int

@@ -4,13 +4,16 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from services.kit.settings import LiaisonSettings, revealed, sqlite_url
+from services.kit.settings import PublisherSettings, revealed, sqlite_url
 
 LOCAL_ISSUER = "liaison-gateway"
 
 
-class GatewaySettings(LiaisonSettings):
-    """Environment: LIAISON_GATEWAY_PARTNERS_URL, LIAISON_GATEWAY_PORT, LIAISON_GATEWAY_TOKEN_SECRET, ..."""
+class GatewaySettings(PublisherSettings):
+    """Environment: LIAISON_GATEWAY_PARTNERS_URL, LIAISON_GATEWAY_PORT, LIAISON_GATEWAY_TOKEN_SECRET, ...
+
+    The gateway publishes the people directory (its users, liaison.directory.v1) through its own
+    outbox and relay, as principal `gateway` (LIAISON_GATEWAY_KAFKA_SASL_PASSWORD)."""
 
     model_config = SettingsConfigDict(env_prefix="LIAISON_GATEWAY_", extra="ignore")
 
@@ -91,6 +94,10 @@ class GatewaySettings(LiaisonSettings):
 
     def required_secrets(self) -> list[str]:
         return [*super().required_secrets(), "token_secret"]
+
+    @property
+    def service_name(self) -> str:
+        return "gateway"
 
     def token_key(self) -> str:
         return revealed(self.token_secret)

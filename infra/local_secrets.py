@@ -26,7 +26,9 @@ def kafka_password_name(principal: str) -> str:
 
 
 # Every secret the local stack needs; a file from an older version gets the ones it lacks.
-NAMES = (IDENTITY, TOKEN, KAFKA_ADMIN, *(kafka_password_name(s) for s in SERVICES))
+# The gateway is a Kafka principal too: it publishes the people directory (liaison.directory.v1).
+KAFKA_PRINCIPALS = (*SERVICES, "gateway")
+NAMES = (IDENTITY, TOKEN, KAFKA_ADMIN, *(kafka_password_name(s) for s in KAFKA_PRINCIPALS))
 
 
 def secrets_file() -> Path:
@@ -83,7 +85,8 @@ def process_environment(values: dict[str, str]) -> dict[str, str]:
     }
     for service in SERVICES:
         env[f"LIAISON_{service.upper()}_IDENTITY_SECRET"] = values[IDENTITY]
-        env[f"LIAISON_{service.upper()}_KAFKA_SASL_PASSWORD"] = values[kafka_password_name(service)]
+    for principal in KAFKA_PRINCIPALS:
+        env[f"LIAISON_{principal.upper()}_KAFKA_SASL_PASSWORD"] = values[kafka_password_name(principal)]
     return env
 
 

@@ -115,6 +115,7 @@ def child_environment(services: list[Component]) -> dict[str, str]:
         urls = ",".join(s.url for s in services if s.service == name)
         env.setdefault(f"LIAISON_{name.upper()}_KAFKA_BOOTSTRAP", KAFKA_BOOTSTRAP)
         env.setdefault(f"LIAISON_GATEWAY_{name.upper()}_URL", urls)
+    env.setdefault("LIAISON_GATEWAY_KAFKA_BOOTSTRAP", KAFKA_BOOTSTRAP)  # it publishes the people directory
     if replicas() > 1:
         env.setdefault("LIAISON_GATEWAY_WORKERS", str(replicas()))
     return env

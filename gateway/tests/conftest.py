@@ -29,6 +29,7 @@ def gateway_settings(**overrides) -> GatewaySettings:
         "rate_limit_burst": 1000,
         "revocation_poll_seconds": 0.2,
         "metrics_port": None,  # in-process: tests read app.state.metrics (the default port may be taken)
+        "kafka_enabled": False,
     }
     return GatewaySettings(**(values | overrides))
 

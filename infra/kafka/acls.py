@@ -45,15 +45,18 @@ class ServiceAccess:
         return (self.publishes, *self.consumes, *(topic + DEAD_LETTER_SUFFIX for topic in self.consumes))
 
 
-PARTNERS_TOPIC, ENGAGEMENTS_TOPIC, NOTIFICATIONS_TOPIC = (
+PARTNERS_TOPIC, ENGAGEMENTS_TOPIC, NOTIFICATIONS_TOPIC, DIRECTORY_TOPIC = (
     "liaison.partners.v1",
     "liaison.engagements.v1",
     "liaison.notifications.v1",
+    "liaison.directory.v1",
 )
 SERVICES = (
+    # The gateway publishes the people directory (its users) and consumes nothing.
+    ServiceAccess("gateway", DIRECTORY_TOPIC),
     ServiceAccess("partners", PARTNERS_TOPIC),
-    ServiceAccess("engagements", ENGAGEMENTS_TOPIC, (PARTNERS_TOPIC,)),
-    ServiceAccess("notifications", NOTIFICATIONS_TOPIC, (ENGAGEMENTS_TOPIC, PARTNERS_TOPIC)),
+    ServiceAccess("engagements", ENGAGEMENTS_TOPIC, (PARTNERS_TOPIC, DIRECTORY_TOPIC)),
+    ServiceAccess("notifications", NOTIFICATIONS_TOPIC, (ENGAGEMENTS_TOPIC, PARTNERS_TOPIC, DIRECTORY_TOPIC)),
 )
 SERVICE_TOPICS = tuple(service.publishes for service in SERVICES)
 RESERVED_NAMES = frozenset({ADMIN, *(service.name for service in SERVICES)})

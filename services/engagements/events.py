@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from services.engagements import partner_copies, partner_effects
-from services.engagements.models import Engagement, FollowUp
+from services.engagements.models import Engagement, FollowUp, Person
 from services.engagements.schemas import Confidentiality, EngagementState, FollowUpState
 from services.kit.consumer import RejectedEvent
 from services.kit.event_models import (
@@ -20,9 +20,11 @@ from services.kit.event_models import (
     RelationshipState,
     TypedEvent,
 )
+from services.kit.event_models.directory import DIRECTORY_TOPIC
 from services.kit.events import new_event
 from services.kit.handlers import Handlers
 from services.kit.outbox import record_event
+from services.kit.people import people_handlers
 from services.kit.types import utcnow
 
 TOPIC = "liaison.engagements.v1"
@@ -201,4 +203,7 @@ def on_contact_erased(event: TypedEvent[ContactErased], *, session: Session) -> 
         record_engagement_updated(session=session, engagement=engagement, changed_fields=["contact_ids"])
 
 
-CONSUMES = [PARTNERS_TOPIC]
+# The people directory: officers and assignees are its people (kit/people.py).
+people_handlers(Person, HANDLERS)
+
+CONSUMES = [PARTNERS_TOPIC, DIRECTORY_TOPIC]

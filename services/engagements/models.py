@@ -14,6 +14,7 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from services.engagements.schemas import EngagementBase, FollowUpBase, Location
 from services.kit.idempotency import IdempotencyRecordBase
+from services.kit.people import PersonCopyBase
 from services.kit.types import UTCDateTime, utcnow
 
 
@@ -195,3 +196,9 @@ class EngagementAuditEntry(SQLModel, table=True):
 
 class IdempotencyRecord(IdempotencyRecordBase, table=True):
     __tablename__ = "idempotency_keys"
+
+
+class Person(PersonCopyBase, table=True):
+    """A person of the directory (the gateway's users), kept from liaison.directory.v1 (kit/people.py)."""
+
+    __tablename__ = "people"

@@ -23,14 +23,13 @@ from services.kit.housekeeping import Housekeeper, Purge, kit_purges
 from services.kit.http_problems import install_problem_handlers
 from services.kit.idempotency import IdempotencyRecordBase
 from services.kit.identity import Caller
-from services.kit.kafka import KafkaProbe, TopicLookup, consumer_group, make_consumer, make_producer
-from services.kit.leader import make_leader
+from services.kit.kafka import KafkaProbe, consumer_group, make_consumer, make_producer
 from services.kit.metrics import Metrics, outbox_gauges
 from services.kit.metrics_http import HttpMetricsMiddleware, route_template, serve_metrics
 from services.kit.metrics_pipeline import ConsumerMetrics, RelayMetrics
 from services.kit.middleware import IdentityMiddleware, NulInUrlMiddleware, RequestContextMiddleware
 from services.kit.outbox import OUTBOX_PENDING_KEY
-from services.kit.relay import OutboxRelay
+from services.kit.relay import make_relay
 from services.kit.settings import ServiceSettings
 from services.kit.tracing import Tracing
 from services.kit.types import utcnow
@@ -91,21 +90,11 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, *, engine: 
         metrics.watch_sessions(app.state.sessions)
         metrics.read_at_scrape(outbox_gauges(app.state.sessions, spec.clock))
         kafka = settings.kafka_connection()
-        # A send's deadline, retries included, stays well inside the lease (see relay.py).
-        publish_deadline = settings.relay_lease_seconds / 2
-        app.state.relay = OutboxRelay(
-            session_factory=app.state.sessions,
-            producer_factory=lambda: make_producer(
-                kafka, client_id=f"{spec.name}-relay", deadline_seconds=publish_deadline
-            ),
-            batch_size=settings.relay_batch_size,
-            lease_seconds=settings.relay_lease_seconds,
-            idle_seconds=settings.relay_idle_seconds,
-            max_attempts=settings.relay_max_attempts,
-            max_message_bytes=settings.relay_max_message_bytes,
-            publish_timeout_seconds=publish_deadline,
-            already_published=TopicLookup(kafka, client_id=f"{spec.name}-relay-lookup"),
-            leader=make_leader(app.state.engine, spec.name),
+        app.state.relay = make_relay(
+            settings,
+            app.state.engine,
+            app.state.sessions,
+            spec.name,
             metrics=metrics.group(RelayMetrics),
             tracer=tracing.tracer("liaison.relay"),
         )

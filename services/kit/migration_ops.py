@@ -69,3 +69,24 @@ def create_outbox_only_v2() -> None:
 def drop_outbox_only_v2() -> None:
     op.drop_index("ix_outbox_sent_at", table_name="outbox")
     op.drop_index("ix_outbox_key", table_name="outbox")
+
+
+def create_people_v1(table: str) -> None:
+    """The read copy of the people directory (kit/people.py `PersonCopyBase`), for a service that keeps one
+    (each under its own name: the services' models share one metadata)."""
+    op.create_table(
+        table,
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column("username", sa.String(64), nullable=False, unique=True),
+        sa.Column("display_name", sa.String(200)),
+        sa.Column("email", sa.String(320)),
+        sa.Column("language", sa.String(8)),
+        sa.Column("teams", sa.JSON(), nullable=False),
+        sa.Column("disabled", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def drop_people_v1(table: str) -> None:
+    op.drop_table(table)

@@ -21,20 +21,25 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError, RetriableError
 from opentelemetry.trace import Tracer
-from sqlalchemy import ColumnElement, exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Engine, exists, func, or_, select, text, update
 from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session, col
 
 from services.kit import tracing
 from services.kit.db import rowcount
 from services.kit.events import CONTENT_TYPE
+from services.kit.kafka import TopicLookup, make_producer
+from services.kit.leader import make_leader
 from services.kit.metrics_pipeline import RelayMetrics
 from services.kit.outbox import UNSENT, OutboxMessage, OutboxStatus
 from services.kit.types import utcnow
+
+if TYPE_CHECKING:
+    from services.kit.settings import PublisherSettings
 
 log = logging.getLogger("liaison.relay")
 
@@ -410,3 +415,32 @@ def failed_or_blocked(session: Session) -> dict[str, Any]:
         )
     )
     return {"failed": sum(n for _, _, n in failed), "blocked_keys": len(failed), "waiting": waiting}
+
+
+def make_relay(
+    settings: PublisherSettings,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    name: str,
+    *,
+    metrics: RelayMetrics | None = None,
+    tracer: Tracer | None = None,
+) -> OutboxRelay:
+    """The one way a process's outbox reaches its topic (each service's, and the gateway's directory)."""
+    kafka = settings.kafka_connection()
+    # A send's deadline, retries included, stays well inside the lease (see above).
+    publish_deadline = settings.relay_lease_seconds / 2
+    return OutboxRelay(
+        session_factory=sessions,
+        producer_factory=lambda: make_producer(kafka, client_id=f"{name}-relay", deadline_seconds=publish_deadline),
+        batch_size=settings.relay_batch_size,
+        lease_seconds=settings.relay_lease_seconds,
+        idle_seconds=settings.relay_idle_seconds,
+        max_attempts=settings.relay_max_attempts,
+        max_message_bytes=settings.relay_max_message_bytes,
+        publish_timeout_seconds=publish_deadline,
+        already_published=TopicLookup(kafka, client_id=f"{name}-relay-lookup"),
+        leader=make_leader(engine, name),
+        metrics=metrics,
+        tracer=tracer,
+    )

@@ -92,14 +92,15 @@ def load_settings(settings_class: type[S], **overrides: Any) -> S:
         raise SystemExit(2) from None
 
 
-class ServiceSettings(LiaisonSettings):
-    """Read from `LIAISON_<SERVICE>_*` variables (see each service's settings.py)."""
+class PublisherSettings(LiaisonSettings):
+    """What a process publishing through its outbox has: its principal on the broker and its relay
+    (the three services, and the gateway for the people directory)."""
 
     database_url: str = ""
     kafka_bootstrap: str = "127.0.0.1:9092"
     # Off only for unit tests that drive the relay and consumers by hand.
     kafka_enabled: bool = True
-    # This service's principal on the broker (default: the service's name) and its password; ACLs
+    # This process's principal on the broker (default: its name) and its password; ACLs
     # let it write its own topic and read what it consumes (infra/kafka/acls.py). SASL_PLAINTEXT is
     # for the loopback broker of `make up` and the tests; production uses SASL_SSL.
     kafka_sasl_username: str | None = None
@@ -114,6 +115,28 @@ class ServiceSettings(LiaisonSettings):
     # its key until `liaison outbox retry|skip`.
     relay_max_attempts: int = Field(default=10, ge=1)
     relay_max_message_bytes: int = Field(default=1_000_000, ge=1024)
+
+    def required_secrets(self) -> list[str]:
+        return [*super().required_secrets(), *(["kafka_sasl_password"] if self.kafka_enabled else [])]
+
+    @property
+    def service_name(self) -> str:
+        raise NotImplementedError
+
+    def kafka_connection(self) -> KafkaConnection:
+        return KafkaConnection(
+            bootstrap=self.kafka_bootstrap,
+            username=self.kafka_sasl_username or self.service_name,
+            password=self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else "",
+            security_protocol=self.kafka_security_protocol,
+            mechanism=self.kafka_sasl_mechanism,
+            ssl_cafile=self.kafka_ssl_cafile,
+        )
+
+
+class ServiceSettings(PublisherSettings):
+    """Read from `LIAISON_<SERVICE>_*` variables (see each service's settings.py)."""
+
     consumer_max_attempts: int = Field(default=3, ge=1)
     # Housekeeping: sent outbox rows and inbox rows are deleted after these many days, in batches.
     # Keep the inbox longer than the topics' retention (7 days), so a redelivery is still recognised.
@@ -136,23 +159,6 @@ class ServiceSettings(LiaisonSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-    def required_secrets(self) -> list[str]:
-        return [*super().required_secrets(), *(["kafka_sasl_password"] if self.kafka_enabled else [])]
-
-    @property
-    def service_name(self) -> str:
-        raise NotImplementedError
-
-    def kafka_connection(self) -> KafkaConnection:
-        return KafkaConnection(
-            bootstrap=self.kafka_bootstrap,
-            username=self.kafka_sasl_username or self.service_name,
-            password=self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else "",
-            security_protocol=self.kafka_security_protocol,
-            mechanism=self.kafka_sasl_mechanism,
-            ssl_cafile=self.kafka_ssl_cafile,
-        )
 
 
 def revealed(secret: SecretStr | None) -> str:

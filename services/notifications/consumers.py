@@ -27,20 +27,22 @@ from services.kit.event_models import (
     PartnerState,
     TypedEvent,
 )
+from services.kit.event_models.directory import DIRECTORY_TOPIC
 from services.kit.handlers import Handlers
+from services.kit.people import USER_EVENTS, people_handlers
 from services.kit.types import utcnow
 from services.notifications import audience
 from services.notifications.deliveries import DeliveryBatch, Trigger, webhooks_listening_to
 from services.notifications.engagements_client import EngagementsClient
 from services.notifications.erasure import erase_contact
 from services.notifications.messages import engagement_message
-from services.notifications.models import KnownPartner, Subscription
+from services.notifications.models import KnownPartner, Person, Subscription
 from services.notifications.reminders import FollowUp, apply_followup, cancel_reminders_of
 from services.notifications.settings import NotificationsSettings
 
 ENGAGEMENTS_TOPIC = "liaison.engagements.v1"
 PARTNERS_TOPIC = "liaison.partners.v1"
-CONSUMES = [ENGAGEMENTS_TOPIC, PARTNERS_TOPIC]
+CONSUMES = [ENGAGEMENTS_TOPIC, PARTNERS_TOPIC, DIRECTORY_TOPIC]
 CONFIDENTIALITY = ("public", "internal", "restricted")
 HANDLED_TYPES = (
     "liaison.engagement.logged",
@@ -56,6 +58,7 @@ HANDLED_TYPES = (
     "liaison.partner.merged",
     "liaison.partner.snapshot",
     "liaison.contact.erased",
+    *USER_EVENTS,
 )
 
 
@@ -106,6 +109,7 @@ class Consumers:
         handlers.on("liaison.partner.merged")(self.on_partner_merged)
         handlers.on("liaison.partner.snapshot")(self.on_partner_snapshot)
         handlers.on("liaison.contact.erased")(self.on_contact_erased)
+        people_handlers(Person, handlers)  # the directory's read copy: recipients' names, e-mail, language
         return handlers
 
     # --- engagements ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from services.kit.people import PersonCopyBase
 from services.kit.types import UTCDateTime, utcnow
 
 
@@ -163,3 +164,9 @@ class Reminder(SQLModel, table=True):
     status: str = Field(default="pending", sa_type=String(16))  # pending | sent | cancelled
     followup_version: int = 0
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Person(PersonCopyBase, table=True):
+    """A person of the directory (the gateway's users), kept from liaison.directory.v1 (kit/people.py)."""
+
+    __tablename__ = "known_people"

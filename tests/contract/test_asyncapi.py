@@ -40,6 +40,7 @@ TOPICS = {
         "liaison.followup.reassigned",
     },
     "liaison.notifications.v1": {"liaison.notification.sent", "liaison.notification.failed"},
+    "liaison.directory.v1": {"liaison.user.created", "liaison.user.updated", "liaison.user.disabled"},
 }
 
 

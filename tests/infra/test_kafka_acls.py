@@ -8,11 +8,13 @@ from kafka.admin import ACLOperation, ACLResourcePatternType, ResourceType
 
 from infra.kafka.acls import SERVICES, check_integration_name, integration_acls, service_acls
 from services.engagements import events as engagements_events
+from services.kit.event_models.directory import DIRECTORY_TOPIC
 from services.notifications import consumers as notifications_consumers
 from services.notifications import events as notifications_events
 from services.partners import events as partners_events
 
 CODE = {
+    "gateway": (DIRECTORY_TOPIC, ()),
     "partners": (partners_events.TOPIC, ()),
     "engagements": (engagements_events.TOPIC, tuple(engagements_events.CONSUMES)),
     "notifications": (notifications_events.TOPIC, tuple(notifications_consumers.CONSUMES)),

@@ -35,7 +35,7 @@ def system(kafka_broker, pg_cluster, tmp_path_factory):
         logs=tmp_path_factory.mktemp("system-logs"),
         smtp_port=smtp.port,
     )
-    yield system | {"smtp": smtp, "receiver": receiver}
+    yield system | {"smtp": smtp, "receiver": receiver, "databases": databases, "kafka": kafka_broker}
     stop_system(system)
     receiver.stop()
     smtp.stop()
@@ -169,3 +169,65 @@ def test_a_restricted_engagement_reaches_only_followers_allowed_to_know(system):
     anas = inbox(system, ana_headers)
     assert [item["title"] for item in anas["items"] if "Entretien confidentiel" in item["title"]] == []
     assert anas["total"] == 1, "ana hears of the internal one only"
+
+
+def test_a_user_created_at_the_gateway_reaches_the_directory_topic_and_the_services_copies(system):
+    """The gateway's outbox and relay put the person on liaison.directory.v1, as its contract says;
+    engagements and notifications keep them (kit/people.py), disabled once the admin disables them."""
+    from sqlalchemy import create_engine, text
+
+    from tests.contract.schemas import validator
+    from tests.support.topics import read_topic
+
+    username = f"lea-{uuid.uuid4().hex[:6]}"
+    created = httpx.post(
+        f"{system['gateway']}/api/v1/users",
+        headers=system["admin"],
+        timeout=30,
+        json={
+            "username": username,
+            "password": "a long enough password",
+            "roles": ["officer"],
+            "display_name": "Léa Gagnon",
+            "email": f"{username}@mrif.example",
+            "language": "fr",
+        },
+    )
+    assert created.status_code == 201, created.text
+    person_id = created.json()["id"]
+    disabled = httpx.patch(
+        f"{system['gateway']}/api/v1/users/{username}",
+        headers={**system["admin"], "If-Match": 'W/"1"'},
+        json={"disabled": True},
+        timeout=30,
+    )
+    assert disabled.status_code == 200, disabled.text
+
+    records = read_topic(
+        system["kafka"].connection(),
+        "liaison.directory.v1",
+        expect=2,
+        match=lambda record: record.key == person_id.encode(),
+    )
+    events = [json.loads(record.value) for record in records]
+    assert [e["type"] for e in events] == ["liaison.user.created", "liaison.user.disabled"]
+    for event in events:
+        assert [e.message for e in validator(event["dataschema"]).iter_errors(event)] == []
+    assert events[0]["data"]["display_name"] == "Léa Gagnon"
+
+    for service, table in (("engagements", "people"), ("notifications", "known_people")):
+        engine = create_engine(system["databases"][service])
+        try:
+
+            def copy(engine=engine, table=table):
+                with engine.connect() as connection:
+                    query = text(f"SELECT display_name, disabled, version FROM {table} WHERE username = :u")  # noqa: S608
+                    return connection.execute(query, {"u": username}).first()
+
+            assert tuple(eventually(copy, lambda row: row is not None and row[2] == 2) or ()) == (
+                "Léa Gagnon",
+                True,
+                2,
+            ), service
+        finally:
+            engine.dispose()

@@ -9,7 +9,11 @@ from tests.k8s.manifests import OVERLAYS, of_kind, render
 
 TOPICS = ("liaison.partners.v1", "liaison.engagements.v1", "liaison.notifications.v1", "liaison.directory.v1")
 OWNS = {"partners": TOPICS[0], "engagements": TOPICS[1], "notifications": TOPICS[2], "gateway": TOPICS[3]}
-CONSUMES = {"partners": set(), "engagements": {TOPICS[0]}, "notifications": {TOPICS[0], TOPICS[1], TOPICS[3]}}
+CONSUMES = {
+    "partners": set(),
+    "engagements": {TOPICS[0], TOPICS[3]},
+    "notifications": {TOPICS[0], TOPICS[1], TOPICS[3]},
+}
 CONSUMES["gateway"] = set()
 DAY_MS = 24 * 3600 * 1000
 

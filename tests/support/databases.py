@@ -29,6 +29,7 @@ SERVICE_TABLES = {
         "outbox",
     },
     "engagements": {
+        "people",
         "partner_copies",
         "outbox",
         "inbox",
@@ -42,6 +43,7 @@ SERVICE_TABLES = {
         "idempotency_keys",
     },
     "notifications": {
+        "known_people",
         "outbox",
         "inbox",
         "recipients",
@@ -53,7 +55,15 @@ SERVICE_TABLES = {
         "delivery_attempts",
         "reminders",
     },
-    "gateway": {"users", "refresh_tokens", "api_keys", "revoked_tokens", "web_sessions", "user_preferences"},
+    "gateway": {
+        "users",
+        "refresh_tokens",
+        "api_keys",
+        "revoked_tokens",
+        "web_sessions",
+        "user_preferences",
+        "outbox",
+    },
 }
 
 

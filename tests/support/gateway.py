@@ -27,6 +27,8 @@ def gateway_env(service_urls: dict[str, str], database_url: str, **settings: str
         "LIAISON_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
     env |= {f"LIAISON_GATEWAY_{name.upper()}_URL": url for name, url in service_urls.items()}
+    # Without a broker given, its directory events stay in its outbox.
+    env |= {"LIAISON_GATEWAY_KAFKA_ENABLED": "false"} if "KAFKA_BOOTSTRAP" not in settings else {}
     env |= {f"LIAISON_GATEWAY_{name.upper()}": value for name, value in settings.items()}
     return env
 

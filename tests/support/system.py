@@ -50,8 +50,17 @@ def start_system(
     processes["notifications"] = ServiceProcess("notifications", env=env, log_dir=logs).start()
     for process in processes.values():
         process.wait_ready()
+    # The gateway publishes the people directory on the same broker, as principal `gateway`.
+    directory = {
+        "KAFKA_BOOTSTRAP": kafka.bootstrap,
+        "KAFKA_SASL_PASSWORD": kafka.passwords["gateway"],
+        "RELAY_IDLE_SECONDS": "0.2",
+    }
     processes["gateway"] = start_gateway(
-        {name: processes[name].url for name in SERVICES}, database_urls["gateway"], logs, **(gateway_settings or {})
+        {name: processes[name].url for name in SERVICES},
+        database_urls["gateway"],
+        logs,
+        **(directory | (gateway_settings or {})),
     )
     gateway = processes["gateway"].url
     return {"processes": processes, "gateway": gateway, "admin": bearer(login(gateway))}

@@ -20,6 +20,9 @@ def test_every_partner_event_it_needs_has_a_handler():
         "liaison.relationship.added",
         "liaison.relationship.removed",
         "liaison.contact.erased",
+        "liaison.user.created",
+        "liaison.user.updated",
+        "liaison.user.disabled",
     }
 
 

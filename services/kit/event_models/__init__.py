@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from services.kit.event_models.base import EventData
+from services.kit.event_models.directory import DIRECTORY_SOURCE, DIRECTORY_TOPIC, UserState, UserUpdated
 from services.kit.event_models.engagements import (
     ENGAGEMENTS_SOURCE,
     ENGAGEMENTS_TOPIC,
@@ -72,6 +73,9 @@ CATALOG: dict[str, tuple[type[EventData], str, str]] = {
     "liaison.followup.reassigned": (FollowUpReassigned, ENGAGEMENTS_TOPIC, ENGAGEMENTS_SOURCE),
     "liaison.notification.sent": (NotificationState, NOTIFICATIONS_TOPIC, NOTIFICATIONS_SOURCE),
     "liaison.notification.failed": (NotificationState, NOTIFICATIONS_TOPIC, NOTIFICATIONS_SOURCE),
+    "liaison.user.created": (UserState, DIRECTORY_TOPIC, DIRECTORY_SOURCE),
+    "liaison.user.updated": (UserUpdated, DIRECTORY_TOPIC, DIRECTORY_SOURCE),
+    "liaison.user.disabled": (UserState, DIRECTORY_TOPIC, DIRECTORY_SOURCE),
 }
 
 
@@ -118,6 +122,8 @@ __all__ = [
     "PartnerUpdated",
     "RelationshipState",
     "TypedEvent",
+    "UserState",
+    "UserUpdated",
     "dump",
     "model_of",
     "typed",

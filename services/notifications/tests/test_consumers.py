@@ -468,3 +468,32 @@ def test_a_deleted_engagement_cancels_its_follow_ups_reminders_for_good(sessions
     assert {r.status for r in rows(sessions, Reminder)} == {"cancelled"}
     deliver(runner, f.followup_event(followup | {"version": 2, "due_on": "2026-12-24"}))
     assert {r.status for r in rows(sessions, Reminder)} == {"cancelled"}, "a late event revives nothing"
+
+
+def test_the_directory_s_people_are_kept_for_recipients(sessions, runner):
+    from services.kit.events import new_event
+    from services.notifications.models import Person
+
+    person_id = uuid.uuid4()
+    data = {"id": str(person_id), "username": "ana", "display_name": "Ana Ruiz", "email": "ana@mri.example"}
+    for event_type, version, extra in (
+        ("liaison.user.created", 1, {"disabled": False, "language": "en"}),
+        ("liaison.user.disabled", 2, {"disabled": True, "language": "en"}),
+    ):
+        event = new_event(
+            type=event_type,
+            source="/liaison/directory",
+            subject=str(person_id),
+            data=data | extra | {"version": version},
+        )
+        deliver(runner, event, topic="liaison.directory.v1")
+    with sessions() as session:
+        copy = session.get(Person, person_id)
+        assert (copy.name, copy.email, copy.language, copy.disabled, copy.version) == (
+            "Ana Ruiz",
+            "ana@mri.example",
+            "en",
+            True,
+            2,
+        )
+    assert runner.dead_letters == []

@@ -1,0 +1,85 @@
+"""The people directory: each change to a user that the directory shows is one event in the gateway's
+outbox, in the same transaction, and every event matches its contract (contracts/events/liaison.user.*)."""
+
+import json
+
+import pytest
+from sqlmodel import Session, select
+
+from gateway.tests.conftest import ECHO_EVERYWHERE, PASSWORD, bearer, token_for
+from services.kit.outbox import OutboxMessage
+from tests.contract.schemas import validator
+
+ADMIN = bearer(token_for("admin", user="root"))
+
+
+@pytest.fixture
+def gateway(make_gateway, engine):
+    return make_gateway(ECHO_EVERYWHERE, engine=engine)
+
+
+def events(engine) -> list[dict]:
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    for row in rows:
+        assert row.topic == "liaison.directory.v1"
+    return [json.loads(row.payload) | {"key": row.key} for row in rows]
+
+
+def change(gateway, username: str, version: int, body: dict):
+    return gateway.patch(f"/api/v1/users/{username}", json=body, headers={"If-Match": f'W/"{version}"', **ADMIN})
+
+
+def test_creating_changing_disabling_a_user_publishes_the_person_on_the_directory_topic(gateway, engine):
+    created = gateway.post(
+        "/api/v1/users",
+        json={
+            "username": "camille",
+            "password": PASSWORD,
+            "roles": ["officer"],
+            "display_name": "Camille Tremblay",
+            "email": "camille@mri.example",
+            "language": "fr",
+        },
+        headers=ADMIN,
+    )
+    assert created.status_code == 201, created.text
+    person_id = created.json()["id"]
+    assert change(gateway, "camille", 1, {"display_name": "Camille Tremblay-Roy"}).status_code == 200
+    assert change(gateway, "camille", 2, {"roles": ["officer", "viewer"]}).status_code == 200  # not shown: no event
+    assert change(gateway, "camille", 3, {"disabled": True}).status_code == 200
+    assert change(gateway, "camille", 4, {"disabled": False}).status_code == 200
+
+    published = events(engine)
+    assert [e["type"] for e in published] == [
+        "liaison.user.created",
+        "liaison.user.updated",
+        "liaison.user.disabled",
+        "liaison.user.updated",
+    ]
+    for event in published:
+        assert event["key"] == event["subject"] == event["data"]["id"] == person_id
+        envelope = {k: v for k, v in event.items() if k != "key"}
+        errors = [e.message for e in validator(event["dataschema"]).iter_errors(envelope)]
+        assert errors == [], errors
+    first, renamed, disabled, enabled = (e["data"] for e in published)
+    assert first == first | {"username": "camille", "email": "camille@mri.example", "language": "fr", "version": 1}
+    assert (renamed["display_name"], renamed["changed_fields"], renamed["version"]) == (
+        "Camille Tremblay-Roy",
+        ["display_name"],
+        2,
+    )
+    assert disabled["disabled"] is True and disabled["version"] == 4
+    assert enabled["disabled"] is False and enabled["changed_fields"] == ["disabled"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"email": "not an address"}, "email"), ({"language": "de"}, "language")],
+)
+def test_a_bad_email_or_language_is_refused_and_nothing_is_published(gateway, engine, body, field):
+    base = {"username": "zoe", "password": PASSWORD, "roles": ["officer"]}
+    response = gateway.post("/api/v1/users", json=base | body, headers=ADMIN)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == ["body", field]
+    assert events(engine) == []

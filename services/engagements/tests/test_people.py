@@ -1,0 +1,64 @@
+"""The read copy of the people directory (liaison.directory.v1, services/kit/people.py): kept from
+the gateway's events by version, and what callers name resolved to enabled people, or a 422."""
+
+import uuid
+
+import pytest
+
+from services.engagements.events import HANDLERS
+from services.engagements.models import Person
+from services.kit.events import new_event
+from services.kit.people import UnknownPerson, names_of, resolve_people
+
+
+def user_event(sessions, event_type: str, person_id: uuid.UUID, version: int, **fields):
+    data = {"id": str(person_id), "username": "camille", "disabled": False, "version": version} | fields
+    event = new_event(type=event_type, source="/liaison/directory", subject=str(person_id), data=data)
+    with sessions() as session:
+        for handler in HANDLERS[event_type]:
+            handler(event, session=session)
+        session.commit()
+
+
+def person(sessions, person_id) -> Person | None:
+    with sessions() as session:
+        return session.get(Person, person_id)
+
+
+def test_the_copy_follows_the_directory_and_never_goes_back_a_version(sessions):
+    camille = uuid.uuid4()
+    user_event(sessions, "liaison.user.created", camille, 1, display_name="Camille T.", teams=[str(uuid.uuid4())])
+    user_event(sessions, "liaison.user.updated", camille, 3, display_name="Camille Tremblay", changed_fields=[])
+    user_event(sessions, "liaison.user.updated", camille, 2, display_name="Stale", changed_fields=[])  # late
+    copy = person(sessions, camille)
+    assert (copy.display_name, copy.version, copy.disabled, len(copy.teams)) == ("Camille Tremblay", 3, False, 0)
+    user_event(sessions, "liaison.user.disabled", camille, 4, disabled=True, display_name="Camille Tremblay")
+    assert person(sessions, camille).disabled is True
+    user_event(sessions, "liaison.user.created", camille, 1)  # a replay of the first event changes nothing
+    assert person(sessions, camille).version == 4
+
+
+def test_ids_and_usernames_resolve_to_enabled_people_and_others_are_a_422_naming_the_field(sessions):
+    camille, gone = uuid.uuid4(), uuid.uuid4()
+    user_event(sessions, "liaison.user.created", camille, 1, display_name="Camille Tremblay")
+    user_event(sessions, "liaison.user.created", gone, 1, username="jules")
+    user_event(sessions, "liaison.user.disabled", gone, 2, username="jules", disabled=True)
+    with sessions() as session:
+        found = resolve_people(session=session, table=Person, values=[str(camille), "camille"], field="officers")
+        assert [p.id for p in found] == [camille]  # named twice, listed once
+        assert names_of(session=session, table=Person, ids=[camille]) == {camille: "Camille Tremblay"}
+        for bad in (["camile"], [str(uuid.uuid4())], ["jules"], [str(gone)]):
+            with pytest.raises(UnknownPerson) as refused:
+                resolve_people(session=session, table=Person, values=[str(camille), *bad], field="officers")
+            assert refused.value.status == 422
+            [error] = refused.value.extensions["errors"]
+            assert error["location"] == ["body", "officers"] and error["values"] == bad
+
+
+def test_a_username_taken_over_by_a_new_person_points_at_them(sessions):
+    old, new = uuid.uuid4(), uuid.uuid4()
+    user_event(sessions, "liaison.user.created", old, 1)
+    user_event(sessions, "liaison.user.created", new, 1)  # the same username, another person
+    with sessions() as session:
+        [found] = resolve_people(session=session, table=Person, values=["camille"], field="assignee")
+    assert found.id == new

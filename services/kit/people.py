@@ -1,0 +1,138 @@
+"""The read copy of the people directory (liaison.directory.v1) that a service keeps, one way for all.
+
+The gateway's users are the people officers, assignees and recipients name. A service that needs
+them declares its table on `PersonCopyBase` (`class Person(PersonCopyBase, table=True)`), registers
+`people_handlers(Person)` on its consumer, and resolves what callers send with `resolve_people()`:
+an id or a username of a known, enabled person, or a 422 naming the field. An older version never
+overwrites a newer copy, so a replay or a reorder cannot undo a change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import JSON, String, Uuid, or_
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from services.kit.event_models import TypedEvent, UserState
+from services.kit.handlers import Handlers
+from services.kit.problems import Problem
+from services.kit.types import UTCDateTime, utcnow
+
+USER_EVENTS = ("liaison.user.created", "liaison.user.updated", "liaison.user.disabled")
+
+
+class PersonCopyBase(SQLModel):
+    """A person as the directory last said (its `version`); the table is each service's own."""
+
+    id: uuid.UUID = Field(primary_key=True, sa_type=Uuid)
+    username: str = Field(max_length=64, sa_type=String(64), unique=True)
+    display_name: str | None = Field(default=None, max_length=200, sa_type=String(200))
+    email: str | None = Field(default=None, max_length=320, sa_type=String(320))
+    language: str | None = Field(default=None, max_length=8, sa_type=String(8))
+    # sa_type, not sa_column: one Column object cannot serve the tables of two services' models.
+    teams: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    disabled: bool = False
+    version: int
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
+P = TypeVar("P", bound=PersonCopyBase)
+
+
+class UnknownPerson(Problem):
+    status = 422
+    title = "Unknown or disabled person"
+
+
+def record_person(*, session: Session, table: type[P], state: UserState) -> P:
+    """The copy made to match `state`, unless it holds that version or a newer one already."""
+    copy = session.get(table, state.id)
+    if copy is not None and copy.version >= state.version:
+        return copy
+    values: dict[str, Any] = {
+        "username": state.username,
+        "display_name": state.display_name,
+        "email": state.email,
+        "language": state.language,
+        "teams": [str(team) for team in state.teams],
+        "disabled": state.disabled,
+        "version": state.version,
+        "received_at": utcnow(),
+    }
+    if copy is None:
+        # A username given up by a person now renamed or replaced keeps no claim on it.
+        for stale in session.exec(select(table).where(col(table.username) == state.username, table.id != state.id)):
+            stale.username = f"~{stale.id}"
+            session.add(stale)
+        session.flush()
+        copy = table(id=state.id, **values)
+    else:
+        for name, value in values.items():
+            setattr(copy, name, value)
+    session.add(copy)
+    return copy
+
+
+def people_handlers(table: type[PersonCopyBase], handlers: Handlers | None = None) -> Handlers:
+    """The directory's three event types, kept in `table` (registered on `handlers` if given)."""
+    registry = handlers if handlers is not None else Handlers()
+
+    @registry.on(*USER_EVENTS)
+    def on_user_changed(event: TypedEvent[UserState], *, session: Session) -> None:
+        record_person(session=session, table=table, state=event.data)
+
+    return registry
+
+
+def _as_id(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def resolve_people(*, session: Session, table: type[P], values: Iterable[str], field: str) -> list[P]:
+    """Each value (a person id, or a username while clients move to ids) as its enabled person, in
+    order and once each; otherwise a 422 naming `field` and the values that are not usable."""
+    wanted = list(dict.fromkeys(v for v in values))
+    if not wanted:
+        return []
+    ids = [i for v in wanted if (i := _as_id(v)) is not None]
+    found = session.exec(select(table).where(or_(col(table.id).in_(ids), col(table.username).in_(wanted)))).all()
+    by_key: dict[str, P] = {}
+    for row in found:
+        by_key[str(row.id)] = by_key[row.username] = row
+    people: list[P] = []
+    refused: list[str] = []
+    for value in wanted:
+        as_id = _as_id(value)
+        person = by_key.get(str(as_id)) if as_id is not None else by_key.get(value)
+        if person is None or person.disabled:
+            refused.append(value)
+        elif person not in people:
+            people.append(person)
+    if refused:
+        error = {"location": ["body", field], "message": "unknown or disabled person", "type": "unknown_person"}
+        raise UnknownPerson(
+            f"{field}: {', '.join(repr(v) for v in refused)} {'is' if len(refused) == 1 else 'are'} not an "
+            "enabled person of the directory (if just created, their event may still be on its way; "
+            "retry in a moment).",
+            errors=[error | {"values": refused}],
+        )
+    return people
+
+
+def names_of(*, session: Session, table: type[P], ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names (the username when none) of the people named, for read models."""
+    if not ids:
+        return {}
+    rows = session.exec(select(table).where(col(table.id).in_(list(ids)))).all()
+    return {row.id: row.name for row in rows}
