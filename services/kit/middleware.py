@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+import secrets
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,6 +16,14 @@ from services.kit.logging import request_id_var
 
 access_log = logging.getLogger("liaison.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+# A made request id: this process's random prefix and a counter, as unique as a uuid4 (32 hex digits)
+# without a system call per request (uuid4 was 7% of a read's time in issue 12's profile).
+_ID_PREFIX = secrets.token_hex(8)
+_id_counter = itertools.count()
+
+
+def new_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_id_counter):016x}"
 
 
 def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:
@@ -24,7 +33,7 @@ def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:
             if _VALID_REQUEST_ID.match(candidate):
                 return candidate
             break
-    return uuid.uuid4().hex
+    return new_request_id()
 
 
 class RequestContextMiddleware:
