@@ -15,6 +15,7 @@ from tests.bench import (
     gateway_throughput,
     notifications_latency,
     partners_search,
+    table,
     web_pages,
 )
 from tests.support.databases import migrate
@@ -70,6 +71,7 @@ def main(argv: list[str]) -> None:
     finally:
         cluster.stop()
         broker.stop()
+    table.finish()
 
 
 if __name__ == "__main__":
