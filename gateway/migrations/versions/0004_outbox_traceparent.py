@@ -1,4 +1,4 @@
-"""The outbox row keeps its event's trace context (kit/tracing.py), so the relay's span continues it.
+"""The directory's outbox row keeps its event's trace context too (kit/tracing.py), as the services' do.
 
 Revision ID: 0004
 Revises: 0003

@@ -1,15 +1,15 @@
 """The read copy of the people directory (liaison.directory.v1): who officers, assignees and
 recipients are, by id, with their display names.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02
 """
 
 from services.kit import migration_ops
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

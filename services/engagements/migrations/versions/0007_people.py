@@ -1,15 +1,15 @@
 """The read copy of the people directory (liaison.directory.v1): who officers, assignees and
 recipients are, by id, with their display names.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02
 """
 
 from services.kit import migration_ops
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
