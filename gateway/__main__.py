@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             log_config=None,
             access_log=False,
             lifespan="on",
+            timeout_graceful_shutdown=settings.shutdown_drain_seconds,
             # uvicorn believes X-Forwarded-For from loopback by default; the app decides (trusted_proxies).
             proxy_headers=False,
         )
