@@ -47,7 +47,7 @@ class LiaisonSettings(BaseSettings):
     # On SIGTERM the server stops accepting at once and lets requests in flight finish for at most this
     # long, then the lifespan stops the workers (relay, consumer: their batch committed). With the
     # workers' own stop (10 s each at most) it stays inside Kubernetes' 30 s grace period.
-    shutdown_drain_seconds: float = Field(default=10.0, gt=0)
+    shutdown_drain_seconds: int = Field(default=10, gt=0)
     # Shared by the gateway (signs the caller's identity) and the services (verify it).
     identity_secret: SecretStr | None = None
 
