@@ -83,6 +83,7 @@ def serve(settings: GatewaySettings) -> None:
             log_config=None,
             access_log=False,
             lifespan="on",
+            timeout_graceful_shutdown=settings.shutdown_drain_seconds,
             # uvicorn believes X-Forwarded-For from loopback by default; the app decides (trusted_proxies).
             proxy_headers=False,
         )

@@ -38,6 +38,7 @@ def run(
             log_config=None,
             access_log=False,
             lifespan="on",
+            timeout_graceful_shutdown=settings.shutdown_drain_seconds,
             proxy_headers=False,  # only the gateway calls a service; no forwarded header means anything
         )
     return 0

@@ -44,6 +44,10 @@ class LiaisonSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 0
     log_level: str = "INFO"
+    # On SIGTERM the server stops accepting at once and lets requests in flight finish for at most this
+    # long, then the lifespan stops the workers (relay, consumer: their batch committed). With the
+    # workers' own stop (10 s each at most) it stays inside Kubernetes' 30 s grace period.
+    shutdown_drain_seconds: int = Field(default=10, gt=0)
     # Shared by the gateway (signs the caller's identity) and the services (verify it).
     identity_secret: SecretStr | None = None
     # Prometheus' /metrics, on a port of its own (docs/metrics.md: each process has its default);

@@ -15,6 +15,9 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import GroupAuthorizationFailedError, KafkaTimeoutError, TopicAuthorizationFailedError
 
 from services.kit.kafka import KafkaConnection
+from services.partners.app import create_app as partners_app
+from services.partners.settings import PartnersSettings
+from tests.support.apps import service_client, unit_settings
 from tests.support.processes import REPO_ROOT
 
 pytestmark = pytest.mark.kafka
@@ -84,6 +87,23 @@ def test_a_client_without_credentials_reaches_nothing(kafka_broker):
     refused(bootstrap_servers=f"127.0.0.1:{kafka_broker.controller_port}")
     wrong = KafkaConnection(bootstrap=kafka_broker.bootstrap, username="partners", password="not-the-password")
     refused(**wrong.client_options())
+
+
+@pytest.mark.parametrize("password", ["its own", "a wrong one"])
+def test_readyz_asks_the_broker_with_the_services_credentials(kafka_broker, new_engine, password):
+    # Ready means this service can get in, not that the port answers: a wrong password is not ready.
+    given = kafka_broker.passwords["partners"] if password == "its own" else "not-the-password-but-long-enough"
+    settings = unit_settings(
+        PartnersSettings, kafka_enabled=True, kafka_bootstrap=kafka_broker.bootstrap, kafka_sasl_password=given
+    )
+    with service_client(partners_app, settings, engine=new_engine("partners")) as client:
+        response = client.get("/readyz")
+    kafka = response.json()["checks"]["kafka"]
+    if password == "its own":
+        assert (response.status_code, kafka) == (200, {"ok": True, "detail": "1 broker(s)"})
+    else:
+        assert response.status_code == 503 and kafka["ok"] is False, kafka
+        assert response.json()["checks"]["database"] == {"ok": True}
 
 
 def test_a_service_writes_its_own_topic_and_reads_what_it_consumes_only(kafka_broker):
