@@ -23,6 +23,7 @@ from gateway.ratelimit import too_many_requests
 from services.kit.http_problems import problem_response
 from services.kit.logging import request_id_var
 from services.kit.middleware import incoming_request_id
+from services.kit.problems import accepted_language, problem_language
 
 if TYPE_CHECKING:
     from gateway.app import Runtime
@@ -49,6 +50,7 @@ class FrontDoor:
             return
         request_id = incoming_request_id(scope["headers"])
         token = request_id_var.set(request_id)
+        language = problem_language.set(accepted_language(_header(scope, b"accept-language")))
         trace = TraceContext(_header(scope, b"traceparent"))
         started = time.perf_counter()
         outcome = {"status": 500, "user": None, "service": None}
@@ -76,6 +78,7 @@ class FrontDoor:
                 },
             )
             request_id_var.reset(token)
+            problem_language.reset(language)
 
     async def dispatch(
         self,
