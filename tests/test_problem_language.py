@@ -86,6 +86,7 @@ def test_a_refusal_of_the_notifications_service_in_french(client_of):
         refused = client.post("/api/v1/subscriptions", json=follow, headers=FR)
         assert refused.status_code == 422
         assert refused.json()["title"] in ("Aucune adresse courriel", "Courriel indisponible")
+        assert (refused.json()["field"], refused.json()["label"]) == ("channels", "Moyens")
         bad = client.put("/api/v1/notifications/preferences", json={"email": "nope"}, headers=FR).json()
         assert bad["errors"][0]["label"] == "Courriel"
         assert bad["errors"][0]["message"] == "n’est pas une adresse courriel"

@@ -60,9 +60,10 @@ def field_error(error: Any) -> dict[str, Any]:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _domain(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(
-            exc.status, title=exc.title, detail=exc.detail, instance=request.url.path, **exc.extensions
-        )
+        extensions = dict(exc.extensions)
+        if isinstance(extensions.get("field"), str) and "label" not in extensions:
+            extensions["label"] = field_label(extensions["field"])  # the field as the form names it
+        return problem_response(exc.status, title=exc.title, detail=exc.detail, instance=request.url.path, **extensions)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
