@@ -20,6 +20,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway import web
 from gateway.api import router as accounts_router
 from gateway.auth import Authenticator
+from gateway.calendar_api import router as calendar_router
 from gateway.front import FrontDoor
 from gateway.metrics import UpstreamMetrics, gateway_routes, worker_exited
 from gateway.oidc import OidcVerifier
@@ -200,6 +201,7 @@ def create_app(
     # (PostgreSQL fails on one: issue 10); what is proxied, the services refuse alike.
     app.add_middleware(NulInUrlMiddleware)
     app.include_router(accounts_router)
+    app.include_router(calendar_router)
     app.include_router(views_router)
     web.install(app)  # the web app's pages: every path outside /api/v1 that is not health or docs
     tracing = Tracing("gateway")

@@ -25,6 +25,7 @@ from services.kit import tracing
 from services.kit.http_problems import problem_response
 from services.kit.logging import request_id_var
 from services.kit.middleware import incoming_request_id
+from services.kit.problems import accepted_language, problem_language
 
 if TYPE_CHECKING:
     from gateway.app import Runtime
@@ -52,6 +53,7 @@ class FrontDoor:
             return
         request_id = incoming_request_id(scope["headers"])
         token = request_id_var.set(request_id)
+        language = problem_language.set(accepted_language(_header(scope, b"accept-language")))
         started = time.perf_counter()
         outcome = {"status": 500, "user": None, "service": None}
         # The caller's trace continues (a new one when its traceparent is missing or invalid): the
@@ -92,6 +94,7 @@ class FrontDoor:
                     },
                 )
                 request_id_var.reset(token)
+                problem_language.reset(language)
 
     async def dispatch(
         self,

@@ -97,3 +97,19 @@ class UserPreference(SQLModel, table=True):
     username: str = Field(primary_key=True, max_length=200, sa_type=String(200))
     lang: str = Field(max_length=8, sa_type=String(8))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A person's secret calendar address (for Outlook or Google, which send no Authorization header).
+
+    Only the SHA-256 of the secret is kept; the address is shown once, when made. Revoking it
+    (`revoked_at`) ends it at once; the row stays, so the person's list says when.
+    """
+
+    __tablename__ = "calendar_feeds"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    username: str = Field(max_length=200, sa_type=String(200), index=True)
+    secret_hash: str = Field(sa_type=String(64), unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -124,6 +124,11 @@ POLICY: list[Rule] = [
     *_rules(E, "/follow-ups/{id}", GET=READ, PATCH=WRITE),
     *_rules(E, "/thrusts", GET=READ),
     *_rules(E, "/reports/thrusts", GET=READ),
+    # Literal segments before the {officer} that would swallow them. The .ics of a secret address is
+    # public: its secret is its credential (gateway/calendar_feeds.py).
+    *_rules(GATEWAY, "/calendar/feeds", GET=STAFF_READ, POST=STAFF_READ),
+    *_rules(GATEWAY, "/calendar/feeds/{id}", DELETE=STAFF_READ),
+    *_rules(GATEWAY, "/calendar/feeds/{secret}.ics", GET=PUBLIC),
     *_rules(E, "/calendar/{officer}.ics", GET=READ),
     # Literal segments before the {id} that would swallow them.
     *_rules(N, "/notifications/preferences", GET=STAFF_READ, PUT=STAFF_READ),

@@ -17,6 +17,7 @@ from services.engagements.schemas import (
     FollowUpUpdate,
     OverdueCounts,
     OwedBy,
+    PartnerName,
 )
 from services.engagements.views import follow_up_read, local_today
 from services.kit.app import CallerDep, SessionDep
@@ -30,9 +31,14 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 def _page(session, rows, next_cursor, total, zone) -> FollowUpPage:
     today = local_today(zone)
-    titles = followups.engagement_titles(session=session, follow_ups=rows)
+    titles, partners = followups.engagement_context(session=session, follow_ups=rows)
     items = [
-        follow_up_read(f, today=today).model_copy(update={"engagement_title": titles.get(f.engagement_id)})
+        follow_up_read(f, today=today).model_copy(
+            update={
+                "engagement_title": titles.get(f.engagement_id),
+                "engagement_partners": [PartnerName.model_validate(p) for p in partners.get(f.engagement_id, [])],
+            }
+        )
         for f in rows
     ]
     return FollowUpPage(items=items, next_cursor=next_cursor, total=total)

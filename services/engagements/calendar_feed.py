@@ -1,10 +1,18 @@
-"""An officer's engagements and open follow-ups as iCalendar (RFC 5545), times in the service's time zone."""
+"""An officer's engagements and open follow-ups as iCalendar (RFC 5545).
+
+Times are in the service's time zone, except a meeting held abroad in a country with one civil time:
+it is given in that country's zone (DTSTART;TZID=Europe/Berlin and its VTIMEZONE), so a calendar
+shows the officer in Munich the local hour of the meeting as well as their own. A country whose
+zones disagree (the United States, Canada, Russia...) cannot say which one: the service's zone.
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel.core import get_global
 from icalendar import Calendar, Event
 from sqlalchemy import exists, or_, select
 from sqlmodel import Session, col
@@ -19,6 +27,24 @@ from services.kit.types import utcnow
 PAST_DAYS = 365
 MAX_EVENTS = 2000
 PRODID = "-//Liaison//Engagements//FR"
+
+
+@cache
+def country_zone(country: str) -> ZoneInfo | None:
+    """The one civil time of a country (ISO 3166-1 alpha-2), None when its zones disagree or it has none."""
+    names = get_global("territory_zones").get(country.upper()[:2], [])
+    zones = [ZoneInfo(name) for name in names]
+    if not zones:
+        return None
+    year = utcnow().year
+    moments = [datetime(year, 1, 15, 12, tzinfo=UTC), datetime(year, 7, 15, 12, tzinfo=UTC)]
+    offsets = {tuple(moment.astimezone(zone).utcoffset() for moment in moments) for zone in zones}
+    return zones[0] if len(offsets) == 1 else None
+
+
+def meeting_zone(engagement: Engagement, home: ZoneInfo) -> ZoneInfo:
+    country = engagement.location_country
+    return (country_zone(country) if country else None) or home
 
 
 def officer_calendar(*, session: Session, caller: Caller, officer: str, zone: ZoneInfo, public_url: str = "") -> bytes:
@@ -60,8 +86,9 @@ def officer_calendar(*, session: Session, caller: Caller, officer: str, zone: Zo
         event = Event()
         event.add("uid", f"engagement-{engagement.id}@liaison")
         event.add("dtstamp", stamp)
-        event.add("dtstart", engagement.starts_at.astimezone(zone))
-        event.add("dtend", max(engagement.ends_at, engagement.starts_at + timedelta(minutes=1)).astimezone(zone))
+        local = meeting_zone(engagement, zone)
+        event.add("dtstart", engagement.starts_at.astimezone(local))
+        event.add("dtend", max(engagement.ends_at, engagement.starts_at + timedelta(minutes=1)).astimezone(local))
         event.add("summary", f"[{engagement.type}] {engagement.title}")
         event.add("last-modified", engagement.updated_at)
         event.add("sequence", engagement.version - 1)

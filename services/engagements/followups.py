@@ -16,7 +16,7 @@ from services.engagements.access import (
     ensure_may_see,
     visible_to,
 )
-from services.engagements.models import Engagement, EngagementPartner, FollowUp
+from services.engagements.models import Engagement, EngagementPartner, FollowUp, PartnerCopy
 from services.engagements.schemas import Confidentiality, FollowUpCreate, FollowUpStatus, FollowUpUpdate, OwedBy
 from services.engagements.service import get_engagement
 from services.kit import cursors
@@ -206,11 +206,22 @@ def overdue_counts(
     return counts
 
 
-def engagement_titles(*, session: Session, follow_ups: list[FollowUp]) -> dict[uuid.UUID, str]:
-    """The titles of the follow-ups' engagements, in one read (a caller who sees a follow-up sees its
-    engagement: `visible_to` already chose them)."""
+def engagement_context(
+    *, session: Session, follow_ups: list[FollowUp]
+) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, list[PartnerCopy]]]:
+    """The titles and partners (in their order) of the follow-ups' engagements, in two reads (a caller
+    who sees a follow-up sees its engagement: `visible_to` already chose them)."""
     ids = {f.engagement_id for f in follow_ups}
     if not ids:
-        return {}
+        return {}, {}
     rows = session.execute(select(col(Engagement.id), col(Engagement.title)).where(col(Engagement.id).in_(ids)))
-    return {row.id: row.title for row in rows}
+    titles = {row.id: row.title for row in rows}
+    partners: dict[uuid.UUID, list[PartnerCopy]] = {}
+    for engagement_id, partner in session.execute(
+        select(col(EngagementPartner.engagement_id), PartnerCopy)
+        .join(PartnerCopy, col(PartnerCopy.id) == col(EngagementPartner.partner_id))
+        .where(col(EngagementPartner.engagement_id).in_(ids))
+        .order_by(col(EngagementPartner.engagement_id), col(EngagementPartner.position))
+    ):
+        partners.setdefault(engagement_id, []).append(partner)
+    return titles, partners

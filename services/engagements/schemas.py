@@ -250,9 +250,22 @@ class FollowUpState(FollowUpBase):
     completed_at: datetime | None
 
 
+class PartnerName(BaseModel):
+    """A partner named where a list shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name_fr: str | None
+    name_en: str | None
+
+
 class FollowUpRead(FollowUpState):
     overdue: bool = Field(description="open and due before today (in the service's time zone)")
     engagement_title: str | None = Field(default=None, description="in lists: the engagement's title")
+    engagement_partners: list[PartnerName] = Field(
+        default_factory=list, description="in lists: the engagement's partners, in its order"
+    )
 
 
 class OverdueCounts(BaseModel):

@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.kit.logging import request_id_var
-from services.kit.problems import Problem, status_title
+from services.kit.problems import FIELD_LABELS, Problem, field_label, localize, status_title
+
+_LABELLED = frozenset(FIELD_LABELS)
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("liaison.problems")
@@ -25,13 +27,14 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
+    """The one place an error body is written: its title and detail in the caller's language."""
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": title or status_title(status),
+        "title": localize(title or status_title(status)),
         "status": status,
     }
     if detail:
-        body["detail"] = detail
+        body["detail"] = localize(detail)
     request_id = request_id_var.get()
     if request_id:
         body["request_id"] = request_id
@@ -39,12 +42,28 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def field_error(error: Any) -> dict[str, Any]:
+    """One validation error: where, the field as the form labels it, and what is wrong, in words."""
+    location = [str(part) for part in error.get("loc", ())]
+    # The innermost name is the field (a list index or a union's branch names none).
+    names = [part for part in location[1:] if not part.isdigit()]
+    labelled = [part for part in names if part in _LABELLED]
+    return {
+        "location": list(error.get("loc", ())),
+        "field": ".".join(location[1:]) if location[:1] in (["body"], ["query"], ["path"]) else ".".join(location),
+        "label": field_label((labelled or names)[-1]) if names else "",
+        "message": localize(str(error.get("msg", ""))),
+        "type": error.get("type", ""),
+    }
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _domain(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(
-            exc.status, title=exc.title, detail=exc.detail, instance=request.url.path, **exc.extensions
-        )
+        extensions = dict(exc.extensions)
+        if isinstance(extensions.get("field"), str) and "label" not in extensions:
+            extensions["label"] = field_label(extensions["field"])  # the field as the form names it
+        return problem_response(exc.status, title=exc.title, detail=exc.detail, instance=request.url.path, **extensions)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -57,14 +76,14 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"location": list(error.get("loc", ())), "message": error.get("msg", ""), "type": error.get("type", "")}
-            for error in exc.errors()
-        ]
+        errors = [field_error(error) for error in exc.errors()]
+        labels = list(dict.fromkeys(e["label"] for e in errors if e["label"]))
         return problem_response(
             422,
             title="Invalid request",
-            detail=f"{len(errors)} field(s) failed validation",
+            detail=localize("Check these fields: {fields}.").format(fields=", ".join(labels))
+            if labels
+            else "The request could not be read.",
             instance=request.url.path,
             errors=errors,
         )

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.kit.http_problems import problem_response
 from services.kit.identity import IDENTITY_HEADERS, IdentityError, verify
 from services.kit.logging import request_id_var
+from services.kit.problems import accepted_language, problem_language
 
 access_log = logging.getLogger("liaison.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
@@ -48,6 +49,7 @@ class RequestContextMiddleware:
             return
         request_id = incoming_request_id(scope["headers"])
         token = request_id_var.set(request_id)
+        language = problem_language.set(accepted_language(header_value(scope, b"accept-language")))
         started = time.perf_counter()
         status_holder = {"status": 500}
 
@@ -70,6 +72,14 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+            problem_language.reset(language)
+
+
+def header_value(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
 
 
 class NulInUrlMiddleware:

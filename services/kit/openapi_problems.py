@@ -32,9 +32,9 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "type": {"type": "string", "default": "about:blank"},
-        "title": {"type": "string"},
+        "title": {"type": "string", "description": "In the language Accept-Language asks for (fr, en)."},
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "detail": {"type": "string"},
+        "detail": {"type": "string", "description": "In the language Accept-Language asks for (fr, en)."},
         "instance": {"type": "string"},
         "request_id": {"type": "string"},
         "errors": {
@@ -44,6 +44,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "properties": {
                     "location": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                    "field": {"type": "string", "description": "the field's path in the body or query"},
+                    "label": {"type": "string", "description": "the field as the web app's form names it"},
                     "message": {"type": "string"},
                     "type": {"type": "string"},
                 },

@@ -27,6 +27,7 @@ from services.notifications.schemas import (
     PreferencesUpdate,
     SubscriptionCreate,
     SubscriptionKind,
+    SubscriptionPage,
     SubscriptionRead,
     WebhookCreate,
     WebhookRead,
@@ -53,7 +54,7 @@ def _page(items: Sequence[Any], next_cursor: str | None, total: int, read_model:
 # --- subscriptions ------------------------------------------------------------------------------------
 
 
-@router.get("/subscriptions", response_model=Page, tags=["subscriptions"])
+@router.get("/subscriptions", response_model=SubscriptionPage, tags=["subscriptions"])
 def list_subscriptions(
     session: SessionDep,
     caller: CallerDep,
@@ -61,10 +62,17 @@ def list_subscriptions(
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> dict[str, Any]:
-    return _page(
-        *service.list_subscriptions(session=session, caller=caller, kind=kind, cursor=cursor, limit=limit),
-        SubscriptionRead,
+    items, next_cursor, total = service.list_subscriptions(
+        session=session, caller=caller, kind=kind, cursor=cursor, limit=limit
     )
+    labels = service.subscription_labels(session=session, subscriptions=list(items))
+    return {
+        "items": [
+            SubscriptionRead.model_validate(s).model_copy(update={"target_label": labels.get(s.id)}) for s in items
+        ],
+        "next_cursor": next_cursor,
+        "total": total,
+    }
 
 
 @router.post(

@@ -120,6 +120,11 @@ class SubscriptionRead(SubscriptionBase):
     id: uuid.UUID
     user: str
     created_at: datetime
+    target_label: dict[Language, str] | None = Field(
+        default=None,
+        description="in lists: what is followed, named in French and English (a partner this service "
+        "has not heard of yet has none)",
+    )
 
 
 class PreferencesUpdate(NoNulText):
@@ -245,6 +250,10 @@ class Page(BaseModel):
     items: list[Any]
     next_cursor: str | None = None
     total: int
+
+
+class SubscriptionPage(Page):
+    items: list[SubscriptionRead]
 
 
 class NotificationPage(Page):

@@ -3,6 +3,7 @@ the request's unit of work does."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import datetime
 from typing import Any
@@ -16,9 +17,19 @@ from services.kit.identity import Caller
 from services.kit.permissions import ensure
 from services.kit.problems import Conflict, NotFound, Problem
 from services.kit.roles import INTEGRATORS, STAFF
+from services.kit.thrusts import taxonomy
 from services.notifications.channels.destinations import RefusedDestination, WebhookGuard
 from services.notifications.deliveries import WEBHOOK_RECIPIENT
-from services.notifications.models import Delivery, DeliveryAttempt, Notification, Recipient, Subscription, Webhook
+from services.notifications.messages import TYPE_NAMES
+from services.notifications.models import (
+    Delivery,
+    DeliveryAttempt,
+    KnownPartner,
+    Notification,
+    Recipient,
+    Subscription,
+    Webhook,
+)
 from services.notifications.paging import page
 from services.notifications.schemas import Channel, DeliveryStatus, PreferencesUpdate, SubscriptionCreate, WebhookCreate
 
@@ -40,6 +51,46 @@ def list_subscriptions(
 ) -> tuple[list[Any], str | None, int]:
     where = [Subscription.user == caller.user] + ([Subscription.kind == kind] if kind else [])
     return page(session, Subscription, *where, cursor=cursor, limit=limit)
+
+
+REGION_NAMES = {
+    "north-america": ("Amérique du Nord", "North America"),
+    "latin-america-caribbean": ("Amérique latine et Caraïbes", "Latin America and the Caribbean"),
+    "europe": ("Europe", "Europe"),
+    "africa": ("Afrique", "Africa"),
+    "middle-east-north-africa": ("Moyen-Orient et Afrique du Nord", "Middle East and North Africa"),
+    "asia-pacific": ("Asie-Pacifique", "Asia-Pacific"),
+    "arctic": ("Arctique", "Arctic"),
+    "global": ("Monde", "Global"),
+}
+
+
+def subscription_labels(*, session: Session, subscriptions: list[Subscription]) -> dict[uuid.UUID, dict[str, str]]:
+    """What each subscription follows, named in French and English: the partner's names (as this
+    service last heard them), the thrust's label, the region's or the engagement type's name."""
+    partner_ids = []
+    for s in subscriptions:
+        if s.kind == "partner":
+            with contextlib.suppress(ValueError):
+                partner_ids.append(uuid.UUID(s.target))
+    partners = {
+        str(p.id): p
+        for p in session.execute(select(KnownPartner).where(col(KnownPartner.id).in_(partner_ids))).scalars()
+    }
+    labels: dict[uuid.UUID, dict[str, str]] = {}
+    for s in subscriptions:
+        names: tuple[str | None, str | None] = (None, None)
+        if s.kind == "partner" and (partner := partners.get(s.target)):
+            names = (partner.name_fr or partner.name_en, partner.name_en or partner.name_fr)
+        elif s.kind == "thrust" and (thrust := taxonomy().get(s.target)):
+            names = (thrust.fr, thrust.en)
+        elif s.kind == "region":
+            names = REGION_NAMES.get(s.target, (None, None))
+        elif s.kind == "engagement_type":
+            names = (TYPE_NAMES["fr"].get(s.target, (None,))[0], TYPE_NAMES["en"].get(s.target, (None,))[0])
+        if names[0] and names[1]:
+            labels[s.id] = {"fr": names[0], "en": names[1]}
+    return labels
 
 
 def create_subscription(

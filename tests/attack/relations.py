@@ -46,6 +46,11 @@ NOT_OWNED = {
     ("GET", "/deliveries/{id}"): "a delivery needs a webhook call; notifications' tests hold deliveries to "
     "their webhook's owner (services/notifications/tests)",
     ("POST", "/deliveries/{id}/replay"): "as GET /deliveries/{id}",
+    ("GET", "/calendar/feeds"): "lists the caller's own addresses only (gateway/tests/test_calendar_feeds.py)",
+    ("POST", "/calendar/feeds"): "makes an address for the caller only",
+    ("DELETE", "/calendar/feeds/{id}"): "another person's address is a 404 (gateway/tests/test_calendar_feeds.py)",
+    ("GET", "/calendar/feeds/{secret}.ics"): "reads its own person's calendar as a viewer: the engagements "
+    "service's rules apply as to GET /calendar/{officer}.ics (gateway/tests/test_calendar_feeds.py)",
 }
 
 

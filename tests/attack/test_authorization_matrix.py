@@ -79,6 +79,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", "/follow-ups/{id}"): WRITERS,
     ("GET", "/thrusts"): READERS,
     ("GET", "/reports/thrusts"): READERS,
+    ("GET", "/calendar/feeds"): STAFF,  # a person's own secret addresses: no integration
+    ("POST", "/calendar/feeds"): STAFF,
+    ("DELETE", "/calendar/feeds/{id}"): STAFF,
+    ("GET", "/calendar/feeds/{secret}.ics"): EVERYONE,  # the secret in the address is the credential
     ("GET", "/calendar/{officer}.ics"): READERS,
     ("GET", "/notifications/preferences"): STAFF,
     ("PUT", "/notifications/preferences"): STAFF,
@@ -192,11 +196,12 @@ def test_every_route_has_a_policy_row_and_every_row_an_expectation():
         ]
         assert unrouted == [], f"routes of {service} without a policy row"
     from gateway.api import router as accounts_router
+    from gateway.calendar_api import router as calendar_router
     from gateway.views import router as views_router
 
     own = [
         f"{method} {path}"
-        for method, path in service_routes([accounts_router, views_router])
+        for method, path in service_routes([accounts_router, calendar_router, views_router])
         if (rule := DEFAULT_POLICY.match(method, sample(path)).rule) is None or rule.target != GATEWAY
     ]
     assert own == [], "the gateway's own API routes without a policy row"

@@ -8,15 +8,15 @@ import asyncio
 import uuid
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
 from starlette.datastructures import FormData
 
+from gateway import calendar_feeds
 from gateway.models import User
-from gateway.tokens import issue_access_token
 from gateway.web import calendar_links, vocab
 from gateway.web.context import Web, WebContext, WebForm, safe_next
 from gateway.web.i18n import TIMEZONE
@@ -143,16 +143,11 @@ async def calendar_feed(token: str, request: Request) -> Response:
             username = None
     if username is None:
         return Response("Unknown calendar link.\n", status_code=404, media_type="text/plain; charset=utf-8")
-    # Never stored: only the subject and roles of a token minted for this one read.
-    reader = User(username=username, roles=["viewer"], password_hash="-")  # noqa: S106
-    access = issue_access_token(settings=settings, user=reader, family_id=uuid.uuid4())
-    upstream = await runtime.http.get(
-        f"/api/v1/calendar/{quote(username, safe='')}.ics", headers={"Authorization": f"Bearer {access}"}
-    )
-    if upstream.status_code != 200:
+    body = await calendar_feeds.read_calendar(http=runtime.http, settings=settings, username=username)
+    if body is None:
         return Response("The calendar is unavailable for now.\n", status_code=503, media_type="text/plain")
     return Response(
-        upstream.content,
+        body,
         media_type="text/calendar; charset=utf-8",
         headers={"Cache-Control": "private, max-age=300", "Content-Disposition": 'inline; filename="liaison.ics"'},
     )

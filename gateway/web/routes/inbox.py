@@ -82,6 +82,9 @@ def _target_name(
     web: WebContext, subscription: dict[str, Any], thrusts: dict[str, Any], partners: dict[str, Any]
 ) -> str:
     kind, target = subscription["kind"], subscription["target"]
+    label = subscription.get("target_label") or {}
+    if kind == "partner" and label.get(web.lang):
+        return str(label[web.lang])
     if kind == "partner":
         partner = partners.get(target)
         return vocab.partner_name(partner, web.lang) if partner else web.gettext("Partner no longer available")
@@ -100,7 +103,8 @@ async def _subscriptions_page(
     if can_follow:
         response = await web.api.get("/subscriptions", params={"limit": 200})
         subscriptions = response.json["items"] if response.ok else None
-    partner_ids = [s["target"] for s in subscriptions or [] if s["kind"] == "partner"]
+    # The list names the partners it knows; only those it has not heard of yet are asked for.
+    partner_ids = [s["target"] for s in subscriptions or [] if s["kind"] == "partner" and not s.get("target_label")]
     found = await asyncio.gather(*(web.api.get(f"/partners/{p}") for p in partner_ids))
     partners = {p: r.json for p, r in zip(partner_ids, found, strict=True) if r.ok}
     by_code = {t["code"]: t for t in thrusts}

@@ -191,3 +191,17 @@ def test_listed_follow_ups_name_their_engagement(client, engagement):
     assert [f["engagement_title"] for f in listed] == [engagement["title"]]
     one = client.get(f"/api/v1/follow-ups/{listed[0]['id']}").json()
     assert one["engagement_title"] is None  # a list's convenience: one follow-up is read with its engagement
+
+
+def test_listed_follow_ups_name_their_engagement_s_partners_in_order(client, sessions):
+    bavaria = add_partner(sessions, name_fr="Bavière", name_en="Bavaria")
+    wallonia = add_partner(sessions, name_fr="Wallonie", name_en="Wallonia")
+    both = log(client, [wallonia, bavaria])
+    add(client, both)
+    [listed] = client.get("/api/v1/follow-ups", params={"assignee": "me"}).json()["items"]
+    assert listed["engagement_partners"] == [
+        {"id": str(wallonia), "name_fr": "Wallonie", "name_en": "Wallonia"},
+        {"id": str(bavaria), "name_fr": "Bavière", "name_en": "Bavaria"},
+    ]
+    per_engagement = client.get(f"/api/v1/engagements/{both['id']}/follow-ups").json()["items"]
+    assert [p["name_fr"] for p in per_engagement[0]["engagement_partners"]] == ["Wallonie", "Bavière"]

@@ -88,6 +88,7 @@ def test_calendar_is_an_importable_icalendar_in_quebec_time(client, sessions):
         starts_at="2026-07-02T14:00:00Z",
         ends_at="2026-07-02T15:30:00Z",
         title="Appel avec la Bavière",
+        location={"city": "Québec", "country": "CA"},
     )
     client.post(
         f"/api/v1/engagements/{engagement['id']}/follow-ups",
@@ -145,3 +146,24 @@ def test_an_officer_whose_name_is_not_latin_1_gets_their_calendar(client, sessio
     disposition.encode("ascii")  # the fallback for old clients is plain ASCII
     [meeting] = Calendar.from_ical(response.content).walk("VEVENT")
     assert "Rencontre à Varsovie" in str(meeting["summary"])
+
+
+def test_a_meeting_held_abroad_shows_in_its_country_s_time_zone(client, sessions):
+    partner = add_partner(sessions)
+    for country, city in (("DE", "Munich"), ("US", "Boston"), (None, None)):
+        log(
+            client,
+            [partner],
+            officers=[COLLEAGUE.user],
+            starts_at="2026-07-02T14:00:00Z",
+            ends_at="2026-07-02T15:30:00Z",
+            title=f"Rencontre {country}",
+            location={"city": city, "country": country},
+        )
+    calendar = Calendar.from_ical(client.get(f"/api/v1/calendar/{COLLEAGUE.user}.ics").content)
+    starts = {str(e["summary"]): e["dtstart"] for e in calendar.walk("VEVENT")}
+    munich = starts["[meeting] Rencontre DE"]
+    assert munich.params["TZID"] == "Europe/Berlin" and munich.dt.isoformat() == "2026-07-02T16:00:00+02:00"
+    assert starts["[meeting] Rencontre US"].params["TZID"] == "America/Toronto", "one of several zones: ours"
+    assert starts["[meeting] Rencontre None"].params["TZID"] == "America/Toronto"
+    assert {str(t["tzid"]) for t in calendar.walk("VTIMEZONE")} == {"Europe/Berlin", "America/Toronto"}

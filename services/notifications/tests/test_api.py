@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from services.kit.identity import Caller
 from services.notifications.app import create_app
-from services.notifications.models import Delivery, Notification, Recipient, Subscription, Webhook
+from services.notifications.models import Delivery, KnownPartner, Notification, Recipient, Subscription, Webhook
 from services.notifications.tests.conftest import ADMIN, INTEGRATION, OFFICER, as_
 from tests.support.apps import service_client
 
@@ -44,6 +44,7 @@ def test_an_officer_follows_a_partner_and_lists_and_unfollows(client, notificati
         "user": OFFICER.user,
         "id": None,
         "created_at": None,
+        "target_label": None,
     }
     assert created.headers["location"] == f"/api/v1/subscriptions/{body['id']}"
     with Session(notifications_engine) as session:
@@ -78,6 +79,28 @@ def test_following_by_email_while_email_is_switched_off_is_refused(settings, not
         refused = client.post("/api/v1/subscriptions", json=FOLLOW)
         assert refused.status_code == 422 and refused.json()["title"] == "E-mail unavailable"
         assert count(notifications_engine, Subscription) == 0
+
+
+def test_listed_subscriptions_name_what_they_follow(client, notifications_engine):
+    with Session(notifications_engine) as session:
+        session.add(KnownPartner(id=uuid.UUID(PARTNER), name_fr="Bavière", name_en="Bavaria", version=1))
+        session.commit()
+    unknown = str(uuid.uuid4())
+    for kind, target in (
+        ("partner", PARTNER),
+        ("partner", unknown),
+        ("thrust", "trade"),
+        ("region", "europe"),
+        ("engagement_type", "call"),
+    ):
+        body = {"kind": kind, "target": target, "channels": ["inbox"]}
+        assert client.post("/api/v1/subscriptions", json=body).status_code == 201
+    labels = {s["target"]: s["target_label"] for s in client.get("/api/v1/subscriptions").json()["items"]}
+    assert labels[PARTNER] == {"fr": "Bavière", "en": "Bavaria"}
+    assert labels[unknown] is None, "a partner not heard of yet has no name to show"
+    assert labels["trade"]["fr"] and labels["trade"]["en"] and labels["trade"]["fr"] != "trade"
+    assert labels["europe"] == {"fr": "Europe", "en": "Europe"}
+    assert labels["call"] == {"fr": "Appel", "en": "Call"}
 
 
 def test_subscriptions_are_listed_by_pages_and_filtered(client):
