@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from gateway import directory
+from gateway import directory, teams
 from gateway.models import ApiKey, User
 from gateway.schemas import KeyCreate, UserCreate, UserUpdate
 from gateway.settings import GatewaySettings
@@ -43,6 +43,7 @@ def create_user(*, session: Session, data: UserCreate) -> User:
         display_name=data.display_name,
         email=data.email,
         language=data.language,
+        teams=teams.check_teams(session=session, team_ids=data.teams),
         roles=data.roles,
         password_hash=hasher().hash(data.password),
     )
@@ -79,6 +80,8 @@ def update_user(
     if "password" in changes:
         user.password_hash = hasher().hash(changes.pop("password"))
     was_disabled = user.disabled
+    if changes.get("teams") is not None:
+        changes["teams"] = teams.check_teams(session=session, team_ids=changes["teams"])
     changed = [f for f, value in changes.items() if value is not None and getattr(user, f) != value]
     for field in changed:
         setattr(user, field, changes[field])

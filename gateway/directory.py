@@ -26,6 +26,7 @@ def person(user: User) -> dict[str, object]:
         "display_name": user.display_name,
         "email": user.email,
         "language": user.language,
+        "teams": list(user.teams),
         "disabled": user.disabled,
         "version": user.version,
         "updated_at": user.updated_at,
