@@ -91,6 +91,8 @@ class UserUpdate(SQLModel, NoNulText):
     password: str | None = Field(default=None, max_length=1024)
     disabled: bool | None = None
     teams: list[uuid.UUID] | None = Field(default=None, max_length=50)
+    # With disabled=true: the username of who takes over the person's open follow-ups.
+    successor: str | None = Field(default=None, max_length=64)
 
     @field_validator("roles")
     @classmethod
