@@ -139,6 +139,7 @@ POLICY: list[Rule] = [
     *_rules(GATEWAY, "/auth/me", GET=READ),
     *_rules(GATEWAY, "/users", GET=ADMIN_ONLY, POST=ADMIN_ONLY),
     *_rules(GATEWAY, "/users/{username}", GET=ADMIN_ONLY, PATCH=ADMIN_ONLY),
+    *_rules(GATEWAY, "/people", GET=STAFF_READ),
     *_rules(GATEWAY, "/teams", GET=STAFF_READ, POST=ADMIN_ONLY),
     *_rules(GATEWAY, "/teams/{id}", GET=STAFF_READ, PATCH=ADMIN_ONLY, DELETE=ADMIN_ONLY),
     *_rules(GATEWAY, "/keys", GET=ADMIN_ONLY, POST=ADMIN_ONLY),

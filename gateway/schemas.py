@@ -137,6 +137,15 @@ class TeamUpdate(SQLModel, NoNulText):
         return None if value is None else value.strip()
 
 
+class PersonRead(SQLModel):
+    """Someone officers and assignees may name (`GET /people`): no roles, no e-mail."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    teams: list[uuid.UUID]
+
+
 class TeamRead(SQLModel):
     id: uuid.UUID
     name: str

@@ -9,7 +9,7 @@ import uuid
 from sqlmodel import Session, col, select
 
 from gateway.models import Team, User
-from gateway.schemas import TeamCreate, TeamUpdate
+from gateway.schemas import PersonRead, TeamCreate, TeamUpdate
 from services.kit.preconditions import check_version
 from services.kit.problems import Conflict, NotFound, Problem
 from services.kit.types import utcnow
@@ -91,3 +91,18 @@ def check_teams(*, session: Session, team_ids: list[uuid.UUID], field: str = "te
             ],
         )
     return [str(t) for t in wanted]
+
+
+def people(*, session: Session) -> list[PersonRead]:
+    """The enabled users as the directory shows them, by display name (a few hundred at most)."""
+    users = session.exec(select(User).where(col(User.disabled).is_(False))).all()
+    found = [
+        PersonRead(
+            id=u.id,
+            username=u.username,
+            display_name=u.display_name or u.username,
+            teams=[uuid.UUID(t) for t in u.teams],
+        )
+        for u in users
+    ]
+    return sorted(found, key=lambda p: (p.display_name.casefold(), p.username))

@@ -1,5 +1,6 @@
-"""`/api/v1/teams`: the directory's teams. Everyone on staff reads them (filters, the web forms);
-admins create, rename and delete them. Thin: parse, call gateway/teams.py, shape the answer."""
+"""The people directory as staff read it: `/api/v1/people` (enabled users: who may be named officer
+or assignee) and `/api/v1/teams`, which admins create, rename and delete. Thin: parse, call
+gateway/teams.py, shape the answer."""
 
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ router = APIRouter(prefix="/api/v1", tags=["teams"])
 def _read(session: Session, team: Team) -> TeamRead:
     names = [u.username for u in teams.members(session=session, team_id=team.id)]
     return TeamRead(id=team.id, name=team.name, version=team.version, members=names)
+
+
+@router.get("/people", tags=["people"])
+def list_people(session: SessionDep) -> dict[str, Any]:
+    """Everyone who may be named officer or assignee, by display name: the web forms' choices."""
+    return {"items": [p.model_dump(mode="json") for p in teams.people(session=session)]}
 
 
 @router.get("/teams")

@@ -89,3 +89,22 @@ def test_bad_team_input_is_refused(gateway, engine):
     with Session(engine) as session:  # nothing half-written: no user, no event
         assert session.exec(select(OutboxMessage)).all() == []
     assert gateway.get("/api/v1/users/zoe", headers=ADMIN).status_code == 404
+
+
+def test_staff_read_the_enabled_people_by_display_name(gateway):
+    team = new_team(gateway, "Direction Europe")
+    for username, name in (("zoe", "Zoé Martin"), ("bruno", None), ("gone", "Parti")):
+        body = {"username": username, "password": PASSWORD, "roles": ["officer"], "teams": [team["id"]]}
+        assert gateway.post("/api/v1/users", json=body | {"display_name": name}, headers=ADMIN).status_code == 201
+    assert gateway.patch(
+        "/api/v1/users/gone", json={"disabled": True}, headers={"If-Match": 'W/"1"', **ADMIN}
+    ).is_success
+    listed = gateway.get("/api/v1/people", headers=OFFICER)
+    assert listed.status_code == 200
+    assert [(p["username"], p["display_name"], p["teams"]) for p in listed.json()["items"]] == [
+        ("bruno", "bruno", [team["id"]]),
+        ("zoe", "Zoé Martin", [team["id"]]),
+    ]
+    assert "email" not in listed.json()["items"][0] and "roles" not in listed.json()["items"][0]
+    integration = bearer(token_for("integration", user="warehouse"))
+    assert gateway.get("/api/v1/people", headers=integration).status_code == 403

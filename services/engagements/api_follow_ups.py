@@ -18,7 +18,7 @@ from services.engagements.schemas import (
     OverdueCounts,
     OwedBy,
 )
-from services.engagements.views import follow_up_read, local_today
+from services.engagements.views import follow_up_read, local_today, people_of
 from services.kit.app import CallerDep, SessionDep
 from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep
 from services.kit.inputs import Date
@@ -31,8 +31,11 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 def _page(session, rows, next_cursor, total, zone) -> FollowUpPage:
     today = local_today(zone)
     titles = followups.engagement_titles(session=session, follow_ups=rows)
+    people = people_of(session, (f.assignee for f in rows))
     items = [
-        follow_up_read(f, today=today).model_copy(update={"engagement_title": titles.get(f.engagement_id)})
+        follow_up_read(f, today=today, people=people).model_copy(
+            update={"engagement_title": titles.get(f.engagement_id)}
+        )
         for f in rows
     ]
     return FollowUpPage(items=items, next_cursor=next_cursor, total=total)
@@ -72,7 +75,7 @@ def add_follow_up(
     def write() -> Answer:
         follow_up = followups.add_follow_up(session=session, caller=caller, engagement_id=engagement_id, data=body)
         headers = {"Location": f"/api/v1/follow-ups/{follow_up.id}", "ETag": etag(follow_up.version)}
-        return follow_up_read(follow_up, today=local_today(zone)), headers
+        return follow_up_read(follow_up, today=local_today(zone), session=session), headers
 
     return idempotency.run(body=body, write=write)
 
@@ -128,7 +131,7 @@ def overdue_follow_ups(
 def get_follow_up(follow_up_id: uuid.UUID, session: SessionDep, caller: CallerDep, zone: LocalZone, response: Response):
     follow_up, _ = followups.get_follow_up(session=session, caller=caller, follow_up_id=follow_up_id)
     response.headers["ETag"] = etag(follow_up.version)
-    return follow_up_read(follow_up, today=local_today(zone))
+    return follow_up_read(follow_up, today=local_today(zone), session=session)
 
 
 @router.patch("/follow-ups/{follow_up_id}", response_model=FollowUpRead)
@@ -145,4 +148,4 @@ def update_follow_up(
         session=session, caller=caller, follow_up_id=follow_up_id, data=body, expected_version=expected
     )
     response.headers["ETag"] = etag(follow_up.version)
-    return follow_up_read(follow_up, today=local_today(zone))
+    return follow_up_read(follow_up, today=local_today(zone), session=session)

@@ -136,3 +136,21 @@ def names_of(*, session: Session, table: type[P], ids: Sequence[uuid.UUID]) -> d
         return {}
     rows = session.exec(select(table).where(col(table.id).in_(list(ids)))).all()
     return {row.id: row.name for row in rows}
+
+
+def labels(*, session: Session, table: type[P], keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """How read models show the people named by username or id: `{id, username, display_name}`
+    (a name the directory does not know shows as itself, with no id)."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
+    ids = [i for k in wanted if (i := _as_id(k)) is not None]
+    rows = session.exec(select(table).where(or_(col(table.id).in_(ids), col(table.username).in_(wanted)))).all()
+    known: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        known[str(row.id)] = known[row.username] = {
+            "id": str(row.id),
+            "username": row.username,
+            "display_name": row.name,
+        }
+    return {k: known.get(k) or {"id": None, "username": k, "display_name": k} for k in wanted}

@@ -98,6 +98,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/users"): ADMINS,
     ("GET", "/users/{username}"): ADMINS,
     ("PATCH", "/users/{username}"): ADMINS,
+    ("GET", "/people"): STAFF,
     ("GET", "/teams"): STAFF,
     ("POST", "/teams"): ADMINS,
     ("GET", "/teams/{id}"): STAFF,

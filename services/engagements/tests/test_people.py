@@ -111,3 +111,22 @@ def test_a_disabled_person_s_open_follow_ups_go_to_the_successor_the_admin_named
         (open_one, COLLEAGUE.user, OFFICER.user)
     ]
     assert reassigned[0]["data"]["updated_by"] == "admin"
+
+
+def test_officers_and_assignees_show_with_their_display_names(client, sessions):
+    from services.engagements.tests.support import OFFICER, add_partner, as_, log
+
+    camille = uuid.uuid4()
+    user_event(sessions, "liaison.user.created", camille, 1, display_name="Camille Tremblay")
+    engagement = log(client, [add_partner(sessions)], officers=["camille", "stranger"])
+    read = client.get(f"/api/v1/engagements/{engagement['id']}", auth=as_(OFFICER)).json()
+    assert read["officer_people"] == [
+        {"id": str(camille), "username": "camille", "display_name": "Camille Tremblay"},
+        {"id": None, "username": "stranger", "display_name": "stranger"},  # not in the directory (yet)
+    ]
+    body = {"description": "Envoyer la proposition", "assignee": "camille"}
+    made = client.post(f"/api/v1/engagements/{engagement['id']}/follow-ups", json=body, auth=as_(OFFICER))
+    assert made.status_code == 201, made.text
+    assert made.json()["assignee_person"]["display_name"] == "Camille Tremblay"
+    listed = client.get("/api/v1/follow-ups", params={"assignee": "camille"}, auth=as_(OFFICER)).json()["items"]
+    assert [f["assignee_person"]["id"] for f in listed] == [str(camille)]
