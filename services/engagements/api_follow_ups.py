@@ -90,6 +90,7 @@ def list_follow_ups(
     due_before: Date | None = None,
     partner_id: uuid.UUID | None = None,
     owed_by: Annotated[OwedBy | None, Query(description="`quebec`: owed by us; `partner`: owed to us")] = None,
+    team: Annotated[str | None, Query(max_length=64, description="`mine`: the caller's teams; or a team id")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> FollowUpPage:
@@ -103,6 +104,7 @@ def list_follow_ups(
             due_before=due_before,
             partner_id=partner_id,
             owed_by=owed_by,
+            team=team,
             limit=limit,
             cursor=cursor,
         ),

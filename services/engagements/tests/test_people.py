@@ -130,3 +130,32 @@ def test_officers_and_assignees_show_with_their_display_names(client, sessions):
     assert made.json()["assignee_person"]["display_name"] == "Camille Tremblay"
     listed = client.get("/api/v1/follow-ups", params={"assignee": "camille"}, auth=as_(OFFICER)).json()["items"]
     assert [f["assignee_person"]["id"] for f in listed] == [str(camille)]
+
+
+def test_my_team_s_follow_ups(client, sessions):
+    from services.engagements.tests.support import ADMIN, COLLEAGUE, OFFICER, OUTSIDER, add_partner, as_, log
+
+    europe, franco = str(uuid.uuid4()), str(uuid.uuid4())
+    for caller, teams in ((OFFICER, [europe]), (COLLEAGUE, [europe, franco]), (OUTSIDER, [franco])):
+        user_event(sessions, "liaison.user.created", uuid.uuid4(), 1, username=caller.user, teams=teams)
+    engagement = log(client, [add_partner(sessions)])
+    made = {}
+    for who in (OFFICER.user, COLLEAGUE.user, OUTSIDER.user, "stranger"):
+        body = {"description": f"Pour {who}", "assignee": who}
+        answer = client.post(f"/api/v1/engagements/{engagement['id']}/follow-ups", json=body, auth=as_(OFFICER))
+        assert answer.status_code == 201, answer.text
+        made[who] = answer.json()["id"]
+
+    def assignees(caller, team):
+        answer = client.get("/api/v1/follow-ups", params={"team": team}, auth=as_(caller))
+        assert answer.status_code == 200, answer.text
+        return sorted(f["assignee"] for f in answer.json()["items"])
+
+    assert assignees(OFFICER, "mine") == sorted([OFFICER.user, COLLEAGUE.user])
+    assert assignees(OUTSIDER, "mine") == sorted([COLLEAGUE.user, OUTSIDER.user])
+    assert assignees(OFFICER, franco) == sorted([COLLEAGUE.user, OUTSIDER.user])
+    assert assignees(ADMIN, "mine") == []  # in no team (not even in the directory's copy)
+    refused = client.get("/api/v1/follow-ups", params={"team": "europe"}, auth=as_(OFFICER))
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["errors"][0]["location"] == ["query", "team"]
