@@ -10,14 +10,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from gateway import directory
+from gateway import directory, teams
 from gateway.models import ApiKey, User
 from gateway.schemas import KeyCreate, UserCreate, UserUpdate
 from gateway.settings import GatewaySettings
 from gateway.tokens import digest, revoke_user_tokens
 from services.kit import cursors
 from services.kit.preconditions import check_version
-from services.kit.problems import Conflict, NotFound
+from services.kit.problems import Conflict, NotFound, Problem
 from services.kit.roles import Role
 from services.kit.types import utcnow
 
@@ -43,6 +43,7 @@ def create_user(*, session: Session, data: UserCreate) -> User:
         display_name=data.display_name,
         email=data.email,
         language=data.language,
+        teams=teams.check_teams(session=session, team_ids=data.teams),
         roles=data.roles,
         password_hash=hasher().hash(data.password),
     )
@@ -71,14 +72,23 @@ def list_users(*, session: Session, cursor: str | None, limit: int) -> tuple[lis
 
 
 def update_user(
-    *, session: Session, settings: GatewaySettings, username: str, data: UserUpdate, expected_version: int | None
+    *,
+    session: Session,
+    settings: GatewaySettings,
+    username: str,
+    data: UserUpdate,
+    expected_version: int | None,
+    changed_by: str | None = None,
 ) -> User:
     user = get_user(session=session, username=username)
     check_version(user.version, expected_version, what="user")
     changes = data.model_dump(exclude_unset=True)
+    successor = _successor(session=session, user=user, data=changes.pop("successor", None), disabling=data.disabled)
     if "password" in changes:
         user.password_hash = hasher().hash(changes.pop("password"))
     was_disabled = user.disabled
+    if changes.get("teams") is not None:
+        changes["teams"] = teams.check_teams(session=session, team_ids=changes["teams"])
     changed = [f for f, value in changes.items() if value is not None and getattr(user, f) != value]
     for field in changed:
         setattr(user, field, changes[field])
@@ -89,9 +99,37 @@ def update_user(
     user.updated_at = utcnow()
     session.add(user)
     directory.record_user_changed(
-        session=session, user=user, changed_fields=changed, disabled_now=user.disabled and not was_disabled
+        session=session,
+        user=user,
+        changed_fields=changed,
+        disabled_now=user.disabled and not was_disabled,
+        successor=successor,
+        changed_by=changed_by,
     )
     return user
+
+
+class BadSuccessor(Problem):
+    status = 422
+    title = "Unprocessable content"
+
+
+def _successor(*, session: Session, user: User, data: str | None, disabling: bool | None) -> User | None:
+    """Who takes over a person's open follow-ups when they are disabled: an enabled other user."""
+    if data is None:
+        return None
+    reason = None
+    successor = session.exec(select(User).where(User.username == data)).first()
+    if not disabling or user.disabled:
+        reason = "a successor is named only when disabling an enabled user"
+    elif successor is None or successor.disabled or successor.id == user.id:
+        reason = "the successor is another enabled user"
+    if reason:
+        raise BadSuccessor(
+            f"successor: {reason}.",
+            errors=[{"location": ["body", "successor"], "message": reason, "type": "bad_successor"}],
+        )
+    return successor
 
 
 def authenticate(*, session: Session, username: str, password: str) -> User | None:

@@ -171,6 +171,7 @@ def update_user(
     request: Request,
     response: Response,
     expected: ExpectedVersion,
+    principal: PrincipalDep,
 ) -> UserRead:
     runtime = runtime_of(request)
     user = accounts.update_user(
@@ -179,6 +180,7 @@ def update_user(
         username=username,
         data=body,
         expected_version=expected,
+        changed_by=principal.caller.user,
     )
     if body.disabled is not None:
         runtime.authenticator.user_disabled(username, body.disabled)

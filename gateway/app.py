@@ -28,6 +28,7 @@ from gateway.openapi import MergedOpenAPI
 from gateway.policy import DEFAULT_POLICY, GATEWAY
 from gateway.ratelimit import LoginBackoff, RateLimiter
 from gateway.settings import GatewaySettings
+from gateway.teams_api import router as teams_router
 from gateway.upstream import AiohttpUpstream, CircuitBreaker, HttpxUpstream, Upstream
 from gateway.views import router as views_router
 from services.kit.db import make_engine, make_session_factory
@@ -202,6 +203,7 @@ def create_app(
     app.add_middleware(NulInUrlMiddleware)
     app.include_router(accounts_router)
     app.include_router(calendar_router)
+    app.include_router(teams_router)
     app.include_router(views_router)
     web.install(app)  # the web app's pages: every path outside /api/v1 that is not health or docs
     tracing = Tracing("gateway")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from gateway.models import User
-from services.kit.event_models import UserState, UserUpdated
+from services.kit.event_models import UserDisabled, UserState, UserUpdated
 from services.kit.event_models.directory import DIRECTORY_SOURCE, DIRECTORY_TOPIC
 from services.kit.events import new_event
 from services.kit.outbox import record_event
@@ -26,6 +26,7 @@ def person(user: User) -> dict[str, object]:
         "display_name": user.display_name,
         "email": user.email,
         "language": user.language,
+        "teams": list(user.teams),
         "disabled": user.disabled,
         "version": user.version,
         "updated_at": user.updated_at,
@@ -36,12 +37,24 @@ def record_user_created(*, session: Session, user: User) -> None:
     _record(session, USER_CREATED, user, UserState.model_validate(person(user)))
 
 
-def record_user_changed(*, session: Session, user: User, changed_fields: list[str], disabled_now: bool) -> None:
-    """`liaison.user.disabled` when this change disabled them, otherwise `liaison.user.updated`;
-    nothing when no published field changed."""
+def record_user_changed(
+    *,
+    session: Session,
+    user: User,
+    changed_fields: list[str],
+    disabled_now: bool,
+    successor: User | None = None,
+    changed_by: str | None = None,
+) -> None:
+    """`liaison.user.disabled` when this change disabled them (with who takes over their open
+    follow-ups, if the admin named someone), otherwise `liaison.user.updated`; nothing when no
+    published field changed."""
     published = sorted(set(changed_fields) & PUBLISHED_FIELDS)
     if disabled_now:
-        _record(session, USER_DISABLED, user, UserState.model_validate(person(user)))
+        extra: dict[str, object] = {"disabled_by": changed_by} if changed_by else {}
+        if successor is not None:
+            extra |= {"successor_id": successor.id, "successor_username": successor.username}
+        _record(session, USER_DISABLED, user, UserDisabled.model_validate(person(user) | extra))
     elif published:
         _record(session, USER_UPDATED, user, UserUpdated.model_validate(person(user) | {"changed_fields": published}))
 

@@ -52,6 +52,7 @@ class UserBase(SQLModel, NoNulText):
 class UserCreate(UserBase):
     password: str = Field(max_length=1024)
     roles: list[str] = Field(min_length=1)
+    teams: list[uuid.UUID] = Field(default_factory=list, max_length=50)
 
     @field_validator("username")
     @classmethod
@@ -89,6 +90,9 @@ class UserUpdate(SQLModel, NoNulText):
     roles: list[str] | None = Field(default=None, min_length=1)
     password: str | None = Field(default=None, max_length=1024)
     disabled: bool | None = None
+    teams: list[uuid.UUID] | None = Field(default=None, max_length=50)
+    # With disabled=true: the username of who takes over the person's open follow-ups.
+    successor: str | None = Field(default=None, max_length=64)
 
     @field_validator("roles")
     @classmethod
@@ -104,10 +108,49 @@ class UserUpdate(SQLModel, NoNulText):
 class UserRead(UserBase):
     id: uuid.UUID
     roles: list[str]
+    teams: list[uuid.UUID]
     disabled: bool
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class TeamCreate(SQLModel, NoNulText):
+    name: str = Field(min_length=1, max_length=200)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a team has a name")
+        return value.strip()
+
+
+class TeamUpdate(SQLModel, NoNulText):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("a team has a name")
+        return None if value is None else value.strip()
+
+
+class PersonRead(SQLModel):
+    """Someone officers and assignees may name (`GET /people`): no roles, no e-mail."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    teams: list[uuid.UUID]
+
+
+class TeamRead(SQLModel):
+    id: uuid.UUID
+    name: str
+    version: int
+    members: list[str] = Field(default_factory=list, description="usernames")
 
 
 class KeyCreate(SQLModel, NoNulText):

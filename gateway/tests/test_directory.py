@@ -83,3 +83,31 @@ def test_a_bad_email_or_language_is_refused_and_nothing_is_published(gateway, en
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == ["body", field]
     assert events(engine) == []
+
+
+def test_disabling_with_a_successor_names_them_in_the_event_and_bad_successors_are_422(gateway, engine):
+    for name in ("camille", "bruno", "gone"):
+        body = {"username": name, "password": PASSWORD, "roles": ["officer"]}
+        assert gateway.post("/api/v1/users", json=body, headers=ADMIN).status_code == 201
+    assert change(gateway, "gone", 1, {"disabled": True}).status_code == 200
+    before = len(events(engine))
+    for body in (
+        {"disabled": True, "successor": "nobody"},
+        {"disabled": True, "successor": "gone"},  # disabled
+        {"disabled": True, "successor": "camille"},  # themself
+        {"display_name": "C.", "successor": "bruno"},  # not disabling
+    ):
+        refused = change(gateway, "camille", 1, body)
+        assert refused.status_code == 422, (body, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["errors"][0]["location"] == ["body", "successor"]
+    assert len(events(engine)) == before, "nothing half-written"
+
+    assert change(gateway, "camille", 1, {"disabled": True, "successor": "bruno"}).status_code == 200
+    disabled = events(engine)[-1]
+    bruno = gateway.get("/api/v1/users/bruno", headers=ADMIN).json()
+    assert disabled["type"] == "liaison.user.disabled"
+    assert (disabled["data"]["successor_id"], disabled["data"]["successor_username"]) == (bruno["id"], "bruno")
+    assert disabled["data"]["disabled_by"] == "root"
+    envelope = {k: v for k, v in disabled.items() if k != "key"}
+    assert [e.message for e in validator(disabled["dataschema"]).iter_errors(envelope)] == []

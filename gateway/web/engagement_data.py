@@ -55,6 +55,12 @@ async def missions(web: WebContext) -> list[dict[str, Any]]:
     return answer.json["items"] if answer.ok else []
 
 
+async def people(web: WebContext) -> list[dict[str, Any]]:
+    """The people directory (`[{username, display_name}]`): whom officers and assignees may name."""
+    answer = await web.api.get("/people")
+    return answer.json["items"] if answer.ok else []
+
+
 async def partners(web: WebContext, ids: list[str]) -> list[dict[str, Any]]:
     """`[{id, label}]` for the ids, in order; one that cannot be read keeps its id as its label."""
     ids = [i for i in ids if is_id(i)]

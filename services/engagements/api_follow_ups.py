@@ -19,7 +19,7 @@ from services.engagements.schemas import (
     OwedBy,
     PartnerName,
 )
-from services.engagements.views import follow_up_read, local_today
+from services.engagements.views import follow_up_read, local_today, people_of
 from services.kit.app import CallerDep, SessionDep
 from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep
 from services.kit.inputs import Date
@@ -32,8 +32,9 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 def _page(session, rows, next_cursor, total, zone) -> FollowUpPage:
     today = local_today(zone)
     titles, partners = followups.engagement_context(session=session, follow_ups=rows)
+    people = people_of(session, (f.assignee for f in rows))
     items = [
-        follow_up_read(f, today=today).model_copy(
+        follow_up_read(f, today=today, people=people).model_copy(
             update={
                 "engagement_title": titles.get(f.engagement_id),
                 "engagement_partners": [PartnerName.model_validate(p) for p in partners.get(f.engagement_id, [])],
@@ -78,7 +79,7 @@ def add_follow_up(
     def write() -> Answer:
         follow_up = followups.add_follow_up(session=session, caller=caller, engagement_id=engagement_id, data=body)
         headers = {"Location": f"/api/v1/follow-ups/{follow_up.id}", "ETag": etag(follow_up.version)}
-        return follow_up_read(follow_up, today=local_today(zone)), headers
+        return follow_up_read(follow_up, today=local_today(zone), session=session), headers
 
     return idempotency.run(body=body, write=write)
 
@@ -93,6 +94,7 @@ def list_follow_ups(
     due_before: Date | None = None,
     partner_id: uuid.UUID | None = None,
     owed_by: Annotated[OwedBy | None, Query(description="`quebec`: owed by us; `partner`: owed to us")] = None,
+    team: Annotated[str | None, Query(max_length=64, description="`mine`: the caller's teams; or a team id")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> FollowUpPage:
@@ -106,6 +108,7 @@ def list_follow_ups(
             due_before=due_before,
             partner_id=partner_id,
             owed_by=owed_by,
+            team=team,
             limit=limit,
             cursor=cursor,
         ),
@@ -134,7 +137,7 @@ def overdue_follow_ups(
 def get_follow_up(follow_up_id: uuid.UUID, session: SessionDep, caller: CallerDep, zone: LocalZone, response: Response):
     follow_up, _ = followups.get_follow_up(session=session, caller=caller, follow_up_id=follow_up_id)
     response.headers["ETag"] = etag(follow_up.version)
-    return follow_up_read(follow_up, today=local_today(zone))
+    return follow_up_read(follow_up, today=local_today(zone), session=session)
 
 
 @router.patch("/follow-ups/{follow_up_id}", response_model=FollowUpRead)
@@ -151,4 +154,4 @@ def update_follow_up(
         session=session, caller=caller, follow_up_id=follow_up_id, data=body, expected_version=expected
     )
     response.headers["ETag"] = etag(follow_up.version)
-    return follow_up_read(follow_up, today=local_today(zone))
+    return follow_up_read(follow_up, today=local_today(zone), session=session)

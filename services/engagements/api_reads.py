@@ -13,7 +13,7 @@ from services.engagements import calendar_feed, partner_copies, queries, reports
 from services.engagements.deps import Cursor, LocalZone, as_utc
 from services.engagements.models import FollowUp
 from services.engagements.schemas import EngagementType, HistoryItem, PartnerHistory, PartnerSummary
-from services.engagements.views import engagements_read, follow_up_read, local_today
+from services.engagements.views import engagements_read, follow_up_read, local_today, people_of
 from services.kit.app import CallerDep, SessionDep
 from services.kit.headers import content_disposition
 from services.kit.inputs import DateTime
@@ -40,13 +40,17 @@ def partner_history(
     by_engagement: dict[uuid.UUID, list[Any]] = {}
     if page.items:
         today = local_today(zone)
-        rows = session.scalars(
-            select(FollowUp)
-            .where(col(FollowUp.engagement_id).in_([e.id for e in page.items]))
-            .order_by(col(FollowUp.created_at), col(FollowUp.id))
+        rows = list(
+            session.scalars(
+                select(FollowUp)
+                .where(col(FollowUp.engagement_id).in_([e.id for e in page.items]))
+                .order_by(col(FollowUp.created_at), col(FollowUp.id))
+            )
         )
+        people = people_of(session, (f.assignee for f in rows))
         for follow_up in rows:
-            by_engagement.setdefault(follow_up.engagement_id, []).append(follow_up_read(follow_up, today=today))
+            read = follow_up_read(follow_up, today=today, people=people)
+            by_engagement.setdefault(follow_up.engagement_id, []).append(read)
     items = [
         HistoryItem(engagement=read, follow_ups=by_engagement.get(read.id, []))
         for read in engagements_read(session, page.items)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from services.engagements import partner_copies, partner_effects
+from services.engagements import partner_copies, partner_effects, people_effects
 from services.engagements.models import Engagement, FollowUp, Person
 from services.engagements.schemas import Confidentiality, EngagementState, FollowUpState
 from services.kit.consumer import RejectedEvent
@@ -19,6 +19,7 @@ from services.kit.event_models import (
     PartnerState,
     RelationshipState,
     TypedEvent,
+    UserDisabled,
 )
 from services.kit.event_models.directory import DIRECTORY_TOPIC
 from services.kit.events import new_event
@@ -205,5 +206,19 @@ def on_contact_erased(event: TypedEvent[ContactErased], *, session: Session) -> 
 
 # The people directory: officers and assignees are its people (kit/people.py).
 people_handlers(Person, HANDLERS)
+
+
+@HANDLERS.on("liaison.user.disabled")
+def on_user_disabled(event: TypedEvent[UserDisabled], *, session: Session) -> None:
+    for handed in people_effects.hand_over_follow_ups(session=session, person=event.data):
+        record_followup(
+            session=session,
+            event_type=FOLLOWUP_REASSIGNED,
+            follow_up=handed.follow_up,
+            engagement=handed.engagement,
+            changed_fields=["assignee"],
+            previous_assignee=handed.previous_assignee,
+        )
+
 
 CONSUMES = [PARTNERS_TOPIC, DIRECTORY_TOPIC]

@@ -16,11 +16,12 @@ from services.engagements.access import (
     ensure_may_see,
     visible_to,
 )
-from services.engagements.models import Engagement, EngagementPartner, FollowUp, PartnerCopy
+from services.engagements.models import Engagement, EngagementPartner, FollowUp, PartnerCopy, Person
 from services.engagements.schemas import Confidentiality, FollowUpCreate, FollowUpStatus, FollowUpUpdate, OwedBy
 from services.engagements.service import get_engagement
 from services.kit import cursors
 from services.kit.identity import Caller
+from services.kit.people import team_keys
 from services.kit.preconditions import check_version
 from services.kit.problems import NotFound
 from services.kit.types import utcnow
@@ -146,10 +147,12 @@ def list_follow_ups(
     due_before: date | None = None,
     partner_id: uuid.UUID | None = None,
     owed_by: OwedBy | None = None,
+    team: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
 ) -> tuple[list[FollowUp], str | None, int]:
-    """Soonest due first (undated last); `assignee="me"` is the caller."""
+    """Soonest due first (undated last); `assignee="me"` is the caller; `team="mine"`: owed by
+    anyone in the caller's teams (or a team id), as the people directory says."""
     sort_key = func.coalesce(FollowUp.due_on, NO_DUE_DATE)
     query = (
         select(FollowUp).join(Engagement, col(Engagement.id) == col(FollowUp.engagement_id)).where(visible_to(caller))
@@ -158,6 +161,9 @@ def list_follow_ups(
         query = query.where(col(FollowUp.engagement_id) == engagement_id)
     if assignee:
         query = query.where(col(FollowUp.assignee) == (caller.user if assignee == "me" else assignee))
+    if team:
+        members = team_keys(session=session, table=Person, caller=caller.user, team=team)
+        query = query.where(col(FollowUp.assignee).in_(members))
     if status:
         query = query.where(col(FollowUp.status) == status)
     if due_before:

@@ -184,6 +184,9 @@ class EngagementState(EngagementBase):
 
 class EngagementRead(EngagementState):
     partners: list[dict[str, Any]] = Field(description="id and names of each partner, from the read copy")
+    officer_people: list[dict[str, Any]] = Field(
+        default_factory=list, description="each officer as the people directory shows them: id, username, display_name"
+    )
     notes_html: str | None = Field(description="notes rendered to sanitised HTML")
 
 
@@ -262,6 +265,9 @@ class PartnerName(BaseModel):
 
 class FollowUpRead(FollowUpState):
     overdue: bool = Field(description="open and due before today (in the service's time zone)")
+    assignee_person: dict[str, Any] | None = Field(
+        default=None, description="the assignee as the people directory shows them: id, username, display_name"
+    )
     engagement_title: str | None = Field(default=None, description="in lists: the engagement's title")
     engagement_partners: list[PartnerName] = Field(
         default_factory=list, description="in lists: the engagement's partners, in its order"

@@ -136,3 +136,37 @@ def names_of(*, session: Session, table: type[P], ids: Sequence[uuid.UUID]) -> d
         return {}
     rows = session.exec(select(table).where(col(table.id).in_(list(ids)))).all()
     return {row.id: row.name for row in rows}
+
+
+def labels(*, session: Session, table: type[P], keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """How read models show the people named by username or id: `{id, username, display_name}`
+    (a name the directory does not know shows as itself, with no id)."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
+    ids = [i for k in wanted if (i := _as_id(k)) is not None]
+    rows = session.exec(select(table).where(or_(col(table.id).in_(ids), col(table.username).in_(wanted)))).all()
+    known: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        known[str(row.id)] = known[row.username] = {
+            "id": str(row.id),
+            "username": row.username,
+            "display_name": row.name,
+        }
+    return {k: known.get(k) or {"id": None, "username": k, "display_name": k} for k in wanted}
+
+
+def team_keys(*, session: Session, table: type[P], caller: str, team: str) -> list[str]:
+    """What officers and assignees of a team are stored as (usernames and ids) for `team`: `mine`
+    (the teams of `caller`, a username) or a team id; any other value is a 422 naming `team`."""
+    if team == "mine":
+        me = session.exec(select(table).where(col(table.username) == caller)).first()
+        teams = set(me.teams) if me is not None else set()
+    elif _as_id(team) is not None:
+        teams = {str(_as_id(team))}
+    else:
+        error = {"location": ["query", "team"], "message": "`mine` or a team id", "type": "bad_team"}
+        raise Problem("team: `mine` or a team id.", status=422, errors=[error])
+    # A JSON list per person: filtered here, the directory being a few hundred people.
+    members = [p for p in session.exec(select(table)) if teams & set(p.teams)]
+    return [key for p in members for key in (p.username, str(p.id))]

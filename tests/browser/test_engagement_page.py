@@ -210,3 +210,21 @@ def test_the_audit_trail_shows_who_changed_what(page, api, logged):
     latest = page.locator("#audit .audit > li").first
     expect(latest).to_contain_text("Suivi modifié")
     expect(latest.locator(".changes li").filter(has_text="Statut")).to_contain_text("Ouvert → Fait")
+
+
+def test_people_are_picked_from_the_directory_and_shown_by_name(page, api, logged, officer):
+    """The assignee fields offer the directory's people (a datalist of `GET /people`), and the
+    officers and assignees show with their display names once the engagements service knows them."""
+    page.goto(f"/engagements/{logged['id']}")
+    choice = page.locator(f'datalist#directory-people option[value="{officer.username}"]')
+    expect(choice).to_have_text("Camille Tremblay")
+    first = _follow_up(api, logged["id"], "Envoyer la note")
+    assert page.locator(f"#fu-{first['id']} input[name=assignee]").get_attribute("list") == "directory-people"
+    assert page.locator("form.add-follow-up input[name=fu_assignee]").get_attribute("list") == "directory-people"
+    for _ in range(50):  # the directory's event reaches the engagements service within moments
+        if "Camille Tremblay" in page.locator("dl").first.inner_text():
+            break
+        page.wait_for_timeout(200)
+        page.reload()
+    expect(page.locator("dl").first).to_contain_text("Camille Tremblay")
+    expect(page.locator(f"#fu-{first['id']}")).to_contain_text("Confié à Camille Tremblay")

@@ -63,6 +63,7 @@ SERVICE_TABLES = {
         "web_sessions",
         "user_preferences",
         "outbox",
+        "teams",
     },
 }
 

@@ -99,6 +99,8 @@ async def engagement_page(
     mission_id = engagement.get("mission_id")
     # The trail names colleagues: people read it (an integration's login does not).
     staff = bool(STAFF & set(web.roles))
+    # Beside the six reads below (gather types six at most): the directory, for the assignee fields.
+    people = asyncio.create_task(data.people(web))
     follow_ups, contacts, (_, thrust_labels), mission, meetings, audit = await asyncio.gather(
         web.api.get(f"/engagements/{engagement_id}/follow-ups", params={"limit": 200}),
         data.contacts(web, [str(c) for c in engagement["contact_ids"]]),
@@ -121,6 +123,7 @@ async def engagement_page(
         thrust_labels=thrust_labels,
         mission=mission.json if mission is not None and mission.ok else None,
         meetings=meetings.json["items"] if meetings is not None and meetings.ok else [],
+        people=await people,
         type_labels=TYPE_LABELS,
         confidentiality_labels=CONFIDENTIALITY_LABELS,
         owed_by=[(o, OWED_BY_LABELS[o]) for o in OWED_BY],

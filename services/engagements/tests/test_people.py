@@ -62,3 +62,100 @@ def test_a_username_taken_over_by_a_new_person_points_at_them(sessions):
     with sessions() as session:
         [found] = resolve_people(session=session, table=Person, values=["camille"], field="assignee")
     assert found.id == new
+
+
+def test_a_disabled_person_s_open_follow_ups_go_to_the_successor_the_admin_named(client, sessions, engagements_engine):
+    from services.engagements.tests.support import COLLEAGUE, OFFICER, add_partner, as_, log, outbox_events
+
+    leaving = uuid.uuid4()
+    public = log(client, [add_partner(sessions)])
+    secret = log(client, [add_partner(sessions)], confidentiality="restricted", officers=[])  # OFFICER's own
+
+    def add(engagement, status=None):
+        body = {"description": "Envoyer la proposition", "assignee": OFFICER.user}
+        made = client.post(f"/api/v1/engagements/{engagement['id']}/follow-ups", json=body, auth=as_(OFFICER))
+        assert made.status_code == 201, made.text
+        if status:
+            done = client.patch(
+                f"/api/v1/follow-ups/{made.json()['id']}",
+                json={"status": status},
+                headers={"If-Match": 'W/"1"'},
+                auth=as_(OFFICER),
+            )
+            assert done.status_code == 200, done.text
+        return made.json()["id"]
+
+    open_one, closed_one, secret_one = add(public), add(public, status="done"), add(secret)
+    user_event(sessions, "liaison.user.created", leaving, 1, username=OFFICER.user)
+    user_event(
+        sessions,
+        "liaison.user.disabled",
+        leaving,
+        2,
+        username=OFFICER.user,
+        disabled=True,
+        successor_id=str(uuid.uuid4()),
+        successor_username=COLLEAGUE.user,
+        disabled_by="admin",
+    )
+
+    def assignee(follow_up_id):
+        return client.get(f"/api/v1/follow-ups/{follow_up_id}", auth=as_(OFFICER)).json()["assignee"]
+
+    assert assignee(open_one) == COLLEAGUE.user
+    assert assignee(closed_one) == OFFICER.user, "what is done stays with who did it"
+    # The colleague cannot see the restricted engagement: its author takes the follow-up back.
+    assert assignee(secret_one) == secret["created_by"] == OFFICER.user
+    reassigned = [e for e in outbox_events(engagements_engine) if e["type"] == "liaison.followup.reassigned"]
+    assert [(e["data"]["id"], e["data"]["assignee"], e["data"]["previous_assignee"]) for e in reassigned] == [
+        (open_one, COLLEAGUE.user, OFFICER.user)
+    ]
+    assert reassigned[0]["data"]["updated_by"] == "admin"
+
+
+def test_officers_and_assignees_show_with_their_display_names(client, sessions):
+    from services.engagements.tests.support import OFFICER, add_partner, as_, log
+
+    camille = uuid.uuid4()
+    user_event(sessions, "liaison.user.created", camille, 1, display_name="Camille Tremblay")
+    engagement = log(client, [add_partner(sessions)], officers=["camille", "stranger"])
+    read = client.get(f"/api/v1/engagements/{engagement['id']}", auth=as_(OFFICER)).json()
+    assert read["officer_people"] == [
+        {"id": str(camille), "username": "camille", "display_name": "Camille Tremblay"},
+        {"id": None, "username": "stranger", "display_name": "stranger"},  # not in the directory (yet)
+    ]
+    body = {"description": "Envoyer la proposition", "assignee": "camille"}
+    made = client.post(f"/api/v1/engagements/{engagement['id']}/follow-ups", json=body, auth=as_(OFFICER))
+    assert made.status_code == 201, made.text
+    assert made.json()["assignee_person"]["display_name"] == "Camille Tremblay"
+    listed = client.get("/api/v1/follow-ups", params={"assignee": "camille"}, auth=as_(OFFICER)).json()["items"]
+    assert [f["assignee_person"]["id"] for f in listed] == [str(camille)]
+
+
+def test_my_team_s_follow_ups(client, sessions):
+    from services.engagements.tests.support import ADMIN, COLLEAGUE, OFFICER, OUTSIDER, add_partner, as_, log
+
+    europe, franco = str(uuid.uuid4()), str(uuid.uuid4())
+    for caller, teams in ((OFFICER, [europe]), (COLLEAGUE, [europe, franco]), (OUTSIDER, [franco])):
+        user_event(sessions, "liaison.user.created", uuid.uuid4(), 1, username=caller.user, teams=teams)
+    engagement = log(client, [add_partner(sessions)])
+    made = {}
+    for who in (OFFICER.user, COLLEAGUE.user, OUTSIDER.user, "stranger"):
+        body = {"description": f"Pour {who}", "assignee": who}
+        answer = client.post(f"/api/v1/engagements/{engagement['id']}/follow-ups", json=body, auth=as_(OFFICER))
+        assert answer.status_code == 201, answer.text
+        made[who] = answer.json()["id"]
+
+    def assignees(caller, team):
+        answer = client.get("/api/v1/follow-ups", params={"team": team}, auth=as_(caller))
+        assert answer.status_code == 200, answer.text
+        return sorted(f["assignee"] for f in answer.json()["items"])
+
+    assert assignees(OFFICER, "mine") == sorted([OFFICER.user, COLLEAGUE.user])
+    assert assignees(OUTSIDER, "mine") == sorted([COLLEAGUE.user, OUTSIDER.user])
+    assert assignees(OFFICER, franco) == sorted([COLLEAGUE.user, OUTSIDER.user])
+    assert assignees(ADMIN, "mine") == []  # in no team (not even in the directory's copy)
+    refused = client.get("/api/v1/follow-ups", params={"team": "europe"}, auth=as_(OFFICER))
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["errors"][0]["location"] == ["query", "team"]

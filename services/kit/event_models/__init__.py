@@ -15,7 +15,13 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from services.kit.event_models.base import EventData
-from services.kit.event_models.directory import DIRECTORY_SOURCE, DIRECTORY_TOPIC, UserState, UserUpdated
+from services.kit.event_models.directory import (
+    DIRECTORY_SOURCE,
+    DIRECTORY_TOPIC,
+    UserDisabled,
+    UserState,
+    UserUpdated,
+)
 from services.kit.event_models.engagements import (
     ENGAGEMENTS_SOURCE,
     ENGAGEMENTS_TOPIC,
@@ -75,7 +81,7 @@ CATALOG: dict[str, tuple[type[EventData], str, str]] = {
     "liaison.notification.failed": (NotificationState, NOTIFICATIONS_TOPIC, NOTIFICATIONS_SOURCE),
     "liaison.user.created": (UserState, DIRECTORY_TOPIC, DIRECTORY_SOURCE),
     "liaison.user.updated": (UserUpdated, DIRECTORY_TOPIC, DIRECTORY_SOURCE),
-    "liaison.user.disabled": (UserState, DIRECTORY_TOPIC, DIRECTORY_SOURCE),
+    "liaison.user.disabled": (UserDisabled, DIRECTORY_TOPIC, DIRECTORY_SOURCE),
 }
 
 
@@ -122,6 +128,7 @@ __all__ = [
     "PartnerUpdated",
     "RelationshipState",
     "TypedEvent",
+    "UserDisabled",
     "UserState",
     "UserUpdated",
     "dump",

@@ -29,3 +29,11 @@ class UserState(EventData):
 
 class UserUpdated(UserState):
     changed_fields: list[str] = Field(default_factory=list)
+
+
+class UserDisabled(UserState):
+    """A person disabled, and who takes over their open follow-ups when the admin named someone."""
+
+    successor_id: uuid.UUID | None = None
+    successor_username: str | None = None
+    disabled_by: str | None = None
