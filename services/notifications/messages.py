@@ -44,6 +44,8 @@ WORDS = {
         "due_soon": "Suivi à faire d'ici le {due_on} : {description}",
         "overdue": "Suivi en retard (échéance du {due_on}) : {description}",
         "reminder_body": "Vous êtes responsable de ce suivi.",
+        "renewal": "Entente à renouveler : elle expire le {due_on} ({description})",
+        "renewal_body": "Vous suivez cette entente : décidez de son renouvellement avant son expiration.",
         "digest": "Résumé quotidien : {count} notification(s)",
         "footer": "Vous recevez ce message parce que vous suivez ce sujet dans Liaison.",
     },
@@ -59,6 +61,8 @@ WORDS = {
         "due_soon": "Follow-up due on {due_on}: {description}",
         "overdue": "Follow-up overdue (was due on {due_on}): {description}",
         "reminder_body": "You are the assignee of this follow-up.",
+        "renewal": "Agreement up for renewal: it expires on {due_on} ({description})",
+        "renewal_body": "You follow this agreement: decide on its renewal before it expires.",
         "digest": "Daily digest: {count} notification(s)",
         "footer": "You receive this because you follow this topic in Liaison.",
     },
@@ -133,7 +137,9 @@ def reminder_message(
     words = WORDS[language]
     title = words[kind].format(due_on=due_on.isoformat(), description=description)
     return Rendered(
-        title=title[:500], lines=(words["reminder_body"],), link=f"{public_url.rstrip('/')}/engagements/{engagement_id}"
+        title=title[:500],
+        lines=(words.get(f"{kind}_body", words["reminder_body"]),),
+        link=f"{public_url.rstrip('/')}/engagements/{engagement_id}",
     )
 
 
