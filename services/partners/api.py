@@ -11,13 +11,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from services.kit import sync
 from services.kit.app import SessionDep
 from services.kit.edge import ExpectedVersion
 from services.kit.inputs import Date
 from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.partners import audit, csv_io, listing, service
-from services.partners.deps import Admin, Editor, Limit, Reader, StaffReader
+from services.partners.deps import Admin, Editor, Limit, Reader, StaffReader, UpdatedSince
 from services.partners.merge import merge_partners
 from services.partners.schemas import (
     ArchivedFilter,
@@ -78,9 +79,17 @@ Filters = Annotated[listing.PartnerFilters, Depends(_filters)]
 
 @router.get("/partners", response_model=Page[PartnerRead])
 def list_partners(
-    session: SessionDep, _: Reader, filters: Filters, limit: Limit = 50, cursor: str | None = None
+    session: SessionDep,
+    _: Reader,
+    filters: Filters,
+    limit: Limit = 50,
+    cursor: str | None = None,
+    updated_since: UpdatedSince = None,
 ) -> Page[PartnerRead]:
-    items, next_cursor, total = listing.list_partners(session=session, filters=filters, limit=limit, cursor=cursor)
+    position = sync.since(updated_since=updated_since, cursor=cursor)
+    items, next_cursor, total = listing.list_partners(
+        session=session, filters=filters, limit=limit, cursor=cursor, position=position
+    )
     return Page[PartnerRead](items=[service.read(p) for p in items], next_cursor=next_cursor, total=total)
 
 
