@@ -43,9 +43,10 @@ def is_sync_cursor(cursor: str | None) -> bool:
     if not cursor:
         return False
     try:
-        return cursors.decode(cursor, str, datetime, uuid.UUID)[0] == SYNC
+        marker: str = cursors.decode(cursor, str, datetime, uuid.UUID)[0]
     except cursors.BadCursor:
         return False
+    return marker == SYNC
 
 
 def since(*, updated_since: datetime | None, cursor: str | None) -> Since | None:
@@ -65,7 +66,8 @@ def since(*, updated_since: datetime | None, cursor: str | None) -> Since | None
 def changed_after(position: Since, changed_at: Any, row_id: Any) -> ColumnElement[bool]:
     """The rows after the position, on the list's change time and id columns (ordered by both, ascending)."""
     if position.last_id is None:
-        return changed_at >= position.changed_at
+        from_time: ColumnElement[bool] = changed_at >= position.changed_at
+        return from_time
     return or_(changed_at > position.changed_at, and_(changed_at == position.changed_at, row_id > position.last_id))
 
 
