@@ -21,8 +21,9 @@ from services.engagements.schemas import (
     EngagementUpdate,
 )
 from services.engagements.views import engagements_read
+from services.kit import sync
 from services.kit.app import CallerDep, SessionDep
-from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep
+from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep, UpdatedSince
 from services.kit.inputs import Date, DateTime
 from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
@@ -60,7 +61,9 @@ def list_engagements(
     facets: Annotated[bool | None, Query(description="facet counts; default: when q is given")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
 ) -> EngagementPage:
+    position = sync.since(updated_since=updated_since, cursor=cursor)
     flt = queries.EngagementFilter(
         q=q,
         partner_ids=[partner_id] if partner_id else [],
@@ -80,8 +83,11 @@ def list_engagements(
         start, end = agreements.year_bounds(datetime.now(zone).date())
         flt.expires_from = start
         flt.expires_before = min(end, expiring_before) if expiring_before else end
-    counts = queries.facets(session=session, caller=caller, flt=flt) if (facets or (facets is None and q)) else None
-    page = queries.find(session=session, caller=caller, flt=flt, limit=limit, cursor=cursor, count=counts is None)
+    wants_facets = position is None and (facets or (facets is None and q))
+    counts = queries.facets(session=session, caller=caller, flt=flt) if wants_facets else None
+    page = queries.find(
+        session=session, caller=caller, flt=flt, limit=limit, cursor=cursor, count=counts is None, position=position
+    )
     # Every engagement has exactly one type: the type counts add up to the total.
     total = sum(counts["type"].values()) if counts is not None else page.total
     return EngagementPage(

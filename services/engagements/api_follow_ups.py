@@ -19,8 +19,9 @@ from services.engagements.schemas import (
     OwedBy,
 )
 from services.engagements.views import follow_up_read, local_today
+from services.kit import sync
 from services.kit.app import CallerDep, SessionDep
-from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep
+from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep, UpdatedSince
 from services.kit.inputs import Date
 from services.kit.preconditions import etag
 
@@ -47,12 +48,20 @@ def follow_ups_of_engagement(
     status: FollowUpStatus | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
 ) -> FollowUpPage:
     service.get_engagement(session=session, caller=caller, engagement_id=engagement_id)
+    position = sync.since(updated_since=updated_since, cursor=cursor)
     return _page(
         session,
         *followups.list_follow_ups(
-            session=session, caller=caller, engagement_id=engagement_id, status=status, limit=limit, cursor=cursor
+            session=session,
+            caller=caller,
+            engagement_id=engagement_id,
+            status=status,
+            limit=limit,
+            cursor=cursor,
+            position=position,
         ),
         zone,
     )
@@ -89,7 +98,9 @@ def list_follow_ups(
     owed_by: Annotated[OwedBy | None, Query(description="`quebec`: owed by us; `partner`: owed to us")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
 ) -> FollowUpPage:
+    position = sync.since(updated_since=updated_since, cursor=cursor)
     return _page(
         session,
         *followups.list_follow_ups(
@@ -102,6 +113,7 @@ def list_follow_ups(
             owed_by=owed_by,
             limit=limit,
             cursor=cursor,
+            position=position,
         ),
         zone,
     )

@@ -17,7 +17,7 @@ from services.engagements import search
 from services.engagements.access import visible_to
 from services.engagements.models import Engagement, EngagementOfficer, EngagementPartner, EngagementThrust, PartnerCopy
 from services.engagements.schemas import AgreementStatus, Confidentiality, EngagementType
-from services.kit import cursors
+from services.kit import cursors, sync
 from services.kit.db import table_of
 from services.kit.identity import Caller
 from services.kit.thrusts import taxonomy
@@ -122,11 +122,18 @@ def find(
     limit: int = 20,
     cursor: str | None = None,
     count: bool = True,
+    position: sync.Since | None = None,
 ) -> Page:
-    """`count=False` leaves `total` at 0 for a caller that knows it already (from facets)."""
+    """`count=False` leaves `total` at 0 for a caller that knows it already (from facets). `position`:
+    an incremental sync (kit/sync.py), changed since then, oldest change first."""
     where = conditions(session, caller, flt)
+    if position is not None:
+        where.append(sync.changed_after(position, col(Engagement.updated_at), col(Engagement.id)))
     total = session.scalar(select(func.count()).select_from(Engagement).where(*where)) if count else 0
     query: Select = select(Engagement).where(*where)
+    if position is not None:
+        rows = list(session.scalars(query.order_by(col(Engagement.updated_at), col(Engagement.id)).limit(limit)))
+        return Page(rows, sync.resume_cursor(position, rows), total or 0)
     if cursor:
         query = query.where(_after(cursor))
     rows = list(

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.kit import sync
 from services.kit.app import SessionDep
-from services.kit.edge import ExpectedVersion
+from services.kit.edge import ExpectedVersion, UpdatedSince
 from services.kit.inputs import Date
 from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.partners import audit, csv_io, listing, service
-from services.partners.deps import Admin, Editor, Limit, Reader, StaffReader, UpdatedSince
+from services.partners.deps import Admin, Editor, Limit, Reader, StaffReader
 from services.partners.merge import merge_partners
 from services.partners.schemas import (
     ArchivedFilter,

@@ -9,9 +9,7 @@ from fastapi import Query
 
 from services.kit.edge import require
 from services.kit.identity import Caller
-from services.kit.inputs import AwareDateTime
 from services.kit.roles import ADMINS, EDITORS, READERS, STAFF, Role, roles
-from services.kit.sync import HELP as SYNC_HELP
 from services.partners.listing import MAX_LIMIT
 
 Reader = Annotated[Caller, require(READERS | roles(Role.SERVICE), "Reading the directory")]
@@ -20,4 +18,3 @@ Editor = Annotated[Caller, require(EDITORS, "Changing the directory")]
 Admin = Annotated[Caller, require(ADMINS, "Archiving, restoring or merging partners")]
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-UpdatedSince = Annotated[AwareDateTime | None, Query(description=SYNC_HELP)]

@@ -11,13 +11,13 @@ from sqlmodel import col
 
 from services.kit import sync
 from services.kit.app import SessionDep
-from services.kit.edge import ExpectedVersion
+from services.kit.edge import ExpectedVersion, UpdatedSince
 from services.kit.inputs import Date
 from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.kit.sealed import ALGORITHM, encode_key
 from services.partners import contacts, relationships
-from services.partners.deps import Editor, Limit, Reader, UpdatedSince
+from services.partners.deps import Editor, Limit, Reader
 from services.partners.models import Partner
 from services.partners.schemas import (
     ContactCreate,
