@@ -147,7 +147,7 @@ def archive_partner(
     return _answer(partner, response)
 
 
-@router.post("/partners/{partner_id}/restore", response_model=PartnerRead)
+@router.post("/partners/{partner_id}/restore", response_model=PartnerRead, responses=problems(409))
 def restore_partner(
     partner_id: uuid.UUID, session: SessionDep, caller: Admin, response: Response, expected: ExpectedVersion
 ) -> PartnerRead:
