@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.engagements import queries, service
+from services.engagements import agreements, queries, service
 from services.engagements.deps import Cursor, LocalZone, StaffReader, Writer, as_utc
 from services.engagements.schemas import (
+    AgreementStatus,
     AuditPage,
     Confidentiality,
     EngagementCreate,
@@ -19,9 +21,10 @@ from services.engagements.schemas import (
     EngagementUpdate,
 )
 from services.engagements.views import engagements_read
+from services.kit import sync
 from services.kit.app import CallerDep, SessionDep
-from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep
-from services.kit.inputs import DateTime
+from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep, UpdatedSince
+from services.kit.inputs import Date, DateTime
 from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.kit.thrusts import taxonomy
@@ -50,10 +53,17 @@ def list_engagements(
     starts_to: Annotated[DateTime | None, Query(alias="to")] = None,
     confidentiality: Confidentiality | None = None,
     mission_id: uuid.UUID | None = None,
+    agreement_status: AgreementStatus | None = None,
+    expiring_before: Annotated[Date | None, Query(description="agreements with expires_on before this day")] = None,
+    expires_in: Annotated[
+        Literal["year"] | None, Query(description="`year`: agreements expiring this calendar year")
+    ] = None,
     facets: Annotated[bool | None, Query(description="facet counts; default: when q is given")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
 ) -> EngagementPage:
+    position = sync.since(updated_since=updated_since, cursor=cursor)
     flt = queries.EngagementFilter(
         q=q,
         partner_ids=[partner_id] if partner_id else [],
@@ -66,9 +76,18 @@ def list_engagements(
         starts_to=as_utc(starts_to, zone),
         confidentiality=confidentiality,
         mission_id=mission_id,
+        agreement_status=agreement_status,
+        expires_before=expiring_before,
     )
-    counts = queries.facets(session=session, caller=caller, flt=flt) if (facets or (facets is None and q)) else None
-    page = queries.find(session=session, caller=caller, flt=flt, limit=limit, cursor=cursor, count=counts is None)
+    if expires_in == "year":
+        start, end = agreements.year_bounds(datetime.now(zone).date())
+        flt.expires_from = start
+        flt.expires_before = min(end, expiring_before) if expiring_before else end
+    wants_facets = position is None and (facets or (facets is None and q))
+    counts = queries.facets(session=session, caller=caller, flt=flt) if wants_facets else None
+    page = queries.find(
+        session=session, caller=caller, flt=flt, limit=limit, cursor=cursor, count=counts is None, position=position
+    )
     # Every engagement has exactly one type: the type counts add up to the total.
     total = sum(counts["type"].values()) if counts is not None else page.total
     return EngagementPage(

@@ -20,8 +20,9 @@ from services.engagements.schemas import (
     PartnerName,
 )
 from services.engagements.views import follow_up_read, local_today, people_of
+from services.kit import sync
 from services.kit.app import CallerDep, SessionDep
-from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep
+from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep, UpdatedSince
 from services.kit.inputs import Date
 from services.kit.preconditions import etag
 
@@ -54,12 +55,20 @@ def follow_ups_of_engagement(
     status: FollowUpStatus | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
 ) -> FollowUpPage:
     service.get_engagement(session=session, caller=caller, engagement_id=engagement_id)
+    position = sync.since(updated_since=updated_since, cursor=cursor)
     return _page(
         session,
         *followups.list_follow_ups(
-            session=session, caller=caller, engagement_id=engagement_id, status=status, limit=limit, cursor=cursor
+            session=session,
+            caller=caller,
+            engagement_id=engagement_id,
+            status=status,
+            limit=limit,
+            cursor=cursor,
+            position=position,
         ),
         zone,
     )
@@ -97,7 +106,9 @@ def list_follow_ups(
     team: Annotated[str | None, Query(max_length=64, description="`mine`: the caller's teams; or a team id")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
 ) -> FollowUpPage:
+    position = sync.since(updated_since=updated_since, cursor=cursor)
     return _page(
         session,
         *followups.list_follow_ups(
@@ -111,6 +122,7 @@ def list_follow_ups(
             team=team,
             limit=limit,
             cursor=cursor,
+            position=position,
         ),
         zone,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -400,6 +400,15 @@ ENGAGEMENTS = [
 ]
 
 
+def _agreement_dates(starts: datetime, now: datetime, n: int) -> dict[str, date]:
+    """Signed the day it was logged, in force at once, expiring at varied distances (some this year)."""
+    return {
+        "signed_on": starts.date(),
+        "effective_on": starts.date(),
+        "expires_on": (now + timedelta(days=20 + 250 * (n % 4))).date(),
+    }
+
+
 def partner_id(name: str) -> uuid.UUID:
     """The demo partner called `name` (English or French), under the partners demo directory's id."""
     return uuid.uuid5(PARTNERS_DEMO_NAMESPACE, _HANDLES[name])
@@ -454,6 +463,8 @@ def load(session: Session, *, zone: ZoneInfo, now: datetime | None = None) -> in
             notes=f"## Points saillants\n\n- {summary}\n- Prochaine étape à confirmer.",
             agreement_status=AgreementStatus.IN_FORCE if kind == "agreement" else None,
         )
+        if kind == "agreement":
+            data = data.model_copy(update=_agreement_dates(starts, now, n))
         # Stable ids make the demo safe to load twice.
         engagement = service.log_engagement(
             session=session,

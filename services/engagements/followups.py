@@ -19,7 +19,7 @@ from services.engagements.access import (
 from services.engagements.models import Engagement, EngagementPartner, FollowUp, PartnerCopy, Person
 from services.engagements.schemas import Confidentiality, FollowUpCreate, FollowUpStatus, FollowUpUpdate, OwedBy
 from services.engagements.service import get_engagement
-from services.kit import cursors
+from services.kit import cursors, sync
 from services.kit.identity import Caller
 from services.kit.people import team_keys
 from services.kit.preconditions import check_version
@@ -150,9 +150,11 @@ def list_follow_ups(
     team: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    position: sync.Since | None = None,
 ) -> tuple[list[FollowUp], str | None, int]:
     """Soonest due first (undated last); `assignee="me"` is the caller; `team="mine"`: owed by
-    anyone in the caller's teams (or a team id), as the people directory says."""
+    anyone in the caller's teams (or a team id), as the people directory says. `position`: an
+    incremental sync (kit/sync.py), changed since then, oldest change first."""
     sort_key = func.coalesce(FollowUp.due_on, NO_DUE_DATE)
     query = (
         select(FollowUp).join(Engagement, col(Engagement.id) == col(FollowUp.engagement_id)).where(visible_to(caller))
@@ -176,7 +178,12 @@ def list_follow_ups(
                 select(col(EngagementPartner.engagement_id)).where(col(EngagementPartner.partner_id) == partner_id)
             )
         )
+    if position is not None:
+        query = query.where(sync.changed_after(position, col(FollowUp.updated_at), col(FollowUp.id)))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
+    if position is not None:
+        changed = list(session.scalars(query.order_by(col(FollowUp.updated_at), col(FollowUp.id)).limit(limit)))
+        return changed, sync.resume_cursor(position, changed), total or 0
     if cursor:
         due_on, last = cursors.decode(cursor, date, uuid.UUID)
         query = query.where((sort_key > due_on) | ((sort_key == due_on) & (FollowUp.id > last)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, String, cast, exists, func, literal, select, union_all
 from sqlmodel import Session, col
@@ -16,8 +16,8 @@ from sqlmodel import Session, col
 from services.engagements import search
 from services.engagements.access import visible_to
 from services.engagements.models import Engagement, EngagementOfficer, EngagementPartner, EngagementThrust, PartnerCopy
-from services.engagements.schemas import Confidentiality, EngagementType
-from services.kit import cursors
+from services.engagements.schemas import AgreementStatus, Confidentiality, EngagementType
+from services.kit import cursors, sync
 from services.kit.db import table_of
 from services.kit.identity import Caller
 from services.kit.thrusts import taxonomy
@@ -36,6 +36,9 @@ class EngagementFilter:
     starts_to: datetime | None = None
     confidentiality: Confidentiality | None = None
     mission_id: uuid.UUID | None = None
+    agreement_status: AgreementStatus | None = None
+    expires_from: date | None = None
+    expires_before: date | None = None
 
 
 @dataclass
@@ -97,6 +100,12 @@ def conditions(session: Session, caller: Caller, flt: EngagementFilter) -> list[
         where.append(col(Engagement.confidentiality) == flt.confidentiality)
     if flt.mission_id:
         where.append(col(Engagement.mission_id) == flt.mission_id)
+    if flt.agreement_status:
+        where.append(col(Engagement.agreement_status) == flt.agreement_status)
+    if flt.expires_from:
+        where.append(col(Engagement.expires_on) >= flt.expires_from)
+    if flt.expires_before:
+        where.append(col(Engagement.expires_on) < flt.expires_before)
     return where
 
 
@@ -113,11 +122,18 @@ def find(
     limit: int = 20,
     cursor: str | None = None,
     count: bool = True,
+    position: sync.Since | None = None,
 ) -> Page:
-    """`count=False` leaves `total` at 0 for a caller that knows it already (from facets)."""
+    """`count=False` leaves `total` at 0 for a caller that knows it already (from facets). `position`:
+    an incremental sync (kit/sync.py), changed since then, oldest change first."""
     where = conditions(session, caller, flt)
+    if position is not None:
+        where.append(sync.changed_after(position, col(Engagement.updated_at), col(Engagement.id)))
     total = session.scalar(select(func.count()).select_from(Engagement).where(*where)) if count else 0
     query: Select = select(Engagement).where(*where)
+    if position is not None:
+        rows = list(session.scalars(query.order_by(col(Engagement.updated_at), col(Engagement.id)).limit(limit)))
+        return Page(rows, sync.resume_cursor(position, rows), total or 0)
     if cursor:
         query = query.where(_after(cursor))
     rows = list(

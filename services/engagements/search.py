@@ -7,26 +7,28 @@ points and its partners' names), kept in `engagements.search_document`.
   matches if it matches in either language.
 - SQLite: FTS5 has no French stemmer, so the words are unaccented and stemmed here with the same
   Snowball stemmers (French and English) and FTS5 indexes the stems (`engagement_fts`).
-Either way "négociations" finds "negociation" and "investments" finds "investment".
+Either way "négociations" finds "negociation" and "investments" finds "investment". Across
+languages, a query is also tried in its variants (`synonyms.py`: "artificial intelligence" is also
+"intelligence artificielle"), and a query naming a thrust finds the engagements tagged with it.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from functools import cache
 
 import snowballstemmer
-from sqlalchemy import ColumnElement, and_, text
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, and_, or_, select, text
+from sqlmodel import Session, col
 
-from services.engagements.models import Engagement, PartnerCopy
+from services.engagements import synonyms
+from services.engagements.models import Engagement, EngagementThrust, PartnerCopy
+from services.engagements.words import words
+from services.kit.thrusts import taxonomy
 
 # A generated column on PostgreSQL only (migration 0002), so not in the model.
 PG_VECTOR = "engagements.search_vector"
 PG_QUERY = "(plainto_tsquery('liaison_fr', :q) || plainto_tsquery('liaison_en', :q))"
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def is_postgres(session: Session) -> bool:
@@ -38,19 +40,9 @@ def _stemmers():
     return snowballstemmer.stemmer("french"), snowballstemmer.stemmer("english")
 
 
-def fold(value: str) -> str:
-    """Lower case without accents: "Négociations" -> "negociations"."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def stems(word: str) -> list[str]:
     french, english = _stemmers()
     return list(dict.fromkeys((french.stemWord(word), english.stemWord(word))))
-
-
-def words(value: str) -> list[str]:
-    return _WORD.findall(fold(value))
 
 
 def document(engagement: Engagement, partners: list[PartnerCopy]) -> str:
@@ -94,15 +86,26 @@ def fts5_query(q: str) -> str | None:
     return " AND ".join(clauses) or None
 
 
+def _pg_query(n: int) -> str:
+    return f"(plainto_tsquery('liaison_fr', :q{n}) || plainto_tsquery('liaison_en', :q{n}))"
+
+
 def matches(session: Session, q: str) -> ColumnElement[bool] | None:
-    """The condition "this engagement matches q", or None when q has no word to look for."""
+    """The condition "this engagement matches q, or one of its variants in the other language, or is
+    tagged with the thrust q names", or None when q has no word to look for."""
     if not words(q):
         return None
-    # and_() of one clause is that clause, typed as the condition it is.
+    said = [q, *synonyms.variants(q)]
     if is_postgres(session):
-        return and_(text(f"{PG_VECTOR} @@ {PG_QUERY}").bindparams(q=q))
-    return and_(
-        text("engagements.id IN (SELECT engagement_id FROM engagement_fts WHERE engagement_fts MATCH :fts)").bindparams(
-            fts=fts5_query(q)
-        )
-    )
+        tsquery = " || ".join(_pg_query(n) for n in range(len(said)))
+        condition = text(f"{PG_VECTOR} @@ ({tsquery})").bindparams(**{f"q{n}": v for n, v in enumerate(said)})
+    else:
+        fts = " OR ".join(f"({query})" for query in map(fts5_query, said) if query)
+        condition = text(
+            "engagements.id IN (SELECT engagement_id FROM engagement_fts WHERE engagement_fts MATCH :fts)"
+        ).bindparams(fts=fts)
+    code = synonyms.thrust_named(q)
+    if code is None:
+        return and_(condition)  # and_() of one clause is that clause, typed as the condition it is
+    tagged = select(col(EngagementThrust.engagement_id)).where(col(EngagementThrust.code).in_(taxonomy().expand(code)))
+    return or_(condition, col(Engagement.id).in_(tagged))

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
-from services.engagements import audit, events, search
+from services.engagements import agreements, audit, events, search
 from services.engagements.access import (
     GOVERNING,
     can_see,
@@ -76,8 +76,7 @@ def _check_rules(
             )
     elif engagement.agreement_status is None:
         engagement.agreement_status = AgreementStatus.NEGOTIATING
-    if engagement.effective_on and engagement.expires_on and engagement.expires_on < engagement.effective_on:
-        raise InvalidEngagement("expires_on must not be before effective_on.", field="expires_on")
+    agreements.check_dates(engagement)
     if engagement.mission_id is not None:
         if engagement.type == EngagementType.MISSION:
             raise InvalidEngagement("A mission cannot be part of another mission.", field="mission_id")
@@ -199,6 +198,7 @@ def update_engagement(
         raise InvalidEngagement("This mission holds engagements: it must stay of type mission.", field="type")
     joins = engagement.mission_id is not None and engagement.mission_id != before["mission_id"]
     _check_rules(session=session, caller=caller, engagement=engagement, zone=zone, joins_mission=joins)
+    agreements.check_transition(caller=caller, before=before["agreement_status"], after=engagement.agreement_status)
     if governed:
         ensure_open_follow_ups_seen(session=session, engagement=engagement, field=sorted(governed)[0])
     after = _state(engagement)

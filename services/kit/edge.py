@@ -10,14 +10,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from services.kit import idempotency
+from services.kit import idempotency, sync
 from services.kit.app import API_PREFIX, CallerDep, SessionDep
 from services.kit.identity import Caller
+from services.kit.inputs import AwareDateTime
 from services.kit.openapi_problems import answers
 from services.kit.permissions import ensure
 from services.kit.preconditions import expected_version
@@ -112,3 +113,6 @@ def request_idempotency(
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(request_idempotency)]
+
+# Incremental sync (kit/sync.py): every list route takes it, and hands `sync.since(...)` to its query.
+UpdatedSince = Annotated[AwareDateTime | None, Query(description=sync.HELP)]

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel
 
+from services.kit import sync
 from services.kit.app import CallerDep, SessionDep
+from services.kit.edge import UpdatedSince
 from services.kit.openapi_problems import problems
 from services.notifications import service
 from services.notifications.channels.destinations import WebhookGuard
@@ -61,9 +63,11 @@ def list_subscriptions(
     kind: SubscriptionKind | None = None,
     cursor: Cursor = None,
     limit: Limit = 50,
+    updated_since: UpdatedSince = None,
 ) -> dict[str, Any]:
+    position = sync.since(updated_since=updated_since, cursor=cursor)
     items, next_cursor, total = service.list_subscriptions(
-        session=session, caller=caller, kind=kind, cursor=cursor, limit=limit
+        session=session, caller=caller, kind=kind, cursor=cursor, limit=limit, position=position
     )
     labels = service.subscription_labels(session=session, subscriptions=list(items))
     return {
@@ -122,10 +126,16 @@ def put_preferences(body: PreferencesUpdate, session: SessionDep, caller: Caller
 
 @router.get("/notifications", response_model=NotificationPage, tags=["notifications"])
 def list_notifications(
-    session: SessionDep, caller: CallerDep, unread: bool = False, cursor: Cursor = None, limit: Limit = 50
+    session: SessionDep,
+    caller: CallerDep,
+    unread: bool = False,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+    updated_since: UpdatedSince = None,
 ) -> dict[str, Any]:
+    position = sync.since(updated_since=updated_since, cursor=cursor)
     items, next_cursor, total, unread_count = service.list_notifications(
-        session=session, caller=caller, unread_only=unread, cursor=cursor, limit=limit
+        session=session, caller=caller, unread_only=unread, cursor=cursor, limit=limit, position=position
     )
     return _page(items, next_cursor, total, NotificationRead) | {"unread": unread_count}
 
@@ -146,8 +156,14 @@ def read_one(notification_id: uuid.UUID, session: SessionDep, caller: CallerDep,
 
 
 @router.get("/webhooks", response_model=Page, tags=["webhooks"])
-def list_webhooks(session: SessionDep, caller: CallerDep, cursor: Cursor = None, limit: Limit = 50) -> dict[str, Any]:
-    return _page(*service.list_webhooks(session=session, caller=caller, cursor=cursor, limit=limit), WebhookRead)
+def list_webhooks(
+    session: SessionDep, caller: CallerDep, cursor: Cursor = None, limit: Limit = 50, updated_since: UpdatedSince = None
+) -> dict[str, Any]:
+    position = sync.since(updated_since=updated_since, cursor=cursor)
+    return _page(
+        *service.list_webhooks(session=session, caller=caller, cursor=cursor, limit=limit, position=position),
+        WebhookRead,
+    )
 
 
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=WebhookRead, tags=["webhooks"])
@@ -179,7 +195,9 @@ def list_deliveries(
     trigger_id: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
+    updated_since: UpdatedSince = None,
 ) -> dict[str, Any]:
+    position = sync.since(updated_since=updated_since, cursor=cursor)
     return _page(
         *service.list_deliveries(
             session=session,
@@ -190,6 +208,7 @@ def list_deliveries(
             trigger_id=trigger_id,
             cursor=cursor,
             limit=limit,
+            position=position,
         ),
         DeliveryRead,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -37,7 +37,7 @@ from services.notifications.engagements_client import EngagementsClient
 from services.notifications.erasure import erase_contact
 from services.notifications.messages import engagement_message
 from services.notifications.models import KnownPartner, Person, Subscription
-from services.notifications.reminders import FollowUp, apply_followup, cancel_reminders_of
+from services.notifications.reminders import Agreement, FollowUp, apply_agreement, apply_followup, cancel_reminders_of
 from services.notifications.settings import NotificationsSettings
 
 ENGAGEMENTS_TOPIC = "liaison.engagements.v1"
@@ -166,8 +166,29 @@ class Consumers:
                         public_url=self.runtime.settings.public_url,
                     ),
                 )
+            self._schedule_renewal(session, engagement, version=event.data.version, now=now)
         for hook in webhooks_listening_to(session, event.type):
             batch.webhook(hook, event_json)
+
+    def _schedule_renewal(self, session: Session, engagement: dict[str, Any], *, version: int, now: datetime) -> None:
+        expires_on = engagement.get("expires_on")
+        try:
+            expiry = date.fromisoformat(expires_on) if isinstance(expires_on, str) else None
+        except ValueError:
+            raise RejectedEvent(f"expires_on is not a date: {expires_on!r}") from None
+        author = engagement.get("created_by")
+        people = sorted(audience.officer_users(engagement.get("officers") or []))
+        recipients = tuple(dict.fromkeys([*([author] if isinstance(author, str) else []), *people]))
+        agreement = Agreement(
+            id=_uuid(engagement.get("id"), "id"),
+            type=engagement.get("type"),
+            status=engagement.get("agreement_status"),
+            expires_on=expiry,
+            title=str(engagement.get("title") or ""),
+            recipients=recipients,
+            version=int(engagement.get("version") or version),
+        )
+        apply_agreement(session=session, agreement=agreement, settings=self.runtime.settings, now=now)
 
     def on_engagement_deleted(self, event: TypedEvent[EngagementDeleted], *, session: Session) -> None:
         """Its follow-ups went with it: their pending reminders are cancelled (kept, as tombstones)."""

@@ -95,6 +95,8 @@ WORDS = {
         "due_soon": "Suivi à faire d’ici le {due_on} : {description}",
         "overdue": "Suivi en retard (échéance du {due_on}) : {description}",
         "reminder_body": "Vous êtes responsable de ce suivi.",
+        "renewal": "Entente à renouveler : elle expire le {due_on} ({description})",
+        "renewal_body": "Vous suivez cette entente : décidez de son renouvellement avant son expiration.",
         "digest.1": "Résumé quotidien : 1 notification",
         "digest.n": "Résumé quotidien : {count} notifications",
         "footer": "Vous recevez ce message parce que vous suivez ce sujet dans Liaison.",
@@ -114,6 +116,8 @@ WORDS = {
         "due_soon": "Follow-up due by {due_on}: {description}",
         "overdue": "Follow-up overdue (was due on {due_on}): {description}",
         "reminder_body": "You are responsible for this follow-up.",
+        "renewal": "Agreement up for renewal: it expires on {due_on} ({description})",
+        "renewal_body": "You follow this agreement: decide on its renewal before it expires.",
         "digest.1": "Daily digest: 1 notification",
         "digest.n": "Daily digest: {count} notifications",
         "footer": "You receive this because you follow this topic in Liaison.",
@@ -232,8 +236,9 @@ def reminder_message(
     title = words[kind].format(due_on=day(due_on, reader.language), description=description)
     return Rendered(
         title=title[:500],
-        lines=(words["reminder_body"],),
-        link=_link(public_url, f"/engagements/{engagement_id}#follow-ups"),
+        lines=(words.get(f"{kind}_body", words["reminder_body"]),),
+        # A renewal is the agreement's own business; a follow-up's reminder opens its list on the page.
+        link=_link(public_url, f"/engagements/{engagement_id}" + ("" if kind == "renewal" else "#follow-ups")),
     )
 
 

@@ -156,7 +156,7 @@ class Reminder(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     followup_id: uuid.UUID
     engagement_id: uuid.UUID
-    kind: str = Field(sa_type=String(16))  # due_soon | overdue
+    kind: str = Field(sa_type=String(16))  # due_soon | overdue | renewal (an agreement's; followup_id: its id)
     assignee: str = Field(max_length=200)
     description: str = Field(sa_column=Column(Text, nullable=False))
     due_on: date = Field(sa_type=Date)
@@ -164,6 +164,8 @@ class Reminder(SQLModel, table=True):
     status: str = Field(default="pending", sa_type=String(16))  # pending | sent | cancelled
     followup_version: int = 0
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Everyone the reminder goes to, when more than the assignee (an agreement's officers and author).
+    recipients: list[str] | None = Field(default=None, sa_type=JSON)
 
 
 class Person(PersonCopyBase, table=True):

@@ -1,9 +1,12 @@
-"""Follow-up reminders and daily digests: kept in the database, claimed once when due.
+"""Follow-up reminders, agreement renewal reminders and daily digests: kept in the database, claimed
+once when due.
 
 A follow-up gets two reminders: `due_soon` (N days before due_on, at reminder_hour local time)
 and `overdue` (the day after due_on, same hour). Claiming is an UPDATE that re-checks the status
 (and, on PostgreSQL, a `FOR UPDATE SKIP LOCKED` pick), so two replicas never send one twice; the
-delivery log's unique key stands behind it.
+delivery log's unique key stands behind it. An agreement (signed or in force) gets a `renewal`
+reminder N days before expires_on, to its officers and author, kept in the same table (its
+`followup_id` is the engagement's id).
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from services.notifications.models import Delivery, Recipient, Reminder
 from services.notifications.schemas import Channel, DeliveryStatus
 from services.notifications.settings import NotificationsSettings
 
-DUE_SOON, OVERDUE = "due_soon", "overdue"
+DUE_SOON, OVERDUE, RENEWAL = "due_soon", "overdue", "renewal"
 OPEN = "open"
+RUNNING_AGREEMENTS = ("signed", "in_force")
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,69 @@ def apply_followup(*, session: Session, followup: FollowUp, settings: Notificati
         reminder.followup_version = followup.version
 
 
+@dataclass(frozen=True)
+class Agreement:
+    """An engagement as its events tell it, for its renewal reminder (any type: one that stops being a
+    running agreement cancels what was scheduled)."""
+
+    id: uuid.UUID
+    type: str | None
+    status: str | None
+    expires_on: date | None
+    title: str
+    recipients: tuple[str, ...]
+    version: int
+
+
+def apply_agreement(*, session: Session, agreement: Agreement, settings: NotificationsSettings, now: datetime) -> None:
+    """Schedule, move or cancel the agreement's renewal reminder: N days before it expires
+    (`agreement_renewal_days_before`, at reminder_hour local time), or at once when that day has passed."""
+    reminder = session.execute(
+        select(Reminder).where(col(Reminder.followup_id) == agreement.id, col(Reminder.kind) == RENEWAL)
+    ).scalar_one_or_none()
+    if reminder is not None and reminder.followup_version > agreement.version:
+        return  # an older event, redelivered late: the newer one already decided
+    today = now.astimezone(settings.zone).date()
+    due = agreement.expires_on
+    running = (
+        agreement.type == "agreement"
+        and agreement.status in RUNNING_AGREEMENTS
+        and due is not None
+        and today <= due
+        and due.year <= LATEST_YEAR
+        and bool(agreement.recipients)
+    )
+    if not running or due is None:
+        if reminder is not None:
+            reminder.followup_version = agreement.version
+            if reminder.status == "pending":
+                reminder.status = "cancelled"
+        return
+    fire_at = datetime.combine(
+        max(due - timedelta(days=settings.agreement_renewal_days_before), today),
+        time(settings.reminder_hour),
+        settings.zone,
+    )
+    if reminder is None:
+        reminder = Reminder(
+            followup_id=agreement.id,
+            engagement_id=agreement.id,
+            kind=RENEWAL,
+            assignee="",
+            description="",
+            due_on=due,
+            fire_at=fire_at,
+        )
+        session.add(reminder)
+    elif reminder.status == "sent" and reminder.due_on == due:
+        reminder.followup_version = agreement.version
+        return  # told already for this expiry date; a new date schedules a new reminder
+    reminder.status = "pending"
+    reminder.assignee, reminder.recipients = agreement.recipients[0], list(agreement.recipients)
+    reminder.description, reminder.due_on, reminder.fire_at = agreement.title, due, fire_at
+    reminder.followup_version = agreement.version
+
+
 def cancel_reminders_of(*, session: Session, engagement_id: uuid.UUID) -> int:
     """The engagement was deleted: its follow-ups' pending reminders never fire. The rows stay, with the
     highest version there is, so a late event about one of those follow-ups schedules nothing again."""
@@ -166,19 +233,20 @@ def send_due_reminders(
                 email_enabled=bool(settings.smtp_host),
                 zone=settings.zone,
             )
-            batch.notify_user(
-                user=reminder.assignee,
-                channels={Channel.INBOX, Channel.EMAIL},
-                # mypy cannot type a lambda binding the loop variable as a default.
-                render=lambda reader, r=reminder: reminder_message(  # type: ignore[misc]
-                    kind=r.kind,
-                    description=r.description,
-                    due_on=r.due_on,
-                    engagement_id=str(r.engagement_id),
-                    reader=reader,
-                    public_url=settings.public_url,
-                ),
-            )
+            for user in reminder.recipients or [reminder.assignee]:
+                batch.notify_user(
+                    user=user,
+                    channels={Channel.INBOX, Channel.EMAIL},
+                    # mypy cannot type a lambda binding the loop variable as a default.
+                    render=lambda reader, r=reminder: reminder_message(  # type: ignore[misc]
+                        kind=r.kind,
+                        description=r.description,
+                        due_on=r.due_on,
+                        engagement_id=str(r.engagement_id),
+                        reader=reader,
+                        public_url=settings.public_url,
+                    ),
+                )
             sent += 1
         session.commit()
     return sent

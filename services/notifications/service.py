@@ -17,6 +17,7 @@ from services.kit.identity import Caller
 from services.kit.permissions import ensure
 from services.kit.problems import Conflict, NotFound, Problem
 from services.kit.roles import INTEGRATORS, STAFF
+from services.kit.sync import Since
 from services.kit.thrusts import taxonomy
 from services.notifications.channels.destinations import RefusedDestination, WebhookGuard
 from services.notifications.deliveries import WEBHOOK_RECIPIENT
@@ -47,10 +48,10 @@ def _recipient(session: Session, caller: Caller, now: datetime) -> Recipient:
 
 
 def list_subscriptions(
-    *, session: Session, caller: Caller, kind: str | None, cursor: str | None, limit: int
+    *, session: Session, caller: Caller, kind: str | None, cursor: str | None, limit: int, position: Since | None = None
 ) -> tuple[list[Any], str | None, int]:
     where = [Subscription.user == caller.user] + ([Subscription.kind == kind] if kind else [])
-    return page(session, Subscription, *where, cursor=cursor, limit=limit)
+    return page(session, Subscription, *where, cursor=cursor, limit=limit, position=position)
 
 
 REGION_NAMES = {
@@ -168,9 +169,17 @@ def put_preferences(*, session: Session, caller: Caller, data: PreferencesUpdate
 # --- the inbox ----------------------------------------------------------------------------------------
 
 
-def list_notifications(*, session: Session, caller: Caller, unread_only: bool, cursor: str | None, limit: int):
+def list_notifications(
+    *,
+    session: Session,
+    caller: Caller,
+    unread_only: bool,
+    cursor: str | None,
+    limit: int,
+    position: Since | None = None,
+):
     where = [col(Notification.user) == caller.user] + ([col(Notification.read_at).is_(None)] if unread_only else [])
-    items, next_cursor, total = page(session, Notification, *where, cursor=cursor, limit=limit)
+    items, next_cursor, total = page(session, Notification, *where, cursor=cursor, limit=limit, position=position)
     unread = session.scalar(
         select(func.count())
         .select_from(Notification)
@@ -202,11 +211,11 @@ def mark_all_read(*, session: Session, caller: Caller, now: datetime) -> int:
 
 
 def list_webhooks(
-    *, session: Session, caller: Caller, cursor: str | None, limit: int
+    *, session: Session, caller: Caller, cursor: str | None, limit: int, position: Since | None = None
 ) -> tuple[list[Any], str | None, int]:
     ensure(caller, INTEGRATORS, "Managing webhooks")
     where = [col(Webhook.active).is_(True)] + ([] if caller.is_admin else [col(Webhook.owner) == caller.user])
-    return page(session, Webhook, *where, cursor=cursor, limit=limit)
+    return page(session, Webhook, *where, cursor=cursor, limit=limit, position=position)
 
 
 def create_webhook(
@@ -261,6 +270,7 @@ def list_deliveries(
     trigger_id: str | None,
     cursor: str | None,
     limit: int,
+    position: Since | None = None,
 ) -> tuple[list[Any], str | None, int]:
     where = _visible_deliveries(session, caller)
     for column, value in (
@@ -271,7 +281,7 @@ def list_deliveries(
     ):
         if value is not None:
             where.append(column == value)
-    return page(session, Delivery, *where, cursor=cursor, limit=limit)
+    return page(session, Delivery, *where, cursor=cursor, limit=limit, position=position)
 
 
 def get_delivery(*, session: Session, caller: Caller, delivery_id: uuid.UUID) -> tuple[Delivery, list[Any]]:

@@ -42,6 +42,8 @@ class NotificationsSettings(ServiceSettings):
     # Follow-up reminders: N days before due_on (at reminder_hour, local time) and once overdue.
     reminder_days_before: int = Field(default=1, ge=0, le=60)
     reminder_hour: int = Field(default=8, ge=0, le=23)
+    # Agreements (signed or in force): their officers and author are reminded N days before expires_on.
+    agreement_renewal_days_before: int = Field(default=90, ge=1, le=730)
     scheduler_interval_seconds: float = Field(default=30.0, gt=0)
     # Links in emails and inbox entries.
     public_url: str = "http://127.0.0.1:8000"

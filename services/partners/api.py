@@ -12,8 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
+from services.kit import sync
 from services.kit.app import SessionDep
-from services.kit.edge import ExpectedVersion
+from services.kit.edge import ExpectedVersion, UpdatedSince
 from services.kit.inputs import Date
 from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
@@ -80,9 +81,17 @@ Filters = Annotated[listing.PartnerFilters, Depends(_filters)]
 
 @router.get("/partners", response_model=Page[PartnerRead])
 def list_partners(
-    session: SessionDep, _: Reader, filters: Filters, limit: Limit = 50, cursor: str | None = None
+    session: SessionDep,
+    _: Reader,
+    filters: Filters,
+    limit: Limit = 50,
+    cursor: str | None = None,
+    updated_since: UpdatedSince = None,
 ) -> Page[PartnerRead]:
-    items, next_cursor, total = listing.list_partners(session=session, filters=filters, limit=limit, cursor=cursor)
+    position = sync.since(updated_since=updated_since, cursor=cursor)
+    items, next_cursor, total = listing.list_partners(
+        session=session, filters=filters, limit=limit, cursor=cursor, position=position
+    )
     return Page[PartnerRead](items=[service.read(p) for p in items], next_cursor=next_cursor, total=total)
 
 
@@ -142,7 +151,7 @@ def archive_partner(
     return _answer(partner, response)
 
 
-@router.post("/partners/{partner_id}/restore", response_model=PartnerRead)
+@router.post("/partners/{partner_id}/restore", response_model=PartnerRead, responses=problems(409))
 def restore_partner(
     partner_id: uuid.UUID, session: SessionDep, caller: Admin, response: Response, expected: ExpectedVersion
 ) -> PartnerRead:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, tuple_
 from sqlmodel import Session, col
 
-from services.kit import cursors
+from services.kit import cursors, sync
 from services.kit.identity import Caller
 from services.kit.outbox import OutboxMessage, OutboxStatus
 from services.kit.preconditions import check_version
@@ -203,9 +203,16 @@ def sealing_key(*, session: Session, contact_id: uuid.UUID) -> bytes:
 
 
 def list_contacts(
-    *, session: Session, partner_id: uuid.UUID, as_of: date | None, limit: int, cursor: str | None
+    *,
+    session: Session,
+    partner_id: uuid.UUID,
+    as_of: date | None,
+    limit: int,
+    cursor: str | None,
+    position: sync.Since | None = None,
 ) -> tuple[list[ContactRead], str | None]:
-    """The partner's contacts; with `as_of`, whoever held a post at this partner on that day."""
+    """The partner's contacts; with `as_of`, whoever held a post at this partner on that day; with
+    `position`, an incremental sync (kit/sync.py): changed since then, oldest change first."""
     get_partner(session=session, partner_id=partner_id)
     statement = select(Contact)
     if as_of is None:
@@ -220,6 +227,10 @@ def list_contacts(
                 )
             )
         )
+    if position is not None:
+        statement = statement.where(sync.changed_after(position, col(Contact.updated_at), col(Contact.id)))
+        rows = list(session.scalars(statement.order_by(col(Contact.updated_at), col(Contact.id)).limit(limit)))
+        return [contact_read(session=session, contact=c) for c in rows], sync.resume_cursor(position, rows)
     if cursor:
         name, last_id = cursors.decode(cursor, str, uuid.UUID)
         statement = statement.where(tuple_(Contact.name, Contact.id) > tuple_(name, last_id))

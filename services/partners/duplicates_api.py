@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from services.kit.app import SessionDep
+from services.kit.openapi_problems import problems
 from services.partners import duplicates
 from services.partners.deps import Admin, Limit
 from services.partners.models import Partner
@@ -41,7 +42,12 @@ def duplicate_queue(session: SessionDep, _: Admin, limit: Limit = 50, cursor: st
     return Page[DuplicatePair](items=items, next_cursor=next_cursor, total=total)
 
 
-@router.post("/partners/duplicates/dismissals", status_code=status.HTTP_201_CREATED, response_model=DismissalRead)
+@router.post(
+    "/partners/duplicates/dismissals",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DismissalRead,
+    responses=problems(404),
+)
 def dismiss_pair(body: DismissRequest, session: SessionDep, caller: Admin) -> DismissalRead:
     """These two are not duplicates: the queue will not propose them again."""
     row = duplicates.dismiss(session=session, partner_ids=body.partner_ids, caller=caller)

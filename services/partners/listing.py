@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import ColumnElement, func, or_, select, tuple_
 from sqlmodel import Session, col
 
-from services.kit import cursors
+from services.kit import cursors, sync
 from services.kit.thrusts import taxonomy
 from services.partners import search
 from services.partners.models import Partner, PartnerThrust, Relationship
@@ -32,9 +32,9 @@ class PartnerFilters:
     owner: str | None = None
     archived: ArchivedFilter = ArchivedFilter.EXCLUDE
 
-    def conditions(self) -> list[ColumnElement]:
-        # A merged partner is a redirect, not a partner: never listed.
-        where: list[ColumnElement] = [col(Partner.merged_into).is_(None)]
+    def conditions(self, *, merged: bool = False) -> list[ColumnElement]:
+        # A merged partner is a redirect, not a partner: listed only to a sync (`merged`).
+        where: list[ColumnElement] = [] if merged else [col(Partner.merged_into).is_(None)]
         for name in ("kind", "country", "region", "status", "owner"):
             value = getattr(self, name)
             if value is not None:
@@ -66,8 +66,16 @@ def members_query(organisation_id: uuid.UUID, as_of: date | None):
 
 
 def list_partners(
-    *, session: Session, filters: PartnerFilters, limit: int = 50, cursor: str | None = None
+    *,
+    session: Session,
+    filters: PartnerFilters,
+    limit: int = 50,
+    cursor: str | None = None,
+    position: sync.Since | None = None,
 ) -> tuple[list[Partner], str | None, int]:
+    """`position`: an incremental sync (kit/sync.py): changed since then, oldest change first."""
+    if position is not None:
+        return _changed_page(session, filters, limit, position)
     conditions = filters.conditions()
     if filters.q and search.fold(filters.q):
         return _ranked_page(session, filters.q, conditions, limit, cursor)
@@ -79,6 +87,20 @@ def list_partners(
     rows = list(session.scalars(statement.order_by(Partner.sort_key, col(Partner.id)).limit(limit + 1)))
     next_cursor = cursors.encode(rows[limit - 1].sort_key, rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor, total or 0
+
+
+def _changed_page(session: Session, filters: PartnerFilters, limit: int, position: sync.Since):
+    # A sync sees every change: archiving and merging included (a merged partner shows `merged_into`).
+    archived = ArchivedFilter.ONLY if filters.archived == ArchivedFilter.ONLY else ArchivedFilter.INCLUDE
+    conditions = replace(filters, archived=archived).conditions(merged=True)
+    if filters.q and search.fold(filters.q):
+        matching = [p.id for _, p in search.ranked(session=session, query=filters.q, conditions=conditions)]
+        conditions.append(col(Partner.id).in_(matching))
+    after = sync.changed_after(position, col(Partner.updated_at), col(Partner.id))
+    total = session.scalar(select(func.count()).select_from(Partner).where(*conditions, after))
+    statement = select(Partner).where(*conditions, after).order_by(col(Partner.updated_at), col(Partner.id))
+    rows = list(session.scalars(statement.limit(limit)))
+    return rows, sync.resume_cursor(position, rows), total or 0
 
 
 def _ranked_page(session, q, conditions, limit, cursor):

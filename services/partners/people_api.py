@@ -9,8 +9,9 @@ from fastapi import APIRouter, Response, status
 from sqlalchemy import select
 from sqlmodel import col
 
+from services.kit import sync
 from services.kit.app import SessionDep
-from services.kit.edge import ExpectedVersion
+from services.kit.edge import ExpectedVersion, UpdatedSince
 from services.kit.inputs import Date
 from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
@@ -95,10 +96,12 @@ def list_contacts(
     as_of: Date | None = None,
     limit: Limit = 50,
     cursor: str | None = None,
+    updated_since: UpdatedSince = None,
 ) -> Page[ContactRead]:
     """With `as_of`: whoever held a post (a mandate) at this partner on that day."""
+    position = sync.since(updated_since=updated_since, cursor=cursor)
     items, next_cursor = contacts.list_contacts(
-        session=session, partner_id=partner_id, as_of=as_of, limit=limit, cursor=cursor
+        session=session, partner_id=partner_id, as_of=as_of, limit=limit, cursor=cursor, position=position
     )
     return Page[ContactRead](items=items, next_cursor=next_cursor)
 

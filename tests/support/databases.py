@@ -25,6 +25,7 @@ SERVICE_TABLES = {
         "contact_keys",
         "import_jobs",
         "import_files",
+        "duplicate_dismissals",
         "import_refusals",
         "outbox",
     },

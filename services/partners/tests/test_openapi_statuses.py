@@ -18,3 +18,5 @@ def test_the_document_names_the_statuses_of_the_services_own_rules(tmp_path):
     assert 409 in errors(document, "post", "/api/v1/partners")
     assert 409 in errors(document, "post", "/api/v1/partners/{partner_id}/relationships")
     assert {401, 403, 404, 422} <= errors(document, "get", "/api/v1/partners/{partner_id}")
+    assert 409 in errors(document, "post", "/api/v1/partners/{partner_id}/restore"), "a merged partner"
+    assert 404 in errors(document, "post", "/api/v1/partners/duplicates/dismissals"), "an unknown partner"
