@@ -21,7 +21,7 @@ from gateway import web
 from gateway.api import router as accounts_router
 from gateway.auth import Authenticator
 from gateway.front import FrontDoor
-from gateway.metrics import UpstreamMetrics, gateway_routes, worker_exited
+from gateway.metrics import CountedFrontDoor, UpstreamMetrics, worker_exited
 from gateway.oidc import OidcVerifier
 from gateway.openapi import MergedOpenAPI
 from gateway.policy import DEFAULT_POLICY, GATEWAY
@@ -33,7 +33,7 @@ from services.kit.db import make_engine, make_session_factory
 from services.kit.http_problems import install_problem_handlers
 from services.kit.logging import configure_logging
 from services.kit.metrics import Metrics
-from services.kit.metrics_http import HttpMetricsMiddleware, serve_metrics
+from services.kit.metrics_http import serve_metrics
 from services.kit.middleware import NulInUrlMiddleware
 from services.kit.openapi_problems import document_problems
 
@@ -179,7 +179,7 @@ def create_app(
     app.include_router(views_router)
     web.install(app)  # the web app's pages: every path outside /api/v1 that is not health or docs
     front = FrontDoor(app, policy=DEFAULT_POLICY)
-    counted = HttpMetricsMiddleware(front, metrics=metrics, resolve=gateway_routes(DEFAULT_POLICY, app.routes))
+    counted = CountedFrontDoor(front, metrics=metrics)
     if settings.trusted_proxies:
         # uvicorn's own middleware (run with proxy_headers off): the client is the right-most
         # X-Forwarded-For entry that is not one of the trusted proxies.
