@@ -74,11 +74,14 @@ def test_prometheus_scrapes_every_process_and_finds_the_contract(kafka_broker, p
         def exposed() -> set[tuple[str, str]]:
             return {(r["metric"]["service"], r["metric"]["__name__"]) for r in server.query('{job="liaison"}')}
 
+        handled = 'liaison_consumer_events_total{service="engagements",outcome="handled"}'
+
+        def flowed() -> bool:
+            shown = exposed()
+            return bool(server.query(handled)) and all((s, n) in shown for s, names in expected.items() for n in names)
+
         # Each target is scraped every second, each on its own beat: wait for the flow to show on all.
-        wait_until(
-            lambda: all((service, name) in exposed() for service, names in expected.items() for name in names),
-            what=expected,
-        )
+        wait_until(flowed, what=lambda: (expected, server.query("liaison_consumer_events_total")))
         found = exposed()
         # Prometheus adds its own per-target series (up, scrape_duration_seconds...); the rest is ours.
         ours = {name for _, name in found if not name.startswith("scrape_")}
@@ -86,8 +89,6 @@ def test_prometheus_scrapes_every_process_and_finds_the_contract(kafka_broker, p
         for service in ports:
             for family in EVERY_PROCESS:
                 assert families()[family].sample_names() & {n for s, n in found if s == service}, (service, family)
-        handled = 'liaison_consumer_events_total{service="engagements",outcome="handled"}'
-        assert server.query(handled), "the partner's event was handled by engagements"
         series = server.query('{job="liaison"}')
         templates = server.query('liaison_http_requests_total{service="gateway",route="/api/v1/partners/{id}"}')
         assert templates, "the gateway counts by the policy's templates"
@@ -116,4 +117,4 @@ def wait_until(check, *, what: object, timeout: float = 60.0):
         if found := check():
             return found
         time.sleep(0.5)
-    raise AssertionError(f"Prometheus never saw {what}")
+    raise AssertionError(f"Prometheus never saw {what() if callable(what) else what}")
