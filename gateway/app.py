@@ -22,7 +22,7 @@ from gateway.api import router as accounts_router
 from gateway.auth import Authenticator
 from gateway.calendar_api import router as calendar_router
 from gateway.front import FrontDoor
-from gateway.metrics import UpstreamMetrics, gateway_routes, worker_exited
+from gateway.metrics import CountedFrontDoor, UpstreamMetrics, worker_exited
 from gateway.oidc import OidcVerifier
 from gateway.openapi import MergedOpenAPI
 from gateway.policy import DEFAULT_POLICY, GATEWAY
@@ -35,7 +35,7 @@ from services.kit.db import make_engine, make_session_factory
 from services.kit.http_problems import install_problem_handlers
 from services.kit.logging import configure_logging
 from services.kit.metrics import Metrics
-from services.kit.metrics_http import HttpMetricsMiddleware, serve_metrics
+from services.kit.metrics_http import serve_metrics
 from services.kit.metrics_pipeline import RelayMetrics
 from services.kit.middleware import NulInUrlMiddleware
 from services.kit.openapi_problems import document_problems
@@ -208,7 +208,7 @@ def create_app(
     web.install(app)  # the web app's pages: every path outside /api/v1 that is not health or docs
     tracing = Tracing("gateway")
     front = FrontDoor(app, policy=DEFAULT_POLICY, tracer=tracing.tracer("liaison.gateway"))
-    counted = HttpMetricsMiddleware(front, metrics=metrics, resolve=gateway_routes(DEFAULT_POLICY, app.routes))
+    counted = CountedFrontDoor(front, metrics=metrics)
     if settings.trusted_proxies:
         # uvicorn's own middleware (run with proxy_headers off): the client is the right-most
         # X-Forwarded-For entry that is not one of the trusted proxies.

@@ -21,7 +21,7 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 
 def registry_of(gateway):
-    return gateway.app.metrics.registry  # the app is the metrics middleware around the front door
+    return gateway.app.metrics.registry
 
 
 def value(gateway, name: str, **labels) -> float | None:
@@ -82,7 +82,7 @@ def test_the_metrics_port_refuses_a_client_outside_the_monitoring_networks(make_
         pytest.skip("no address but loopback on this machine")
     networks = [str(ip_network(f"{address}/32"))] if allowed else []
     gateway = make_gateway(ECHO_EVERYWHERE, metrics_host=address, metrics_port=0, metrics_allowed_networks=networks)
-    port = gateway.app.app.inner.state.metrics_server.port  # metrics middleware -> front door -> FastAPI app
+    port = gateway.app.inner.state.metrics_server.port
 
     # Served on, and asked from, the machine's own outward address: not loopback, so a client like any other.
     answer = httpx.get(f"http://{address}:{port}/metrics")

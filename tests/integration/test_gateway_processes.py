@@ -112,6 +112,24 @@ def test_a_logout_reaches_every_worker(stack):
     assert statuses == {401}
 
 
+def test_one_scrape_of_the_gateway_sees_what_both_workers_counted(stack, people):
+    """Two workers (the client library's multiprocess mode): the supervisor's metrics port adds them up."""
+    metrics = f"http://127.0.0.1:{stack['gateway'].metrics_port}/metrics"
+    route = '{method="GET",route="/api/v1/partners/{id}",status="404"}'
+
+    def counted() -> float:
+        for line in httpx.get(metrics, timeout=10).text.splitlines():
+            if line.startswith("liaison_http_requests_total" + route):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before = counted()
+    for _ in range(20):  # a new connection each: the kernel hands them to either worker
+        httpx.get(f"{stack['gateway'].url}/api/v1/partners/{uuid.uuid4()}", headers=people["viewer"], timeout=30)
+    assert counted() - before == 20
+    assert "process_cpu_seconds_total" in httpx.get(metrics, timeout=10).text
+
+
 def test_the_access_log_has_one_structured_line_per_request(stack, people):
     gateway = stack["gateway"]
     request_id = f"log-{uuid.uuid4().hex[:8]}"
