@@ -42,6 +42,7 @@ def service_spec(
             clock=state.clock,
             http=webhook_http,
             on_outbox=state.relay.wake,
+            tracer=state.tracing.tracer("liaison.dispatcher"),
         )
 
     def scheduler(state: State) -> Scheduler:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from services.kit import tracing
 from services.kit.housekeeping import Purge
 from services.notifications.channels.email import email_payload
 from services.notifications.events import record_delivery_outcome
@@ -53,6 +54,7 @@ class DeliveryBatch:
             recipient=recipient,
             channel=channel,
             created_at=self.now,
+            traceparent=tracing.current_traceparent(),
             **fields,
         )
         self.session.add(delivery)

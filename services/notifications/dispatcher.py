@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
+from opentelemetry.trace import Tracer
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
+from services.kit import tracing
 from services.kit.types import utcnow
 from services.notifications.channels import SendOutcome, email, webhook
 from services.notifications.channels.destinations import WebhookGuard
@@ -54,6 +56,7 @@ class Claimed:
     payload: str
     url: str | None = None
     secret: str | None = None
+    traceparent: str | None = None
 
 
 def claim_due(sessions: sessionmaker[Session], *, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
@@ -103,6 +106,7 @@ def claim_due(sessions: sessionmaker[Session], *, now: datetime, limit: int, lea
                     payload=row.payload,
                     url=hook.url if hook and hook.active else None,
                     secret=hook.secret if hook and hook.active else None,
+                    traceparent=row.traceparent,
                 )
             )
         return claimed
@@ -173,8 +177,10 @@ class Dispatcher:
         http: httpx.AsyncClient | None = None,
         on_outbox: Callable[[], None] = lambda: None,
         guard: WebhookGuard | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.sessions = sessions
+        self._tracer = tracer
         self.guard = guard or WebhookGuard(allowed=tuple(settings.webhook_allowed_networks))
         self.settings = settings
         self.clock = clock
@@ -184,6 +190,13 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
 
     async def deliver(self, claimed: Claimed, http: httpx.AsyncClient) -> str | None:
+        attributes = {"liaison.delivery.id": str(claimed.id), "liaison.trigger.type": claimed.trigger_type}
+        with tracing.delivering(
+            self._tracer, channel=claimed.channel, traceparent=claimed.traceparent, attributes=attributes
+        ):
+            return await self._deliver(claimed, http)
+
+    async def _deliver(self, claimed: Claimed, http: httpx.AsyncClient) -> str | None:
         started_at, started = self.clock(), time.perf_counter()
         final = False
         if claimed.channel == Channel.EMAIL:
