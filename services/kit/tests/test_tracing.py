@@ -3,6 +3,8 @@ consumer's spans, the ids in the log lines (kit/tracing.py)."""
 
 import json
 import logging
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from opentelemetry import context, propagate, trace
@@ -134,6 +136,36 @@ def test_the_standard_service_name_and_exporter_are_read(environment):
     assert exporting
     assert provider.resource.attributes["service.name"] == "ministry-partners"
     provider.shutdown()
+
+
+def test_with_an_otlp_endpoint_spans_go_to_the_collector_over_http(environment):
+    received = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(
+                (self.path, self.headers["Content-Type"], self.rfile.read(int(self.headers["Content-Length"])))
+            )
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    environment.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+    try:
+        provider, exporting = tracing.make_provider("partners")
+        with provider.get_tracer("t").start_as_current_span("POST /api/v1/partners"):
+            pass
+        provider.shutdown()  # the batch goes out
+    finally:
+        server.shutdown()
+    assert exporting
+    [(path, content_type, body)] = received
+    assert (path, content_type) == ("/v1/traces", "application/x-protobuf")
+    assert b"POST /api/v1/partners" in body and b"liaison-partners" in body
 
 
 def test_a_disabled_sdk_is_the_apis_no_op(environment):
