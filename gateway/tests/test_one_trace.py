@@ -7,11 +7,13 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from gateway.tests.conftest import bearer, token_for
 from services.engagements.app import create_app as create_engagements_app
 from services.engagements.settings import EngagementsSettings
 from services.kit.db import make_engine
+from services.kit.outbox import OutboxMessage
 from services.kit.relay import OutboxRelay
 from services.partners.app import create_app as create_partners_app
 from services.partners.settings import PartnersSettings
@@ -88,3 +90,24 @@ def test_a_partner_created_at_the_gateway_and_the_engagements_consumers_handling
     assert partner_sql and all(ids[row.parent].service == "liaison-partners" for row in partner_sql)
     handler_sql = [row for row in found if row.service == "liaison-engagements" and row.parent == handling.span_id]
     assert handler_sql, "the handler's statements are children of the consumer's span"
+
+
+@pytest.mark.parametrize("sdk", ["no exporter", "disabled"])
+def test_without_an_exporter_the_callers_trace_still_reaches_the_event(started, make_gateway, monkeypatch, sdk):
+    for name in ("OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true" if sdk == "disabled" else "false")
+    partners = started(create_partners_app, PartnersSettings(**UNIT), "partners")
+    gateway = make_gateway({"partners": partners})
+    incoming = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+    body = {"kind": "state", "name_fr": "Chili", "country": "CL"}
+    created = gateway.post("/api/v1/partners", json=body, headers={**OFFICER, "traceparent": incoming})
+    assert created.status_code == 201, created.text
+
+    with partners.state.sessions() as session:
+        [row] = session.execute(select(OutboxMessage)).scalars().all()
+    assert row.traceparent.split("-")[1] == "0af7651916cd43dd8448eb211c80319c"
+    assert json.loads(row.payload)["traceparent"] == row.traceparent
+    if sdk == "disabled":
+        assert row.traceparent == incoming, "no span of its own: the caller's context, as it came"
