@@ -58,7 +58,7 @@ def rows(spans: tuple[ReadableSpan, ...] | list[ReadableSpan]) -> list[SpanRow]:
 def _short(name: str) -> str:
     """A SQL span is named after its database, for SQLite a file's whole path: its name is enough here."""
     operation, _, database = name.partition(" /")
-    return f"{operation} {database.rsplit('/', 1)[-1]}" if database else name
+    return f"{operation} {database.rsplit('/', 1)[-1]}" if database.endswith(".db") else name
 
 
 def table(spans: tuple[ReadableSpan, ...] | list[ReadableSpan]) -> str:
