@@ -16,6 +16,7 @@ import httpx
 from starlette.types import ASGIApp
 
 from gateway.policy import API_PREFIX
+from services.kit import tracing
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -119,7 +120,8 @@ class ApiClient:
             data=data,
             files=files,
             content=content,
-            headers={**self._headers, **(headers or {})},
+            # The page's span is the parent of its API calls' (kit/tracing.py): one trace per page.
+            headers={**self._headers, **dict(tracing.inject([])), **(headers or {})},
         )
         return ApiResponse.of(response)
 

@@ -183,6 +183,13 @@ def context_of(carrier: Mapping[str, Any]) -> Context:
     return propagate.extract({key: value for key in TRACE_ATTRIBUTES if isinstance(value := carrier.get(key), str)})
 
 
+def current_traceparent() -> str | None:
+    """The current trace context as a `traceparent` value, to keep with work done later (a delivery row)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent")
+
+
 def traceparent_of(carrier: Mapping[str, Any]) -> str | None:
     value = carrier.get("traceparent")
     return value if isinstance(value, str) else None
@@ -247,6 +254,22 @@ def processing(tracer: Tracer | None, event: CloudEvent, *, consumer: str) -> It
     parent = context_of(event.model_extra or {})
     with tracer.start_as_current_span(
         f"process {event.type}", context=parent, kind=SpanKind.CONSUMER, attributes=attributes
+    ) as span:
+        yield span
+
+
+@contextmanager
+def delivering(
+    tracer: Tracer | None, *, channel: str, traceparent: str | None, attributes: Mapping[str, str]
+) -> Iterator[trace.Span]:
+    """A delivery's span (an e-mail, a webhook call), a child of the context its row kept: the handling
+    of the event that caused it. Current while it runs, so the webhook request carries it."""
+    tracer = tracer or trace.get_tracer("liaison.deliveries")
+    with tracer.start_as_current_span(
+        f"deliver {channel}",
+        context=context_of({"traceparent": traceparent}),
+        kind=SpanKind.CLIENT,
+        attributes=attributes,
     ) as span:
         yield span
 

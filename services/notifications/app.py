@@ -44,6 +44,7 @@ def service_spec(
             http=webhook_http,
             on_outbox=state.relay.wake,
             metrics=state.metrics.group(DeliveryMetrics),
+            tracer=state.tracing.tracer("liaison.dispatcher"),
         )
 
     def scheduler(state: State) -> Scheduler:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, tzinfo
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from services.kit import tracing
 from services.kit.housekeeping import Purge
 from services.kit.metrics import after_commit
 from services.notifications.channels.email import email_payload
@@ -56,6 +57,7 @@ class DeliveryBatch:
             recipient=recipient,
             channel=channel,
             created_at=self.now,
+            traceparent=tracing.current_traceparent(),
             **fields,
         )
         self.session.add(delivery)

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
+from opentelemetry.trace import Tracer
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
+from services.kit import tracing
 from services.kit.types import utcnow
 from services.notifications.channels import SendOutcome, email, webhook
 from services.notifications.channels.destinations import WebhookGuard
@@ -55,6 +57,7 @@ class Claimed:
     payload: str
     url: str | None = None
     secret: str | None = None
+    traceparent: str | None = None
 
 
 def claim_due(sessions: sessionmaker[Session], *, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
@@ -104,6 +107,7 @@ def claim_due(sessions: sessionmaker[Session], *, now: datetime, limit: int, lea
                     payload=row.payload,
                     url=hook.url if hook and hook.active else None,
                     secret=hook.secret if hook and hook.active else None,
+                    traceparent=row.traceparent,
                 )
             )
         return claimed
@@ -175,9 +179,11 @@ class Dispatcher:
         on_outbox: Callable[[], None] = lambda: None,
         guard: WebhookGuard | None = None,
         metrics: DeliveryMetrics | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.sessions = sessions
         self.metrics = metrics
+        self._tracer = tracer
         self.guard = guard or WebhookGuard(allowed=tuple(settings.webhook_allowed_networks))
         self.settings = settings
         self.clock = clock
@@ -187,6 +193,13 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
 
     async def deliver(self, claimed: Claimed, http: httpx.AsyncClient) -> str | None:
+        attributes = {"liaison.delivery.id": str(claimed.id), "liaison.trigger.type": claimed.trigger_type}
+        with tracing.delivering(
+            self._tracer, channel=claimed.channel, traceparent=claimed.traceparent, attributes=attributes
+        ):
+            return await self._deliver(claimed, http)
+
+    async def _deliver(self, claimed: Claimed, http: httpx.AsyncClient) -> str | None:
         started_at, started = self.clock(), time.perf_counter()
         final = False
         if claimed.channel == Channel.EMAIL:

@@ -127,6 +127,8 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The trace context of the handling that made the row (kit/tracing.py): the delivery continues it.
+    traceparent: str | None = Field(default=None, max_length=64)
 
 
 class DeliveryAttempt(SQLModel, table=True):

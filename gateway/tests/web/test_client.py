@@ -76,3 +76,28 @@ def test_a_change_of_roles_applies_at_the_next_page(web_client, gateway_engine):
         db.add(user)
         db.commit()
     assert web_client.get("/probe-for-test", params={"path": "/users"}).json()["status"] == 200
+
+
+def test_a_pages_api_calls_are_in_the_pages_trace():
+    import asyncio
+
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from gateway.web.client import ApiClient
+    from tests.support.traces import provider_for
+
+    seen = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("traceparent"))
+        return httpx.Response(200, json={})
+
+    async def page():
+        tracer = provider_for("gateway", InMemorySpanExporter()).get_tracer("test")
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer), base_url="http://front") as http:
+            with tracer.start_as_current_span("GET") as span:
+                await ApiClient(http, "token").get("/partners")
+        return span.get_span_context()
+
+    context = asyncio.run(page())
+    assert seen[0].split("-")[1:3] == [f"{context.trace_id:032x}", f"{context.span_id:016x}"]

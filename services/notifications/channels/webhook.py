@@ -14,6 +14,7 @@ import time
 
 import httpx
 
+from services.kit import tracing
 from services.notifications.channels import SendOutcome
 from services.notifications.channels.destinations import RefusedDestination, Unresolvable, WebhookGuard
 
@@ -70,6 +71,8 @@ async def post(
         SIGNATURE_HEADER: signature_header(secret, body),
         DELIVERY_HEADER: delivery_id,
         EVENT_TYPE_HEADER: event_type,
+        # The receiver may continue the trace (W3C trace context): the delivery's span is its parent.
+        **dict(tracing.inject([])),
     }
     try:
         async with asyncio.timeout(timeout):
