@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from services.kit.housekeeping import Purge
+from services.notifications.audience import remembered
 from services.notifications.channels.email import email_payload
 from services.notifications.events import record_delivery_outcome
 from services.notifications.messages import Rendered, language_of
@@ -69,7 +70,8 @@ class DeliveryBatch:
         event_json: str | None = None,
     ) -> None:
         """Tell one user by the channels they chose; daily-rhythm email waits for the digest."""
-        recipient = self.session.get(Recipient, user)
+        # Once per transaction: a missing recipient (the defaults) would otherwise be asked for every event.
+        recipient = remembered(self.session, ("recipient", user), lambda: self.session.get(Recipient, user))
         language = language_of(recipient.language if recipient else None)
         rendered = render(language)
         if Channel.INBOX in channels:
