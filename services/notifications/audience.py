@@ -59,7 +59,7 @@ def remembered(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
     memo: dict[Hashable, Any] = session.info.setdefault(MEMO, {})
     if key not in memo:
         memo[key] = compute()
-    return memo[key]  # type: ignore[no-any-return]
+    return memo[key]
 
 
 def forget(session: Session) -> None:
