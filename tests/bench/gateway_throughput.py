@@ -248,10 +248,10 @@ def run(broker: KafkaBroker) -> None:
                     print(f"  {label} / nginx = {result['rps'] / nginx_rps:.2f} (goal >= {GATEWAY_GOAL})", flush=True)
                     table.record(
                         f"{label} / nginx",
-                        f"≥ {GATEWAY_GOAL}",
+                        f"≥ {GATEWAY_GOAL}" if "aiohttp" in label else "(information: the fallback transport)",
                         result["rps"] / nginx_rps,
                         "×",
-                        target=GATEWAY_GOAL,
+                        target=GATEWAY_GOAL if "aiohttp" in label else None,
                         lower_is_better=False,
                     )
         finally:
