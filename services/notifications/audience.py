@@ -4,8 +4,9 @@ its author, and for a restricted one only its officers and admins."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
@@ -13,6 +14,11 @@ from sqlmodel import Session, col
 from services.kit.roles import STAFF, Role
 from services.notifications.models import KnownPartner, Recipient, Subscription
 from services.notifications.schemas import Rhythm, SubscriptionKind
+
+T = TypeVar("T")
+# Look-ups shared by the events of one consumer transaction (a poll's batch): a burst about the same
+# partners asks the same questions once (issue 12: these queries were most of an event's cost).
+MEMO = "notifications.audience_memo"
 
 
 @dataclass
@@ -47,8 +53,28 @@ def officer_users(officers: list[Any]) -> set[str]:
     return users
 
 
+def remembered(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`, once per transaction and key. Whatever changes subscriptions, known partners or
+    recipients in this session calls `forget` first."""
+    memo: dict[Hashable, Any] = session.info.setdefault(MEMO, {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def forget(session: Session) -> None:
+    session.info.pop(MEMO, None)
+
+
 def listeners(
     *, session: Session, partner_ids: list[uuid.UUID], thrusts: list[str], engagement_type: str | None
+) -> dict[str, Listener]:
+    key = ("listeners", tuple(partner_ids), tuple(sorted(set(thrusts))), engagement_type)
+    return remembered(session, key, lambda: _listeners(session, partner_ids, thrusts, engagement_type))
+
+
+def _listeners(
+    session: Session, partner_ids: list[uuid.UUID], thrusts: list[str], engagement_type: str | None
 ) -> dict[str, Listener]:
     regions = (
         set(

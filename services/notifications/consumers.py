@@ -192,6 +192,7 @@ class Consumers:
 
     def on_engagement_deleted(self, event: TypedEvent[EngagementDeleted], *, session: Session) -> None:
         """Its follow-ups went with it: their pending reminders are cancelled (kept, as tombstones)."""
+        audience.forget(session)  # what the next events of the batch look up may change
         cancel_reminders_of(session=session, engagement_id=event.data.id)
         self._webhooks_only(event, session=session)
 
@@ -202,6 +203,12 @@ class Consumers:
 
     @staticmethod
     def _partner_names(session: Session, partner_ids: list[uuid.UUID]) -> dict[str, list[str]]:
+        return audience.remembered(
+            session, ("names", tuple(partner_ids)), lambda: Consumers._names(session, partner_ids)
+        )
+
+    @staticmethod
+    def _names(session: Session, partner_ids: list[uuid.UUID]) -> dict[str, list[str]]:
         known = (
             {
                 p.id: p
@@ -235,6 +242,7 @@ class Consumers:
     # --- follow-ups -------------------------------------------------------------------------------
 
     def on_followup(self, event: TypedEvent[FollowUpState], *, session: Session) -> None:
+        audience.forget(session)  # what the next events of the batch look up may change
         data = event.data
         assignee = data.assignee
         if isinstance(assignee, dict):
@@ -256,6 +264,7 @@ class Consumers:
     # --- partners ---------------------------------------------------------------------------------
 
     def on_partner(self, event: TypedEvent[PartnerState], *, session: Session) -> None:
+        audience.forget(session)  # what the next events of the batch look up may change
         self._remember_partner(session, event.data)
 
     @staticmethod
@@ -270,6 +279,7 @@ class Consumers:
 
     def on_partner_merged(self, event: TypedEvent[PartnerMerged], *, session: Session) -> None:
         """The duplicate's followers now follow the survivor (once each)."""
+        audience.forget(session)  # what the next events of the batch look up may change
         duplicate, survivor = event.data.id, event.data.merged_into
         if duplicate == survivor:
             raise RejectedEvent("a partner cannot be merged into itself")
@@ -312,4 +322,5 @@ class Consumers:
             session.add(known)
 
     def on_contact_erased(self, event: TypedEvent[ContactErased], *, session: Session) -> None:
+        audience.forget(session)  # what the next events of the batch look up may change
         erase_contact(session=session, contact_id=event.data.id)

@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 from services.kit import tracing
 from services.kit.housekeeping import Purge
 from services.kit.metrics import after_commit
+from services.notifications.audience import remembered
 from services.notifications.channels.email import email_payload
 from services.notifications.events import record_delivery_outcome
 from services.notifications.messages import Reader, Rendered, reader_of
@@ -74,7 +75,8 @@ class DeliveryBatch:
         event_json: str | None = None,
     ) -> None:
         """Tell one user by the channels they chose; daily-rhythm email waits for the digest."""
-        recipient = self.session.get(Recipient, user)
+        # Once per transaction: a missing recipient (the defaults) would otherwise be asked for every event.
+        recipient = remembered(self.session, ("recipient", user), lambda: self.session.get(Recipient, user))
         reader = reader_of(recipient, self.zone)
         language = reader.language
         rendered = render(reader)

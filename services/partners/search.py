@@ -15,6 +15,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, column, delete, func, literal_column, select
@@ -41,13 +42,16 @@ def fold(value: str) -> str:
     return _NOT_WORD.sub(" ", value).strip()
 
 
-def trigrams(value: str) -> set[str]:
-    """pg_trgm's trigrams: each word padded with two spaces before and one after."""
+@lru_cache(maxsize=65_536)
+def trigrams(value: str) -> frozenset[str]:
+    """pg_trgm's trigrams: each word padded with two spaces before and one after. Remembered: a
+    duplicate check compares one name with many candidates, and candidates come back again and again
+    (issue 12: an import spent most of its time here)."""
     grams: set[str] = set()
     for word in value.split():
         padded = f"  {word} "
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    return grams
+    return frozenset(grams)
 
 
 def similarity(a: str, b: str) -> float:

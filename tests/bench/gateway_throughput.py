@@ -1,4 +1,5 @@
-"""GET /api/v1/partners/{id}: straight to the partners service, through nginx (Debian's, a plain reverse
+"""GET /api/v1/partners/{id}: a bare FastAPI route answering the same JSON from memory (the yardstick,
+tests/bench/bare_route.py), straight to the partners service, through nginx (Debian's, a plain reverse
 proxy with keep-alive to the service) and through the gateway, in one run, with wrk at the same
 concurrency. Prints requests/s and p50/p99 latency for each, and the gateway's ratio to nginx.
 
@@ -14,6 +15,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,11 +23,12 @@ from pathlib import Path
 import httpx
 
 from services.kit.identity import Caller, sign
+from tests.bench import table
 from tests.support.gateway import bearer, login, start_gateway
 from tests.support.identity import TEST_IDENTITY_SECRET
 from tests.support.kafka import KafkaBroker
 from tests.support.ports import free_port
-from tests.support.processes import ServiceProcess
+from tests.support.processes import REPO_ROOT, ServiceProcess
 
 CONNECTIONS = 32
 THREADS = 2
@@ -36,6 +39,10 @@ ROUNDS = 3
 LOG_LEVEL = "INFO"
 GATEWAYS = (("aiohttp", 1), ("aiohttp", 2), ("httpx", 1))
 READER = Caller(user="bench@example.test", roles=frozenset({"viewer"}))
+BARE = "bare FastAPI route (same JSON, memory)"
+DIRECT = "direct to partners"
+SERVICE_GOAL = 0.4  # of the bare route's requests/s (issue 12)
+GATEWAY_GOAL = 0.8  # of nginx's
 
 NGINX_CONF = """
 worker_processes {workers};
@@ -134,6 +141,34 @@ class Nginx:
             self.process.wait(15)
 
 
+class BareRoute:
+    """tests/bench/bare_route.py in its own process, on a free port."""
+
+    def __init__(self, body: bytes, root: Path) -> None:
+        self.port = free_port()
+        (root / "bare.json").write_bytes(body)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.bench.bare_route", str(self.port), str(root / "bare.json")],
+            cwd=REPO_ROOT,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1)
+                return
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError("the bare route did not start") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(15)
+
+
 def run(broker: KafkaBroker) -> None:
     if not (shutil.which("wrk") and (shutil.which("nginx") or Path("/usr/sbin/nginx").exists())):
         raise RuntimeError("wrk and nginx are needed: infra/system-packages.sh installs them")
@@ -147,6 +182,7 @@ def run(broker: KafkaBroker) -> None:
         }
         partners = ServiceProcess("partners", env=env, log_dir=root).start().wait_ready()
         nginx = None
+        bare = None
         gateways: dict[str, ServiceProcess] = {}
         try:
             officer = Caller(user="bench", roles=frozenset({"officer"}))
@@ -156,6 +192,8 @@ def run(broker: KafkaBroker) -> None:
                 headers=sign(officer, secret=TEST_IDENTITY_SECRET, method="POST", path="/api/v1/partners"),
             )
             path = f"/api/v1/partners/{created.json()['id']}"
+            body = httpx.get(partners.url + path, headers=signed_for(path)).content
+            bare = BareRoute(body, root)
             nginx = Nginx(partners.port, root / "nginx")
             for transport, workers in GATEWAYS:
                 label = f"gateway ({transport}, {workers} worker{'s' if workers > 1 else ''})"
@@ -173,7 +211,8 @@ def run(broker: KafkaBroker) -> None:
                     RATE_LIMIT_BURST="1000000",
                 )
             targets = {
-                "direct to partners": (partners.url + path, signed_for),
+                BARE: (f"http://127.0.0.1:{bare.port}{path}", signed_for),
+                DIRECT: (partners.url + path, signed_for),
                 f"nginx ({os.cpu_count()} workers, keep-alive)": (f"http://127.0.0.1:{nginx.port}{path}", signed_for),
             }
             for label, gateway in gateways.items():
@@ -192,12 +231,34 @@ def run(broker: KafkaBroker) -> None:
                     runs[label].append(wrk(url, headers_for(httpx.URL(url).path)))
             results = {label: summary(label, label_runs) for label, label_runs in runs.items()}
             nginx_rps = results[next(label for label in results if label.startswith("nginx"))]["rps"]
+            bare_rps, direct = results[BARE]["rps"], results[DIRECT]
+            print(f"  {DIRECT} / bare route = {direct['rps'] / bare_rps:.2f} (goal >= {SERVICE_GOAL})", flush=True)
+            table.record(
+                "partners GET /partners/{id}, 1 worker, wrk 32 conn.",
+                f"≥ {SERVICE_GOAL} × bare route ({bare_rps:.0f} req/s)",
+                direct["rps"],
+                "req/s",
+                target=SERVICE_GOAL * bare_rps,
+                lower_is_better=False,
+                database="SQLite",
+            )
+            table.record("partners GET /partners/{id}, p50", "(information)", direct["p50"], "ms", database="SQLite")
             for label, result in results.items():
                 if label.startswith("gateway"):
-                    print(f"  {label} / nginx = {result['rps'] / nginx_rps:.2f} (goal >= 0.8)", flush=True)
+                    print(f"  {label} / nginx = {result['rps'] / nginx_rps:.2f} (goal >= {GATEWAY_GOAL})", flush=True)
+                    table.record(
+                        f"{label} / nginx",
+                        f"≥ {GATEWAY_GOAL}" if "aiohttp" in label else "(information: the fallback transport)",
+                        result["rps"] / nginx_rps,
+                        "×",
+                        target=GATEWAY_GOAL if "aiohttp" in label else None,
+                        lower_is_better=False,
+                    )
         finally:
             for gateway in gateways.values():
                 gateway.stop()
             if nginx is not None:
                 nginx.stop()
+            if bare is not None:
+                bare.stop()
             partners.stop()

@@ -19,6 +19,7 @@ from kafka import KafkaProducer
 
 from services.kit.identity import Caller
 from services.notifications.tests import factories as f
+from tests.bench import table
 from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
 from tests.support.kafka import KafkaBroker
 from tests.support.processes import ServiceProcess
@@ -89,4 +90,14 @@ def run(broker: KafkaBroker, database_url: str, label: str, count: int = 200, bu
     print(
         f"notifications throughput [{label}]: {burst} events in {elapsed:.2f} s = {burst / elapsed:.0f} "
         f"inbox notifications/s (one follower, inbox channel, each with its sent event in the outbox)"
+    )
+    table.record("event → inbox p95 (idle)", "≤ 50 ms", quantiles[18], "ms", target=50, database=label)
+    table.record(
+        "notifications consumed",
+        "≥ 2,000 events/s",
+        burst / elapsed,
+        "events/s",
+        target=2000,
+        lower_is_better=False,
+        database=label,
     )
