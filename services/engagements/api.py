@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from services.engagements import queries, service
-from services.engagements.deps import Cursor, LocalZone, StaffReader, Writer, as_utc
+from services.engagements.deps import Cursor, LocalZone, SearchLimits, StaffReader, Writer, as_utc
 from services.engagements.schemas import (
     AuditPage,
     Confidentiality,
@@ -39,6 +39,7 @@ def list_engagements(
     session: SessionDep,
     caller: CallerDep,
     zone: LocalZone,
+    limits: SearchLimits,
     q: Annotated[str | None, Query(max_length=500)] = None,
     partner_id: uuid.UUID | None = None,
     thrust: Annotated[str | None, Query(max_length=100)] = None,
@@ -54,6 +55,8 @@ def list_engagements(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Cursor = None,
 ) -> EngagementPage:
+    """Newest first. `total` is exact up to a cap (LIAISON_ENGAGEMENTS_SEARCH_TOTAL_CAP), estimated beyond
+    (`total_is_estimate`, and then the facets are estimates too, counted on a sample)."""
     flt = queries.EngagementFilter(
         q=q,
         partner_ids=[partner_id] if partner_id else [],
@@ -67,12 +70,19 @@ def list_engagements(
         confidentiality=confidentiality,
         mission_id=mission_id,
     )
-    counts = queries.facets(session=session, caller=caller, flt=flt) if (facets or (facets is None and q)) else None
-    page = queries.find(session=session, caller=caller, flt=flt, limit=limit, cursor=cursor, count=counts is None)
-    # Every engagement has exactly one type: the type counts add up to the total.
-    total = sum(counts["type"].values()) if counts is not None else page.total
+    with_facets = bool(facets or (facets is None and q))
+    page = queries.find(
+        session=session, caller=caller, flt=flt, limit=limit, cursor=cursor, count_total=not with_facets, limits=limits
+    )
+    if with_facets:
+        counts = queries.count(session=session, caller=caller, flt=flt, with_facets=True, limits=limits)
+        page.total, page.total_is_estimate = counts.total, counts.is_estimate
     return EngagementPage(
-        items=engagements_read(session, page.items), next_cursor=page.next_cursor, total=total, facets=counts
+        items=engagements_read(session, page.items),
+        next_cursor=page.next_cursor,
+        total=page.total,
+        total_is_estimate=page.total_is_estimate,
+        facets=counts.facets if with_facets else None,
     )
 
 
