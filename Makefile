@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 KAFKA_LIBS := var/kafka/libs/.complete
 TEST_WORKERS ?= 2
 
-.PHONY: up test test-unit lint bench kafka-up kafka-down clean help
+.PHONY: up test test-unit lint bench bench-quick kafka-up kafka-down clean help
 
 help:
 	@echo "make up     start Kafka, the three services and the gateway (Ctrl-C stops them)"
 	@echo "make test   the whole test suite, on a real Kafka broker and a real PostgreSQL"
-	@echo "make bench  benchmarks (they print figures)"
+	@echo "make bench  benchmarks (they print figures, end with one table, kept in var/bench/latest.json)"
+	@echo "make bench-quick  the same at the small sizes only (a few minutes)"
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +52,10 @@ test-unit: $(VENV)/.installed
 bench: $(VENV)/.installed $(KAFKA_LIBS)
 	infra/system-packages.sh
 	$(PY) -m tests.bench
+
+bench-quick: $(VENV)/.installed $(KAFKA_LIBS)
+	infra/system-packages.sh
+	LIAISON_BENCH_QUICK=1 $(PY) -m tests.bench
 
 # With this machine's secrets (var/secrets.env, made if absent): the broker's admin, the services' users.
 kafka-up: $(VENV)/.installed $(KAFKA_LIBS)

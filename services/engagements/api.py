@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from services.engagements import agreements, queries, service
-from services.engagements.deps import Cursor, LocalZone, StaffReader, Writer, as_utc
+from services.engagements.deps import Cursor, LocalZone, SearchLimits, StaffReader, Writer, as_utc
 from services.engagements.schemas import (
     AgreementStatus,
     AuditPage,
@@ -42,6 +42,7 @@ def list_engagements(
     session: SessionDep,
     caller: CallerDep,
     zone: LocalZone,
+    limits: SearchLimits,
     q: Annotated[str | None, Query(max_length=500)] = None,
     partner_id: uuid.UUID | None = None,
     thrust: Annotated[str | None, Query(max_length=100)] = None,
@@ -63,6 +64,8 @@ def list_engagements(
     cursor: Cursor = None,
     updated_since: UpdatedSince = None,
 ) -> EngagementPage:
+    """Newest first. `total` is exact up to a cap (LIAISON_ENGAGEMENTS_SEARCH_TOTAL_CAP), estimated beyond
+    (`total_is_estimate`, and then the facets are estimates too, counted on a sample)."""
     position = sync.since(updated_since=updated_since, cursor=cursor)
     flt = queries.EngagementFilter(
         q=q,
@@ -83,15 +86,27 @@ def list_engagements(
         start, end = agreements.year_bounds(datetime.now(zone).date())
         flt.expires_from = start
         flt.expires_before = min(end, expiring_before) if expiring_before else end
-    wants_facets = position is None and (facets or (facets is None and q))
-    counts = queries.facets(session=session, caller=caller, flt=flt) if wants_facets else None
+    # An incremental sync pages by change, never counts facets.
+    with_facets = position is None and bool(facets or (facets is None and q))
     page = queries.find(
-        session=session, caller=caller, flt=flt, limit=limit, cursor=cursor, count=counts is None, position=position
+        session=session,
+        caller=caller,
+        flt=flt,
+        limit=limit,
+        cursor=cursor,
+        count_total=not with_facets,
+        limits=limits,
+        position=position,
     )
-    # Every engagement has exactly one type: the type counts add up to the total.
-    total = sum(counts["type"].values()) if counts is not None else page.total
+    if with_facets:
+        counts = queries.count(session=session, caller=caller, flt=flt, with_facets=True, limits=limits)
+        page.total, page.total_is_estimate = counts.total, counts.is_estimate
     return EngagementPage(
-        items=engagements_read(session, page.items), next_cursor=page.next_cursor, total=total, facets=counts
+        items=engagements_read(session, page.items),
+        next_cursor=page.next_cursor,
+        total=page.total,
+        total_is_estimate=page.total_is_estimate,
+        facets=counts.facets if with_facets else None,
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from services.engagements import calendar_feed, partner_copies, queries, reports
-from services.engagements.deps import Cursor, LocalZone, as_utc
+from services.engagements.deps import Cursor, LocalZone, SearchLimits, as_utc
 from services.engagements.models import FollowUp
 from services.engagements.schemas import EngagementType, HistoryItem, PartnerHistory, PartnerSummary
 from services.engagements.views import engagements_read, follow_up_read, local_today, people_of
@@ -27,6 +27,7 @@ def partner_history(
     session: SessionDep,
     caller: CallerDep,
     zone: LocalZone,
+    limits: SearchLimits,
     include: Annotated[Literal["members"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Cursor = None,
@@ -35,7 +36,12 @@ def partner_history(
     partner = partner_copies.get_known_partner(session=session, partner_id=partner_id)
     ids = partner_copies.with_members(session=session, partner_id=partner.id) if include else [partner.id]
     page = queries.find(
-        session=session, caller=caller, flt=queries.EngagementFilter(partner_ids=ids), limit=limit, cursor=cursor
+        session=session,
+        caller=caller,
+        flt=queries.EngagementFilter(partner_ids=ids),
+        limit=limit,
+        cursor=cursor,
+        limits=limits,
     )
     by_engagement: dict[uuid.UUID, list[Any]] = {}
     if page.items:
@@ -61,6 +67,7 @@ def partner_history(
         items=items,
         next_cursor=page.next_cursor,
         total=page.total,
+        total_is_estimate=page.total_is_estimate,
     )
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Query, Request
 
+from services.engagements.queries import Limits
 from services.kit.edge import require
 from services.kit.identity import Caller
 from services.kit.roles import EDITORS, STAFF
@@ -22,6 +23,14 @@ def request_zone(request: Request) -> ZoneInfo:
 
 
 LocalZone = Annotated[ZoneInfo, Depends(request_zone)]
+
+
+def search_limits(request: Request) -> Limits:
+    settings = request.app.state.settings
+    return Limits(total_cap=settings.search_total_cap, sample_rows=settings.search_sample_rows)
+
+
+SearchLimits = Annotated[Limits, Depends(search_limits)]
 
 
 def as_utc(value: datetime | None, zone: ZoneInfo) -> datetime | None:

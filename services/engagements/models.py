@@ -65,16 +65,21 @@ class PartnerRelationship(SQLModel, table=True):
 
 
 class EngagementPartner(SQLModel, table=True):
-    """The partners an engagement involves, in the order given: history, filters and facets join on it."""
+    """The partners an engagement involves, in the order given: history, filters and facets join on it.
+
+    `starts_at` is the engagement's (kept in step by `Engagement.name_partners`): a partner's history,
+    newest first, is then the first rows of one index instead of all its engagements sorted.
+    """
 
     __tablename__ = "engagement_partners"
-    __table_args__ = (Index("ix_engagement_partners_partner", "partner_id", "engagement_id"),)
+    __table_args__ = (Index("ix_engagement_partners_recent", "partner_id", "starts_at", "engagement_id"),)
 
     engagement_id: uuid.UUID = Field(
         sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"), primary_key=True)
     )
     partner_id: uuid.UUID = Field(primary_key=True)
     position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Engagement(EngagementBase, table=True):
@@ -113,13 +118,15 @@ class Engagement(EngagementBase, table=True):
         return [link.partner_id for link in self.partner_links]
 
     def name_partners(self, partner_ids: Sequence[uuid.UUID]) -> None:
-        """The engagement involves these partners, in this order (links kept, added or dropped)."""
+        """The engagement involves these partners, in this order (links kept, added or dropped).
+        Called after every change of `starts_at` too: the links carry it (see EngagementPartner)."""
         kept = {link.partner_id: link for link in self.partner_links}
         links = []
         for position, partner_id in enumerate(dict.fromkeys(partner_ids)):
             # engagement_id is filled in when the link joins partner_links.
             link = kept.get(partner_id) or EngagementPartner(partner_id=partner_id)  # type: ignore[call-arg]
             link.position = position
+            link.starts_at = self.starts_at
             links.append(link)
         self.partner_links = links
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col
 
 from services.engagements.models import Engagement, EngagementPartner, PartnerCopy, PartnerRelationship
@@ -205,6 +206,9 @@ def with_members(*, session: Session, partner_id: uuid.UUID, depth: int = 5) -> 
 
 
 def partners_by_id(*, session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, PartnerCopy]:
-    if not ids:
-        return {}
-    return {p.id: p for p in session.scalars(select(PartnerCopy).where(col(PartnerCopy.id).in_(ids)))}
+    # Those the session holds already (an engagement just logged: its partners were resolved) cost no query.
+    held = {i: p for i in ids if isinstance(p := session.identity_map.get(identity_key(PartnerCopy, i)), PartnerCopy)}
+    missing = ids - held.keys()
+    if missing:
+        held |= {p.id: p for p in session.scalars(select(PartnerCopy).where(col(PartnerCopy.id).in_(missing)))}
+    return held

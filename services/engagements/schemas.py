@@ -193,7 +193,12 @@ class EngagementRead(EngagementState):
 class EngagementPage(BaseModel):
     items: list[EngagementRead]
     next_cursor: str | None
-    total: int
+    total: int = Field(description="exact, unless total_is_estimate")
+    total_is_estimate: bool = Field(
+        default=False,
+        description="more matches than the service counts exactly (LIAISON_ENGAGEMENTS_SEARCH_TOTAL_CAP): total, "
+        "and the facets if any, are estimated from a sample",
+    )
     facets: dict[str, dict[str, int]] | None = None
 
 
@@ -333,4 +338,5 @@ class PartnerHistory(BaseModel):
     included_partner_ids: list[uuid.UUID] = Field(description="the partner and, with include=members, its members")
     items: list[HistoryItem]
     next_cursor: str | None = None
-    total: int = 0
+    total: int = Field(default=0, description="exact, unless total_is_estimate")
+    total_is_estimate: bool = False

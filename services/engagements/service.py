@@ -136,8 +136,10 @@ def log_engagement(
     )
     engagement.name_partners([p.id for p in partners])
     _check_rules(session=session, caller=caller, engagement=engagement, zone=zone, joins_mission=True)
+    # No explicit flush: the engagement is written once, its search document already filled in (an
+    # INSERT then an UPDATE would compute the PostgreSQL tsvector twice), with its links, audit entry
+    # and outbox row in the same round of INSERTs at commit (SQLite's FTS statement flushes it first).
     session.add(engagement)
-    session.flush()
     _index(session=session, engagement=engagement, partners=partners, new=True)
     _audit(session, engagement, "logged", caller=caller, before={}, after=_state(engagement))
     events.record_engagement_logged(session=session, engagement=engagement)

@@ -12,6 +12,10 @@ class EngagementsSettings(ServiceSettings):
     port: int = 8002
     metrics_port: int | None = Field(default=9182, ge=0, le=65535)
     database_url: str = sqlite_url("engagements")
+    # Searches count exactly up to this many matches; beyond, the total and the facets are estimated on a
+    # sample of about search_sample_rows engagements (the answer says so: total_is_estimate).
+    search_total_cap: int = Field(default=500, ge=1)
+    search_sample_rows: int = Field(default=5_000, ge=100)
 
     @property
     def service_name(self) -> str:

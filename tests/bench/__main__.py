@@ -1,9 +1,13 @@
 """`make bench`: start a broker and a PostgreSQL cluster of its own, run the benchmarks, print figures.
 
 `python -m tests.bench [gateway] [search] [flow] [notifications] [inbox] [engagements] [web]` runs only those named;
-with none, all of them (engagements at scale loads 1,000,000 rows: it takes several minutes).
+with none, all of them (engagements at scale loads up to 1,000,000 rows: it takes several minutes).
+`LIAISON_BENCH_QUICK=1` (`make bench-quick`): the small sizes only. `LIAISON_BENCH_SIZES=10k,100k` picks the
+engagement sizes on PostgreSQL, `LIAISON_BENCH_SQLITE_SIZE` the one on SQLite (empty: none). Every run
+ends with one table (tests/bench/table.py), also kept in var/bench/latest.json.
 """
 
+import os
 import sys
 import tempfile
 import uuid
@@ -67,7 +71,19 @@ def main(argv: list[str]) -> None:
                 "PostgreSQL",
             )
         if "engagements" in chosen:
-            engagements_scale.run(broker, new_postgres("engagements", "scale"))
+            quick = os.environ.get("LIAISON_BENCH_QUICK") == "1"
+            default = "10k" if quick else "10k,100k,1M"
+            sizes = [s for s in os.environ.get("LIAISON_BENCH_SIZES", default).split(",") if s]
+            sqlite_size = os.environ.get("LIAISON_BENCH_SQLITE_SIZE", "10k" if quick else "100k")  # "": none
+            with tempfile.TemporaryDirectory() as folder:
+                engagements_scale.run(
+                    broker,
+                    lambda: new_postgres("engagements", "scale"),
+                    (lambda: migrate("engagements", f"sqlite:///{folder}/scale.db")) if sqlite_size else None,
+                    sizes=sizes,
+                    sqlite_size=sqlite_size,
+                    quick=quick,
+                )
     finally:
         cluster.stop()
         broker.stop()

@@ -1,21 +1,21 @@
-"""Engagements at scale, on PostgreSQL: search and history latency, and logging throughput.
+"""Engagements at scale: search and history latency, logging throughput, resident memory, at several sizes.
 
-Loads N engagements (default 1,000,000) over P partners (default 50,000) straight into a migrated
-database with COPY (indexes dropped during the load, rebuilt after, as a bulk import would), then
-starts the engagements service as a real uvicorn process and measures over HTTP, with a signed
-caller identity as the gateway sends it:
-- search: GET /api/v1/engagements?q=... (full text, facets included), p50/p95;
-- history: GET /api/v1/partners/{id}/history?limit=20, p50/p95;
-- logging: POST /api/v1/engagements from C concurrent clients for a few seconds, engagements/s
-  (each POST commits the engagement, its links, its search entry and its outbox row; the relay
-  publishes to the real broker meanwhile).
-Scale: LIAISON_BENCH_ENGAGEMENTS, LIAISON_BENCH_PARTNERS (smaller for a quick look).
+For each size (10,000 / 100,000 / 1,000,000 engagements over 500 / 5,000 / 50,000 partners) a fresh
+database is loaded (tests/bench/engagements_data.py), the engagements service is started as a real
+uvicorn process and measured over HTTP, with a signed caller identity as the gateway sends it:
+- search: GET /api/v1/engagements?q=... (full text, newest first, total + facets), p50/p95;
+- search with a region filter and no facets, p95, beside the same SQL run straight on the database
+  (the statements the service builds, no HTTP, no ORM), with EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL;
+- history: GET /api/v1/partners/{id}/history?limit=20 (1 in 5 of a busy partner), p95;
+- logging: POST /api/v1/engagements from 8 concurrent clients, engagements/s, beside the raw INSERT
+  ceiling (the same rows written with plain SQL, one transaction each, 8 connections);
+- resident memory of the service at idle and under the logging load.
+Every figure goes to the bench table (tests/bench/table.py). LIAISON_BENCH_PROFILE=<folder> also
+records the service with py-spy during each phase and prints where the time went.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import os
 import random
 import statistics
@@ -23,216 +23,35 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
-import psycopg
+from sqlalchemy import Engine, create_engine, select
+from sqlmodel import Session
 
+from services.engagements import queries
+from services.engagements.models import EngagementPartner, PartnerCopy
+from services.kit.db import table_of
 from services.kit.identity import Caller
-from services.kit.thrusts import taxonomy
+from tests.bench import engagements_data as data
+from tests.bench import engagements_raw, profiling, table
 from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
 from tests.support.kafka import KafkaBroker
 from tests.support.processes import ServiceProcess
 
-TORONTO = ZoneInfo("America/Toronto")
 OFFICER = Caller(user="bench.officer@example.test", roles=frozenset({"officer"}))
-REGIONS = [
-    "north-america",
-    "latin-america-caribbean",
-    "europe",
-    "africa",
-    "middle-east-north-africa",
-    "asia-pacific",
-    "arctic",
-    "global",
-]
-TYPES = ["meeting", "mission", "call", "event", "agreement", "correspondence", "visit"]
-SUBJECTS = [
-    "négociation",
-    "négociations",
-    "accord",
-    "coopération",
-    "investissement",
-    "investments",
-    "batteries",
-    "hydroélectricité",
-    "mobilité étudiante",
-    "francophonie",
-    "cybersécurité",
-    "tourisme",
-    "culture",
-    "aérospatiale",
-    "intelligence artificielle",
-    "minéraux critiques",
-    "changements climatiques",
-    "agriculture",
-    "santé",
-    "énergie propre",
-    "trade mission",
-    "clean technology",
-    "student mobility",
-    "emergency management",
-    "Arctic research",
-    "carbon market",
-    "supply chains",
-    "water management",
-]
-VERBS = [
-    "Rencontre sur",
-    "Appel au sujet de",
-    "Mission :",
-    "Suivi de",
-    "Entente sur",
-    "Discussion on",
-    "Follow-up on",
-    "Atelier sur",
-    "Visite :",
-    "Briefing on",
-]
-SEARCHES = [
-    "négociations",
-    "batteries",
-    "investment",
-    "hydroelectricite",
-    "coopération accord",
-    "cybersecurite",
-    "carbon market",
-    "francophonie",
-    "tourisme",
-    "minéraux critiques",
-]
-INDEXES_TO_REBUILD = [
-    "ix_engagements_search",
-    "ix_engagements_starts",
-    "ix_engagements_mission",
-    "ix_engagements_created_by",
-    "ix_engagement_partners_partner",
-    "ix_engagement_thrusts_code",
-    "ix_engagement_thrusts_top",
-    "ix_engagement_officers_officer",
-]
+# label: (engagements, partners)
+SIZES = {"10k": (10_000, 500), "100k": (100_000, 5_000), "1M": (1_000_000, 50_000)}
 
 
-def _plain(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
+def percentile(samples: list[float], pct: int) -> float:
+    return statistics.quantiles(samples, n=100)[pct - 1] if len(samples) > 1 else samples[0]
 
 
-def _index_definitions(conn) -> dict[str, str]:
-    rows = conn.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)", (INDEXES_TO_REBUILD,)
-    ).fetchall()
-    return dict(rows)
-
-
-def load(database_url: str, *, engagements: int, partners: int, seed: int = 7) -> list[uuid.UUID]:
-    """Fill the database; return the partner ids (for history requests)."""
-    rng = random.Random(seed)
-    codes = [t.code for t in taxonomy()]
-    officers = [f"officer{n}@example.test" for n in range(200)]
-    partner_ids = [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(partners)]
-    regions = {pid: rng.choice(REGIONS) for pid in partner_ids}
-    names = {pid: f"Partenaire {n} {rng.choice(SUBJECTS)}" for n, pid in enumerate(partner_ids)}
-    # Some partners are busy (a state, an organisation), most are rarely seen: a skewed pick.
-    cumulative = list(itertools.accumulate(1.0 / (rank + 1) ** 0.8 for rank in range(partners)))
-    now = datetime.now(UTC)
-    started = time.perf_counter()
-    with psycopg.connect(_plain(database_url), autocommit=True) as conn:
-        definitions = _index_definitions(conn)
-        for name in definitions:
-            conn.execute(f"DROP INDEX {name}")
-        with conn.cursor() as cur:
-            with cur.copy(
-                "COPY partner_copies (id, kind, name_fr, name_en, acronyms, aliases, country, region, "
-                "status, version, received_at) FROM STDIN"
-            ) as copy:
-                for pid in partner_ids:
-                    copy.write_row((pid, "state", names[pid], None, "[]", "[]", None, regions[pid], "active", 1, now))
-            columns = (
-                "id, type, title, starts_at, ends_at, local_year, local_quarter, location_city, "
-                "location_country, contact_ids, officers, summary, notes, outcome, "
-                "discussion_points, thrusts, tags, confidentiality, mission_id, agreement_status, "
-                "signatories, signed_on, effective_on, expires_on, search_document, created_by, version, "
-                "created_at, updated_at"
-            )
-            links: list[tuple] = []
-            thrust_links: list[tuple] = []
-            officer_links: list[tuple] = []
-            with cur.copy(f"COPY engagements ({columns}) FROM STDIN") as copy:
-                for n in range(engagements):
-                    eid = uuid.UUID(int=rng.getrandbits(128), version=4)
-                    named = list(
-                        dict.fromkeys(rng.choices(partner_ids, cum_weights=cumulative, k=rng.choice((1, 1, 2, 3))))
-                    )
-                    thrusts = list(dict.fromkeys(rng.sample(codes, k=rng.choice((1, 1, 2)))))
-                    people = rng.sample(officers, k=rng.choice((1, 2)))
-                    starts = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 365 * 8))
-                    local = starts.astimezone(TORONTO)
-                    title = f"{rng.choice(VERBS)} {rng.choice(SUBJECTS)}"
-                    summary = f"{rng.choice(SUBJECTS).capitalize()} et {rng.choice(SUBJECTS)} : {n}."
-                    document = "\n".join([title, summary, *(names[p] for p in named)])
-                    kind = rng.choice(TYPES)
-                    level = "restricted" if n % 50 == 0 else ("public" if n % 3 == 0 else "internal")
-                    copy.write_row(
-                        (
-                            eid,
-                            kind,
-                            title,
-                            starts,
-                            starts + timedelta(hours=1),
-                            local.year,
-                            (local.month - 1) // 3 + 1,
-                            None,
-                            None,
-                            "[]",
-                            json.dumps(people),
-                            summary,
-                            None,
-                            None,
-                            "[]",
-                            json.dumps(thrusts),
-                            "[]",
-                            level,
-                            None,
-                            "signed" if kind == "agreement" else None,
-                            "[]",
-                            None,
-                            None,
-                            None,
-                            document,
-                            people[0],
-                            1,
-                            starts,
-                            starts,
-                        )
-                    )
-                    links.extend((eid, p, position) for position, p in enumerate(named))
-                    thrust_links.extend((eid, c, c.split(".")[0]) for c in thrusts)
-                    officer_links.extend((eid, o) for o in people)
-            for table, cols, rows in (
-                ("engagement_partners", "engagement_id, partner_id, position", links),
-                ("engagement_thrusts", "engagement_id, code, top", thrust_links),
-                ("engagement_officers", "engagement_id, officer", officer_links),
-            ):
-                with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-        loaded = time.perf_counter() - started
-        conn.execute("SET maintenance_work_mem = '512MB'")
-        for definition in definitions.values():
-            conn.execute(definition)
-        conn.execute("VACUUM ANALYZE")
-    print(
-        f"  loaded {engagements:,} engagements over {partners:,} partners in {loaded:.0f} s, "
-        f"indexes rebuilt in {time.perf_counter() - started - loaded:.0f} s"
-    )
-    return partner_ids
-
-
-def percentiles(samples: list[float]) -> str:
-    cuts = statistics.quantiles(samples, n=20)
-    return f"p50 {statistics.median(samples):.1f} ms, p95 {cuts[18]:.1f} ms (n={len(samples)})"
+def describe(samples: list[float]) -> str:
+    return f"p50 {statistics.median(samples):.1f} ms, p95 {percentile(samples, 95):.1f} ms (n={len(samples)})"
 
 
 def timed_gets(client: httpx.Client, requests: list[tuple[str, dict]]) -> list[float]:
@@ -245,10 +64,14 @@ def timed_gets(client: httpx.Client, requests: list[tuple[str, dict]]) -> list[f
     return delays
 
 
-def logging_throughput(url: str, partner_ids: list[uuid.UUID], *, clients: int = 8, seconds: float = 15.0) -> float:
+def logging_throughput(
+    url: str, partner_ids: list[uuid.UUID], *, pid: int, clients: int = 8, seconds: float = 10.0
+) -> tuple[float, float]:
+    """Engagements/s, and the service's peak resident memory meanwhile."""
     deadline = time.monotonic() + seconds
     counts = [0] * clients
     errors: list[str] = []
+    peak = [0.0]
 
     def worker(slot: int) -> None:
         rng = random.Random(slot)
@@ -258,9 +81,9 @@ def logging_throughput(url: str, partner_ids: list[uuid.UUID], *, clients: int =
                     "/api/v1/engagements",
                     json={
                         "type": "meeting",
-                        "title": f"Rencontre {rng.choice(SUBJECTS)}",
+                        "title": f"Rencontre {rng.choice(data.SUBJECTS)}",
                         "starts_at": datetime.now(UTC).isoformat(),
-                        "summary": rng.choice(SUBJECTS),
+                        "summary": rng.choice(data.SUBJECTS),
                         "partner_ids": [str(rng.choice(partner_ids))],
                         "thrusts": ["trade.investment"],
                         "officers": [OFFICER.user],
@@ -271,22 +94,76 @@ def logging_throughput(url: str, partner_ids: list[uuid.UUID], *, clients: int =
                 else:
                     errors.append(response.text[:200])
 
+    def watch() -> None:
+        while time.monotonic() < deadline:
+            peak[0] = max(peak[0], table.rss_mb(pid))
+            time.sleep(0.5)
+
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    threads.append(threading.Thread(target=watch))
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     if errors:
-        print(f"  {len(errors)} failed POSTs, first: {errors[0]}")
-    return sum(counts) / (time.perf_counter() - started)
+        print(f"    {len(errors)} failed POSTs, first: {errors[0]}")
+    return sum(counts) / (time.perf_counter() - started), peak[0]
 
 
-def run(broker: KafkaBroker, database_url: str) -> None:
-    engagements = int(os.environ.get("LIAISON_BENCH_ENGAGEMENTS", "1000000"))
-    partners = int(os.environ.get("LIAISON_BENCH_PARTNERS", "50000"))
-    print(f"engagements at scale [PostgreSQL]: {engagements:,} engagements, {partners:,} partners")
-    partner_ids = load(database_url, engagements=engagements, partners=partners)
+def raw_sql(engine: Engine, flt: queries.EngagementFilter, *, explain: bool) -> float:
+    """Every statement the service runs for this search (the page, its partner links and names, the capped
+    count and, beyond the cap, the sample's), straight on the database through SQLAlchemy Core: no HTTP,
+    no ORM objects, no JSON. Milliseconds. With `explain`, prints their plans (PostgreSQL)."""
+    links, partners = table_of(EngagementPartner), table_of(PartnerCopy)
+    with Session(engine) as session:
+        page = queries.page_statement(session=session, caller=OFFICER, flt=flt, limit=20)
+        counting = queries.count_statement(session=session, caller=OFFICER, flt=flt)
+        conn = session.connection()
+        started = time.perf_counter()
+        ids = [row.id for row in conn.execute(page)]
+        named = conn.execute(select(links).where(links.c.engagement_id.in_(ids))).all()
+        conn.execute(select(partners).where(partners.c.id.in_({row.partner_id for row in named}))).all()
+        statements = [page, counting]
+        if (conn.execute(counting).scalar() or 0) > queries.TOTAL_CAP:
+            fraction = queries.sample_fraction(session)
+            sampled = queries.count_statement(session=session, caller=OFFICER, flt=flt, sample=fraction)
+            conn.execute(sampled).scalar()
+            statements.append(sampled)
+        elapsed = (time.perf_counter() - started) * 1000
+        if explain and engine.dialect.name == "postgresql":
+            for statement in statements:
+                compiled = statement.compile(dialect=engine.dialect)
+                plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", compiled.params)
+                print("      " + "\n      ".join(row[0] for row in plan))
+    return elapsed
+
+
+def explain(engine: Engine, q: str) -> None:
+    """The plans of a search with facets, as the service runs it (PostgreSQL)."""
+    if engine.dialect.name != "postgresql":
+        return
+    flt = queries.EngagementFilter(q=q)
+    with Session(engine) as session:
+        conn = session.connection()
+        statements = [
+            queries.page_statement(session=session, caller=OFFICER, flt=flt, limit=20),
+            queries.count_statement(session=session, caller=OFFICER, flt=flt),
+        ]
+        if (conn.execute(statements[1]).scalar() or 0) > queries.TOTAL_CAP:
+            fraction = queries.sample_fraction(session)
+            statements.append(queries.facets_statement(session=session, caller=OFFICER, flt=flt, sample=fraction))
+        else:
+            statements.append(queries.facets_statement(session=session, caller=OFFICER, flt=flt))
+        print(f"    EXPLAIN (ANALYZE, BUFFERS) of a search for {q!r} with facets (page, capped count, facets):")
+        for statement in statements:
+            compiled = statement.compile(dialect=engine.dialect)
+            plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", compiled.params)
+            print("      " + "\n      ".join(row[0] for row in plan))
+
+
+def measure(broker: KafkaBroker, database_url: str, loaded: data.Data, *, db: str, size: str, quick: bool) -> None:
+    rec = {"size": size, "database": db}
     with tempfile.TemporaryDirectory() as logs:
         service = (
             ServiceProcess(
@@ -303,27 +180,81 @@ def run(broker: KafkaBroker, database_url: str) -> None:
             .start()
             .wait_ready()
         )
+        pid = service.process.pid
+        engine = create_engine(database_url)
         try:
             rng = random.Random(11)
-            with httpx.Client(base_url=service.url, auth=SignedAs(OFFICER, TEST_IDENTITY_SECRET), timeout=60) as client:
-                timed_gets(client, [("/api/v1/engagements", {"q": q}) for q in SEARCHES])  # warm-up
-                searches = [("/api/v1/engagements", {"q": rng.choice(SEARCHES)}) for _ in range(100)]
-                print(f"  search (q, newest first, total + facets): {percentiles(timed_gets(client, searches))}")
-                filtered = [
-                    (
-                        "/api/v1/engagements",
-                        {"q": rng.choice(SEARCHES), "region": rng.choice(REGIONS), "facets": "false"},
-                    )
-                    for _ in range(100)
+            auth = SignedAs(OFFICER, TEST_IDENTITY_SECRET)
+            with httpx.Client(base_url=service.url, auth=auth, timeout=60) as client:
+                timed_gets(client, [("/api/v1/engagements", {"q": q}) for q in data.SEARCHES])  # warm-up
+                table.record("engagements RSS idle", "≤ 150 MB", table.rss_mb(pid), "MB", 150, True, **rec)
+                explain(engine, data.SEARCHES[0])
+                searches = [("/api/v1/engagements", {"q": rng.choice(data.SEARCHES)}) for _ in range(100)]
+                with profiling.recording(pid, f"search-{db}-{size}"):
+                    delays = timed_gets(client, searches)
+                print(f"    search (q, newest first, total + facets): {describe(delays)}")
+                table.record("search q + total + facets p95", "≤ 100 ms", percentile(delays, 95), "ms", 100, **rec)
+                picks = [(rng.choice(data.SEARCHES), rng.choice(data.REGIONS)) for _ in range(100)]
+                filtered = [("/api/v1/engagements", {"q": q, "region": r, "facets": "false"}) for q, r in picks]
+                with profiling.recording(pid, f"region-{db}-{size}"):
+                    delays = timed_gets(client, filtered)
+                raw = [
+                    raw_sql(engine, queries.EngagementFilter(q=q, region=r), explain=n == 0)
+                    for n, (q, r) in enumerate(picks)
                 ]
-                print(f"  search + region filter, no facets: {percentiles(timed_gets(client, filtered))}")
-                busy, rare = partner_ids[:50], partner_ids[50:]
+                raw_p95, p95 = percentile(raw, 95), percentile(delays, 95)
+                print(f"    search + region, no facets: {describe(delays)}; the raw SQL: {describe(raw)}")
+                table.record("search q + region, no facets p95", "≤ 50 ms", p95, "ms", 50, **rec)
+                table.record(
+                    "  the same ÷ its raw SQL (p95)", "≤ 1.5", p95 / raw_p95 if raw_p95 else 0, "x", 1.5, **rec
+                )
+                busy, rare = loaded.partner_ids[:50], loaded.partner_ids[50:]
                 history = [
                     (f"/api/v1/partners/{rng.choice(busy if n % 5 == 0 else rare)}/history", {"limit": 20})
                     for n in range(200)
                 ]
-                print(f"  history (limit 20, 1 in 5 of a busy partner): {percentiles(timed_gets(client, history))}")
-            rate = logging_throughput(service.url, partner_ids)
-            print(f"  logging: {rate:.0f} engagements/s (8 concurrent clients, 15 s, one uvicorn worker)")
+                with profiling.recording(pid, f"history-{db}-{size}"):
+                    delays = timed_gets(client, history)
+                print(f"    history (limit 20, 1 in 5 of a busy partner): {describe(delays)}")
+                table.record("partner history (limit 20) p95", "≤ 30 ms", percentile(delays, 95), "ms", 30, **rec)
+            with profiling.recording(pid, f"logging-{db}-{size}"):
+                rate, peak = logging_throughput(
+                    service.url, loaded.partner_ids, pid=pid, seconds=5.0 if quick else 10.0
+                )
+            ceiling = engagements_raw.insert_ceiling(database_url, loaded.partner_ids, seconds=3.0 if quick else 5.0)
+            print(f"    logging: {rate:.0f} engagements/s (8 clients, 1 uvicorn worker); raw INSERTs: {ceiling:.0f}/s")
+            table.record("logging engagements, 8 clients", "≥ 1,000/s", rate, "/s", 1000, False, **rec)
+            table.record("  raw INSERT ceiling, 8 connections", "(beside it)", ceiling, "/s", None, False, **rec)
+            table.record("engagements RSS under load", "≤ 150 MB", peak, "MB", 150, True, **rec)
+            # 2 cores shared: a load far above 2 means every figure above waited for a core too.
+            load = os.getloadavg()[0]
+            table.record("  machine load average (1 min)", "(context)", load, "", None, True, **rec)
         finally:
+            engine.dispose()
             service.stop()
+
+
+def run(
+    broker: KafkaBroker,
+    new_postgres: Callable[[], str],
+    sqlite_url: Callable[[], str] | None,
+    *,
+    sizes: list[str],
+    sqlite_size: str,
+    quick: bool = False,
+) -> None:
+    for size in sizes:
+        engagements, partners = SIZES[size]
+        url = new_postgres()
+        print(f"engagements at scale [PostgreSQL]: {engagements:,} engagements, {partners:,} partners")
+        loaded = data.generate(engagements=engagements, partners=partners)
+        data.load_postgres(url, loaded)
+        measure(broker, url, data.generate(engagements=0, partners=partners), db="PostgreSQL", size=size, quick=quick)
+    if sqlite_url is not None:
+        engagements, partners = SIZES[sqlite_size]
+        url = sqlite_url()
+        print(f"engagements at scale [SQLite]: {engagements:,} engagements, {partners:,} partners")
+        data.load_sqlite(url, data.generate(engagements=engagements, partners=partners))
+        measure(
+            broker, url, data.generate(engagements=0, partners=partners), db="SQLite", size=sqlite_size, quick=quick
+        )

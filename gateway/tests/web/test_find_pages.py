@@ -128,3 +128,13 @@ def test_refusals_are_split_into_field_messages_and_the_rest():
         status=422, headers=httpx.Headers({}), json={"status": 422, "detail": "A partner needs a name."}
     )
     assert field_errors(plain) == ({}, ["A partner needs a name."])
+
+
+def test_an_estimated_engagement_total_is_marked_so():
+    from gateway.web.routes.search import _page
+
+    def answer(**body) -> ApiResponse:
+        return ApiResponse(status=200, headers=httpx.Headers(), json={"items": [], "next_cursor": None} | body)
+
+    assert _page(answer(total=12_000, total_is_estimate=True))["total_is_estimate"] is True
+    assert _page(answer(total=12))["total_is_estimate"] is False, "an older service's answer: exact"

@@ -152,6 +152,8 @@ def _page(answer: ApiResponse | None) -> dict[str, Any]:
         "items": body.get("items", []),
         "next_cursor": body.get("next_cursor"),
         "total": body.get("total"),
+        # Beyond a cap the engagements service estimates its total (and its facets): shown with "≈".
+        "total_is_estimate": bool(body.get("total_is_estimate")),
         "facets": body.get("facets") or {},
         "problem": None,
     }

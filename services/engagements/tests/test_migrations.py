@@ -100,15 +100,44 @@ def test_0005_names_who_last_changed_each_row_where_known_and_keeps_the_partner_
             connection.execute(sa.insert(LINKS), [{"engagement_id": fresh, "partner_id": partner}])
 
         upgrade(MIGRATIONS["engagements"], url, "0005")
-        with make_session_factory(engine)() as session:
-            assert session.get(Engagement, fresh).updated_by == "officer@example.test", "never changed: its author"
-            assert session.get(Engagement, changed).updated_by is None, "not known"
-            assert session.get(Engagement, fresh).partner_ids == [partner]
+        with engine.connect() as connection:  # read as 0005 left them (the model is at head)
+            updated_by = dict(connection.execute(sa.text("SELECT id, updated_by FROM engagements")).all())
+            assert updated_by[fresh.hex if "sqlite" in url else fresh] == "officer@example.test", "never changed"
+            assert updated_by[changed.hex if "sqlite" in url else changed] is None, "not known"
+            assert connection.execute(sa.select(LINKS.c.partner_id)).scalars().all() == [partner]
 
         downgrade(MIGRATIONS["engagements"], url, "0004")
         assert "updated_by" not in columns(engine, "engagements")
         assert "engagement_audit_entries" not in sa.inspect(engine).get_table_names()
         with engine.connect() as connection:
             assert connection.execute(sa.select(sa.func.count()).select_from(LINKS)).scalar() == 1, "no cascade"
+    finally:
+        engine.dispose()
+
+
+def test_0008_gives_each_partner_link_its_engagement_start_and_downgrades(new_database):
+    url = new_database("engagements", revision="0007")
+    engagement, partner = uuid.uuid4(), uuid.uuid4()
+    engagements_0007 = sa.table(
+        "engagements", *(sa.column(c.name, c.type) for c in ENGAGEMENTS_0002.columns if c.name != "partner_ids")
+    )
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            row = engagement_row(engagement, [])
+            del row["partner_ids"]
+            connection.execute(sa.insert(engagements_0007), [row])
+            connection.execute(sa.insert(LINKS), [{"engagement_id": engagement, "partner_id": partner}])
+
+        upgrade(MIGRATIONS["engagements"], url, "0008")
+        with make_session_factory(engine)() as session:
+            assert [link.starts_at for link in session.get(Engagement, engagement).partner_links] == [NOW]
+        indexes = {i["name"] for i in sa.inspect(engine).get_indexes("engagement_partners")}
+        assert "ix_engagement_partners_recent" in indexes and "ix_engagement_partners_partner" not in indexes
+
+        downgrade(MIGRATIONS["engagements"], url, "0007")
+        assert "starts_at" not in columns(engine, "engagement_partners")
+        with engine.connect() as connection:
+            assert connection.execute(sa.select(sa.func.count()).select_from(LINKS)).scalar() == 1
     finally:
         engine.dispose()
