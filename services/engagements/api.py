@@ -50,6 +50,7 @@ def list_engagements(
     starts_to: Annotated[DateTime | None, Query(alias="to")] = None,
     confidentiality: Confidentiality | None = None,
     mission_id: uuid.UUID | None = None,
+    drafts: Annotated[bool, Query(description="the caller's drafts (made from e-mails) instead")] = False,
     facets: Annotated[bool | None, Query(description="facet counts; default: when q is given")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Cursor = None,
@@ -66,6 +67,7 @@ def list_engagements(
         starts_to=as_utc(starts_to, zone),
         confidentiality=confidentiality,
         mission_id=mission_id,
+        drafts=drafts,
     )
     counts = queries.facets(session=session, caller=caller, flt=flt) if (facets or (facets is None and q)) else None
     page = queries.find(session=session, caller=caller, flt=flt, limit=limit, cursor=cursor, count=counts is None)
@@ -109,6 +111,27 @@ def update_engagement(
 ) -> EngagementRead:
     engagement = service.update_engagement(
         session=session, caller=caller, engagement_id=engagement_id, data=body, expected_version=expected, zone=zone
+    )
+    response.headers["ETag"] = etag(engagement.version)
+    return _read(session, engagement)
+
+
+@router.post(
+    "/engagements/{engagement_id}/confirm",
+    response_model=EngagementRead,
+    responses=problems(409),  # not a draft (any more)
+)
+def confirm_draft(
+    engagement_id: uuid.UUID,
+    session: SessionDep,
+    caller: Writer,
+    zone: LocalZone,
+    response: Response,
+    expected: ExpectedVersion,
+) -> EngagementRead:
+    """A draft made from an e-mail becomes a normal engagement (its author only; If-Match optional)."""
+    engagement = service.confirm_draft(
+        session=session, caller=caller, engagement_id=engagement_id, expected_version=expected, zone=zone
     )
     response.headers["ETag"] = etag(engagement.version)
     return _read(session, engagement)

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, String, cast, exists, func, litera
 from sqlmodel import Session, col
 
 from services.engagements import search
-from services.engagements.access import visible_to
+from services.engagements.access import drafts_of, visible_to
 from services.engagements.models import Engagement, EngagementOfficer, EngagementPartner, EngagementThrust, PartnerCopy
 from services.engagements.schemas import Confidentiality, EngagementType
 from services.kit import cursors
@@ -36,6 +36,7 @@ class EngagementFilter:
     starts_to: datetime | None = None
     confidentiality: Confidentiality | None = None
     mission_id: uuid.UUID | None = None
+    drafts: bool = False  # the caller's own drafts instead of engagements
 
 
 @dataclass
@@ -54,7 +55,7 @@ def _partner_matches(condition: ColumnElement[bool]) -> ColumnElement[bool]:
 
 
 def conditions(session: Session, caller: Caller, flt: EngagementFilter) -> list[ColumnElement[bool]]:
-    where = [visible_to(caller)]
+    where = [drafts_of(caller) if flt.drafts else visible_to(caller)]
     if flt.q and (match := search.matches(session, flt.q)) is not None:
         where.append(match)
     if flt.partner_ids:

@@ -12,6 +12,16 @@ class EngagementsSettings(ServiceSettings):
     port: int = 8002
     metrics_port: int | None = Field(default=9182, ge=0, le=65535)
     database_url: str = sqlite_url("engagements")
+    # Log by e-mail (mail_in.py): an SMTP listener for liaison@<mail_domain>; off without a port.
+    mail_host: str = "127.0.0.1"
+    mail_port: int | None = Field(default=None, ge=0, le=65535)
+    mail_domain: str = "liaison.localhost"
+    mail_max_bytes: int = Field(default=10_000_000, ge=1024)
+
+    @property
+    def mail_address(self) -> str:
+        """The one address the listener takes messages for (LIAISON_ENGAGEMENTS_MAIL_DOMAIN)."""
+        return f"liaison@{self.mail_domain.lower()}"
 
     @property
     def service_name(self) -> str:

@@ -99,7 +99,8 @@ def test_0005_names_who_last_changed_each_row_where_known_and_keeps_the_partner_
             connection.execute(sa.insert(engagements_0004), rows)
             connection.execute(sa.insert(LINKS), [{"engagement_id": fresh, "partner_id": partner}])
 
-        upgrade(MIGRATIONS["engagements"], url, "0005")
+        # On to head: the model read with is today's (0008 adds `draft`); what 0005 did must survive.
+        upgrade(MIGRATIONS["engagements"], url, "head")
         with make_session_factory(engine)() as session:
             assert session.get(Engagement, fresh).updated_by == "officer@example.test", "never changed: its author"
             assert session.get(Engagement, changed).updated_by is None, "not known"
@@ -110,5 +111,26 @@ def test_0005_names_who_last_changed_each_row_where_known_and_keeps_the_partner_
         assert "engagement_audit_entries" not in sa.inspect(engine).get_table_names()
         with engine.connect() as connection:
             assert connection.execute(sa.select(sa.func.count()).select_from(LINKS)).scalar() == 1, "no cascade"
+    finally:
+        engine.dispose()
+
+
+def test_0008_keeps_every_existing_engagement_confirmed_and_listed(new_database):
+    url = new_database("engagements", revision="0007")
+    engagement = uuid.uuid4()
+    engagements_0007 = sa.table(
+        "engagements", *(sa.column(c.name, c.type) for c in ENGAGEMENTS_0002.columns if c.name != "partner_ids")
+    )
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            row = engagement_row(engagement, [])
+            del row["partner_ids"]
+            connection.execute(sa.insert(engagements_0007), [row])
+        upgrade(MIGRATIONS["engagements"], url, "0008")
+        with make_session_factory(engine)() as session:
+            assert session.get(Engagement, engagement).draft is False
+        downgrade(MIGRATIONS["engagements"], url, "0007")
+        assert "draft" not in columns(engine, "engagements")
     finally:
         engine.dispose()
