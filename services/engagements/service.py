@@ -277,8 +277,7 @@ def update_engagement(
     session.add(engagement)
     _index(session=session, engagement=engagement, partners=partners, new=False)
     _audit(session, engagement, "updated", caller=caller, before=before, after=after)
-    if not engagement.draft:  # a draft is told to no one until confirmed (then as logged)
-        events.record_engagement_updated(session=session, engagement=engagement, changed_fields=changed)
+    events.record_engagement_updated(session=session, engagement=engagement, changed_fields=changed)
     return engagement
 
 
@@ -295,8 +294,7 @@ def delete_engagement(
         )
     state = _state(engagement)
     _audit(session, engagement, "deleted", caller=caller, before=state, after=dict.fromkeys(state))
-    if not engagement.draft:
-        events.record_engagement_deleted(session=session, engagement=engagement, deleted_by=caller.user)
+    events.record_engagement_deleted(session=session, engagement=engagement, deleted_by=caller.user)
     search.unindex(session=session, engagement_id=engagement.id)
     for table in (FollowUp, EngagementThrust, EngagementOfficer):
         session.execute(delete(table).where(col(table.engagement_id) == engagement.id))

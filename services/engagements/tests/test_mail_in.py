@@ -154,3 +154,15 @@ def test_titles_and_html_are_read_as_a_person_would():
     assert html_to_text("<html><head><style>p{}</style></head><p>Un&nbsp;<b>deux</b></p><div>trois</div>") == (
         "Un deux\n\ntrois"
     )
+
+
+def test_a_draft_takes_no_follow_up_and_its_deletion_is_told_to_no_one(mailbox, sessions, client, engagements_engine):
+    with smtp(mailbox) as mail:
+        mail.send_message(forward(), from_addr="camille.tremblay@mri.example", to_addrs=[LIAISON])
+    [draft] = drafts(sessions)
+    url = f"/api/v1/engagements/{draft.id}"
+    follow_up = {"description": "Envoyer le compte rendu", "assignee": "camille", "owed_by": "quebec"}
+    refused = client.post(f"{url}/follow-ups", json=follow_up, auth=as_(CAMILLE))
+    assert refused.status_code == 409, refused.text
+    assert client.delete(url, auth=as_(CAMILLE)).status_code == 204
+    assert drafts(sessions) == [] and outbox_events(engagements_engine) == []
