@@ -117,6 +117,7 @@ POLICY: list[Rule] = [
     *_rules(P, "/contacts/{id}/key", GET=READ),
     *_rules(E, "/engagements", GET=READ, POST=WRITE),
     *_rules(E, "/engagements/{id}", GET=READ, PATCH=WRITE, DELETE=WRITE),
+    *_rules(E, "/engagements/{id}/confirm", POST=WRITE),  # a draft made from an e-mail (its author only)
     *_rules(E, "/engagements/{id}/follow-ups", GET=READ, POST=WRITE),
     *_rules(E, "/engagements/{id}/audit", GET=STAFF_READ),
     *_rules(E, "/follow-ups", GET=READ),

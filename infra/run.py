@@ -35,6 +35,8 @@ LOG_DIR = Path(os.environ.get("LIAISON_LOG_DIR") or ROOT / "var" / "log")
 SERVICE_PORTS = {"partners": 8001, "engagements": 8002, "notifications": 8003}
 GATEWAY_PORT = 8000
 # Prometheus' /metrics of each process (docs/metrics.md; infra/prometheus/prometheus.yml scrapes them).
+# Log by e-mail (services/engagements/mail_in.py): the first engagements instance listens on loopback.
+MAIL_PORT = int(os.environ.get("LIAISON_ENGAGEMENTS_MAIL_PORT", "2525"))
 METRICS_PORTS = {"gateway": 9180, "partners": 9181, "engagements": 9182, "notifications": 9183}
 READY_TIMEOUT = 60.0
 STOP_GRACE = 10.0
@@ -90,6 +92,9 @@ class Component:
         env = {prefix + "PORT": str(self.port)}
         if self.metrics_port is not None:
             env[prefix + "METRICS_PORT"] = str(self.metrics_port)
+        if self.service == "engagements" and self.replica == 1:  # one SMTP listener, not one per replica
+            env[prefix + "MAIL_PORT"] = str(MAIL_PORT)
+            env[prefix + "MAIL_HOST"] = "127.0.0.1"
         return env
 
     @property
@@ -110,6 +115,7 @@ def child_environment(services: list[Component]) -> dict[str, str]:
     secrets (made on the first run, var/secrets.env), unless set explicitly."""
     env = dict(os.environ)
     load_into(env, create=True)
+    env.pop("LIAISON_ENGAGEMENTS_MAIL_PORT", None)  # given to the first engagements instance only
     env.setdefault("PYTHON", sys.executable)  # start.sh runs infra.kafka.admin with it
     for name in dict.fromkeys(s.service for s in services):
         urls = ",".join(s.url for s in services if s.service == name)
@@ -252,6 +258,8 @@ def print_urls(services: list[Component], gateway: Component, elapsed: float) ->
         '"country":"GB","subdivision":"GB-SCT","region":"europe"}'
     )
     print(f"  docs          {gateway.url}/docs")
+    domain = os.environ.get("LIAISON_ENGAGEMENTS_MAIL_DOMAIN", "liaison.localhost")
+    print(f"  log by e-mail liaison@{domain} on SMTP 127.0.0.1:{MAIL_PORT} (a draft for the sender)")
     print(
         f"\nTry (the admin password was printed above on the first run, or is LIAISON_ADMIN_PASSWORD):"
         f"\n  TOKEN=$(curl -s {api}/auth/token -d grant_type=password -d username=admin -d password=... "

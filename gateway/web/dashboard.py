@@ -24,6 +24,7 @@ FOLLOW_UPS_SHOWN = 6
 UPCOMING_DAYS = 90
 UPCOMING_SHOWN = 6
 ACTIVITY_SHOWN = 6
+DRAFTS_SHOWN = 20
 QUARTERS = 8
 # Overdue commitments by how late they are: (label, due before today minus this many days).
 AGE_EDGES = (0, 7, 30, 90)
@@ -35,6 +36,7 @@ class Home:
     owed_by_us: dict[str, Any] | None = None  # {"items": [...], "total": n}; None when unavailable
     owed_to_us: dict[str, Any] | None = None
     upcoming: list[Any] | None = None
+    drafts: list[Any] | None = None  # engagements made from the person's e-mails, to complete and confirm
     activity: dict[str, Any] | None = None
     charts: list[Any] = field(default_factory=list)
     unavailable: bool = False  # some part could not be read
@@ -116,15 +118,18 @@ async def _load(web: WebContext) -> Home:
         # The quarters' counts are a facet of the engagements since the first of them: one read.
         _get(web, "/engagements", facets="true", limit=1, **{"from": _local(quarters[0])}),
         _get(web, "/follow-ups/overdue", ages=list(AGE_EDGES)),
+        _get(web, "/engagements", drafts="true", facets="false", limit=DRAFTS_SHOWN),
     ]
     started = time.perf_counter()
     results = await asyncio.gather(*reads)
-    by_us, to_us, upcoming, activity, facets, thrusts, me, since_quarters, overdue = results
+    by_us, to_us, upcoming, activity, facets, thrusts, me, since_quarters, overdue, drafts = results
     home = Home(me=me, owed_by_us=by_us, owed_to_us=to_us, activity=activity)
     home.unavailable = any(result is None for result in results)
     if upcoming is not None:
         # The API lists newest first: the soonest upcoming are at the end.
         home.upcoming = list(reversed(upcoming["items"]))[:UPCOMING_SHOWN]
+    if drafts is not None:
+        home.drafts = drafts["items"]
     drawn = time.perf_counter()
     home.charts = await charts.render(_charts(web, facets, thrusts, quarters, since_quarters, overdue))
     home.timings = {"api": (drawn - started) * 1000, "charts": (time.perf_counter() - drawn) * 1000}

@@ -7,7 +7,7 @@ gets what they would get if it did not exist: a 404, no search hit, no count.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlmodel import Session, col
 
 from services.engagements.models import Engagement, EngagementOfficer, FollowUp
@@ -26,22 +26,30 @@ def is_insider(caller: Caller, engagement: Engagement) -> bool:
 
 
 def can_see(caller: Caller, engagement: Engagement, *, by_id: bool = False) -> bool:
+    if engagement.draft:  # an e-mail's content, until its sender confirms it: theirs alone
+        return by_id and caller.user == engagement.created_by
     if engagement.confidentiality != Confidentiality.RESTRICTED or is_insider(caller, engagement):
         return True
     return by_id and Role.SERVICE in caller.roles
 
 
 def visible_to(caller: Caller) -> ColumnElement[bool]:
-    """The SQL condition every list, count, facet and report adds."""
+    """The SQL condition every list, count, facet and report adds. Drafts are in none of them
+    (their author lists theirs with `drafts_of`)."""
+    confirmed = col(Engagement.draft).is_(False)
     if caller.is_admin:
-        return true()
-    return or_(
+        return confirmed
+    return confirmed & or_(
         col(Engagement.confidentiality) != Confidentiality.RESTRICTED,
         col(Engagement.created_by) == caller.user,
         exists().where(
             col(EngagementOfficer.engagement_id) == col(Engagement.id), col(EngagementOfficer.officer) == caller.user
         ),
     )
+
+
+def drafts_of(caller: Caller) -> ColumnElement[bool]:
+    return col(Engagement.draft).is_(True) & (col(Engagement.created_by) == caller.user)
 
 
 # --- changing (the role, officer or admin, is checked first: `deps.Writer`) -------------------------

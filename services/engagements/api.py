@@ -59,6 +59,7 @@ def list_engagements(
     expires_in: Annotated[
         Literal["year"] | None, Query(description="`year`: agreements expiring this calendar year")
     ] = None,
+    drafts: Annotated[bool, Query(description="the caller's drafts (made from e-mails) instead")] = False,
     facets: Annotated[bool | None, Query(description="facet counts; default: when q is given")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Cursor = None,
@@ -81,6 +82,7 @@ def list_engagements(
         mission_id=mission_id,
         agreement_status=agreement_status,
         expires_before=expiring_before,
+        drafts=drafts,
     )
     if expires_in == "year":
         start, end = agreements.year_bounds(datetime.now(zone).date())
@@ -143,6 +145,27 @@ def update_engagement(
 ) -> EngagementRead:
     engagement = service.update_engagement(
         session=session, caller=caller, engagement_id=engagement_id, data=body, expected_version=expected, zone=zone
+    )
+    response.headers["ETag"] = etag(engagement.version)
+    return _read(session, engagement)
+
+
+@router.post(
+    "/engagements/{engagement_id}/confirm",
+    response_model=EngagementRead,
+    responses=problems(409),  # not a draft (any more)
+)
+def confirm_draft(
+    engagement_id: uuid.UUID,
+    session: SessionDep,
+    caller: Writer,
+    zone: LocalZone,
+    response: Response,
+    expected: ExpectedVersion,
+) -> EngagementRead:
+    """A draft made from an e-mail becomes a normal engagement (its author only; If-Match optional)."""
+    engagement = service.confirm_draft(
+        session=session, caller=caller, engagement_id=engagement_id, expected_version=expected, zone=zone
     )
     response.headers["ETag"] = etag(engagement.version)
     return _read(session, engagement)

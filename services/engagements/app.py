@@ -1,7 +1,7 @@
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from services.engagements import api, api_follow_ups, api_reads
+from services.engagements import api, api_follow_ups, api_reads, mail_in
 from services.engagements.events import CONSUMES, HANDLERS
 from services.engagements.models import IdempotencyRecord
 from services.engagements.settings import EngagementsSettings
@@ -14,6 +14,7 @@ SPEC = ServiceSpec(
     handlers=HANDLERS,
     consumes=CONSUMES,
     idempotency_records=IdempotencyRecord,
+    workers={"mail_in": mail_in.build},  # log by e-mail: on when LIAISON_ENGAGEMENTS_MAIL_PORT is set
 )
 
 

@@ -64,6 +64,8 @@ def record_engagement_logged(*, session: Session, engagement: Engagement) -> Non
 
 
 def record_engagement_updated(*, session: Session, engagement: Engagement, changed_fields: list[str]) -> None:
+    if engagement.draft:  # told to no one until confirmed (then as logged), whatever changed it
+        return
     data = engagement_state(engagement)
     if engagement.confidentiality != RESTRICTED:
         data["changed_fields"] = changed_fields
@@ -71,6 +73,8 @@ def record_engagement_updated(*, session: Session, engagement: Engagement, chang
 
 
 def record_engagement_deleted(*, session: Session, engagement: Engagement, deleted_by: str) -> None:
+    if engagement.draft:  # never told of, so never untold
+        return
     data = {
         "id": str(engagement.id),
         "confidentiality": engagement.confidentiality,

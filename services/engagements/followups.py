@@ -23,7 +23,7 @@ from services.kit import cursors, sync
 from services.kit.identity import Caller
 from services.kit.people import team_keys
 from services.kit.preconditions import check_version
-from services.kit.problems import NotFound
+from services.kit.problems import NotFound, Problem
 from services.kit.types import utcnow
 
 CLOSED = (FollowUpStatus.DONE, FollowUpStatus.CANCELLED)
@@ -51,6 +51,8 @@ def _audit(
 
 def add_follow_up(*, session: Session, caller: Caller, engagement_id: uuid.UUID, data: FollowUpCreate) -> FollowUp:
     engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id)
+    if engagement.draft:  # its events would name an engagement no one was told of
+        raise Problem("Confirm this draft before giving it follow-ups.", status=409, title="Draft engagement")
     ensure_may_change(caller, engagement, fields=set())
     ensure_may_see(data.assignee, engagement, field="assignee")
     now = utcnow()

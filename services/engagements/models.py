@@ -88,6 +88,7 @@ class Engagement(EngagementBase, table=True):
         Index("ix_engagements_starts", "starts_at", "id"),
         Index("ix_engagements_mission", "mission_id"),
         Index("ix_engagements_created_by", "created_by"),
+        Index("ix_engagements_drafts", "created_by", "draft"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -102,6 +103,9 @@ class Engagement(EngagementBase, table=True):
     search_document: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_by: str = Field(max_length=200)
     updated_by: str | None = Field(default=None, max_length=200)
+    # Made from an e-mail (mail_in.py) and not yet confirmed by its author: seen by them alone, in no
+    # list, count or report, and published to no one until `service.confirm_draft`.
+    draft: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

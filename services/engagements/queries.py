@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 
 from services.engagements import search
-from services.engagements.access import visible_to
+from services.engagements.access import drafts_of, visible_to
 from services.engagements.models import Engagement, EngagementOfficer, EngagementPartner, EngagementThrust, PartnerCopy
 from services.engagements.schemas import AgreementStatus, Confidentiality, EngagementType
 from services.kit import cursors, sync
@@ -61,6 +61,7 @@ class EngagementFilter:
     agreement_status: AgreementStatus | None = None
     expires_from: date | None = None
     expires_before: date | None = None
+    drafts: bool = False  # the caller's own drafts instead of engagements
 
 
 # Beyond this many matches, totals and facets are estimated; the sample holds about this many engagements.
@@ -95,7 +96,7 @@ def conditions(
     session: Session, caller: Caller, flt: EngagementFilter, *, sample: float | None = None
 ) -> list[ColumnElement[bool]]:
     """`sample`: only the engagements of that sample (`count`), the text matched on each of them."""
-    where = [visible_to(caller)]
+    where = [drafts_of(caller) if flt.drafts else visible_to(caller)]
     if sample is not None:
         where.append(_in_sample(sample))
     if flt.q and (match := search.matches(session, flt.q, row_by_row=sample is not None)) is not None:

@@ -183,6 +183,9 @@ class EngagementState(EngagementBase):
 
 
 class EngagementRead(EngagementState):
+    # A draft (made from an e-mail) has no thrust until its author completes it.
+    thrusts: list[ThrustCode] = Field(default_factory=list, max_length=20)
+    draft: bool = Field(default=False, description="made from an e-mail; only its author sees it until confirmed")
     partners: list[dict[str, Any]] = Field(description="id and names of each partner, from the read copy")
     officer_people: list[dict[str, Any]] = Field(
         default_factory=list, description="each officer as the people directory shows them: id, username, display_name"

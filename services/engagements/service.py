@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +40,15 @@ from services.kit.types import utcnow
 
 AGREEMENT_FIELDS = ("agreement_status", "signatories", "signed_on", "effective_on", "expires_on")
 WRITABLE = frozenset(EngagementBase.model_fields)  # what a PATCH sets as sent (location and partners aside)
+
+
+@dataclass(frozen=True)
+class DraftData:
+    """What an e-mail gives a draft (mail_in.py): the rest is the author's to complete."""
+
+    title: str
+    notes: str | None
+    starts_at: datetime | None
 
 
 class InvalidEngagement(Problem):
@@ -142,6 +153,61 @@ def log_engagement(
     session.add(engagement)
     _index(session=session, engagement=engagement, partners=partners, new=True)
     _audit(session, engagement, "logged", caller=caller, before={}, after=_state(engagement))
+    events.record_engagement_logged(session=session, engagement=engagement)
+    return engagement
+
+
+def log_draft(*, session: Session, author: str, data: DraftData, zone: ZoneInfo) -> Engagement:
+    """A draft for `author` (a username of the directory), from an e-mail (mail_in.py): no partner nor
+    thrust yet, which the author adds before `confirm_draft`. Recorded in the audit, published nowhere."""
+    now = utcnow()
+    starts_at = data.starts_at or now
+    engagement = Engagement(
+        type=EngagementType.MEETING,
+        title=data.title,
+        starts_at=starts_at,
+        ends_at=starts_at,
+        officers=[author],
+        notes=data.notes,
+        thrusts=[],
+        local_year=0,
+        local_quarter=0,
+        created_by=author,
+        updated_by=author,
+        draft=True,
+        created_at=now,
+        updated_at=now,
+    )
+    local = starts_at.astimezone(zone)
+    engagement.local_year, engagement.local_quarter = local.year, (local.month - 1) // 3 + 1
+    session.add(engagement)
+    session.flush()
+    _index(session=session, engagement=engagement, partners=[], new=True)
+    _audit(session, engagement, "drafted", caller=Caller(user=author), before={}, after=_state(engagement))
+    return engagement
+
+
+def confirm_draft(
+    *, session: Session, caller: Caller, engagement_id: uuid.UUID, expected_version: int | None, zone: ZoneInfo
+) -> Engagement:
+    """The draft becomes an engagement like any other, published as logged now. Only its author
+    confirms it (to anyone else it does not exist); it must name its partners and thrusts by then."""
+    engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id, for_update=True)
+    if not engagement.draft:
+        raise Problem("This engagement is not a draft: it was confirmed already.", status=409, title="Not a draft")
+    check_version(engagement.version, expected_version, what="engagement", required=False)
+    missing = [name for name in ("partner_ids", "thrusts") if not getattr(engagement, name)]
+    if missing:
+        raise InvalidEngagement(
+            f"{', '.join(missing)}: a draft names its partners and thrusts before it is confirmed.", fields=missing
+        )
+    _check_rules(session=session, caller=caller, engagement=engagement, zone=zone, joins_mission=False)
+    engagement.draft = False
+    engagement.version += 1
+    engagement.updated_at = utcnow()
+    engagement.updated_by = caller.user
+    session.add(engagement)
+    _audit(session, engagement, "confirmed", caller=caller, before={}, after={})
     events.record_engagement_logged(session=session, engagement=engagement)
     return engagement
 

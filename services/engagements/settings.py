@@ -16,6 +16,16 @@ class EngagementsSettings(ServiceSettings):
     # sample of about search_sample_rows engagements (the answer says so: total_is_estimate).
     search_total_cap: int = Field(default=500, ge=1)
     search_sample_rows: int = Field(default=5_000, ge=100)
+    # Log by e-mail (mail_in.py): an SMTP listener for liaison@<mail_domain>; off without a port.
+    mail_host: str = "127.0.0.1"
+    mail_port: int | None = Field(default=None, ge=0, le=65535)
+    mail_domain: str = "liaison.localhost"
+    mail_max_bytes: int = Field(default=10_000_000, ge=1024)
+
+    @property
+    def mail_address(self) -> str:
+        """The one address the listener takes messages for (LIAISON_ENGAGEMENTS_MAIL_DOMAIN)."""
+        return f"liaison@{self.mail_domain.lower()}"
 
     @property
     def service_name(self) -> str:

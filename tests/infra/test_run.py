@@ -36,6 +36,7 @@ def runner_environment(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
         "LIAISON_GATEWAY_PORT": str(ports["gateway"]),
         "LIAISON_GATEWAY_METRICS_PORT": str(ports["gateway-metrics"]),
         "LIAISON_GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
+        "LIAISON_ENGAGEMENTS_MAIL_PORT": str(ports["mail"]),
     }
     for name in [name for name in env if "SECRET" in name or "PASSWORD" in name]:
         env.pop(name)  # the runner makes its own, in a file of this test's
@@ -53,7 +54,14 @@ def runner_environment(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
 @pytest.mark.processes
 @pytest.mark.kafka
 def test_check_comes_up_prints_the_urls_and_stops_everything(tmp_path: Path) -> None:
-    names = ("gateway", *SERVICES, "kafka", "controller", *(f"{name}-metrics" for name in ("gateway", *SERVICES)))
+    names = (
+        "gateway",
+        *SERVICES,
+        "kafka",
+        "controller",
+        "mail",
+        *(f"{name}-metrics" for name in ("gateway", *SERVICES)),
+    )
     ports = dict(zip(names, free_ports(len(names)), strict=False))
 
     result = subprocess.run(
@@ -68,6 +76,7 @@ def test_check_comes_up_prints_the_urls_and_stops_everything(tmp_path: Path) -> 
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"http://127.0.0.1:{ports['gateway']}/api/v1" in result.stdout
     assert result.stdout.rstrip().endswith("stopped")
+    assert f"on SMTP 127.0.0.1:{ports['mail']}" in result.stdout  # log by e-mail, on the port asked for
     assert "created user 'admin'; its password, shown this once: " in result.stdout
     # The demo directory went in through partners, reached engagements as events, and got its engagements.
     assert re.search(r"demo: (\d+) of \1 demo partners known from the partners service", result.stdout), result.stdout
@@ -99,4 +108,8 @@ def test_two_replicas_of_each_service_share_the_gateway_and_the_databases(monkey
     assert env["LIAISON_GATEWAY_WORKERS"] == "2"
     assert services[1].env == {"LIAISON_PARTNERS_PORT": "8011", "LIAISON_PARTNERS_METRICS_PORT": "9191"}, (
         "each replica listens on its own ports"
+    )
+    engagements = [s for s in services if s.service == "engagements"]
+    assert [s.env.get("LIAISON_ENGAGEMENTS_MAIL_PORT") for s in engagements] == [str(run.MAIL_PORT), None], (
+        "one SMTP listener: the first instance's"
     )

@@ -205,6 +205,19 @@ async def delete_engagement(engagement_id: uuid.UUID, web: Web, posted: WebForm)
     )
 
 
+@router.post("/engagements/{engagement_id:uuid}/confirm")
+async def confirm_draft(engagement_id: uuid.UUID, web: Web, posted: WebForm) -> Response:
+    """A draft made from an e-mail becomes an engagement; one still missing partners or thrusts
+    opens its form, where the API's refusal is what remains to fill in."""
+    del posted  # read for its CSRF check
+    answer = await web.api.post(f"/engagements/{engagement_id}/confirm")
+    if answer.ok or answer.status == 409:  # 409: confirmed already
+        return web.redirect(f"/engagements/{engagement_id}?logged=1")
+    if answer.status == 404:
+        raise HTTPException(status_code=404)
+    return web.redirect(f"/engagements/{engagement_id}/edit")
+
+
 @router.post("/engagements/{engagement_id:uuid}/follow-ups")
 async def add_follow_up(engagement_id: uuid.UUID, web: Web, posted: WebForm) -> Response:
     form = EngagementForm.from_posted(posted)

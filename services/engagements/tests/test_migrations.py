@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from services.engagements.models import Engagement
 from services.kit.db import make_engine, make_session_factory
 from services.kit.migrations import downgrade, upgrade
+from services.kit.types import UTCDateTime
 from tests.support.databases import MIGRATIONS
 
 NOW = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
@@ -130,8 +131,13 @@ def test_0008_gives_each_partner_link_its_engagement_start_and_downgrades(new_da
             connection.execute(sa.insert(LINKS), [{"engagement_id": engagement, "partner_id": partner}])
 
         upgrade(MIGRATIONS["engagements"], url, "0008")
-        with make_session_factory(engine)() as session:
-            assert [link.starts_at for link in session.get(Engagement, engagement).partner_links] == [NOW]
+        with engine.connect() as connection:  # read as 0008 left them (the model is at head)
+            starts = (
+                connection.execute(sa.select(sa.table("engagement_partners", sa.column("starts_at", UTCDateTime()))))
+                .scalars()
+                .all()
+            )
+        assert starts == [NOW]
         indexes = {i["name"] for i in sa.inspect(engine).get_indexes("engagement_partners")}
         assert "ix_engagement_partners_recent" in indexes and "ix_engagement_partners_partner" not in indexes
 
@@ -139,5 +145,26 @@ def test_0008_gives_each_partner_link_its_engagement_start_and_downgrades(new_da
         assert "starts_at" not in columns(engine, "engagement_partners")
         with engine.connect() as connection:
             assert connection.execute(sa.select(sa.func.count()).select_from(LINKS)).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_0009_keeps_every_existing_engagement_confirmed_and_listed(new_database):
+    url = new_database("engagements", revision="0008")
+    engagement = uuid.uuid4()
+    engagements_0008 = sa.table(
+        "engagements", *(sa.column(c.name, c.type) for c in ENGAGEMENTS_0002.columns if c.name != "partner_ids")
+    )
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            row = engagement_row(engagement, [])
+            del row["partner_ids"]
+            connection.execute(sa.insert(engagements_0008), [row])
+        upgrade(MIGRATIONS["engagements"], url, "0009")
+        with make_session_factory(engine)() as session:
+            assert session.get(Engagement, engagement).draft is False
+        downgrade(MIGRATIONS["engagements"], url, "0008")
+        assert "draft" not in columns(engine, "engagements")
     finally:
         engine.dispose()
