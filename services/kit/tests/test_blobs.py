@@ -17,7 +17,7 @@ class FakeS3:
     def upload_fileobj(self, file, bucket, key):
         self.objects[bucket, key] = file.read()
 
-    def get_object(self, Bucket, Key):  # noqa: N803 - boto3's names
+    def get_object(self, Bucket, Key):
         data = self.objects[Bucket, Key]
 
         class Body(io.BytesIO):
@@ -27,7 +27,7 @@ class FakeS3:
 
         return {"Body": Body(data)}
 
-    def delete_object(self, Bucket, Key):  # noqa: N803 - boto3's names
+    def delete_object(self, Bucket, Key):
         self.objects.pop((Bucket, Key), None)
 
 
