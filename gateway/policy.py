@@ -40,7 +40,7 @@ class Rule:
     template: str  # under API_PREFIX; {name} is one segment, {name:path} the rest of the path
     roles: frozenset[str]
     target: str
-    large_body: bool = False  # takes files (CSV import): the larger of the gateway's two body limits
+    large_body: bool = False  # takes files (CSV import, attachments): the larger of the gateway's two body limits
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -120,6 +120,9 @@ POLICY: list[Rule] = [
     *_rules(E, "/engagements/{id}/confirm", POST=WRITE),  # a draft made from an e-mail (its author only)
     *_rules(E, "/engagements/{id}/follow-ups", GET=READ, POST=WRITE),
     *_rules(E, "/engagements/{id}/audit", GET=STAFF_READ),
+    # Files: the service lets in only those who may read (list, download) or change (upload, delete) it.
+    *_rules(E, "/engagements/{id}/attachments", large_body=True, GET=READ, POST=WRITE),
+    *_rules(E, "/engagements/{id}/attachments/{attachment_id}", GET=READ, DELETE=WRITE),
     *_rules(E, "/follow-ups", GET=READ),
     *_rules(E, "/follow-ups/overdue", GET=READ),
     *_rules(E, "/follow-ups/{id}", GET=READ, PATCH=WRITE),

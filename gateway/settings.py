@@ -38,9 +38,10 @@ class GatewaySettings(PublisherSettings):
     breaker_failures: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=5.0, gt=0)
     # Bodies over these are refused (413) before they are read; the larger one is for routes that take
-    # files (the partners CSV import, whose service refuses more than 20 MB itself).
+    # files (the partners CSV import, whose service refuses more than 20 MB itself; engagement
+    # attachments, 25 MB by default, LIAISON_ENGAGEMENTS_ATTACHMENT_MAX_BYTES, plus the multipart framing).
     body_limit_bytes: int = Field(default=1024 * 1024, ge=1024)
-    import_body_limit_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    import_body_limit_bytes: int = Field(default=26 * 1024 * 1024, ge=1024)
 
     # Built-in issuer for local users (HS256).
     token_secret: SecretStr | None = None

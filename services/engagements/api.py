@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from services.engagements import agreements, queries, service
-from services.engagements.deps import Cursor, LocalZone, SearchLimits, StaffReader, Writer, as_utc
+from services.engagements.deps import BlobsDep, Cursor, LocalZone, SearchLimits, StaffReader, Writer, as_utc
 from services.engagements.schemas import (
     AgreementStatus,
     AuditPage,
@@ -177,9 +177,11 @@ def confirm_draft(
     responses=problems(409),  # a mission that still holds engagements
 )
 def delete_engagement(
-    engagement_id: uuid.UUID, session: SessionDep, caller: Writer, expected: ExpectedVersion
+    engagement_id: uuid.UUID, session: SessionDep, blobs: BlobsDep, caller: Writer, expected: ExpectedVersion
 ) -> Response:
-    service.delete_engagement(session=session, caller=caller, engagement_id=engagement_id, expected_version=expected)
+    service.delete_engagement(
+        session=session, blobs=blobs, caller=caller, engagement_id=engagement_id, expected_version=expected
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

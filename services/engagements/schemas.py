@@ -343,3 +343,24 @@ class PartnerHistory(BaseModel):
     next_cursor: str | None = None
     total: int = Field(default=0, description="exact, unless total_is_estimate")
     total_is_estimate: bool = False
+
+
+class AttachmentRead(BaseModel):
+    """A file attached to an engagement (minutes, a signed agreement, slides). `content_type` is what
+    its bytes are, decided on upload; the file itself: `GET .../attachments/{id}`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    engagement_id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class AttachmentPage(BaseModel):
+    items: list[AttachmentRead]
+    next_cursor: str | None
+    total: int

@@ -21,7 +21,14 @@ from services.engagements.access import (
     ensure_open_follow_ups_seen,
     is_insider,
 )
-from services.engagements.models import Engagement, EngagementOfficer, EngagementThrust, FollowUp, PartnerCopy
+from services.engagements.models import (
+    Attachment,
+    Engagement,
+    EngagementOfficer,
+    EngagementThrust,
+    FollowUp,
+    PartnerCopy,
+)
 from services.engagements.partner_copies import resolve_for_engagement
 from services.engagements.schemas import (
     AgreementStatus,
@@ -32,6 +39,8 @@ from services.engagements.schemas import (
     EngagementType,
     EngagementUpdate,
 )
+from services.kit import blobs as blob_store
+from services.kit.blobs import Blobs
 from services.kit.identity import Caller
 from services.kit.preconditions import check_version
 from services.kit.problems import NotFound, Problem
@@ -284,9 +293,10 @@ def update_engagement(
 
 
 def delete_engagement(
-    *, session: Session, caller: Caller, engagement_id: uuid.UUID, expected_version: int | None
+    *, session: Session, blobs: Blobs, caller: Caller, engagement_id: uuid.UUID, expected_version: int | None
 ) -> None:
-    """If-Match is optional here: without it the engagement is deleted whatever its version."""
+    """If-Match is optional here: without it the engagement is deleted whatever its version.
+    Its attachments go with it; their files once the deletion has committed (kept if it fails)."""
     engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id, for_update=True)
     ensure_may_delete(caller, engagement)
     check_version(engagement.version, expected_version, what="engagement", required=False)
@@ -298,7 +308,9 @@ def delete_engagement(
     _audit(session, engagement, "deleted", caller=caller, before=state, after=dict.fromkeys(state))
     events.record_engagement_deleted(session=session, engagement=engagement, deleted_by=caller.user)
     search.unindex(session=session, engagement_id=engagement.id)
-    for table in (FollowUp, EngagementThrust, EngagementOfficer):
+    files = session.scalars(select(col(Attachment.storage_key)).where(col(Attachment.engagement_id) == engagement.id))
+    blob_store.delete_after_commit(session, blobs, list(files))
+    for table in (FollowUp, EngagementThrust, EngagementOfficer, Attachment):
         session.execute(delete(table).where(col(table.engagement_id) == engagement.id))
     session.delete(engagement)  # its partner links go with it (cascade)
 

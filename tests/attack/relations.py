@@ -62,6 +62,7 @@ class Relations:
     partner_id: str = ""
     engagement: dict = field(default_factory=dict)
     follow_up: dict = field(default_factory=dict)
+    attachment: dict = field(default_factory=dict)
     notification_id: str = ""
     webhook_id: str = ""
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))  # one pool for every call
@@ -82,6 +83,17 @@ class Relations:
             **fields,
         }
         answer = self.call(relation, "POST", "/engagements", json=body)
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    def attach(self, relation: str = OWNER) -> dict:
+        """A file on the restricted engagement (a new one each time)."""
+        answer = self.call(
+            relation,
+            "POST",
+            f"/engagements/{self.engagement['id']}/attachments",
+            files={"file": ("minutes.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")},
+        )
         assert answer.status_code == 201, answer.text
         return answer.json()
 
@@ -117,6 +129,7 @@ class Relations:
         )
         assert follow_up.status_code == 201, follow_up.text
         seeded.follow_up = follow_up.json()
+        seeded.attachment = seeded.attach()
         # The outsider's internal engagement about the partner reaches the owner's inbox (over Kafka).
         seeded.new_engagement(OUTSIDER, confidentiality="internal", officers=[])
         inbox = seeded._wait(lambda: seeded.call(OWNER, "GET", "/notifications").json()["items"])
@@ -207,6 +220,45 @@ RELATION_CASES = [
         "the follow-ups of a restricted engagement",
         INSIDERS | OUTSIDERS,
         lambda r, who: status(r.call(who, "GET", f"/engagements/{r.engagement['id']}/follow-ups")),
+    ),
+    RelationCase(
+        "GET",
+        "/engagements/{id}/attachments",
+        "the files of a restricted engagement",
+        INSIDERS | OUTSIDERS,
+        lambda r, who: status(r.call(who, "GET", f"/engagements/{r.engagement['id']}/attachments")),
+    ),
+    RelationCase(
+        "GET",
+        "/engagements/{id}/attachments/{attachment_id}",
+        "a file of a restricted engagement, downloaded",
+        INSIDERS | OUTSIDERS,
+        lambda r, who: status(
+            r.call(who, "GET", f"/engagements/{r.engagement['id']}/attachments/{r.attachment['id']}")
+        ),
+    ),
+    RelationCase(
+        "POST",
+        "/engagements/{id}/attachments",
+        "a file attached to a restricted engagement",
+        {OUTSIDER: 404, INSIDER: 201, OWNER: 201},
+        lambda r, who: status(
+            r.call(
+                who,
+                "POST",
+                f"/engagements/{r.engagement['id']}/attachments",
+                files={"file": (f"by {who}.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")},
+            )
+        ),
+    ),
+    RelationCase(
+        "DELETE",
+        "/engagements/{id}/attachments/{attachment_id}",
+        "a file of a restricted engagement deleted (a new one each time)",
+        {OUTSIDER: 404, INSIDER: 204, OWNER: 204},
+        lambda r, who: status(
+            r.call(who, "DELETE", f"/engagements/{r.engagement['id']}/attachments/{r.attach()['id']}")
+        ),
     ),
     RelationCase(
         "GET",

@@ -73,6 +73,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/engagements/{id}/audit"): STAFF,  # the audit names colleagues: no integration
     ("GET", "/engagements/{id}/follow-ups"): READERS,
     ("POST", "/engagements/{id}/follow-ups"): WRITERS,
+    ("GET", "/engagements/{id}/attachments"): READERS,
+    ("POST", "/engagements/{id}/attachments"): WRITERS,
+    ("GET", "/engagements/{id}/attachments/{attachment_id}"): READERS,
+    ("DELETE", "/engagements/{id}/attachments/{attachment_id}"): WRITERS,
     ("GET", "/follow-ups"): READERS,
     ("GET", "/follow-ups/overdue"): READERS,
     ("GET", "/follow-ups/{id}"): READERS,
@@ -137,6 +141,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
 PARAMETERS = {
     "id": "0c0ffee0-0000-4000-8000-000000000000",
     "relationship_id": "0c0ffee0-0000-4000-8000-000000000001",
+    "attachment_id": "0c0ffee0-0000-4000-8000-000000000002",
     "username": "nobody-here",
     "officer": "nobody-here",
     "topic": "liaison.nothing.v1",
