@@ -30,9 +30,11 @@ SPEC = ServiceSpec(
     routers=[api.router, api_follow_ups.router, api_reads.router, api_attachments.router],
     handlers=HANDLERS,
     consumes=CONSUMES,
-    workers={"blobs": attachment_store},
+    workers={
+        "blobs": attachment_store,
+        "mail_in": mail_in.build,  # log by e-mail: on when LIAISON_ENGAGEMENTS_MAIL_PORT is set
+    },
     idempotency_records=IdempotencyRecord,
-    workers={"mail_in": mail_in.build},  # log by e-mail: on when LIAISON_ENGAGEMENTS_MAIL_PORT is set
 )
 
 
