@@ -20,7 +20,15 @@ def tokyo(engagements_engine, monkeypatch):
 def test_quarters_calendars_and_zoneless_query_times_follow_the_setting(tokyo, sessions):
     partner = add_partner(sessions)
     # 31 March in Toronto, already 1 April in Tokyo.
-    log(tokyo, [partner], starts_at="2026-03-31T16:00:00Z", ends_at="2026-03-31T17:00:00Z", title="Appel")
+    # A call has no place abroad: the calendar gives it in the service's zone (one abroad: test_history_reports_calendar).
+    log(
+        tokyo,
+        [partner],
+        starts_at="2026-03-31T16:00:00Z",
+        ends_at="2026-03-31T17:00:00Z",
+        title="Appel",
+        location={"city": None, "country": None},
+    )
     report = tokyo.get("/api/v1/reports/thrusts", params={"group_by": "quarter"}).json()
     [row] = [r for r in report["rows"] if r["code"] == "trade.investment"]
     assert row["groups"] == {"2026-Q2": 1}

@@ -2,6 +2,7 @@
 the handler's trace context, its span is that context's child, and the webhook call carries it on."""
 
 import asyncio
+from datetime import UTC
 from ipaddress import ip_network
 
 import pytest
@@ -37,6 +38,7 @@ def test_a_webhook_delivery_is_a_span_of_the_handlings_trace_and_the_receiver_ge
                 trigger=Trigger("e1", "liaison.engagement.logged", "engagement", "s"),
                 now=clock(),
                 email_enabled=False,
+                zone=UTC,
             )
             batch.webhook(hook, '{"id": "e1"}')
         session.commit()

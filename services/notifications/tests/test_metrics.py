@@ -3,7 +3,7 @@
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from ipaddress import ip_network
 
 import pytest
@@ -47,6 +47,7 @@ def notify(client, clock, trigger: str, *, hook: Webhook | None = None, commit: 
             trigger=Trigger(trigger, "liaison.engagement.logged", "engagement", "s"),
             now=clock(),
             email_enabled=False,
+            zone=UTC,
         )
         batch.notify_user(user="ana@example.test", channels={"inbox"}, render=lambda _language: RENDERED)
         if hook is not None:

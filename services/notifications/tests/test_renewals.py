@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from services.kit.consumer import ConsumerRunner
 from services.kit.events import new_event
+from services.notifications.messages import day
 from services.notifications.models import Notification, Reminder
 from services.notifications.scheduler import Scheduler
 from services.notifications.tests import factories as f
@@ -74,7 +75,7 @@ def test_a_running_agreement_is_reminded_n_days_before_it_expires_to_its_people_
     clock.set(local(EXPIRES - timedelta(days=90), 9))
     assert scheduler.run_once() == 1
     assert scheduler.run_once() == 0, "never twice"
-    expected = f"Entente à renouveler : elle expire le {EXPIRES.isoformat()} (Entente Québec-Bavière)"
+    expected = f"Entente à renouveler : elle expire le {day(EXPIRES, 'fr')} (Entente Québec-Bavière)"
     assert titles(sessions, "officer@example.test") == [expected]
     assert titles(sessions, "author@example.test") == [expected]
 
