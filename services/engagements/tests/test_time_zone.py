@@ -20,7 +20,8 @@ def tokyo(engagements_engine, monkeypatch):
 def test_quarters_calendars_and_zoneless_query_times_follow_the_setting(tokyo, sessions):
     partner = add_partner(sessions)
     # 31 March in Toronto, already 1 April in Tokyo.
-    # A call has no place abroad: the calendar gives it in the service's zone (one abroad: test_history_reports_calendar).
+    # A call has no place abroad: the calendar gives it in the service's zone
+    # (a meeting abroad: test_history_reports_calendar).
     log(
         tokyo,
         [partner],
