@@ -51,6 +51,8 @@ NOT_OWNED = {
     ("DELETE", "/calendar/feeds/{id}"): "another person's address is a 404 (gateway/tests/test_calendar_feeds.py)",
     ("GET", "/calendar/feeds/{secret}.ics"): "reads its own person's calendar as a viewer: the engagements "
     "service's rules apply as to GET /calendar/{officer}.ics (gateway/tests/test_calendar_feeds.py)",
+    ("POST", "/engagements/{id}/confirm"): "only a draft's author may confirm it, anyone else gets 404 "
+    "(services/engagements/tests/test_mail_in.py); the seed holds no draft (drafts come by e-mail)",
 }
 
 

@@ -70,6 +70,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/engagements/{id}"): READERS,
     ("PATCH", "/engagements/{id}"): WRITERS,
     ("DELETE", "/engagements/{id}"): WRITERS,
+    ("POST", "/engagements/{id}/confirm"): WRITERS,
     ("GET", "/engagements/{id}/audit"): STAFF,  # the audit names colleagues: no integration
     ("GET", "/engagements/{id}/follow-ups"): READERS,
     ("POST", "/engagements/{id}/follow-ups"): WRITERS,
@@ -147,6 +148,7 @@ PARAMETERS = {
     "topic": "liaison.nothing.v1",
     "partition": "0",
     "offset": "0",
+    "secret": "no-such-calendar-address-secret",
 }
 PLACEHOLDER = re.compile(r"\{(\w+)(?::path)?\}")
 
