@@ -85,8 +85,14 @@ def test_subscriptions_add_remove_and_errors(
     shoot(page, "inbox-subscriptions-error")
     assert_no_axe_violations(page)
 
+    # No address on file: e-mail could never arrive, so it is refused rather than silently kept.
     page.get_by_label("Courriel").check()
     page.get_by_label("Résumé quotidien").check()
+    page.get_by_role("button", name="Suivre", exact=True).click()
+    assert error.is_visible() and not error.inner_text().endswith("Choisissez au moins une façon d'être averti.")
+    assert "done=added" not in page.url
+    page.get_by_label("Courriel").uncheck()
+    page.get_by_role("checkbox", name="Boîte de réception").check()
     page.get_by_role("button", name="Suivre", exact=True).click()
     page.wait_for_url("**/inbox/subscriptions?done=added")
     row = page.get_by_test_id("subscriptions").locator("tbody tr")
@@ -143,6 +149,7 @@ def test_preferences_language_and_email(new_page, login_as, make_user, web_syste
             "user": me.username,
             "email": "agent@example.org",
             "language": "en",
+            "timezone": None,
             "updated_at": None,
         }
     shoot(page, "inbox-preferences")

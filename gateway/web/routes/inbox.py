@@ -195,8 +195,11 @@ async def add_subscription(web: Web, form: WebForm) -> Response:
         for field, message in response.field_errors.items():
             name = field.split(".")[0]
             errors[TARGET_FIELDS.get(kind, "kind") if name in ("target", "_", "") else name] = message
+        problem = response.problem or {}
+        if not errors and problem.get("field") == "channels":  # e.g. e-mail with no address on file
+            errors["channels"] = problem.get("detail") or web.gettext("The subscription could not be added.")
         if not errors:
-            errors["_"] = (response.problem or {}).get("detail") or web.gettext("The subscription could not be added.")
+            errors["_"] = problem.get("detail") or web.gettext("The subscription could not be added.")
     return await _subscriptions_page(web, form=values, errors=errors, partner_choices=choices)
 
 
