@@ -30,6 +30,7 @@ SERVICE_TABLES = {
         "outbox",
     },
     "engagements": {
+        "attachments",
         "people",
         "partner_copies",
         "outbox",
@@ -57,6 +58,7 @@ SERVICE_TABLES = {
         "reminders",
     },
     "gateway": {
+        "calendar_feeds",
         "users",
         "refresh_tokens",
         "api_keys",
