@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete
@@ -219,37 +220,50 @@ def update_partner(
 def archive_partner(
     *, session: Session, partner_id: uuid.UUID, expected_version: int | None = None, caller: Caller | None = None
 ) -> Partner:
-    partner = live_partner(session=session, partner_id=partner_id, for_update=True)
-    if expected_version is not None:
-        check_version(partner.version, expected_version, what="partner")
-    if partner.status == PartnerStatus.ARCHIVED:
-        return partner
-    partner.status = PartnerStatus.ARCHIVED
-    touch(partner, caller)
-    session.add(partner)
-    audit.record(
+    return _move_status(
         session=session,
-        partner_id=partner.id,
-        entity_type="partner",
-        entity_id=partner.id,
+        partner_id=partner_id,
+        expected_version=expected_version,
+        caller=caller,
+        to=PartnerStatus.ARCHIVED,
         action="archived",
-        actor=_user(caller),
-        changes={"status": {"before": "active", "after": "archived"}},
+        publish=record_partner_archived,
     )
-    record_partner_archived(session=session, partner=partner)
-    return partner
 
 
 def restore_partner(
     *, session: Session, partner_id: uuid.UUID, expected_version: int | None = None, caller: Caller | None = None
 ) -> Partner:
     """Undo an archive: the partner is listed, found and may be named on engagements again."""
+    return _move_status(
+        session=session,
+        partner_id=partner_id,
+        expected_version=expected_version,
+        caller=caller,
+        to=PartnerStatus.ACTIVE,
+        action="restored",
+        publish=record_partner_restored,
+    )
+
+
+def _move_status(
+    *,
+    session: Session,
+    partner_id: uuid.UUID,
+    expected_version: int | None,
+    caller: Caller | None,
+    to: PartnerStatus,
+    action: str,
+    publish: Callable[..., object],
+) -> Partner:
+    """Archive and restore: one move between active and archived, audited and published; none when already there."""
     partner = live_partner(session=session, partner_id=partner_id, for_update=True)
     if expected_version is not None:
         check_version(partner.version, expected_version, what="partner")
-    if partner.status == PartnerStatus.ACTIVE:
+    if partner.status == to:
         return partner
-    partner.status = PartnerStatus.ACTIVE
+    before = partner.status
+    partner.status = to
     touch(partner, caller)
     session.add(partner)
     audit.record(
@@ -257,11 +271,11 @@ def restore_partner(
         partner_id=partner.id,
         entity_type="partner",
         entity_id=partner.id,
-        action="restored",
+        action=action,
         actor=_user(caller),
-        changes={"status": {"before": "archived", "after": "active"}},
+        changes={"status": {"before": str(before), "after": str(to)}},
     )
-    record_partner_restored(session=session, partner=partner)
+    publish(session=session, partner=partner)
     return partner
 
 
