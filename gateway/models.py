@@ -124,6 +124,6 @@ class CalendarFeed(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     username: str = Field(max_length=200, sa_type=String(200), index=True)
-    secret_hash: str = Field(sa_type=String(64), unique=True)
+    secret_hash: str = Field(sa_type=String(64), unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
