@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -32,6 +33,7 @@ from gateway.teams_api import router as teams_router
 from gateway.upstream import AiohttpUpstream, CircuitBreaker, HttpxUpstream, Upstream
 from gateway.views import router as views_router
 from services.kit.db import make_engine, make_session_factory
+from services.kit.housekeeping import Housekeeper, kit_purges
 from services.kit.http_problems import install_problem_handlers
 from services.kit.logging import configure_logging
 from services.kit.metrics import Metrics
@@ -130,8 +132,20 @@ def create_app(
             metrics=metrics.group(RelayMetrics),
             tracer=tracing.tracer("liaison.relay"),
         )
+        # Sent directory events leave the gateway's outbox as they leave the services' (kit/housekeeping.py).
+        app.state.housekeeper = Housekeeper(
+            sessions=sessions,
+            purges=kit_purges(
+                outbox_retention=timedelta(days=settings.outbox_retention_days),
+                inbox_retention=timedelta(),
+                has_inbox=False,
+            ),
+            interval_seconds=settings.housekeeping_interval_seconds,
+            batch_size=settings.housekeeping_batch_size,
+        )
         if settings.kafka_enabled:
             app.state.relay.start()
+            app.state.housekeeper.start()
         upstreams = make_upstreams(settings, clients, tracing)
         for upstream in upstreams.values():
             upstream.metrics = metrics.group(UpstreamMetrics)
@@ -185,6 +199,7 @@ def create_app(
             await web.stop(web_runtime)
             await asyncio.gather(*(upstream.close() for upstream in upstreams.values()))
             await asyncio.to_thread(app.state.relay.stop)
+            await asyncio.to_thread(app.state.housekeeper.stop)
             await jwks_client.aclose()
             if own_engine:
                 db.dispose()

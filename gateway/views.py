@@ -7,12 +7,14 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import text
 
 from gateway.briefing import render_briefing
 from gateway.composite import Composer
 from gateway.upstream import Upstream, UpstreamError
 from services.kit.logging import request_id_var
 from services.kit.openapi_problems import problems
+from services.kit.outbox_admin import failed_or_blocked
 from services.kit.types import utcnow
 
 router = APIRouter()
@@ -31,11 +33,25 @@ async def readyz(request: Request) -> JSONResponse:
         except UpstreamError:
             return name, False
 
+    def own_database() -> dict[str, Any]:
+        # Its users, tokens and directory outbox: a gateway that cannot read them cannot log anyone in.
+        try:
+            with request.app.state.sessions() as session:
+                session.execute(text("SELECT 1"))
+                # A detail, not readiness (as on the services): a failed directory event must be seen.
+                return {"ok": True, "outbox": failed_or_blocked(session)}
+        except Exception as exc:
+            return {"ok": False, "error": type(exc).__name__}
+
     upstreams = request.app.state.runtime.upstreams
-    results = dict(await asyncio.gather(*(probe(n, u) for n, u in upstreams.items())))
-    ready = all(results.values())
+    database, results = await asyncio.gather(
+        asyncio.to_thread(own_database), asyncio.gather(*(probe(n, u) for n, u in upstreams.items()))
+    )
+    services = dict(results)
+    ready = database["ok"] and all(services.values())
     return JSONResponse(
-        {"status": "ready" if ready else "unavailable", "services": results}, status_code=200 if ready else 503
+        {"status": "ready" if ready else "unavailable", "services": services, "database": database},
+        status_code=200 if ready else 503,
     )
 
 

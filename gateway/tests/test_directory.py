@@ -2,12 +2,14 @@
 outbox, in the same transaction, and every event matches its contract (contracts/events/liaison.user.*)."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from gateway.tests.conftest import ECHO_EVERYWHERE, PASSWORD, bearer, token_for
 from services.kit.outbox import OutboxMessage
+from services.kit.types import utcnow
 from tests.contract.schemas import validator
 
 ADMIN = bearer(token_for("admin", user="root"))
@@ -111,3 +113,23 @@ def test_disabling_with_a_successor_names_them_in_the_event_and_bad_successors_a
     assert disabled["data"]["disabled_by"] == "root"
     envelope = {k: v for k, v in disabled.items() if k != "key"}
     assert [e.message for e in validator(disabled["dataschema"]).iter_errors(envelope)] == []
+
+
+def test_sent_directory_events_leave_the_gateways_outbox_after_their_retention(make_gateway, engine):
+    gateway = make_gateway(ECHO_EVERYWHERE, engine=engine, outbox_retention_days=7)
+    for username in ("ines", "omar"):
+        made = gateway.post(
+            "/api/v1/users", json={"username": username, "password": PASSWORD, "roles": ["officer"]}, headers=ADMIN
+        )
+        assert made.status_code == 201, made.text
+    with Session(engine) as session:
+        old, recent = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        old.status, old.sent_at = "sent", utcnow() - timedelta(days=8)
+        recent.status, recent.sent_at = "sent", utcnow() - timedelta(days=6)
+        session.add_all([old, recent])
+        session.commit()
+        kept = recent.id
+
+    assert gateway.app.inner.state.housekeeper.run_once() == {"outbox": 1}
+    with Session(engine) as session:
+        assert [row.id for row in session.exec(select(OutboxMessage))] == [kept]

@@ -4,14 +4,18 @@ import json
 import logging
 import socket
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from gateway.tests.conftest import bearer, echo_service, token_for
 from services.kit.db import make_engine
 from services.kit.logging import JsonFormatter
+from services.kit.outbox import OutboxMessage
 from services.partners.app import create_app as create_partners_app
 from services.partners.settings import PartnersSettings
 from tests.support.identity import TEST_IDENTITY_SECRET
@@ -180,6 +184,29 @@ def test_readyz_names_the_services_that_are_not_ready(make_gateway, partners_app
     response = make_gateway({"partners": partners_app, "engagements": down}).get("/readyz")
     assert response.status_code == 503
     assert response.json()["services"] == {"partners": True, "engagements": False}
+
+
+def test_readyz_reports_the_gateways_own_database_and_its_failed_directory_events(
+    make_gateway, gateway_engine, partners_app
+):
+    gateway = make_gateway({"partners": partners_app})
+    with Session(gateway_engine) as session:
+        session.add(OutboxMessage(event_id="e1", event_type="liaison.user.created", topic="t", key="k", payload="{}"))
+        session.add(OutboxMessage(event_id="e2", event_type="liaison.user.updated", topic="t", key="k", payload="{}"))
+        session.commit()
+        session.execute(update(OutboxMessage).where(col(OutboxMessage.event_id) == "e1").values(status="failed"))
+        session.commit()
+    ready = gateway.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["database"] == {"ok": True, "outbox": {"failed": 1, "blocked_keys": 1, "waiting": 1}}
+
+    # Its database file replaced by a folder: the gateway's next connection cannot open it.
+    gateway_engine.dispose()
+    Path(gateway_engine.url.database).unlink()
+    Path(gateway_engine.url.database).mkdir()
+    down = gateway.get("/readyz")
+    assert down.status_code == 503
+    assert down.json()["database"]["ok"] is False
 
 
 def test_identity_headers_sent_by_a_client_are_replaced_by_the_gateways_own(make_gateway):

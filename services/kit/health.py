@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from services.kit.relay import failed_or_blocked
+from services.kit.outbox_admin import failed_or_blocked
 
 router = APIRouter(tags=["health"])
 

@@ -2,14 +2,15 @@
 
 A failed row blocks the newer rows of its key (order by construction); retrying puts it back in
 line with a fresh count of attempts, skipping lets the key go on without it (it is never sent).
-Used by `liaison outbox failed|retry|skip` and by the admin API.
+Used by `liaison outbox failed|retry|skip` and by the admin API; `/readyz` and the metrics count
+them with `failed_or_blocked`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlmodel import Session, col
 
 from services.kit.db import rowcount
@@ -78,3 +79,23 @@ def skip(*, session: Session, row_id: int) -> int:
         .values(status=OutboxStatus.SKIPPED, sent_at=utcnow(), claim_token=None)
     )
     return rowcount(result)
+
+
+def failed_or_blocked(session: Session) -> dict[str, Any]:
+    """For /readyz and metrics: rows that gave up, and how many rows wait behind them."""
+    failed = session.execute(
+        select(col(OutboxMessage.topic), col(OutboxMessage.key), func.count())
+        .where(col(OutboxMessage.status) == OutboxStatus.FAILED)
+        .group_by(OutboxMessage.topic, OutboxMessage.key)
+    ).all()
+    if not failed:
+        return {"failed": 0, "blocked_keys": 0, "waiting": 0}
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]),
+            or_(*[(OutboxMessage.topic == t) & (OutboxMessage.key == k) for t, k, _ in failed[:100]]),
+        )
+    )
+    return {"failed": sum(n for _, _, n in failed), "blocked_keys": len(failed), "waiting": waiting}

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from kafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError, RetriableError
 from opentelemetry.trace import Tracer
-from sqlalchemy import ColumnElement, Engine, exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Engine, exists, func, select, text, update
 from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session, col
 
@@ -395,26 +395,6 @@ class OutboxRelay:
                 producer.close(timeout=5)
             except Exception:
                 log.debug("producer close failed", exc_info=True)
-
-
-def failed_or_blocked(session: Session) -> dict[str, Any]:
-    """For /readyz and metrics: rows that gave up, and how many rows wait behind them."""
-    failed = session.execute(
-        select(col(OutboxMessage.topic), col(OutboxMessage.key), func.count())
-        .where(col(OutboxMessage.status) == OutboxStatus.FAILED)
-        .group_by(OutboxMessage.topic, OutboxMessage.key)
-    ).all()
-    if not failed:
-        return {"failed": 0, "blocked_keys": 0, "waiting": 0}
-    waiting = session.scalar(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(
-            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.IN_PROGRESS]),
-            or_(*[(OutboxMessage.topic == t) & (OutboxMessage.key == k) for t, k, _ in failed[:100]]),
-        )
-    )
-    return {"failed": sum(n for _, _, n in failed), "blocked_keys": len(failed), "waiting": waiting}
 
 
 def make_relay(

@@ -119,6 +119,10 @@ class PublisherSettings(LiaisonSettings):
     # its key until `liaison outbox retry|skip`.
     relay_max_attempts: int = Field(default=10, ge=1)
     relay_max_message_bytes: int = Field(default=1_000_000, ge=1024)
+    # Housekeeping: sent outbox rows (and a service's inbox rows) are deleted after their retention, in batches.
+    outbox_retention_days: float = Field(default=7.0, gt=0)
+    housekeeping_interval_seconds: float = Field(default=300.0, gt=0)
+    housekeeping_batch_size: int = Field(default=500, ge=1)
 
     def required_secrets(self) -> list[str]:
         return [*super().required_secrets(), *(["kafka_sasl_password"] if self.kafka_enabled else [])]
@@ -142,12 +146,8 @@ class ServiceSettings(PublisherSettings):
     """Read from `LIAISON_<SERVICE>_*` variables (see each service's settings.py)."""
 
     consumer_max_attempts: int = Field(default=3, ge=1)
-    # Housekeeping: sent outbox rows and inbox rows are deleted after these many days, in batches.
     # Keep the inbox longer than the topics' retention (7 days), so a redelivery is still recognised.
-    outbox_retention_days: float = Field(default=7.0, gt=0)
     inbox_retention_days: float = Field(default=14.0, gt=0)
-    housekeeping_interval_seconds: float = Field(default=300.0, gt=0)
-    housekeeping_batch_size: int = Field(default=500, ge=1)
     # Times are stored in UTC and shown (and grouped by day or quarter) in this IANA time zone.
     timezone: str = "America/Toronto"
 
