@@ -42,7 +42,7 @@ test: lint $(KAFKA_LIBS)
 	infra/system-packages.sh
 	infra/k8s/tools.sh
 	$(PY) -m pytest -n $(TEST_WORKERS) services gateway; first=$$?; \
-	  $(PY) -m pytest tests; second=$$?; \
+	  $(PY) -m pytest --durations=25 tests; second=$$?; \
 	  exit $$(( first || second ))
 
 # Unit tests only: no broker, no PostgreSQL, a few seconds.
