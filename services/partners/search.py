@@ -28,6 +28,7 @@ CANDIDATE_LIMIT = 500
 FUZZY_LIMIT = 200
 # Names at least this alike, in the same country, make a likely duplicate (creation, review queue).
 DUPLICATE_SIMILARITY = 0.6
+PREFIX_SCORE = 80.0  # a name that is the query, or starts with it, scores at least this
 MIN_SIMILARITY = 0.3  # pg_trgm's default threshold for `%`; the same cut-off applies on SQLite
 _SPECIAL_LETTERS = str.maketrans(
     {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
@@ -67,7 +68,7 @@ def score(query: str, key: str) -> float | None:
         return 100.0
     closeness = len(query) / max(len(key), 1)
     if key.startswith(query):
-        return 80.0 + 10 * closeness
+        return PREFIX_SCORE + 10 * closeness
     words = key.split()
     if all(any(word.startswith(term) for word in words) for term in query.split()):
         return 60.0 + 10 * closeness
@@ -103,14 +104,20 @@ def ranked(*, session: Session, query: str, conditions: Iterable[ColumnElement])
     conditions = list(conditions)
     postgres = session.get_bind().dialect.name == "postgresql"
     finder = _postgres_candidates if postgres else _sqlite_candidates
-    candidates = finder(session, folded, conditions, fuzzy=False)
-    if len(candidates) < 20:  # few word matches: a typo is likely, look for look-alikes too
-        candidates += finder(session, folded, conditions, fuzzy=True)
     best: dict[uuid.UUID, float] = {}
-    for partner_id, key in candidates:
-        value = score(folded, key)
-        if value is not None and value > best.get(partner_id, -1.0):
-            best[partner_id] = value
+
+    def keep(candidates: list[tuple[uuid.UUID, str]]) -> None:
+        for partner_id, key in candidates:
+            value = score(folded, key)
+            if value is not None and value > best.get(partner_id, -1.0):
+                best[partner_id] = value
+
+    words = finder(session, folded, conditions, fuzzy=False)
+    keep(words)
+    # Few word matches, none of them the name itself or its beginning: a typo is likely, so look-alikes
+    # are looked for too. A name found as typed needs none (and the trigram scan is the slow half).
+    if len(words) < 20 and not any(value >= PREFIX_SCORE for value in best.values()):
+        keep(finder(session, folded, conditions, fuzzy=True))
     if not best:
         return []
     partners = {p.id: p for p in session.scalars(select(Partner).where(col(Partner.id).in_(list(best))))}

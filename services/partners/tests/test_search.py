@@ -156,3 +156,14 @@ def test_folding_and_similarity():
     assert fold("Straße") == "strasse"
     assert similarity("bavria", "bavaria") == pytest.approx(0.5)
     assert similarity("bavaria", "bavaria") == 1.0
+
+
+def test_a_name_found_as_typed_brings_no_look_alikes_and_a_typo_brings_them_all(client):
+    bavaria = create(client, {"kind": "state", "name_fr": "Bavière", "country": "DE", "region": "europe"})
+    baviera = create(client, {"kind": "ngo", "name_fr": "Baviera", "country": "IT", "region": "europe"})
+
+    exact = [item["id"] for item in search(client, "Bavière")["items"]]
+    assert exact == [bavaria["id"]]  # "Baviera" is a look-alike, not what was typed
+
+    typo = [item["id"] for item in search(client, "Bavieri")["items"]]
+    assert set(typo) == {bavaria["id"], baviera["id"]}
