@@ -61,6 +61,12 @@ async def people(web: WebContext) -> list[dict[str, Any]]:
     return answer.json["items"] if answer.ok else []
 
 
+async def teams(web: WebContext) -> list[dict[str, Any]]:
+    """The directory's teams (`[{id, name, ...}]`), by name: whom a restricted engagement may be shared with."""
+    answer = await web.api.get("/teams")
+    return answer.json["items"] if answer.ok else []
+
+
 async def partners(web: WebContext, ids: list[str]) -> list[dict[str, Any]]:
     """`[{id, label}]` for the ids, in order; one that cannot be read keeps its id as its label."""
     ids = [i for i in ids if is_id(i)]

@@ -89,6 +89,7 @@ MESSAGES = {
     "uuid_parsing": _l("Choose from the list."),
     "enum": _l("Choose one of the options."),
     "literal_error": _l("Choose one of the options."),
+    "unknown_team": _l("This team has no member yet: it cannot be given access."),
 }
 BLANK = _l("Fill in this field.")
 
@@ -133,6 +134,7 @@ class EngagementForm:
     discussion: str = ""
     outcome: str = ""
     confidentiality: str = "internal"
+    shared_with_teams: list[str] = field(default_factory=list)  # team ids: who else sees it when restricted
     follow_ups: list[FollowUpRow] = field(default_factory=list)
     idempotency_key: str = ""
     version: str = ""  # the engagement's version when the edit form was read (If-Match)
@@ -189,6 +191,7 @@ class EngagementForm:
             discussion=text("discussion"),
             outcome=text("outcome"),
             confidentiality=text("confidentiality") or "internal",
+            shared_with_teams=unique(many("shared_with_teams")),
             follow_ups=rows,
             idempotency_key=text("idempotency_key"),
             version=text("version"),
@@ -214,6 +217,7 @@ class EngagementForm:
             discussion="\n".join(engagement["discussion_points"]),
             outcome=engagement.get("outcome") or "",
             confidentiality=engagement["confidentiality"],
+            shared_with_teams=[str(t) for t in engagement.get("shared_with_teams") or []],
             version=version,
         )
 
@@ -265,6 +269,7 @@ def body_of(form: EngagementForm, *, for_update: bool = False) -> tuple[dict[str
         "outcome": form.outcome.strip() or None,
         "discussion_points": _lines(form.discussion),
         "confidentiality": form.confidentiality,
+        "shared_with_teams": form.shared_with_teams,
         "mission_id": form.mission_id or None,
     }
     for name in ("starts_at", "ends_at"):

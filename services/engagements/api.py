@@ -9,7 +9,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from services.engagements import agreements, queries, service
-from services.engagements.deps import BlobsDep, Cursor, LocalZone, SearchLimits, StaffReader, Writer, as_utc
+from services.engagements.deps import (
+    BlobsDep,
+    CallerTeams,
+    Cursor,
+    LocalZone,
+    SearchLimits,
+    StaffReader,
+    Writer,
+    as_utc,
+)
 from services.engagements.schemas import (
     AgreementStatus,
     AuditPage,
@@ -29,7 +38,7 @@ from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.kit.thrusts import taxonomy
 
-router = APIRouter(prefix="/api/v1", tags=["engagements"])
+router = APIRouter(prefix="/api/v1", tags=["engagements"], dependencies=[CallerTeams])
 Country = Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")]
 
 

@@ -9,14 +9,14 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from services.engagements import attachments
-from services.engagements.deps import BlobsDep, Writer
+from services.engagements.deps import BlobsDep, CallerTeams, Writer
 from services.engagements.schemas import AttachmentPage, AttachmentRead
 from services.kit.app import CallerDep, SessionDep
 from services.kit.headers import content_disposition
 from services.kit.openapi_problems import problems
 from services.kit.uploads import receive_file
 
-router = APIRouter(prefix="/api/v1", tags=["attachments"])
+router = APIRouter(prefix="/api/v1", tags=["attachments"], dependencies=[CallerTeams])
 
 
 @router.post(

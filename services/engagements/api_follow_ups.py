@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from services.engagements import followups, service
-from services.engagements.deps import Cursor, LocalZone, Writer
+from services.engagements.deps import CallerTeams, Cursor, LocalZone, Writer
 from services.engagements.schemas import (
     FollowUpCreate,
     FollowUpPage,
@@ -26,7 +26,7 @@ from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep, UpdatedSi
 from services.kit.inputs import Date
 from services.kit.preconditions import etag
 
-router = APIRouter(prefix="/api/v1", tags=["follow-ups"])
+router = APIRouter(prefix="/api/v1", tags=["follow-ups"], dependencies=[CallerTeams])
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 

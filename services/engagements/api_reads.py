@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from services.engagements import calendar_feed, partner_copies, queries, reports
-from services.engagements.deps import Cursor, LocalZone, SearchLimits, as_utc
+from services.engagements.deps import CallerTeams, Cursor, LocalZone, SearchLimits, as_utc
 from services.engagements.models import FollowUp
 from services.engagements.schemas import EngagementType, HistoryItem, PartnerHistory, PartnerSummary
 from services.engagements.views import engagements_read, follow_up_read, local_today, people_of
@@ -18,7 +18,7 @@ from services.kit.app import CallerDep, SessionDep
 from services.kit.headers import content_disposition
 from services.kit.inputs import DateTime
 
-router = APIRouter(prefix="/api/v1", tags=["history", "reports"])
+router = APIRouter(prefix="/api/v1", tags=["history", "reports"], dependencies=[CallerTeams])
 
 
 @router.get("/partners/{partner_id}/history", response_model=PartnerHistory)

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Query, Request
 
+from services.engagements.access import with_teams
 from services.engagements.queries import Limits
+from services.kit.app import SessionDep
 from services.kit.blobs import Blobs
 from services.kit.edge import require
 from services.kit.identity import Caller
@@ -46,3 +48,14 @@ def request_blobs(request: Request) -> Blobs:
 
 
 BlobsDep = Annotated[Blobs, Depends(request_blobs)]
+
+
+def caller_teams(request: Request, session: SessionDep) -> None:
+    """Every route's dependency (its router's): the caller the gateway vouched for, with their teams
+    from the people copy, so that whatever decides who sees a restricted engagement (lists, search,
+    history, calendar, attachments, reports) lets in the teams it is shared with. Runs before the
+    route's own parameters, which read the caller from the request's state."""
+    request.state.caller = with_teams(session=session, caller=request.state.caller)
+
+
+CallerTeams = Depends(caller_teams)

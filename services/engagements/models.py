@@ -167,6 +167,18 @@ class EngagementOfficer(SQLModel, table=True):
     officer: str = Field(primary_key=True, max_length=200)
 
 
+class EngagementTeam(SQLModel, table=True):
+    """The teams a restricted engagement is shared with (`shared_with_teams`): their members see it."""
+
+    __tablename__ = "engagement_teams"
+    __table_args__ = (Index("ix_engagement_teams_team", "team_id", "engagement_id"),)
+
+    engagement_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"), primary_key=True)
+    )
+    team_id: uuid.UUID = Field(primary_key=True)
+
+
 class FollowUp(FollowUpBase, table=True):
     __tablename__ = "follow_ups"
     __table_args__ = (Index("ix_follow_ups_assignee", "assignee", "status", "due_on"),)

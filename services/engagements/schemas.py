@@ -57,8 +57,10 @@ def _stripped_unique(values: list[str]) -> list[str]:
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Names = Annotated[list[Name], Field(max_length=50), AfterValidator(_stripped_unique)]
 Point = Annotated[str, Field(min_length=1, max_length=2000)]
+# Teams a restricted engagement is shared with: a few, each once (the order given is kept).
+TeamIds = Annotated[list[uuid.UUID], Field(max_length=20), AfterValidator(lambda ids: list(dict.fromkeys(ids)))]
 ThrustCode = Annotated[str, Field(min_length=1, max_length=100)]
-LISTS = ("contact_ids", "officers", "discussion_points", "tags", "signatories")
+LISTS = ("contact_ids", "officers", "discussion_points", "tags", "signatories", "shared_with_teams")
 
 
 class Location(BaseModel):
@@ -110,6 +112,12 @@ class EngagementBase(_EngagementChecks):
     thrusts: list[ThrustCode] = Field(min_length=1, max_length=20, sa_type=JSON, nullable=False)
     tags: Names = Field(default_factory=list, sa_type=JSON, nullable=False)
     confidentiality: Confidentiality = Field(default=Confidentiality.INTERNAL, sa_type=String(16))
+    shared_with_teams: TeamIds = Field(
+        default_factory=list,
+        sa_type=UUIDList,
+        nullable=False,
+        description="teams (ids of the directory's teams) whose members see it when restricted",
+    )
     mission_id: uuid.UUID | None = Field(default=None, foreign_key="engagements.id")
     agreement_status: AgreementStatus | None = Field(default=None, sa_type=String(16))
     signatories: Names = Field(default_factory=list, sa_type=JSON, nullable=False)
@@ -154,6 +162,7 @@ class EngagementUpdate(_EngagementChecks):
     thrusts: list[ThrustCode] | None = Field(default=None, min_length=1, max_length=20)
     tags: Names | None = None
     confidentiality: Confidentiality | None = None
+    shared_with_teams: TeamIds | None = None
     mission_id: uuid.UUID | None = None
     agreement_status: AgreementStatus | None = None
     signatories: Names | None = None

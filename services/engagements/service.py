@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
-from services.engagements import agreements, audit, events, search
+from services.engagements import access, agreements, audit, events, search
 from services.engagements.access import (
     GOVERNING,
     can_see,
@@ -123,6 +123,7 @@ def _index(*, session: Session, engagement: Engagement, partners: list[PartnerCo
         ]
     )
     session.add_all([EngagementOfficer(engagement_id=engagement.id, officer=o) for o in engagement.officers])
+    access.index_teams(session=session, engagement=engagement, new=new)
     search.index(session=session, engagement=engagement, partners=partners)
 
 
@@ -156,6 +157,7 @@ def log_engagement(
     )
     engagement.name_partners([p.id for p in partners])
     _check_rules(session=session, caller=caller, engagement=engagement, zone=zone, joins_mission=True)
+    access.ensure_known_teams(session=session, teams=engagement.shared_with_teams)
     # No explicit flush: the engagement is written once, its search document already filled in (an
     # INSERT then an UPDATE would compute the PostgreSQL tsvector twice), with its links, audit entry
     # and outbox row in the same round of INSERTs at commit (SQLite's FTS statement flushes it first).
@@ -275,6 +277,7 @@ def update_engagement(
         raise InvalidEngagement("This mission holds engagements: it must stay of type mission.", field="type")
     joins = engagement.mission_id is not None and engagement.mission_id != before["mission_id"]
     _check_rules(session=session, caller=caller, engagement=engagement, zone=zone, joins_mission=joins)
+    access.ensure_known_teams(session=session, teams=engagement.shared_with_teams, already=before["shared_with_teams"])
     agreements.check_transition(caller=caller, before=before["agreement_status"], after=engagement.agreement_status)
     if governed:
         ensure_open_follow_ups_seen(session=session, engagement=engagement, field=sorted(governed)[0])
@@ -308,6 +311,7 @@ def delete_engagement(
     _audit(session, engagement, "deleted", caller=caller, before=state, after=dict.fromkeys(state))
     events.record_engagement_deleted(session=session, engagement=engagement, deleted_by=caller.user)
     search.unindex(session=session, engagement_id=engagement.id)
+    access.unindex_teams(session=session, engagement_id=engagement.id)
     files = session.scalars(select(col(Attachment.storage_key)).where(col(Attachment.engagement_id) == engagement.id))
     blob_store.delete_after_commit(session, blobs, list(files))
     for table in (FollowUp, EngagementThrust, EngagementOfficer, Attachment):

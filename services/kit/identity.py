@@ -28,6 +28,10 @@ MAX_SKEW_SECONDS = 60
 class Caller:
     user: str
     roles: frozenset[str] = frozenset()
+    # The caller's team ids as a service's people copy says (kit/people.py), added by a service that
+    # decides by team (engagements: restricted engagements shared with teams). Never signed nor sent:
+    # the gateway vouches for user and roles only.
+    teams: frozenset[str] = frozenset()
 
     @property
     def is_admin(self) -> bool:

@@ -1,10 +1,11 @@
 """Who hears about an engagement: subscribers of its partners, thrusts, regions or type — never
-its author, and for a restricted one only its officers and admins."""
+its author, and for a restricted one only its officers, the members of the teams it is shared with
+(per this service's people copy) and admins."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -12,7 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
 from services.kit.roles import STAFF, Role
-from services.notifications.models import KnownPartner, Recipient, Subscription
+from services.notifications.models import KnownPartner, Person, Recipient, Subscription
 from services.notifications.schemas import Rhythm, SubscriptionKind
 
 T = TypeVar("T")
@@ -112,10 +113,25 @@ def _listeners(
     return found
 
 
+def team_members(*, session: Session, users: list[str], teams: set[str]) -> set[str]:
+    """Those of `users` who are, per the people copy, enabled members of one of `teams`."""
+    if not teams or not users:
+        return set()
+    people = session.execute(select(Person).where(col(Person.username).in_(users))).scalars()
+    return {p.username for p in people if not p.disabled and teams & set(p.teams)}
+
+
 def allowed(
-    *, session: Session, found: dict[str, Listener], confidentiality: str, author: str | None, officers: set[str]
+    *,
+    session: Session,
+    found: dict[str, Listener],
+    confidentiality: str,
+    author: str | None,
+    officers: set[str],
+    shared_with_teams: Collection[str] = (),
 ) -> list[Listener]:
-    """Drop the author, and whoever may not see an engagement of this confidentiality."""
+    """Drop the author, and whoever may not see an engagement of this confidentiality (a restricted
+    one: its officers, the members of the teams it is shared with, admins)."""
     candidates = {user: listener for user, listener in found.items() if user != author}
     if confidentiality == "public" or not candidates:
         return list(candidates.values())
@@ -124,9 +140,10 @@ def allowed(
         for r in session.execute(select(Recipient).where(col(Recipient.user).in_(list(candidates)))).scalars()
     }
     if confidentiality == "restricted":
+        members = team_members(session=session, users=list(candidates), teams=set(shared_with_teams))
         return [
             listener
             for user, listener in candidates.items()
-            if user in officers or Role.ADMIN in roles.get(user, set())
+            if user in officers or user in members or Role.ADMIN in roles.get(user, set())
         ]
     return [listener for user, listener in candidates.items() if roles.get(user, set()) & STAFF]

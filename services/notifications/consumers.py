@@ -151,6 +151,7 @@ class Consumers:
                 confidentiality=confidentiality,
                 author=author,
                 officers=audience.officer_users(engagement.get("officers") or []),
+                shared_with_teams={str(team) for team in engagement.get("shared_with_teams") or []},
             ):
                 batch.notify_user(
                     user=listener.user,

@@ -57,6 +57,10 @@ def _filters(
     member_of: uuid.UUID | None = None,
     as_of: Date | None = None,
     owner: str | None = None,
+    owner_team: Annotated[
+        uuid.UUID | None,
+        Query(description="Partners owned by this team (its id in the directory, gateway /api/v1/teams)."),
+    ] = None,
     archived: Annotated[
         ArchivedFilter, Query(description="Archived partners are left out unless `include` or `only`.")
     ] = ArchivedFilter.EXCLUDE,
@@ -72,6 +76,7 @@ def _filters(
         member_of=member_of,
         as_of=as_of,
         owner=owner,
+        owner_team=owner_team,
         archived=ArchivedFilter.INCLUDE if include_archived and archived == ArchivedFilter.EXCLUDE else archived,
     )
 

@@ -30,6 +30,7 @@ class PartnerFilters:
     member_of: uuid.UUID | None = None
     as_of: date | None = None
     owner: str | None = None
+    owner_team: uuid.UUID | None = None
     archived: ArchivedFilter = ArchivedFilter.EXCLUDE
 
     def conditions(self, *, merged: bool = False) -> list[ColumnElement]:
@@ -44,6 +45,8 @@ class PartnerFilters:
             where.append(col(Partner.status) == PartnerStatus.ACTIVE)
         elif self.status is None and self.archived == ArchivedFilter.ONLY:
             where.append(col(Partner.status) == PartnerStatus.ARCHIVED)
+        if self.owner_team is not None:
+            where.append(col(Partner.owner_team_id) == self.owner_team)
         if self.thrust is not None:
             codes = sorted(taxonomy().expand(self.thrust))
             where.append(

@@ -15,7 +15,11 @@ from services.partners.schemas import ImportJobBase, PartnerBase, PartnerStatus
 
 class Partner(PartnerBase, table=True):
     __tablename__ = "partners"
-    __table_args__ = (Index("ix_partners_country", "country"), Index("ix_partners_sort", "sort_key", "id"))
+    __table_args__ = (
+        Index("ix_partners_country", "country"),
+        Index("ix_partners_sort", "sort_key", "id"),
+        Index("ix_partners_owner_team", "owner_team_id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     acronyms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -101,6 +101,9 @@ class PartnerBase(_CheckedFields):
     description_fr: str | None = Field(default=None, max_length=5000)
     description_en: str | None = Field(default=None, max_length=5000)
     owner: str | None = Field(default=None, max_length=200, description="The officer responsible")
+    owner_team_id: uuid.UUID | None = Field(
+        default=None, description="The team of the people directory (gateway /api/v1/teams) that owns the file"
+    )
 
 
 class PartnerCreate(PartnerBase):
@@ -136,6 +139,7 @@ class PartnerUpdate(_CheckedFields):
     description_fr: str | None = Field(default=None, max_length=5000)
     description_en: str | None = Field(default=None, max_length=5000)
     owner: str | None = Field(default=None, max_length=200)
+    owner_team_id: uuid.UUID | None = None
     thrusts: list[str] | None = Field(default=None, max_length=50)
 
     @field_validator("acronyms", "aliases")
@@ -186,6 +190,7 @@ class MergeChoices(NoNulText):
     description_fr: Keep | None = None
     description_en: Keep | None = None
     owner: Keep | None = None
+    owner_team_id: Keep | None = None
 
 
 class MergeRequest(NoNulText):

@@ -40,6 +40,7 @@ EDITABLE = (
     "description_fr",
     "description_en",
     "owner",
+    "owner_team_id",
     "thrusts",
 )
 

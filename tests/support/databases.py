@@ -40,6 +40,7 @@ SERVICE_TABLES = {
         "engagement_partners",
         "engagement_thrusts",
         "engagement_officers",
+        "engagement_teams",
         "follow_ups",
         "engagement_audit_entries",
         "idempotency_keys",

@@ -70,3 +70,36 @@ def test_line_breaks_sent_by_a_browser_are_kept_as_typed():
     body, _ = body_of(form)
     assert body["notes"] == "a\nb"
     assert body["discussion_points"] == ["un", "deux"]
+
+
+def test_the_teams_it_is_shared_with_go_out_and_come_back_and_an_unknown_one_is_named_beside_them():
+    europe, franco = "7d1b7a39-0000-4000-8000-000000000001", "7d1b7a39-0000-4000-8000-000000000002"
+    form = EngagementForm.from_posted(posted(confidentiality="restricted", shared_with_teams=[europe, franco, europe]))
+    body, _ = body_of(form)
+    assert body["shared_with_teams"] == [europe, franco]
+    assert body_of(EngagementForm.from_posted(posted(title="T")))[0]["shared_with_teams"] == []
+    shown = EngagementForm.from_engagement(
+        {
+            "type": "meeting",
+            "title": "T",
+            "starts_at": "2026-01-15T14:30:00Z",
+            "ends_at": "2026-01-15T14:30:00Z",
+            "partner_ids": [],
+            "contact_ids": [],
+            "officers": [],
+            "thrusts": ["trade"],
+            "discussion_points": [],
+            "confidentiality": "restricted",
+            "shared_with_teams": [europe],
+        },
+        version="1",
+    )
+    assert shown.shared_with_teams == [europe]
+    problem = {
+        "status": 422,
+        "title": "Unknown team",
+        "errors": [{"location": ["body", "shared_with_teams"], "message": "unknown team", "type": "unknown_team"}],
+    }
+    with speaking("fr"):
+        fields, _ = errors_of(problem)
+    assert fields == {"shared_with_teams": "Cette équipe n’a encore aucun membre : elle ne peut pas recevoir l’accès."}

@@ -54,8 +54,12 @@ async def form_page(
     conflict: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     """The form as it stands, with what it needs from the API (thrusts, missions, partners, contacts)."""
-    (groups, labels), missions, chosen, people = await asyncio.gather(
-        data.thrust_groups(web), data.missions(web), data.partners(web, form.partner_ids), data.people(web)
+    (groups, labels), missions, chosen, people, teams = await asyncio.gather(
+        data.thrust_groups(web),
+        data.missions(web),
+        data.partners(web, form.partner_ids),
+        data.people(web),
+        data.teams(web),
     )
     contact_groups, found = await asyncio.gather(
         data.contacts_by_partner(web, chosen),
@@ -74,6 +78,7 @@ async def form_page(
         missions=[m for m in missions if not engagement or m["id"] != engagement["id"]],
         chosen_partners=chosen,
         people=people,
+        teams=teams,
         contact_groups=contact_groups,
         partner_query=partner_query,
         partner_results=found,

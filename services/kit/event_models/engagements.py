@@ -36,6 +36,8 @@ class EngagementState(EventData):
     discussion_points: list[Any] = Field(default_factory=list)
     thrusts: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    # Teams whose members see it when restricted (issue 13); a restricted event leaves it out.
+    shared_with_teams: list[uuid.UUID] = Field(default_factory=list)
     mission_id: uuid.UUID | None = None
     agreement_status: str | None = None
     signatories: list[Any] = Field(default_factory=list)

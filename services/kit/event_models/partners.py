@@ -32,6 +32,7 @@ class PartnerState(EventData):
     description_fr: str | None = None
     description_en: str | None = None
     owner: str | None = None
+    owner_team_id: uuid.UUID | None = None
     thrusts: list[str] = Field(default_factory=list)
     merged_into: uuid.UUID | None = None
     created_at: datetime | None = None
