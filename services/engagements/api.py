@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from services.engagements import agreements, queries, service
-from services.engagements.deps import BlobsDep, Cursor, LocalZone, SearchLimits, StaffReader, Writer, as_utc
+from services.engagements.deps import Cursor, LocalZone, SearchLimits, StaffReader, Writer, as_utc
 from services.engagements.schemas import (
     AgreementStatus,
     AuditPage,
@@ -22,7 +22,7 @@ from services.engagements.schemas import (
 )
 from services.engagements.views import engagements_read
 from services.kit import sync
-from services.kit.app import CallerDep, SessionDep
+from services.kit.app import BlobsDep, CallerDep, SessionDep
 from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep, UpdatedSince
 from services.kit.inputs import Date, DateTime
 from services.kit.openapi_problems import problems

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Query, Request
 
 from services.engagements.queries import Limits
-from services.kit.blobs import Blobs
 from services.kit.edge import require
 from services.kit.identity import Caller
 from services.kit.roles import EDITORS, STAFF
@@ -39,10 +38,3 @@ def as_utc(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=zone)
     return value
-
-
-def request_blobs(request: Request) -> Blobs:
-    return request.app.state.blobs
-
-
-BlobsDep = Annotated[Blobs, Depends(request_blobs)]

@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, Uuid
 from sqlmodel import Field, Relationship, SQLModel
 
 from services.engagements.schemas import EngagementBase, FollowUpBase, Location
+from services.kit.attachments import AttachmentColumns
 from services.kit.idempotency import IdempotencyRecordBase
 from services.kit.people import PersonCopyBase
 from services.kit.types import UTCDateTime, utcnow
@@ -205,23 +206,16 @@ class EngagementAuditEntry(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Attachment(SQLModel, table=True):
+class Attachment(AttachmentColumns, table=True):
     """A file attached to an engagement: the row names it, the file is in the service's blob store
     under `storage_key` (written before this row commits, deleted after the row is)."""
 
     __tablename__ = "attachments"
     __table_args__ = (Index("ix_attachments_engagement", "engagement_id", "uploaded_at"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     engagement_id: uuid.UUID = Field(
         sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"), nullable=False)
     )
-    filename: str = Field(max_length=255)
-    content_type: str = Field(max_length=100)
-    size: int
-    storage_key: str = Field(max_length=200)
-    uploaded_by: str = Field(max_length=200)
-    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class IdempotencyRecord(IdempotencyRecordBase, table=True):

@@ -27,6 +27,7 @@ SERVICE_TABLES = {
         "import_files",
         "duplicate_dismissals",
         "import_refusals",
+        "partner_attachments",
         "outbox",
     },
     "engagements": {
