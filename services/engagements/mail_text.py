@@ -131,7 +131,7 @@ def draft_of(message: EmailMessage, *, leave_out: set[str]) -> DraftData:
     body = clean(body)
     starts_at = meeting_date(message, body)
     others = addresses(message, leave_out=leave_out)
-    # The read copy of partners holds no contacts' e-mail addresses: they are the author's to match.
+    # Those no contact of the directory has (mail_in.py leaves out the ones it matched): the author's to match.
     header = f"Adresses de l'e-mail, à rapprocher des contacts : {', '.join(others)}\n\n" if others else ""
     notes = (header + body)[:NOTES_MAX].strip()
     return DraftData(title=title_of(message["subject"]), notes=notes or None, starts_at=starts_at)

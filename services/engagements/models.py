@@ -218,6 +218,18 @@ class Attachment(AttachmentColumns, table=True):
     )
 
 
+class ContactCopy(SQLModel, table=True):
+    """A partner's contact as log by e-mail needs it: its partner and e-mail address (lower case), kept
+    from liaison.partners.v1 (the address opened from the event's sealed block), deleted on erasure."""
+
+    __tablename__ = "contact_copies"
+
+    id: uuid.UUID = Field(primary_key=True)
+    partner_id: uuid.UUID = Field(sa_type=Uuid)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    version: int
+
+
 class IdempotencyRecord(IdempotencyRecordBase, table=True):
     __tablename__ = "idempotency_keys"
 

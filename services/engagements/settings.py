@@ -23,6 +23,9 @@ class EngagementsSettings(AttachmentSettings):
     mail_port: int | None = Field(default=None, ge=0, le=65535)
     mail_domain: str = "liaison.localhost"
     mail_max_bytes: int = Field(default=10_000_000, ge=1024)
+    # Where contacts' sealing keys are asked for (contact_copies.py: their e-mail addresses match mail).
+    partners_url: str = "http://127.0.0.1:8001"
+    partners_timeout_seconds: float = Field(default=5.0, gt=0)
 
     @property
     def mail_address(self) -> str:

@@ -32,6 +32,7 @@ SERVICE_TABLES = {
     },
     "engagements": {
         "attachments",
+        "contact_copies",
         "people",
         "partner_copies",
         "outbox",

@@ -8,17 +8,19 @@ from email.message import EmailMessage
 import pytest
 from sqlmodel import select
 
-from services.engagements.events import HANDLERS
+from services.engagements.events import HANDLERS, handlers_with_contacts
 from services.engagements.mail_in import MailIn
 from services.engagements.mail_text import html_to_text, title_of
 from services.engagements.models import Attachment, Engagement
 from services.engagements.settings import EngagementsSettings
 from services.engagements.tests.support import add_partner, as_, outbox_events
 from services.engagements.tests.test_attachments import DOCX, EXE, PDF, PNG
+from services.engagements.tests.test_contact_copies import Keys, contact_event, deliver
 from services.kit import file_types
 from services.kit.blobs import FileBlobs
 from services.kit.events import new_event
 from services.kit.identity import Caller
+from services.kit.sealed import new_key
 from tests.support.apps import unit_settings
 from tests.support.ports import free_port
 
@@ -209,3 +211,25 @@ def test_the_emails_files_become_the_drafts_attachments_and_refused_ones_are_not
     refused = draft.notes.split("Pièces jointes non gardées :\n", 1)[1].splitlines()
     assert [line.split(" : ")[0] for line in refused] == ["- ordre du jour.pdf", "- photo.pdf", "- gros.pdf"]
     assert "Attach a PDF" in refused[0] and "image/png" in refused[1] and str(ATTACHMENT_MAX) in refused[2]
+
+
+def test_recipients_who_are_contacts_name_the_drafts_contacts_and_partners(mailbox, sessions):
+    bavaria, archived = add_partner(sessions), add_partner(sessions, status="archived")
+    keys = Keys()
+    registry = handlers_with_contacts(keys)
+    hans, archived_contact, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for contact, partner, email in (
+        (hans, bavaria, "Hans.Mueller@bayern.example"),
+        (archived_contact, archived, "protocole@mri.example"),
+        (other, bavaria, "quelquun@bayern.example"),  # not among the recipients
+    ):
+        keys.keys[contact] = new_key()
+        deliver(sessions, registry, contact_event(contact, key=keys.keys[contact], email=email, partner_id=partner))
+
+    with smtp(mailbox) as client:
+        client.send_message(forward(), from_addr="camille.tremblay@mri.example", to_addrs=[LIAISON])
+    [draft] = drafts(sessions)
+    # Both recipients are contacts; only the active partner is named (an archived one is the author's call).
+    assert set(draft.contact_ids) == {hans, archived_contact}
+    assert draft.partner_ids == [bavaria]
+    assert "Adresses de l'e-mail" not in draft.notes  # every address was matched: none left to match by hand
