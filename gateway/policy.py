@@ -106,6 +106,8 @@ POLICY: list[Rule] = [
     *_rules(P, "/partners/{id}/contacts", GET=READ, POST=WRITE),
     *_rules(P, "/partners/{id}/relationships", GET=READ, POST=WRITE),
     *_rules(P, "/partners/{id}/relationships/{relationship_id}", DELETE=WRITE),
+    *_rules(P, "/partners/{id}/attachments", large_body=True, GET=READ, POST=WRITE),
+    *_rules(P, "/partners/{id}/attachments/{attachment_id}", GET=READ, DELETE=WRITE),
     *_rules(P, "/partners/{id}/merge", POST=ADMIN_ONLY),
     *_rules(P, "/partners/{id}/archive", POST=ADMIN_ONLY),
     *_rules(P, "/partners/{id}/restore", POST=ADMIN_ONLY),

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.engagements import agreements, queries, service
 from services.engagements.deps import (
-    BlobsDep,
     CallerTeams,
     Cursor,
     LocalZone,
@@ -31,7 +30,7 @@ from services.engagements.schemas import (
 )
 from services.engagements.views import engagements_read
 from services.kit import sync
-from services.kit.app import CallerDep, SessionDep
+from services.kit.app import BlobsDep, CallerDep, SessionDep
 from services.kit.edge import Answer, ExpectedVersion, IdempotencyDep, UpdatedSince
 from services.kit.inputs import Date, DateTime
 from services.kit.openapi_problems import problems

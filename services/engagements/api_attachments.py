@@ -9,12 +9,12 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from services.engagements import attachments
-from services.engagements.deps import BlobsDep, CallerTeams, Writer
+from services.engagements.deps import CallerTeams, Writer
 from services.engagements.schemas import AttachmentPage, AttachmentRead
-from services.kit.app import CallerDep, SessionDep
-from services.kit.headers import content_disposition
+from services.kit.app import BlobsDep, CallerDep, SessionDep
+from services.kit.attachments import download_headers
 from services.kit.openapi_problems import problems
-from services.kit.uploads import receive_file
+from services.kit.uploads import FILE_BODY, receive_and_store
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"], dependencies=[CallerTeams])
 
@@ -24,20 +24,7 @@ router = APIRouter(prefix="/api/v1", tags=["attachments"], dependencies=[CallerT
     status_code=status.HTTP_201_CREATED,
     response_model=AttachmentRead,
     responses=problems(413, 415, 422),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=FILE_BODY,
 )
 async def upload_attachment(
     engagement_id: uuid.UUID, request: Request, session: SessionDep, blobs: BlobsDep, caller: Writer
@@ -46,18 +33,13 @@ async def upload_attachment(
     bytes; at most LIAISON_ENGAGEMENTS_ATTACHMENT_MAX_BYTES."""
     # Before a byte of the file is read: whoever may not change the engagement sends it for nothing.
     await run_in_threadpool(attachments.may_attach, session=session, caller=caller, engagement_id=engagement_id)
-    upload = await receive_file(request, field_name="file", max_bytes=request.app.state.settings.attachment_max_bytes)
-    try:
-        attachment = await run_in_threadpool(
-            attachments.attach,
-            session=session,
-            blobs=blobs,
-            caller=caller,
-            engagement_id=engagement_id,
-            upload=upload,
-        )
-    finally:
-        upload.close()
+    attachment = await receive_and_store(
+        request,
+        max_bytes=request.app.state.settings.attachment_max_bytes,
+        store=lambda upload: attachments.attach(
+            session=session, blobs=blobs, caller=caller, engagement_id=engagement_id, upload=upload
+        ),
+    )
     body = AttachmentRead.model_validate(attachment).model_dump_json()
     location = f"/api/v1/engagements/{engagement_id}/attachments/{attachment.id}"
     return Response(body, status_code=201, media_type="application/json", headers={"Location": location})
@@ -80,14 +62,11 @@ def download_attachment(
     _, attachment = attachments.get_attachment(
         session=session, caller=caller, engagement_id=engagement_id, attachment_id=attachment_id
     )
-    headers = {
-        "Content-Disposition": content_disposition(attachment.filename),
-        "Content-Length": str(attachment.size),
-        # The type was decided from the bytes: no browser guesses another (an HTML page in disguise).
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-store",
-    }
-    return StreamingResponse(blobs.open(attachment.storage_key), media_type=attachment.content_type, headers=headers)
+    return StreamingResponse(
+        blobs.open(attachment.storage_key),
+        media_type=attachment.content_type,
+        headers=download_headers(attachment),
+    )
 
 
 @router.delete("/engagements/{engagement_id}/attachments/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,6 @@ from fastapi import Depends, Query, Request
 from services.engagements.access import with_teams
 from services.engagements.queries import Limits
 from services.kit.app import SessionDep
-from services.kit.blobs import Blobs
 from services.kit.edge import require
 from services.kit.identity import Caller
 from services.kit.roles import EDITORS, STAFF
@@ -41,13 +40,6 @@ def as_utc(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=zone)
     return value
-
-
-def request_blobs(request: Request) -> Blobs:
-    return request.app.state.blobs
-
-
-BlobsDep = Annotated[Blobs, Depends(request_blobs)]
 
 
 def caller_teams(request: Request, session: SessionDep) -> None:

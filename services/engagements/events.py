@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from services.engagements import partner_copies, partner_effects, people_effects
+from services.engagements import contact_copies, partner_copies, partner_effects, people_effects
 from services.engagements.models import Engagement, FollowUp, Person
 from services.engagements.schemas import Confidentiality, EngagementState, FollowUpState
 from services.kit.consumer import RejectedEvent
 from services.kit.event_models import (
     ContactErased,
+    ContactState,
     PartnerMerged,
     PartnerSnapshot,
     PartnerState,
@@ -203,6 +204,7 @@ def on_partner_snapshot(event: TypedEvent[PartnerSnapshot], *, session: Session)
 
 @HANDLERS.on("liaison.contact.erased")
 def on_contact_erased(event: TypedEvent[ContactErased], *, session: Session) -> None:
+    contact_copies.erase_contact(session=session, contact_id=event.data.id)
     erased = partner_effects.erase_contact(session=session, contact_id=event.data.id, partner_id=event.data.partner_id)
     for engagement in erased:
         record_engagement_updated(session=session, engagement=engagement, changed_fields=["contact_ids"])
@@ -223,6 +225,21 @@ def on_user_disabled(event: TypedEvent[UserDisabled], *, session: Session) -> No
             changed_fields=["assignee"],
             previous_assignee=handed.previous_assignee,
         )
+
+
+def handlers_with_contacts(keys: contact_copies.ContactKeys) -> Handlers:
+    """HANDLERS and those that keep contacts' addresses, which need the partners service's keys
+    (the app's `partners` worker): the service's consumer runs these (app.py)."""
+    registry = Handlers()
+    for event_type in HANDLERS:
+        for handler in HANDLERS.handlers_of(event_type):
+            registry.add(event_type, handler)
+
+    @registry.on("liaison.contact.added", "liaison.contact.updated")
+    def on_contact(event: TypedEvent[ContactState], *, session: Session) -> None:
+        contact_copies.record_contact(session=session, data=event.data, keys=keys)
+
+    return registry
 
 
 CONSUMES = [PARTNERS_TOPIC, DIRECTORY_TOPIC]

@@ -7,6 +7,7 @@ left out rather than guessed: no forwarded date found means "now", no subject a 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
@@ -130,7 +131,32 @@ def draft_of(message: EmailMessage, *, leave_out: set[str]) -> DraftData:
     body = clean(body)
     starts_at = meeting_date(message, body)
     others = addresses(message, leave_out=leave_out)
-    # The read copy of partners holds no contacts' e-mail addresses: they are the author's to match.
+    # Those no contact of the directory has (mail_in.py leaves out the ones it matched): the author's to match.
     header = f"Adresses de l'e-mail, à rapprocher des contacts : {', '.join(others)}\n\n" if others else ""
     notes = (header + body)[:NOTES_MAX].strip()
     return DraftData(title=title_of(message["subject"]), notes=notes or None, starts_at=starts_at)
+
+
+@dataclass(frozen=True)
+class MailFile:
+    """A file the e-mail carries (or the message it forwards): kept as the draft's attachment if taken."""
+
+    filename: str
+    content: bytes
+
+
+UNNAMED_FILE = "piece-jointe"
+
+
+def files_of(message: EmailMessage) -> list[MailFile]:
+    """The attached files, the forwarded message's included: parts with a file name or marked as an
+    attachment. Not the body's text nor the forwarded message itself (its text is in the notes)."""
+    found = []
+    for part in message.walk():
+        if part.get_content_maintype() == "multipart" or part.get_content_type() == "message/rfc822":
+            continue
+        if not (part.get_filename() or part.get_content_disposition() == "attachment"):
+            continue
+        content = part.get_payload(decode=True)
+        found.append(MailFile(part.get_filename() or UNNAMED_FILE, content if isinstance(content, bytes) else b""))
+    return found

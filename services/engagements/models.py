@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, Uuid
 from sqlmodel import Field, Relationship, SQLModel
 
 from services.engagements.schemas import EngagementBase, FollowUpBase, Location
+from services.kit.attachments import AttachmentColumns
 from services.kit.idempotency import IdempotencyRecordBase
 from services.kit.people import PersonCopyBase
 from services.kit.types import UTCDateTime, utcnow
@@ -217,23 +218,28 @@ class EngagementAuditEntry(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Attachment(SQLModel, table=True):
+class Attachment(AttachmentColumns, table=True):
     """A file attached to an engagement: the row names it, the file is in the service's blob store
     under `storage_key` (written before this row commits, deleted after the row is)."""
 
     __tablename__ = "attachments"
     __table_args__ = (Index("ix_attachments_engagement", "engagement_id", "uploaded_at"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     engagement_id: uuid.UUID = Field(
         sa_column=Column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"), nullable=False)
     )
-    filename: str = Field(max_length=255)
-    content_type: str = Field(max_length=100)
-    size: int
-    storage_key: str = Field(max_length=200)
-    uploaded_by: str = Field(max_length=200)
-    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ContactCopy(SQLModel, table=True):
+    """A partner's contact as log by e-mail needs it: its partner and e-mail address (lower case), kept
+    from liaison.partners.v1 (the address opened from the event's sealed block), deleted on erasure."""
+
+    __tablename__ = "contact_copies"
+
+    id: uuid.UUID = Field(primary_key=True)
+    partner_id: uuid.UUID = Field(sa_type=Uuid)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    version: int
 
 
 class IdempotencyRecord(IdempotencyRecordBase, table=True):

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, mod
 from sqlalchemy import JSON, String, Text
 from sqlmodel import Field, SQLModel
 
+from services.kit.attachments import AttachmentFields
 from services.kit.inputs import AwareDateTime, Date, NoNulText
 from services.kit.types import UTCDateTime, UUIDList
 
@@ -354,19 +355,13 @@ class PartnerHistory(BaseModel):
     total_is_estimate: bool = False
 
 
-class AttachmentRead(BaseModel):
+class AttachmentRead(AttachmentFields):
     """A file attached to an engagement (minutes, a signed agreement, slides). `content_type` is what
     its bytes are, decided on upload; the file itself: `GET .../attachments/{id}`."""
 
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
     engagement_id: uuid.UUID
-    filename: str
-    content_type: str
-    size: int
-    uploaded_by: str
-    uploaded_at: datetime
 
 
 class AttachmentPage(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,6 +58,9 @@ class DraftData:
     title: str
     notes: str | None
     starts_at: datetime | None
+    # Those the e-mail's recipients are (contacts matched by address, contact_copies.py): known and active.
+    partners: list[PartnerCopy] = field(default_factory=list)
+    contact_ids: list[uuid.UUID] = field(default_factory=list)
 
 
 class InvalidEngagement(Problem):
@@ -169,8 +172,9 @@ def log_engagement(
 
 
 def log_draft(*, session: Session, author: str, data: DraftData, zone: ZoneInfo) -> Engagement:
-    """A draft for `author` (a username of the directory), from an e-mail (mail_in.py): no partner nor
-    thrust yet, which the author adds before `confirm_draft`. Recorded in the audit, published nowhere."""
+    """A draft for `author` (a username of the directory), from an e-mail (mail_in.py): the partners and
+    contacts its recipients are, no thrust yet; the author completes it before `confirm_draft`.
+    Recorded in the audit, published nowhere."""
     now = utcnow()
     starts_at = data.starts_at or now
     engagement = Engagement(
@@ -180,6 +184,7 @@ def log_draft(*, session: Session, author: str, data: DraftData, zone: ZoneInfo)
         ends_at=starts_at,
         officers=[author],
         notes=data.notes,
+        contact_ids=data.contact_ids,
         thrusts=[],
         local_year=0,
         local_quarter=0,
@@ -191,9 +196,10 @@ def log_draft(*, session: Session, author: str, data: DraftData, zone: ZoneInfo)
     )
     local = starts_at.astimezone(zone)
     engagement.local_year, engagement.local_quarter = local.year, (local.month - 1) // 3 + 1
+    engagement.name_partners([p.id for p in data.partners])
     session.add(engagement)
     session.flush()
-    _index(session=session, engagement=engagement, partners=[], new=True)
+    _index(session=session, engagement=engagement, partners=data.partners, new=True)
     _audit(session, engagement, "drafted", caller=Caller(user=author), before={}, after=_state(engagement))
     return engagement
 

@@ -1,14 +1,13 @@
-from pathlib import Path
-from typing import Literal, Self
-
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.kit.settings import VAR_DIR, ServiceSettings, sqlite_url
+from services.kit.attachments import AttachmentSettings
+from services.kit.settings import sqlite_url
 
 
-class EngagementsSettings(ServiceSettings):
-    """Environment: LIAISON_ENGAGEMENTS_DATABASE_URL, LIAISON_ENGAGEMENTS_KAFKA_BOOTSTRAP, ..."""
+class EngagementsSettings(AttachmentSettings):
+    """Environment: LIAISON_ENGAGEMENTS_DATABASE_URL, LIAISON_ENGAGEMENTS_KAFKA_BOOTSTRAP, ...;
+    attachments: LIAISON_ENGAGEMENTS_ATTACHMENT_* (kit/attachments.py)."""
 
     model_config = SettingsConfigDict(env_prefix="LIAISON_ENGAGEMENTS_", extra="ignore")
 
@@ -24,28 +23,14 @@ class EngagementsSettings(ServiceSettings):
     mail_port: int | None = Field(default=None, ge=0, le=65535)
     mail_domain: str = "liaison.localhost"
     mail_max_bytes: int = Field(default=10_000_000, ge=1024)
+    # Where contacts' sealing keys are asked for (contact_copies.py: their e-mail addresses match mail).
+    partners_url: str = "http://127.0.0.1:8001"
+    partners_timeout_seconds: float = Field(default=5.0, gt=0)
 
     @property
     def mail_address(self) -> str:
         """The one address the listener takes messages for (LIAISON_ENGAGEMENTS_MAIL_DOMAIN)."""
         return f"liaison@{self.mail_domain.lower()}"
-
-    # Attachments: the largest file taken (refused while it streams in, 413), and where files are kept.
-    attachment_max_bytes: int = Field(default=25 * 1000 * 1000, ge=1024)
-    attachment_store: Literal["filesystem", "s3"] = "filesystem"
-    attachment_dir: Path = VAR_DIR / "attachments" / "engagements"
-    attachment_s3_bucket: str | None = None
-    attachment_s3_prefix: str = ""
-    attachment_s3_endpoint_url: str | None = None  # MinIO, Ceph...: any S3-compatible store
-    attachment_s3_region: str | None = None
-    attachment_s3_access_key_id: str | None = None
-    attachment_s3_secret_access_key: SecretStr | None = None  # none: boto3's own chain (role, env)
-
-    @model_validator(mode="after")
-    def _s3_needs_a_bucket(self) -> Self:
-        if self.attachment_store == "s3" and not self.attachment_s3_bucket:
-            raise ValueError("LIAISON_ENGAGEMENTS_ATTACHMENT_S3_BUCKET is required with attachment_store=s3")
-        return self
 
     @property
     def service_name(self) -> str:

@@ -17,6 +17,7 @@ from starlette.datastructures import State
 
 from services.kit import openapi_problems
 from services.kit.admin_api import admin_router
+from services.kit.blobs import Blobs
 from services.kit.consumer import ConsumerRunner, HandlerRegistry
 from services.kit.db import make_engine, make_session_factory
 from services.kit.dead_letters import DeadLetters
@@ -234,3 +235,12 @@ async def request_caller(request: Request) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(request_caller)]
+
+
+def request_blobs(request: Request) -> Blobs:
+    """The service's file store: its `blobs` worker (kit/attachments.py `attachment_store`)."""
+    blobs: Blobs = request.app.state.blobs
+    return blobs
+
+
+BlobsDep = Annotated[Blobs, Depends(request_blobs)]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any, TypeVar
 
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from services.kit.problems import Problem
@@ -20,6 +22,7 @@ from services.kit.problems import Problem
 # Room for the multipart framing and the part's headers around the file itself.
 FRAMING_BYTES = 64 * 1024
 MAX_FILENAME = 255
+T = TypeVar("T")
 
 
 class TooLarge(Problem):
@@ -143,3 +146,30 @@ async def receive_file(request: Request, *, field_name: str, max_bytes: int) -> 
         raise InvalidUpload(f"No file was sent in the field '{field_name}'.", field=field_name)
     spool.seek(0)
     return upload
+
+
+async def receive_and_store(request: Request, *, max_bytes: int, store: Callable[[Upload], T]) -> T:
+    """The file of the field `file` received, then handed to `store` (the service's database and blob
+    work, on a worker thread); the spooled file is closed whatever happens."""
+    upload = await receive_file(request, field_name="file", max_bytes=max_bytes)
+    try:
+        return await run_in_threadpool(store, upload)
+    finally:
+        upload.close()
+
+
+# An upload route's request body in the OpenAPI document (the route reads the stream itself).
+FILE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}

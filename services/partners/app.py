@@ -6,9 +6,11 @@ from sqlmodel import col
 from starlette.datastructures import State
 
 from services.kit.app import ServiceSpec, create_service_app
+from services.kit.attachments import attachment_store
 from services.kit.housekeeping import Purge
 from services.kit.settings import ServiceSettings
 from services.partners.api import router as partners_router
+from services.partners.attachments_api import router as attachments_router
 from services.partners.duplicates_api import router as duplicates_router
 from services.partners.import_runner import ImportRunner
 from services.partners.imports_api import router as imports_router
@@ -31,8 +33,8 @@ SPEC = ServiceSpec(
     name="partners",
     title="Liaison partners",
     # Literal paths first: `/partners/imports/...`, `/partners/duplicates` before `/partners/{partner_id}/...`.
-    routers=[imports_router, duplicates_router, partners_router, people_router],
-    workers={"importer": importer},
+    routers=[imports_router, duplicates_router, partners_router, people_router, attachments_router],
+    workers={"importer": importer, "blobs": attachment_store},
     purges=finished_imports,
 )
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from services.kit.identity import Caller
 from services.kit.preconditions import check_version
 from services.kit.problems import Problem
-from services.partners import audit, search
+from services.partners import attachments, audit, search
 from services.partners.contacts import contact_read
 from services.partners.events import (
     record_contact_updated,
@@ -71,6 +71,7 @@ def merge_partners(
 
     _move_relationships(session, survivor, duplicate)
     _move_contacts(session, survivor, duplicate)
+    attachments.move(session=session, survivor_id=survivor.id, duplicate_id=duplicate.id)
 
     diff = audit.field_changes(before, editable_state(survivor))
     touch(survivor, caller)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, String, Text, Uuid
 from sqlmodel import Field, SQLModel
 
+from services.kit.attachments import AttachmentColumns
 from services.kit.types import UTCDateTime, utcnow
 from services.partners.schemas import ImportJobBase, PartnerBase, PartnerStatus
 
@@ -186,3 +187,14 @@ class DuplicateDismissal(SQLModel, table=True):
     second_id: uuid.UUID = Field(sa_column=Column(Uuid(), ForeignKey("partners.id"), primary_key=True))
     dismissed_by: str | None = Field(default=None, max_length=200)
     dismissed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PartnerAttachment(AttachmentColumns, table=True):
+    """A file attached to a partner (minutes, an agreement, slides): the row names it, the file is in
+    the service's blob store under `storage_key` (partners/<partner>/<attachment>). A merge moves the
+    duplicate's rows to the survivor; the key stays what it was (it names the file, not the owner)."""
+
+    __tablename__ = "partner_attachments"
+    __table_args__ = (Index("ix_partner_attachments_partner", "partner_id", "uploaded_at"),)
+
+    partner_id: uuid.UUID = Field(sa_column=Column(Uuid(), ForeignKey("partners.id"), nullable=False))

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
+from services.kit.attachments import AttachmentFields
 from services.kit.inputs import Date, NoNulText
 from services.kit.types import UTCDateTime, utcnow
 from services.partners.places import check_country, check_place, subdivision_country
@@ -458,3 +459,18 @@ class ImportJobRead(ImportJobBase):
     # The refused lines in file order, at most `errors_limit` of them (`rows_refused` counts them all).
     errors: list[ImportLine] = []
     errors_limit: int
+
+
+class PartnerAttachmentRead(AttachmentFields):
+    """A file attached to a partner (minutes, an agreement, slides). `content_type` is what its bytes
+    are, decided on upload; the file itself: `GET .../attachments/{id}`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    partner_id: uuid.UUID
+
+
+class PartnerAttachmentPage(BaseModel):
+    items: list[PartnerAttachmentRead]
+    next_cursor: str | None
+    total: int

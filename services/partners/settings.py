@@ -1,11 +1,13 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.kit.settings import ServiceSettings, sqlite_url
+from services.kit.attachments import AttachmentSettings
+from services.kit.settings import sqlite_url
 
 
-class PartnersSettings(ServiceSettings):
-    """Environment: LIAISON_PARTNERS_DATABASE_URL, LIAISON_PARTNERS_KAFKA_BOOTSTRAP, ..."""
+class PartnersSettings(AttachmentSettings):
+    """Environment: LIAISON_PARTNERS_DATABASE_URL, LIAISON_PARTNERS_KAFKA_BOOTSTRAP, ...;
+    attachments: LIAISON_PARTNERS_ATTACHMENT_* (kit/attachments.py)."""
 
     model_config = SettingsConfigDict(env_prefix="LIAISON_PARTNERS_", extra="ignore")
 

@@ -27,10 +27,12 @@ SERVICE_TABLES = {
         "import_files",
         "duplicate_dismissals",
         "import_refusals",
+        "partner_attachments",
         "outbox",
     },
     "engagements": {
         "attachments",
+        "contact_copies",
         "people",
         "partner_copies",
         "outbox",

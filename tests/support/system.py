@@ -39,10 +39,9 @@ def start_system(
     env |= kafka.service_env()
     env |= LOOPBACK_RECEIVERS  # the tests' webhook receivers listen on loopback
     env |= settings
-    processes = {
-        "partners": ServiceProcess("partners", env=env, log_dir=logs).start(),
-        "engagements": ServiceProcess("engagements", env=env, log_dir=logs).start(),
-    }
+    processes = {"partners": ServiceProcess("partners", env=env, log_dir=logs).start()}
+    env["LIAISON_ENGAGEMENTS_PARTNERS_URL"] = processes["partners"].url  # contacts' sealing keys
+    processes["engagements"] = ServiceProcess("engagements", env=env, log_dir=logs).start()
     env["LIAISON_NOTIFICATIONS_ENGAGEMENTS_URL"] = processes["engagements"].url
     env["LIAISON_NOTIFICATIONS_DISPATCH_IDLE_SECONDS"] = "0.05"
     if smtp_port is not None:

@@ -8,20 +8,26 @@ from email.message import EmailMessage
 import pytest
 from sqlmodel import select
 
-from services.engagements.events import HANDLERS
+from services.engagements.events import HANDLERS, handlers_with_contacts
 from services.engagements.mail_in import MailIn
 from services.engagements.mail_text import html_to_text, title_of
-from services.engagements.models import Engagement
+from services.engagements.models import Attachment, Engagement
 from services.engagements.settings import EngagementsSettings
 from services.engagements.tests.support import add_partner, as_, outbox_events
+from services.engagements.tests.test_attachments import DOCX, EXE, PDF, PNG
+from services.engagements.tests.test_contact_copies import Keys, contact_event, deliver
+from services.kit import file_types
+from services.kit.blobs import FileBlobs
 from services.kit.events import new_event
 from services.kit.identity import Caller
+from services.kit.sealed import new_key
 from tests.support.apps import unit_settings
 from tests.support.ports import free_port
 
 LIAISON = "liaison@liaison.test"
 CAMILLE = Caller(user="camille", roles=frozenset({"officer"}))
 JULES = Caller(user="jules", roles=frozenset({"officer"}))
+ATTACHMENT_MAX = 8 * 1024
 
 
 def add_person(sessions, username: str, email: str, *, disabled: bool = False) -> None:
@@ -34,14 +40,23 @@ def add_person(sessions, username: str, email: str, *, disabled: bool = False) -
 
 
 @pytest.fixture
-def mailbox(sessions):
+def store(tmp_path):
+    return tmp_path / "attachments"
+
+
+@pytest.fixture
+def mailbox(sessions, store):
     add_person(sessions, "camille", "Camille.Tremblay@mri.example")
     add_person(sessions, "jules", "jules@mri.example")
     add_person(sessions, "ancien", "ancien@mri.example", disabled=True)
     settings = unit_settings(
-        EngagementsSettings, mail_port=free_port(), mail_domain="liaison.test", mail_max_bytes=50_000
+        EngagementsSettings,
+        mail_port=free_port(),
+        mail_domain="liaison.test",
+        mail_max_bytes=50_000,
+        attachment_max_bytes=ATTACHMENT_MAX,
     )
-    worker = MailIn(settings=settings, sessions=sessions)
+    worker = MailIn(settings=settings, sessions=sessions, blobs=FileBlobs(store))
     worker.start()
     yield settings
     worker.stop()
@@ -166,3 +181,55 @@ def test_a_draft_takes_no_follow_up_and_its_deletion_is_told_to_no_one(mailbox, 
     assert refused.status_code == 409, refused.text
     assert client.delete(url, auth=as_(CAMILLE)).status_code == 204
     assert drafts(sessions) == [] and outbox_events(engagements_engine) == []
+
+
+def test_the_emails_files_become_the_drafts_attachments_and_refused_ones_are_noted(mailbox, sessions, store):
+    message = forward()
+    message.add_attachment(PDF, maintype="application", subtype="pdf", filename="Compte rendu.pdf")
+    message.add_attachment(EXE, maintype="application", subtype="pdf", filename="ordre du jour.pdf")
+    message.add_attachment(PNG, maintype="image", subtype="png", filename="photo.pdf")
+    message.add_attachment(PDF + b"0" * ATTACHMENT_MAX, maintype="application", subtype="pdf", filename="gros.pdf")
+    forwarded = EmailMessage()  # a message forwarded as an attachment, with its own file
+    forwarded["From"], forwarded["Subject"] = "hans.mueller@bayern.example", "Présentation"
+    forwarded.set_content("Voici la présentation.")
+    forwarded.add_attachment(DOCX, maintype="application", subtype="octet-stream", filename="présentation.docx")
+    message.add_attachment(forwarded)
+    with smtp(mailbox) as client:
+        assert client.send_message(message, from_addr="camille.tremblay@mri.example", to_addrs=[LIAISON]) == {}
+
+    [draft] = drafts(sessions)
+    with sessions() as session:
+        kept = session.exec(select(Attachment).order_by(Attachment.filename)).all()
+    assert [(a.filename, a.content_type, a.uploaded_by) for a in kept] == [
+        ("Compte rendu.pdf", "application/pdf", "camille"),
+        ("présentation.docx", file_types.DOCX.content_type, "camille"),
+    ]
+    assert all(a.engagement_id == draft.id for a in kept)
+    assert FileBlobs(store).exists(next(a.storage_key for a in kept if a.filename == "Compte rendu.pdf"))
+    assert sorted(p.name for p in store.rglob("*") if p.is_file()) == sorted(str(a.id) for a in kept)
+    # Not fatal: the draft is made, and says which files it left out and why.
+    refused = draft.notes.split("Pièces jointes non gardées :\n", 1)[1].splitlines()
+    assert [line.split(" : ")[0] for line in refused] == ["- ordre du jour.pdf", "- photo.pdf", "- gros.pdf"]
+    assert "Attach a PDF" in refused[0] and "image/png" in refused[1] and str(ATTACHMENT_MAX) in refused[2]
+
+
+def test_recipients_who_are_contacts_name_the_drafts_contacts_and_partners(mailbox, sessions):
+    bavaria, archived = add_partner(sessions), add_partner(sessions, status="archived")
+    keys = Keys()
+    registry = handlers_with_contacts(keys)
+    hans, archived_contact, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for contact, partner, email in (
+        (hans, bavaria, "Hans.Mueller@bayern.example"),
+        (archived_contact, archived, "protocole@mri.example"),
+        (other, bavaria, "quelquun@bayern.example"),  # not among the recipients
+    ):
+        keys.keys[contact] = new_key()
+        deliver(sessions, registry, contact_event(contact, key=keys.keys[contact], email=email, partner_id=partner))
+
+    with smtp(mailbox) as client:
+        client.send_message(forward(), from_addr="camille.tremblay@mri.example", to_addrs=[LIAISON])
+    [draft] = drafts(sessions)
+    # Both recipients are contacts; only the active partner is named (an archived one is the author's call).
+    assert set(draft.contact_ids) == {hans, archived_contact}
+    assert draft.partner_ids == [bavaria]
+    assert "Adresses de l'e-mail" not in draft.notes  # every address was matched: none left to match by hand
