@@ -24,6 +24,7 @@ from gateway.web import i18n
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.vocab import ENGAGEMENT_TYPES
 from services.kit.inputs import Date, NoNulText
+from services.kit.problems import ProblemType
 
 TORONTO = ZoneInfo("America/Toronto")
 FOLLOW_UP_ROWS = 3  # blank rows offered without JavaScript (with it, rows are added one by one)
@@ -359,7 +360,7 @@ def _domain_message(name: str, detail: str) -> str:
 
 
 def _partner_message(problem: dict[str, Any]) -> str:
-    if problem.get("title") == "Archived partner":
+    if problem.get("type") == ProblemType.ARCHIVED_PARTNER:
         return str(_l("An archived partner cannot be named on an engagement."))
     return str(_l("This partner is not known to the engagements yet; if it was just created, try again in a moment."))
 
