@@ -346,12 +346,19 @@ def errors_of(problem: dict[str, Any] | None) -> tuple[dict[str, str], str | Non
 
 
 def _domain_message(name: str, detail: str) -> str:
+    """The form's words for a field's problem. A field with one problem is known by its name; the
+    mission's three by the English detail's words, and otherwise (a French answer) the service's own
+    detail is shown: it is in the page's language already (web.api asks in it)."""
+    by_field = {
+        "ends_at": _l("The end must not be before the start."),
+        "type": _l("This mission holds engagements: it must stay a mission."),
+    }
+    if name in by_field:
+        return str(by_field[name])
     known = {
-        ("ends_at", "before"): _l("The end must not be before the start."),
         ("mission_id", "cannot be part"): _l("A mission cannot be part of another mission."),
         ("mission_id", "No mission"): _l("This mission no longer exists."),
         ("mission_id", "not a mission"): _l("Choose a mission."),
-        ("type", "mission"): _l("This mission holds engagements: it must stay a mission."),
     }
     for (field_name, words), message in known.items():
         if field_name == name and words in detail:
