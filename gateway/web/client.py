@@ -137,6 +137,15 @@ class ApiClient:
         )
         return ApiResponse.of(response)
 
+    async def open_stream(self, path: str) -> httpx.Response:
+        """GET a file: the answer with its body unread, for the page to stream on (then `aclose()` it)."""
+        if not path.startswith("/"):
+            raise ValueError(f"API paths start with '/': {path!r}")
+        request = self._http.build_request(
+            "GET", API_PREFIX + path, headers={**self._headers, **dict(tracing.inject([]))}
+        )
+        return await self._http.send(request, stream=True)
+
     async def get(self, path: str, **kwargs: Any) -> ApiResponse:
         return await self.request("GET", path, **kwargs)
 
