@@ -40,6 +40,12 @@ class ApiResponse:
         return self.json
 
     @property
+    def problem_type(self) -> str:
+        """The problem's RFC 9457 `type` (`services.kit.problems.ProblemType`), "" for a success."""
+        problem = self.problem or {}
+        return str(problem.get("type") or "about:blank") if self.problem is not None else ""
+
+    @property
     def field_errors(self) -> dict[str, str]:
         """{"field.path": "message"} from a 422's `errors` (the location without its leading "body")."""
         problem = self.problem or {}
@@ -92,9 +98,15 @@ class TokenCache:
 class ApiClient:
     """`await web.api.get("/partners", params=...)`: paths are the API's, without `/api/v1`."""
 
-    def __init__(self, http: httpx.AsyncClient, token: str, *, request_id: str | None = None) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, token: str, *, request_id: str | None = None, language: str | None = None
+    ) -> None:
         self._http = http
         self._headers = {"Authorization": f"Bearer {token}"}
+        if language:
+            # The services answer problems in the page's language, so their words can be shown as they are;
+            # the pages decide on a problem's status, `type` and `errors`, never on its (translated) title.
+            self._headers["Accept-Language"] = language
         if request_id:
             self._headers["X-Request-ID"] = request_id  # the page's request and its API calls share one id
 
@@ -124,6 +136,15 @@ class ApiClient:
             headers={**self._headers, **dict(tracing.inject([])), **(headers or {})},
         )
         return ApiResponse.of(response)
+
+    async def open_stream(self, path: str) -> httpx.Response:
+        """GET a file: the answer with its body unread, for the page to stream on (then `aclose()` it)."""
+        if not path.startswith("/"):
+            raise ValueError(f"API paths start with '/': {path!r}")
+        request = self._http.build_request(
+            "GET", API_PREFIX + path, headers={**self._headers, **dict(tracing.inject([]))}
+        )
+        return await self._http.send(request, stream=True)
 
     async def get(self, path: str, **kwargs: Any) -> ApiResponse:
         return await self.request("GET", path, **kwargs)

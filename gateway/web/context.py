@@ -135,7 +135,10 @@ class WebContext:
         if self.session is None:
             raise RuntimeError("web.api needs a logged-in person")
         return ApiClient(
-            self.runtime.http, self.runtime.access_token(self.session), request_id=request_id_var.get() or None
+            self.runtime.http,
+            self.runtime.access_token(self.session),
+            request_id=request_id_var.get() or None,
+            language=self.lang,
         )
 
     def gettext(self, message: str) -> str:

@@ -24,6 +24,7 @@ from gateway.web import i18n
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.vocab import ENGAGEMENT_TYPES
 from services.kit.inputs import Date, NoNulText
+from services.kit.problems import ProblemType
 
 TORONTO = ZoneInfo("America/Toronto")
 FOLLOW_UP_ROWS = 3  # blank rows offered without JavaScript (with it, rows are added one by one)
@@ -350,12 +351,19 @@ def errors_of(problem: dict[str, Any] | None) -> tuple[dict[str, str], str | Non
 
 
 def _domain_message(name: str, detail: str) -> str:
+    """The form's words for a field's problem. A field with one problem is known by its name; the
+    mission's three by the English detail's words, and otherwise (a French answer) the service's own
+    detail is shown: it is in the page's language already (web.api asks in it)."""
+    by_field = {
+        "ends_at": _l("The end must not be before the start."),
+        "type": _l("This mission holds engagements: it must stay a mission."),
+    }
+    if name in by_field:
+        return str(by_field[name])
     known = {
-        ("ends_at", "before"): _l("The end must not be before the start."),
         ("mission_id", "cannot be part"): _l("A mission cannot be part of another mission."),
         ("mission_id", "No mission"): _l("This mission no longer exists."),
         ("mission_id", "not a mission"): _l("Choose a mission."),
-        ("type", "mission"): _l("This mission holds engagements: it must stay a mission."),
     }
     for (field_name, words), message in known.items():
         if field_name == name and words in detail:
@@ -364,7 +372,7 @@ def _domain_message(name: str, detail: str) -> str:
 
 
 def _partner_message(problem: dict[str, Any]) -> str:
-    if problem.get("title") == "Archived partner":
+    if problem.get("type") == ProblemType.ARCHIVED_PARTNER:
         return str(_l("An archived partner cannot be named on an engagement."))
     return str(_l("This partner is not known to the engagements yet; if it was just created, try again in a moment."))
 

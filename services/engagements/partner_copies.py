@@ -16,7 +16,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col
 
 from services.engagements.models import Engagement, EngagementPartner, PartnerCopy, PartnerRelationship
-from services.kit.problems import NotFound, Problem
+from services.kit.problems import NotFound, Problem, ProblemType
 
 MAX_MERGE_HOPS = 20
 MEMBER_TYPES = ("part_of", "member_of")
@@ -25,6 +25,7 @@ MEMBER_TYPES = ("part_of", "member_of")
 class UnknownPartner(Problem):
     status = 422
     title = "Unknown partner"
+    type = ProblemType.UNKNOWN_PARTNER
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ def resolve_for_engagement(
             f"Archived partner(s) cannot be named on an engagement: {', '.join(archived)}. "
             f"An administrator can restore it first (POST {restore[0]}), then log the engagement.",
             title="Archived partner",
+            type=ProblemType.ARCHIVED_PARTNER,
             partner_ids=archived,
             restore=restore,
         )

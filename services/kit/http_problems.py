@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.kit.logging import request_id_var
-from services.kit.problems import FIELD_LABELS, Problem, field_label, localize, status_title
+from services.kit.problems import FIELD_LABELS, Problem, ProblemType, field_label, localize, status_title
 
 _LABELLED = frozenset(FIELD_LABELS)
 
@@ -25,11 +25,13 @@ def problem_response(
     title: str | None = None,
     detail: str | None = None,
     headers: dict[str, str] | None = None,
+    problem_type: str = ProblemType.BLANK,
     **extensions: Any,
 ) -> JSONResponse:
-    """The one place an error body is written: its title and detail in the caller's language."""
+    """The one place an error body is written: its title and detail in the caller's language; its
+    `type` says what kind of problem it is in words no translation changes."""
     body: dict[str, Any] = {
-        "type": "about:blank",
+        "type": str(problem_type),
         "title": localize(title or status_title(status)),
         "status": status,
     }
@@ -63,7 +65,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         extensions = dict(exc.extensions)
         if isinstance(extensions.get("field"), str) and "label" not in extensions:
             extensions["label"] = field_label(extensions["field"])  # the field as the form names it
-        return problem_response(exc.status, title=exc.title, detail=exc.detail, instance=request.url.path, **extensions)
+        return problem_response(
+            exc.status,
+            title=exc.title,
+            detail=exc.detail,
+            problem_type=exc.type,
+            instance=request.url.path,
+            **extensions,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

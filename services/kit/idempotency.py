@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
 
 from services.kit.identity import Caller
-from services.kit.problems import Conflict, Problem
+from services.kit.problems import Conflict, Problem, ProblemType
 from services.kit.types import UTCDateTime, utcnow
 
 MAX_KEY_LENGTH = 200
@@ -43,6 +43,7 @@ Record = TypeVar("Record", bound=IdempotencyRecordBase)
 class KeyReused(Problem):
     status = 422
     title = "Idempotency-Key reused"
+    type = ProblemType.IDEMPOTENCY_KEY_REUSED
 
 
 def _fingerprint(scope: str, body: Any) -> str:

@@ -31,7 +31,12 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "description": "RFC 9457 problem details: every error this API answers has this shape.",
     "type": "object",
     "properties": {
-        "type": {"type": "string", "default": "about:blank"},
+        "type": {
+            "type": "string",
+            "default": "about:blank",
+            "description": "What kind of problem, in words no translation changes: about:blank (the status says "
+            "it) or a urn:liaison:problem:… a client may act on.",
+        },
         "title": {"type": "string", "description": "In the language Accept-Language asks for (fr, en)."},
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string", "description": "In the language Accept-Language asks for (fr, en)."},

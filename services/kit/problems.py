@@ -10,6 +10,7 @@ import gettext
 import io
 import re
 from contextvars import ContextVar
+from enum import StrEnum
 from functools import cache
 from http import HTTPStatus
 from pathlib import Path
@@ -26,13 +27,33 @@ def status_title(status: int) -> str:
     return _TITLES.get(status) or HTTPStatus(status).phrase
 
 
+class ProblemType(StrEnum):
+    """The RFC 9457 `type` of the problems a client acts on by kind, not by words: titles and details
+    are translated (Accept-Language), so a client (the web app first) decides on these instead. Every
+    other problem is `about:blank`, its status saying what it is."""
+
+    BLANK = "about:blank"
+    IDEMPOTENCY_KEY_REUSED = "urn:liaison:problem:idempotency-key-reused"
+    ARCHIVED_PARTNER = "urn:liaison:problem:archived-partner"
+    UNKNOWN_PARTNER = "urn:liaison:problem:unknown-partner"
+
+
 class Problem(Exception):
     """A domain error with the status and words the client should get."""
 
     status = 400
     title = "Bad request"
+    type: str = ProblemType.BLANK
 
-    def __init__(self, detail: str, *, status: int | None = None, title: str | None = None, **extensions: Any) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        title: str | None = None,
+        type: str | None = None,  # RFC 9457's name for it
+        **extensions: Any,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         if status is not None and status != self.status:
@@ -40,6 +61,8 @@ class Problem(Exception):
             self.title = status_title(status)  # a 413 raised as a plain Problem is not a "Bad request"
         if title is not None:
             self.title = title
+        if type is not None:
+            self.type = type
         self.extensions = extensions
 
 

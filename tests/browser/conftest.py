@@ -47,6 +47,7 @@ CHROMIUM_ARGS = [
 ]
 # Tight enough for a test to notice a hung page, loose enough for 2 cores shared with other work.
 DEFAULT_TIMEOUT_MS = 30_000
+ATTACHMENT_MAX_BYTES = 1024 * 1024  # the engagements service's limit in this system
 
 
 def pytest_collection_modifyitems(items):
@@ -89,6 +90,9 @@ def web_system(kafka_broker, pg_cluster, oidc_issuer, tmp_path_factory):
         # A failing webhook's five attempts in a second or two, not half a minute (the admin's replay test).
         LIAISON_NOTIFICATIONS_RETRY_BASE_SECONDS="0.1",
         LIAISON_NOTIFICATIONS_RETRY_MAX_SECONDS="0.5",
+        # Files in the test's own folder, and a limit a browser test can send a file over.
+        LIAISON_ENGAGEMENTS_ATTACHMENT_DIR=str(tmp_path_factory.mktemp("engagement-files")),
+        LIAISON_ENGAGEMENTS_ATTACHMENT_MAX_BYTES=str(ATTACHMENT_MAX_BYTES),
         # A browser asks for much at once; the per-user limits are not what these tests are about.
         gateway_settings={
             "RATE_LIMIT_PER_SECOND": "500",

@@ -34,6 +34,8 @@ NOTICES = {
     "user-enabled": _l("The user was enabled again."),
     "key-revoked": _l("The API key was revoked: it no longer opens the API."),
     "replayed": _l("The delivery was queued for a new round of attempts."),
+    "dismissed": _l("The pair was dismissed: the queue will not propose it again."),
+    "merged": _l("The partners were merged: the duplicate's address now leads to the partner kept."),
 }
 
 

@@ -16,8 +16,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, Response
 
+from gateway.web import attachments_view
 from gateway.web import engagement_data as data
-from gateway.web.context import Web, WebForm
+from gateway.web.context import Web, WebContext, WebForm
 from gateway.web.engagement_form import (
     CONFIDENTIALITY_LABELS,
     OWED_BY,
@@ -31,7 +32,7 @@ from gateway.web.engagement_form import (
 )
 from gateway.web.i18n import Text
 from gateway.web.i18n import lazy_gettext as _l
-from gateway.web.partner_access import STAFF
+from gateway.web.partner_access import EDITORS, STAFF
 from gateway.web.routes.engagements import form_page
 
 router = APIRouter()
@@ -82,7 +83,7 @@ def version_of(headers: Mapping[str, str]) -> str:
     return match.group(1) if match else ""
 
 
-async def _engagement(web: Web, engagement_id: uuid.UUID) -> tuple[dict[str, Any], str]:
+async def _engagement(web: WebContext, engagement_id: uuid.UUID) -> tuple[dict[str, Any], str]:
     answer = await web.api.get(f"/engagements/{engagement_id}")
     if answer.status == 404:
         raise HTTPException(status_code=404)
@@ -93,14 +94,35 @@ async def _engagement(web: Web, engagement_id: uuid.UUID) -> tuple[dict[str, Any
 
 @router.get("/engagements/{engagement_id:uuid}")
 async def engagement_page(
-    engagement_id: uuid.UUID, web: Web, logged: str = "", follow_ups_failed: str = "", problem: str = ""
+    engagement_id: uuid.UUID,
+    web: Web,
+    logged: str = "",
+    follow_ups_failed: str = "",
+    problem: str = "",
+    done: str = "",
 ) -> HTMLResponse:
+    return await show_engagement(
+        web,
+        engagement_id,
+        logged=bool(logged),
+        follow_ups_failed=bool(follow_ups_failed),
+        stale=problem == "stale",
+        attachment_notice=attachments_view.notice(web, done),
+    )
+
+
+async def show_engagement(
+    web: WebContext, engagement_id: uuid.UUID, *, status: int = 200, **shown: Any
+) -> HTMLResponse:
+    """The page; `shown`: its notices (logged, follow_ups_failed, stale, attachment_notice,
+    attachment_problem), so a refused upload comes back to the page itself with its reason."""
     engagement, version = await _engagement(web, engagement_id)
     mission_id = engagement.get("mission_id")
     # The trail names colleagues: people read it (an integration's login does not).
     staff = bool(STAFF & set(web.roles))
-    # Beside the six reads below (gather types six at most): the directory, for the assignee fields.
+    # Beside the six reads below (gather types six at most): the directory and the attached files.
     people = asyncio.create_task(data.people(web))
+    files = asyncio.create_task(web.api.get(f"/engagements/{engagement_id}/attachments"))
     follow_ups, contacts, (_, thrust_labels), mission, meetings, audit = await asyncio.gather(
         web.api.get(f"/engagements/{engagement_id}/follow-ups", params={"limit": 200}),
         data.contacts(web, [str(c) for c in engagement["contact_ids"]]),
@@ -113,8 +135,10 @@ async def engagement_page(
         if staff
         else asyncio.sleep(0, None),
     )
+    attached = await files
     return web.render(
         "engagements/show.html",
+        status=status,
         engagement=engagement,
         version=version,
         partners=[{"id": str(p["id"]), "label": data.partner_name(p, web.lang)} for p in engagement["partners"]],
@@ -128,14 +152,16 @@ async def engagement_page(
         confidentiality_labels=CONFIDENTIALITY_LABELS,
         owed_by=[(o, OWED_BY_LABELS[o]) for o in OWED_BY],
         owed_by_labels=OWED_BY_LABELS,
-        logged=bool(logged),
-        follow_ups_failed=bool(follow_ups_failed),
-        stale=problem == "stale",
+        attachments=attached.json["items"] if attached.ok else None,
+        may_attach=bool(EDITORS & set(web.roles)),
+        size_text=attachments_view.size_text,
+        attachment_accept=attachments_view.ACCEPT,
         audit=audit.json["items"] if audit is not None and audit.ok else None,
         audit_actions=AUDIT_ACTIONS,
         audit_fields=AUDIT_FIELDS,
         follow_up_statuses=FOLLOW_UP_STATUSES,
         partner_names={str(p["id"]): data.partner_name(p, web.lang) for p in engagement["partners"]},
+        **{"logged": False, "follow_ups_failed": False, "stale": False, "attachment_problem": None, **shown},
     )
 
 

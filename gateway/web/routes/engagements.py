@@ -32,6 +32,7 @@ from gateway.web.engagement_form import (
 from gateway.web.i18n import Text
 from gateway.web.i18n import lazy_gettext as _l
 from services.kit.markdown import render_notes
+from services.kit.problems import ProblemType
 
 router = APIRouter()
 CONFLICT_RETRIES = 20  # a second submit racing the first waits for its answer (409 while it is handled)
@@ -121,7 +122,7 @@ async def log_engagement(web: Web, posted: WebForm) -> Response:
     if errors:
         return await form_page(web, form, errors=errors, status=422)
     answer = await _post_with_key(web, "/engagements", body, form.idempotency_key)
-    if answer.status == 422 and (answer.problem or {}).get("title") == "Idempotency-Key reused":
+    if answer.status == 422 and answer.problem_type == ProblemType.IDEMPOTENCY_KEY_REUSED:
         # This form was sent before with other content: a new key makes the next submit a new engagement.
         form.idempotency_key = EngagementForm.blank(user=web.username).idempotency_key
         return await form_page(web, form, general=ALREADY_SENT, status=422)

@@ -15,6 +15,14 @@
   if (logged) {
     try { window.localStorage.removeItem(logged.getAttribute("data-clear-draft")); } catch (e) { /* storage off */ }
   }
+  // A file's delete button asks first (without JavaScript the POST deletes: the button names the file).
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (el) {
+    el.addEventListener("submit", function (event) {
+      if (!window.confirm(el.getAttribute("data-confirm"))) {
+        event.preventDefault();
+      }
+    });
+  });
   if (!form) {
     return;
   }

@@ -173,6 +173,7 @@ def test_an_unknown_partner_is_a_clear_422_not_a_500(client, engagements_engine)
     response = client.post("/api/v1/engagements", json=engagement_body([unknown]))
     assert response.status_code == 422
     assert response.json()["title"] == "Unknown partner" and response.json()["partner_ids"] == [str(unknown)]
+    assert response.json()["type"] == "urn:liaison:problem:unknown-partner"
     assert "has not heard of partner" in response.json()["detail"]
     assert count(engagements_engine, Engagement) == 0
 
@@ -195,6 +196,10 @@ def test_an_archived_partner_is_refused_for_a_new_engagement_but_may_stay_on_an_
     )
     assert kept.status_code == 200 and kept.json()["partner_ids"] == [str(partner), str(other)]
 
+    in_french = client.post("/api/v1/engagements", json=engagement_body([partner]), headers={"Accept-Language": "fr"})
+    # The words follow the caller's language; the type, what a client decides on, does not.
+    assert in_french.json()["title"] == "Partenaire archivé"
+    assert refused.json()["type"] == in_french.json()["type"] == "urn:liaison:problem:archived-partner"
     add_partner(sessions, partner_id=partner, version=3, status="active", event="liaison.partner.restored")
     assert client.post("/api/v1/engagements", json=engagement_body([partner])).status_code == 201, "restored"
     add_partner(sessions, partner_id=partner, version=2, status="archived", event="liaison.partner.archived")
@@ -225,6 +230,14 @@ def test_the_same_idempotency_key_twice_logs_one_engagement_with_the_same_answer
 
     reused = client.post("/api/v1/engagements", json=body | {"title": "Autre"}, headers={"Idempotency-Key": "k-1"})
     assert reused.status_code == 422 and reused.json()["title"] == "Idempotency-Key reused"
+    assert reused.json()["type"] == "urn:liaison:problem:idempotency-key-reused"
+    in_french = client.post(
+        "/api/v1/engagements",
+        json=body | {"title": "Autre"},
+        headers={"Idempotency-Key": "k-1", "Accept-Language": "fr"},
+    )
+    assert in_french.json()["title"] == "Idempotency-Key déjà employée"
+    assert in_french.json()["type"] == "urn:liaison:problem:idempotency-key-reused"
     other_caller = client.post(
         "/api/v1/engagements", json=body, headers={"Idempotency-Key": "k-1"}, auth=as_(COLLEAGUE)
     )
