@@ -1,4 +1,4 @@
-"""`python -m gateway migrate|serve|bootstrap-admin`."""
+"""`python -m gateway migrate|serve|bootstrap-admin|demo`."""
 
 import argparse
 import logging
@@ -42,13 +42,35 @@ def bootstrap_admin(settings: GatewaySettings) -> None:
         print(f"gateway: created user '{ADMIN_USERNAME}'; its password, shown this once: {password}")
 
 
+def load_demo(settings: GatewaySettings) -> None:
+    """The demo's teams and officers (gateway/demo.py): LIAISON_DEMO_PASSWORD, or a generated password
+    printed this once."""
+    from gateway.demo import load
+    from services.kit.db import make_engine, make_session_factory, unit_of_work
+
+    given = os.environ.get("LIAISON_DEMO_PASSWORD")
+    password = given or secrets.token_urlsafe(18)
+    engine = make_engine(settings.database_url)
+    try:
+        for session in unit_of_work(make_session_factory(engine)):
+            added = load(session, password=password)
+    finally:
+        engine.dispose()
+    if not added:
+        print("gateway: the demo users exist already")
+    else:
+        shown = "the password from LIAISON_DEMO_PASSWORD" if given else f"the password, shown this once: {password}"
+        print(f"gateway: demo users {', '.join(added)} created, with {shown}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gateway")
     parser.add_argument(
         "command",
-        choices=["migrate", "serve", "bootstrap-admin"],
+        choices=["migrate", "serve", "bootstrap-admin", "demo"],
         help="migrate: apply the migrations; serve: migrate, then serve HTTP; "
-        "bootstrap-admin: migrate, then create the admin user if there is no user yet",
+        "bootstrap-admin: migrate, then create the admin user if there is no user yet; "
+        "demo: migrate, then create the demo's teams and officers (once)",
     )
     args = parser.parse_args(argv)
     # Only the server publishes (its relay sends what migrate or bootstrap-admin put in the outbox).
@@ -59,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     upgrade(MIGRATIONS, settings.database_url)
     if args.command == "bootstrap-admin":
         bootstrap_admin(settings)
+    elif args.command == "demo":
+        load_demo(settings)
     elif args.command == "serve":
         serve(settings)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import uuid
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -35,10 +36,12 @@ def _decoy_hash() -> str:
     return hasher().hash(secrets.token_urlsafe(16))
 
 
-def create_user(*, session: Session, data: UserCreate) -> User:
+def create_user(*, session: Session, data: UserCreate, user_id: uuid.UUID | None = None) -> User:
+    """`user_id`: only for loaders that need stable ids (demo data)."""
     if session.exec(select(User.id).where(User.username == data.username)).first() is not None:
         raise Conflict(f"A user named {data.username!r} already exists.")
     user = User(
+        id=user_id or uuid.uuid4(),
         username=data.username,
         display_name=data.display_name,
         email=data.email,

@@ -305,6 +305,8 @@ def bring_up(
         # Written through the partners service's own rules, with outbox rows: once the services run,
         # the directory reaches engagements (and notifications) as events, like any other partner.
         run_checked([sys.executable, "-m", "services.partners", "demo"], env, "loading the demo directory")
+        # The demo's officers and teams, whose directory events the gateway's relay sends once it runs.
+        run_checked([sys.executable, "-m", "gateway", "demo"], env, "creating the demo users")
     for component in [*services, gateway]:
         print(f"starting {component.name} on {component.url} (log: {component.log_path})")
         start(component, env)
@@ -313,7 +315,7 @@ def bring_up(
         print(f"{component.name} ready")
     if demo:
         run_checked(
-            [sys.executable, "-m", "services.engagements.demo", "--wait-for-partners", "30"],
+            [sys.executable, "-m", "services.engagements.demo", "--wait-for-partners", "30", "--wait-for-people", "30"],
             env,
             "loading the demo engagements",
         )

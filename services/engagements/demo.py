@@ -5,6 +5,8 @@ running it again changes nothing. The engagements need partners in the read copy
 copies there itself when they are missing, under the ids of the partners service's demo directory
 (services/partners/demo.py: uuid5 of its namespace and a handle). `make up` loads that directory first
 and runs this with `--wait-for-partners`, so the copies made from the partners' own events are used.
+Officers and assignees are the gateway's demo users (gateway/demo.py), named by username, the same way:
+`--wait-for-people` waits for their events, and copies are made for those still missing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from services.engagements import followups, partner_copies, service
-from services.engagements.models import Engagement, PartnerCopy
+from services.engagements.models import Engagement, PartnerCopy, Person
 from services.engagements.schemas import (
     AgreementStatus,
     Confidentiality,
@@ -30,7 +32,9 @@ from services.engagements.schemas import (
 )
 from services.engagements.settings import EngagementsSettings
 from services.kit.db import make_engine, make_session_factory
+from services.kit.event_models import UserState
 from services.kit.identity import Caller
+from services.kit.people import record_person
 from services.kit.roles import Role, roles
 from services.kit.settings import load_settings
 
@@ -38,7 +42,16 @@ DEMO_NAMESPACE = uuid.UUID("6f1c9a52-4d0e-4f6b-9a57-1c2f3e4d5a60")
 # The partners service's demo directory names its partners uuid5(this, handle); a convention of the
 # demo data only (the services share nothing else).
 PARTNERS_DEMO_NAMESPACE = uuid.UUID("6f0c7d2e-3a41-4c59-9d7a-4b1f3e2a9c10")
-OFFICERS = ["marie.tremblay@mrif.example", "jean.gagnon@mrif.example", "sophie.roy@mrif.example"]
+# The gateway's demo users (gateway/demo.py: `python -m gateway demo`), by username; their ids are
+# uuid5(this namespace, "user:" + username) there too, another convention of the demo data only.
+PEOPLE_DEMO_NAMESPACE = uuid.UUID("6f2d8e3f-4b52-4d6a-8e8b-5c2a4f3b0d21")
+# username, display name, e-mail
+PEOPLE = [
+    ("marie.tremblay", "Marie Tremblay", "marie.tremblay@mrif.example"),
+    ("jean.gagnon", "Jean Gagnon", "jean.gagnon@mrif.example"),
+    ("sophie.roy", "Sophie Roy", "sophie.roy@mrif.example"),
+]
+OFFICERS = [username for username, *_ in PEOPLE]
 
 # handle (in the partners demo directory), kind, name_fr, name_en, acronyms, country, region
 PARTNERS = [
@@ -414,6 +427,28 @@ def partner_id(name: str) -> uuid.UUID:
     return uuid.uuid5(PARTNERS_DEMO_NAMESPACE, _HANDLES[name])
 
 
+def person_id(username: str) -> uuid.UUID:
+    """The gateway's demo user called `username`, under the id the gateway's demo gives them."""
+    return uuid.uuid5(PEOPLE_DEMO_NAMESPACE, f"user:{username}")
+
+
+def _record_people(session: Session) -> None:
+    """Officers must be people of the directory copy: the gateway's events make them; a demo loaded
+    without the gateway's demo makes the copies itself (version 1: the gateway's own events win)."""
+    for username, display_name, email in PEOPLE:
+        if session.scalars(select(Person).where(col(Person.username) == username)).first() is None:
+            state = UserState(
+                id=person_id(username),
+                username=username,
+                display_name=display_name,
+                email=email,
+                language="fr",
+                disabled=False,
+                version=1,
+            )
+            record_person(session=session, table=Person, state=state)
+
+
 def engagement_id(title: str) -> uuid.UUID:
     return uuid.uuid5(DEMO_NAMESPACE, f"engagement:{title}")
 
@@ -442,6 +477,7 @@ def load(session: Session, *, zone: ZoneInfo, now: datetime | None = None) -> in
                     region=region,
                 ),
             )
+    _record_people(session)
     session.flush()
     added = 0
     for n, (kind, title, names, thrusts, days_ago, city, country, summary, level) in enumerate(ENGAGEMENTS):
@@ -502,6 +538,17 @@ def wait_for_partners(sessions, timeout: float) -> int:
         time.sleep(0.5)
 
 
+def wait_for_people(sessions, timeout: float) -> int:
+    """Wait until the people copy knows every demo user (from the gateway's events); how many it knows."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with sessions() as session:
+            known = len(session.execute(select(col(Person.id)).where(col(Person.username).in_(OFFICERS))).all())
+        if known == len(OFFICERS) or time.monotonic() >= deadline:
+            return known
+        time.sleep(0.5)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m services.engagements.demo")
     parser.add_argument(
@@ -511,6 +558,13 @@ def main(argv: list[str] | None = None) -> None:
         metavar="SECONDS",
         help="first wait up to SECONDS for the partners demo directory's events to arrive",
     )
+    parser.add_argument(
+        "--wait-for-people",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="first wait up to SECONDS for the gateway's demo users (python -m gateway demo) to arrive",
+    )
     args = parser.parse_args(argv)
     settings = load_settings(EngagementsSettings, kafka_enabled=False)
     engine = make_engine(settings.database_url)
@@ -519,6 +573,9 @@ def main(argv: list[str] | None = None) -> None:
         if args.wait_for_partners:
             known = wait_for_partners(sessions, args.wait_for_partners)
             print(f"demo: {known} of {len(PARTNERS)} demo partners known from the partners service")
+        if args.wait_for_people:
+            known = wait_for_people(sessions, args.wait_for_people)
+            print(f"demo: {known} of {len(PEOPLE)} demo users known from the gateway")
         with sessions() as session:
             added = load(session, zone=settings.zone)
             session.commit()

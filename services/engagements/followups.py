@@ -21,7 +21,7 @@ from services.engagements.schemas import Confidentiality, FollowUpCreate, Follow
 from services.engagements.service import get_engagement
 from services.kit import cursors, sync
 from services.kit.identity import Caller
-from services.kit.people import team_keys
+from services.kit.people import team_keys, usernames
 from services.kit.preconditions import check_version
 from services.kit.problems import NotFound, Problem
 from services.kit.types import utcnow
@@ -49,11 +49,19 @@ def _audit(
     )
 
 
+def assignee_of(*, session: Session, name: str, kept: str | None = None) -> str:
+    """The assignee named (an id or a username of an enabled person of the directory copy) as the
+    username stored, or a 422 naming `assignee`; `kept`: who owes it already (see `usernames`)."""
+    [username] = usernames(session=session, table=Person, values=[name], field="assignee", kept=[kept] if kept else [])
+    return username
+
+
 def add_follow_up(*, session: Session, caller: Caller, engagement_id: uuid.UUID, data: FollowUpCreate) -> FollowUp:
     engagement = get_engagement(session=session, caller=caller, engagement_id=engagement_id)
     if engagement.draft:  # its events would name an engagement no one was told of
         raise Problem("Confirm this draft before giving it follow-ups.", status=409, title="Draft engagement")
     ensure_may_change(caller, engagement, fields=set())
+    data = data.model_copy(update={"assignee": assignee_of(session=session, name=data.assignee)})
     ensure_may_see(data.assignee, engagement, field="assignee")
     now = utcnow()
     follow_up = FollowUp.model_validate(
@@ -99,6 +107,10 @@ def update_follow_up(
     follow_up, engagement = get_follow_up(session=session, caller=caller, follow_up_id=follow_up_id, for_update=True)
     ensure_may_change_follow_up(caller, engagement, assignee=follow_up.assignee)
     check_version(follow_up.version, expected_version, what="follow-up")
+    if "assignee" in data.model_fields_set and data.assignee:
+        data = data.model_copy(
+            update={"assignee": assignee_of(session=session, name=data.assignee, kept=follow_up.assignee)}
+        )
     assignee = data.assignee if "assignee" in data.model_fields_set and data.assignee else follow_up.assignee
     status = data.status if "status" in data.model_fields_set else follow_up.status
     reopened = status == FollowUpStatus.OPEN and follow_up.status != FollowUpStatus.OPEN

@@ -28,6 +28,7 @@ from services.engagements.models import (
     EngagementThrust,
     FollowUp,
     PartnerCopy,
+    Person,
 )
 from services.engagements.partner_copies import resolve_for_engagement
 from services.engagements.schemas import (
@@ -42,6 +43,7 @@ from services.engagements.schemas import (
 from services.kit import blobs as blob_store
 from services.kit.blobs import Blobs
 from services.kit.identity import Caller
+from services.kit.people import usernames
 from services.kit.preconditions import check_version
 from services.kit.problems import NotFound, Problem
 from services.kit.thrusts import taxonomy
@@ -82,6 +84,12 @@ def get_engagement(
 
 
 # --- writing -------------------------------------------------------------------------------------------
+
+
+def officers_of(*, session: Session, names: list[str], kept: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The officers named (ids or usernames of enabled people of the directory copy) as the usernames
+    stored, or a 422 naming `officers`; `kept`: officers the engagement has already (see `usernames`)."""
+    return usernames(session=session, table=Person, values=names, field="officers", kept=kept)
 
 
 def _check_rules(
@@ -140,6 +148,7 @@ def log_engagement(
 ) -> Engagement:
     """`zone`: the service's time zone. `engagement_id`: only for loaders that need stable ids (demo data)."""
     partners = resolve_for_engagement(session=session, partner_ids=data.partner_ids)
+    officers = officers_of(session=session, names=data.officers)
     now = utcnow()
     location = data.location
     engagement = Engagement.model_validate(
@@ -147,6 +156,7 @@ def log_engagement(
         update={
             "id": engagement_id or uuid.uuid4(),
             "ends_at": data.ends_at or data.starts_at,
+            "officers": officers,
             "location_city": location.city if location else None,
             "location_country": location.country if location else None,
             "local_year": 0,
@@ -265,6 +275,12 @@ def update_engagement(
     sent = data.model_fields_set
     # Judged on the engagement as it is, before anything of the change is applied to it (and before
     # its version is compared: someone who may not change it learns nothing from a precondition).
+    ensure_may_change(caller, engagement, fields=set())
+    if "officers" in sent and data.officers is not None:
+        # As stored (ids become usernames) before comparing: officers named by id are not a change.
+        data = data.model_copy(
+            update={"officers": officers_of(session=session, names=data.officers, kept=before["officers"])}
+        )
     governed = {name for name in sent & GOVERNING if getattr(data, name) != before[name]}
     ensure_may_change(caller, engagement, fields=governed)
     check_version(engagement.version, expected_version, what="engagement")

@@ -59,12 +59,25 @@ def field_error(error: Any) -> dict[str, Any]:
     }
 
 
+def _rule_error(error: Any) -> Any:
+    if not isinstance(error, dict):
+        return error
+    worded = dict(error)
+    if isinstance(worded.get("message"), str):
+        worded["message"] = localize(worded["message"])
+    if isinstance(worded.get("field"), str) and "label" not in worded:
+        worded["label"] = field_label(worded["field"])
+    return worded
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _domain(request: Request, exc: Problem) -> JSONResponse:
         extensions = dict(exc.extensions)
         if isinstance(extensions.get("field"), str) and "label" not in extensions:
             extensions["label"] = field_label(extensions["field"])  # the field as the form names it
+        if isinstance(extensions.get("errors"), list):  # field errors a rule lists, worded as validation's
+            extensions["errors"] = [_rule_error(error) for error in extensions["errors"]]
         return problem_response(
             exc.status,
             title=exc.title,

@@ -120,14 +120,38 @@ def resolve_people(*, session: Session, table: type[P], values: Iterable[str], f
         elif person not in people:
             people.append(person)
     if refused:
-        error = {"location": ["body", field], "message": "unknown or disabled person", "type": "unknown_person"}
+        error = {
+            "location": ["body", field],
+            "field": field,
+            "message": "unknown or disabled person",
+            "type": "unknown_person",
+        }
+        named = ", ".join(repr(v) for v in refused)
+        whom = "is not an enabled person" if len(refused) == 1 else "are not enabled people"
         raise UnknownPerson(
-            f"{field}: {', '.join(repr(v) for v in refused)} {'is' if len(refused) == 1 else 'are'} not an "
-            "enabled person of the directory (if just created, their event may still be on its way; "
+            f"{field}: {named} {whom} of the directory (if just created, their event may still be on its way; "
             "retry in a moment).",
+            field=field,
             errors=[error | {"values": refused}],
         )
     return people
+
+
+def usernames(
+    *, session: Session, table: type[P], values: Iterable[str], field: str, kept: Iterable[str] = ()
+) -> list[str]:
+    """What a record stores for the people named in `values`: each one's username, in order and once.
+    The username, not the id: the gateway never changes it, and callers, access checks, events and
+    notifications all name people by it. `kept`: what the record names already, left as it is (a
+    person disabled since stays on what they did; only who is added must be enabled)."""
+    already = set(kept)
+    added = [v for v in values if v not in already]
+    people = resolve_people(session=session, table=table, values=added, field=field)
+    canonical = {key: p.username for p in people for key in (str(p.id), p.username)}
+    for value in added:  # an id in any spelling uuid.UUID reads
+        if (as_id := _as_id(value)) is not None and str(as_id) in canonical:
+            canonical[value] = canonical[str(as_id)]
+    return list(dict.fromkeys(v if v in already else canonical[v] for v in values))
 
 
 def names_of(*, session: Session, table: type[P], ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -1,4 +1,4 @@
-"""Builders the engagements tests share: partners in the read copy, engagements, callers."""
+"""Builders the engagements tests share: partners and people in the read copies, engagements, callers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import uuid
 from sqlalchemy import select
 
 from services.engagements.events import HANDLERS
+from services.engagements.models import Person
+from services.kit.event_models import UserState
 from services.kit.events import new_event
 from services.kit.identity import Caller
 from services.kit.outbox import OutboxMessage
+from services.kit.people import record_person
 from tests.support.identity import SignedAs
 
 OFFICER = Caller(user="officer@example.test", roles=frozenset({"officer"}))
@@ -19,6 +22,31 @@ OUTSIDER = Caller(user="outsider@example.test", roles=frozenset({"officer"}))
 VIEWER = Caller(user="viewer@example.test", roles=frozenset({"viewer"}))
 ADMIN = Caller(user="admin@example.test", roles=frozenset({"admin"}))
 NOTIFICATIONS = Caller(user="service:notifications", roles=frozenset({"service"}))
+# The people the callers above are: officers and assignees must be people of the directory copy
+# (the `client` fixture records them for every test).
+CAST = (OFFICER, COLLEAGUE, OUTSIDER, VIEWER, ADMIN)
+
+
+def add_people(
+    sessions, *usernames: str, teams: tuple[uuid.UUID, ...] = (), disabled: bool = False, **fields
+) -> dict[str, uuid.UUID]:
+    """Each username a person of the directory copy, as the gateway's events would make them
+    (`fields`: display_name, email, language); their ids by username."""
+    ids: dict[str, uuid.UUID] = {}
+    with sessions() as session:
+        for username in usernames:
+            existing = session.scalars(select(Person).where(Person.username == username)).first()
+            state = UserState(
+                id=existing.id if existing else uuid.uuid4(),
+                username=username,
+                disabled=disabled,
+                version=existing.version + 1 if existing else 1,
+                teams=list(teams),
+                **fields,
+            )
+            ids[username] = record_person(session=session, table=Person, state=state).id
+        session.commit()
+    return ids
 
 
 def as_(caller: Caller) -> SignedAs:

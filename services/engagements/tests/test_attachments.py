@@ -32,7 +32,7 @@ def store(tmp_path):
 
 
 @pytest.fixture
-def client(engagements_engine, store):
+def client(engagements_engine, store, cast):
     settings = unit_settings(EngagementsSettings, attachment_dir=store, attachment_max_bytes=MAX_BYTES)
     with service_client(create_app, settings, engine=engagements_engine) as client:
         yield client

@@ -1,5 +1,6 @@
 """The demo data loads through the real rules, covers the thrusts, and loads only once."""
 
+import uuid
 from zoneinfo import ZoneInfo
 
 from services.engagements import demo
@@ -43,3 +44,24 @@ def test_the_demo_uses_the_partners_demo_directorys_ids_and_its_copies_when_they
         assert session.get(PartnerCopy, demo_id("by")).aliases == ["Freistaat Bayern"], "the partners' copy is kept"
         assert session.get(PartnerCopy, demo_id("fr")).name_fr == "France", "a missing one is made"
     assert demo.wait_for_partners(sessions, timeout=0) == len(demo.PARTNERS)
+
+
+def test_the_demo_s_officers_are_the_gateway_s_demo_users_by_username(client, sessions):
+    from services.engagements.models import Person
+    from services.engagements.tests.support import add_people
+
+    # Marie came from the gateway's events first (her own id, a team): her copy is the one used.
+    team = uuid.uuid4()
+    marie = add_people(sessions, "marie.tremblay", teams=(team,), display_name="Marie Tremblay")["marie.tremblay"]
+    with sessions() as session:
+        demo.load(session, zone=ZONE)  # the 422 rule holds: every officer and assignee is a person
+        session.commit()
+    with sessions() as session:
+        assert session.get(Person, marie).teams == [str(team)]
+        assert session.get(Person, demo.person_id("jean.gagnon")).display_name == "Jean Gagnon", "a missing one is made"
+    assert demo.wait_for_people(sessions, timeout=0) == len(demo.PEOPLE)
+    items = client.get("/api/v1/engagements", params={"limit": 100}, auth=as_(ADMIN)).json()["items"]
+    assert {o for e in items for o in e["officers"]} == set(demo.OFFICERS)
+    assert all(p["id"] for e in items for p in e["officer_people"])
+    follow_ups = client.get("/api/v1/follow-ups", params={"limit": 100}, auth=as_(ADMIN)).json()["items"]
+    assert follow_ups and {f["assignee"] for f in follow_ups} <= set(demo.OFFICERS)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from services.engagements.models import FollowUp
-from services.engagements.tests.support import COLLEAGUE, add_partner, engagement_body, log
+from services.engagements.tests.support import COLLEAGUE, add_partner, add_people, engagement_body, log
 
 OUT_OF_RANGE_TIMES = ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00", "1899-12-31T23:59:59Z", "2201-01-01T00:00Z")
 OUT_OF_RANGE_DATES = ("0001-01-01", "9999-12-31", "1899-12-31", "2201-01-01")
@@ -95,6 +95,7 @@ def test_nul_characters_are_refused_in_every_text_field(client, sessions):
 
 def test_an_officer_named_with_a_line_feed_gets_their_calendar(client, sessions):
     name = "Anne\nMarie Ñúñez"
+    add_people(sessions, name)  # what the directory copy holds is taken as it is
     log(client, [add_partner(sessions)], officers=[name])
     response = client.get(f"/api/v1/calendar/{quote(name, safe='')}.ics")
     assert response.status_code == 200 and b"BEGIN:VEVENT" in response.content

@@ -131,7 +131,7 @@ def test_follow_up_patch_rules(client, engagement):
 
 def test_follow_up_idempotency_and_bad_filters(client, engagement):
     url = f"/api/v1/engagements/{engagement['id']}/follow-ups"
-    body = {"description": "Envoyer", "assignee": "x"}
+    body = {"description": "Envoyer", "assignee": OFFICER.user}
     first = client.post(url, json=body, headers={"Idempotency-Key": "f-1"})
     again = client.post(url, json=body, headers={"Idempotency-Key": "f-1"})
     assert first.json() == again.json()

@@ -2,7 +2,7 @@
 
 from icalendar import Calendar
 
-from services.engagements.tests.support import COLLEAGUE, OFFICER, add_partner, log
+from services.engagements.tests.support import COLLEAGUE, OFFICER, add_partner, add_people, log
 
 
 def test_history_is_newest_first_with_follow_ups_and_a_cursor(client, sessions):
@@ -17,7 +17,9 @@ def test_history_is_newest_first_with_follow_ups_and_a_cursor(client, sessions):
         )
         for n in range(1, 6)
     ]
-    client.post(f"/api/v1/engagements/{made[4]['id']}/follow-ups", json={"description": "Suivi", "assignee": "x"})
+    client.post(
+        f"/api/v1/engagements/{made[4]['id']}/follow-ups", json={"description": "Suivi", "assignee": OFFICER.user}
+    )
     first = client.get(f"/api/v1/partners/{partner}/history", params={"limit": 3}).json()
     assert [i["engagement"]["title"] for i in first["items"]] == ["Rencontre 5", "Rencontre 4", "Rencontre 3"]
     assert first["total"] == 5 and first["items"][0]["follow_ups"][0]["description"] == "Suivi"
@@ -137,6 +139,7 @@ def test_an_officer_whose_name_is_not_latin_1_gets_their_calendar(client, sessio
     from urllib.parse import quote
 
     name = "Łucja Nowak-Đặng"
+    add_people(sessions, name)
     log(client, [add_partner(sessions)], officers=[name], title="Rencontre à Varsovie")
     response = client.get(f"/api/v1/calendar/{quote(name)}.ics")
     assert response.status_code == 200, response.text

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from services.engagements.events import HANDLERS
-from services.engagements.tests.support import add_partner, deliver, log, outbox_events, partner_data
+from services.engagements.tests.support import OFFICER, add_partner, deliver, log, outbox_events, partner_data
 from services.kit.consumer import RejectedEvent
 
 
@@ -55,7 +55,7 @@ def test_a_merge_repoints_engagements_and_later_requests_to_the_survivor(client,
     only_dup = log(client, [duplicate, other])
     both = log(client, [survivor, duplicate])
     follow_up = client.post(
-        f"/api/v1/engagements/{only_dup['id']}/follow-ups", json={"description": "x", "assignee": "y"}
+        f"/api/v1/engagements/{only_dup['id']}/follow-ups", json={"description": "x", "assignee": OFFICER.user}
     ).json()
     deliver(
         sessions,

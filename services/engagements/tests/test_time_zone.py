@@ -11,7 +11,7 @@ from tests.support.apps import service_client, unit_settings
 
 
 @pytest.fixture
-def tokyo(engagements_engine, monkeypatch):
+def tokyo(engagements_engine, monkeypatch, cast):
     monkeypatch.setenv("LIAISON_ENGAGEMENTS_TIMEZONE", "Asia/Tokyo")
     with service_client(create_app, unit_settings(EngagementsSettings), engine=engagements_engine) as client:
         yield client

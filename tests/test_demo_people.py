@@ -1,0 +1,12 @@
+"""The gateway's demo users are the officers the engagements demo names: same usernames, same ids
+(a convention of the demo data only; the services and the gateway share no code)."""
+
+from gateway import demo as gateway_demo
+from services.engagements import demo as engagements_demo
+
+
+def test_the_engagements_demo_names_the_gateway_s_demo_users_by_username_and_id():
+    assert [(u, n, e) for u, n, e, _teams in gateway_demo.PEOPLE] == engagements_demo.PEOPLE
+    assert set(engagements_demo.OFFICERS) == {u for u, *_ in gateway_demo.PEOPLE}
+    for username, *_ in gateway_demo.PEOPLE:
+        assert gateway_demo.person_id(username) == engagements_demo.person_id(username)
