@@ -27,6 +27,7 @@ class ApiResponse:
     headers: httpx.Headers
     json: Any = None  # dict | list | None (None when the body is not JSON)
     text: str = ""
+    content: bytes = b""  # the raw body: a file fetched to hand on (an attachment's download)
 
     @property
     def ok(self) -> bool:
@@ -67,7 +68,13 @@ class ApiResponse:
                 body = response.json()
             except ValueError:
                 body = None
-        return cls(status=response.status_code, headers=response.headers, json=body, text=response.text)
+        return cls(
+            status=response.status_code,
+            headers=response.headers,
+            json=body,
+            text=response.text,
+            content=response.content,
+        )
 
 
 @dataclass

@@ -70,6 +70,8 @@ AUDIT_ACTIONS = {
     "contact_added": _l("Contact added"),
     "contact_updated": _l("Contact updated"),
     "contact_erased": _l("Contact's personal data erased"),
+    "attachment_added": _l("File added"),
+    "attachment_removed": _l("File removed"),
 }
 
 # The partner fields a person edits, with their labels (the edit form and the 412 comparison).
@@ -88,6 +90,8 @@ FIELDS = {
     "owner": _l("Responsible officer"),
     "thrusts": _l("Policy thrusts"),
 }
+# What else the audit trail names (a file's addition or removal).
+AUDIT_FIELDS = FIELDS | {"filename": _l("File")}
 
 
 def label(table: dict[str, Any], code: str | None) -> str:
@@ -173,7 +177,7 @@ def names() -> SimpleNamespace:
         memberships=MEMBERSHIPS,
         follow_up_statuses=FOLLOW_UP_STATUSES,
         audit_actions=AUDIT_ACTIONS,
-        fields=FIELDS,
+        fields=AUDIT_FIELDS,
         label=label,
         country_name=country_name,
         subdivision_name=subdivision_name,

@@ -22,6 +22,7 @@ from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebForm
 from gateway.web.i18n import lazy_gettext as _l
 from gateway.web.partner_access import STAFF, may_edit, not_found, same_id, valid_id
+from gateway.web.routes.partner_attachments import outcome as files_outcome
 
 router = APIRouter()
 BROWSE_PAGE = 25
@@ -132,6 +133,7 @@ async def partner_page(
     hcursor: str | None = None,
     acursor: str | None = None,
     done: str | None = None,
+    files: str | None = None,
 ) -> Response:
     if not valid_id(partner_id):
         return not_found(web, partner_id)
@@ -155,9 +157,13 @@ async def partner_page(
     async def skip() -> None:
         return None
 
-    relationships, contacts, history, commitments, audit, follow = await asyncio.gather(
-        web.api.get(f"/partners/{partner_id}/relationships", params={"as_of": as_of_day} if as_of_day else None),
-        web.api.get(f"/partners/{partner_id}/contacts", params={"limit": 100}),
+    # Two gathers in one: asyncio.gather is typed for six awaitables at most.
+    (relationships, contacts, attachments), history, commitments, audit, follow = await asyncio.gather(
+        asyncio.gather(
+            web.api.get(f"/partners/{partner_id}/relationships", params={"as_of": as_of_day} if as_of_day else None),
+            web.api.get(f"/partners/{partner_id}/contacts", params={"limit": 100}),
+            web.api.get(f"/partners/{partner_id}/attachments"),
+        ),
         web.api.get(f"/partners/{partner_id}/history", params=history_params),
         web.api.get("/follow-ups", params={"partner_id": partner_id, "status": "open", "limit": 200}),
         web.api.get(f"/partners/{partner_id}/audit", params=audit_params) if staff else skip(),
@@ -169,6 +175,7 @@ async def partner_page(
     parts = [
         (_l("Relationships"), relationships),
         (_l("Contacts"), contacts),
+        (_l("Files"), attachments),
         (_l("History"), history),
         (_l("Open commitments"), commitments),
         (_l("Audit trail"), audit),
@@ -182,6 +189,8 @@ async def partner_page(
         as_of_raw=as_of or "",
         as_of_error=as_of_error,
         contacts=_items(contacts),
+        attachments=_items(attachments),
+        files_outcome=files_outcome(files),
         history=history_body.get("items", []),
         history_total=history_body.get("total", 0),
         history_next=_page_url(partner_id, as_of_day, include_members, hcursor=history_body.get("next_cursor")),
