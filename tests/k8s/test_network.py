@@ -66,7 +66,7 @@ def test_only_the_ingress_controller_reaches_the_gateway_from_outside(net):
         assert not net("ingress", service, http(net, service)), service
 
 
-def test_only_the_gateway_reaches_the_services(net):
+def test_only_the_gateway_reaches_the_services_and_each_service_only_what_it_asks(net):
     for service in SERVICES:
         assert net("gateway", service, http(net, service)), service
         callers = {
@@ -74,8 +74,10 @@ def test_only_the_gateway_reaches_the_services(net):
             for p in ("gateway", *SERVICES, "neighbour", "stranger", "ingress", "prometheus")
             if p != service and net(p, service, http(net, service))
         }
-        # Notifications asks engagements for restricted engagements' details, with its own identity.
-        assert callers == ({"gateway", "notifications"} if service == "engagements" else {"gateway"}), service
+        # With their own identity: notifications asks engagements for restricted engagements' details,
+        # engagements asks partners for a contact's key.
+        also = {"engagements": {"notifications"}, "partners": {"engagements"}}.get(service, set())
+        assert callers == {"gateway", *also}, service
 
 
 def test_metrics_are_scraped_from_the_monitoring_namespace_only(net):
