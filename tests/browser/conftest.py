@@ -97,6 +97,7 @@ def web_system(kafka_broker, pg_cluster, oidc_issuer, tmp_path_factory):
             **{name.upper(): value for name, value in oidc_issuer.gateway_settings().items()},
         },
     )
+    wait_until_known(databases["engagements"], "admin")  # named assignee by partner_data.py's follow-ups
     yield {
         "url": system["gateway"],
         "admin": system["admin"],
