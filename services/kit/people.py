@@ -144,14 +144,14 @@ def usernames(
     The username, not the id: the gateway never changes it, and callers, access checks, events and
     notifications all name people by it. `kept`: what the record names already, left as it is (a
     person disabled since stays on what they did; only who is added must be enabled)."""
-    already = set(kept)
-    added = [v for v in values if v not in already]
+    named, already = list(values), set(kept)
+    added = [v for v in named if v not in already]
     people = resolve_people(session=session, table=table, values=added, field=field)
     canonical = {key: p.username for p in people for key in (str(p.id), p.username)}
     for value in added:  # an id in any spelling uuid.UUID reads
         if (as_id := _as_id(value)) is not None and str(as_id) in canonical:
             canonical[value] = canonical[str(as_id)]
-    return list(dict.fromkeys(v if v in already else canonical[v] for v in values))
+    return list(dict.fromkeys(v if v in already else canonical[v] for v in named))
 
 
 def names_of(*, session: Session, table: type[P], ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:

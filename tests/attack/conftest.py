@@ -12,6 +12,7 @@ import uuid
 import httpx
 import pytest
 
+from tests.support.people import wait_until_known
 from tests.support.system import SERVICES, start_system, stop_system
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.processes]
@@ -36,5 +37,7 @@ def attack_system(kafka_broker, pg_cluster, tmp_path_factory):
 
 @pytest.fixture(scope="package")
 def admin_api(attack_system):
+    # `admin` is named officer and assignee (test_fuzz): a person of the engagements service's directory copy.
+    wait_until_known(attack_system["databases"]["engagements"], "admin")
     with httpx.Client(base_url=attack_system["gateway"] + "/api/v1", headers=attack_system["admin"], timeout=30) as c:
         yield c

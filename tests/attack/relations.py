@@ -21,6 +21,7 @@ import httpx
 
 from gateway.policy import Rule
 from tests.support.gateway import bearer, login
+from tests.support.people import wait_until_known
 
 OWNER, INSIDER, OUTSIDER = "owner", "insider", "outsider"
 SEEN, UNSEEN = "seen", "unseen"
@@ -100,7 +101,7 @@ class Relations:
         return answer.json()
 
     @classmethod
-    def seed(cls, gateway: str, admin_api: httpx.Client, callers: dict) -> Relations:
+    def seed(cls, gateway: str, admin_api: httpx.Client, callers: dict, *, engagements_database: str) -> Relations:
         headers = {name: caller.headers for name, caller in callers.items()}
         names = {}
         for relation in (OWNER, INSIDER, OUTSIDER):
@@ -108,6 +109,7 @@ class Relations:
             made = admin_api.post("/users", json={"username": username, "password": password, "roles": ["officer"]})
             made.raise_for_status()
             headers[relation], names[relation] = bearer(login(gateway, username, password)), username
+        wait_until_known(engagements_database, *names.values())  # officers and assignees below
         seeded = cls(gateway, headers, names)
         partner = admin_api.post(
             "/partners", params={"allow_duplicate": "true"}, json={"kind": "ngo", "name_fr": "Matrice"}

@@ -266,7 +266,9 @@ def test_every_route_answers_every_caller_as_expected(attack_system, callers):
 
 
 def test_owned_and_restricted_data_answers_owner_insider_and_outsider_as_expected(attack_system, admin_api, callers):
-    relations = Relations.seed(attack_system["gateway"], admin_api, callers)
+    relations = Relations.seed(
+        attack_system["gateway"], admin_api, callers, engagements_database=attack_system["databases"]["engagements"]
+    )
     wrong, cases = [], 0
     started = time.monotonic()
     for case in RELATION_CASES:

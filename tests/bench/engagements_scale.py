@@ -32,9 +32,11 @@ from sqlalchemy import Engine, create_engine, select
 from sqlmodel import Session
 
 from services.engagements import queries
-from services.engagements.models import EngagementPartner, PartnerCopy
+from services.engagements.models import EngagementPartner, PartnerCopy, Person
 from services.kit.db import table_of
+from services.kit.event_models import UserState
 from services.kit.identity import Caller
+from services.kit.people import record_person
 from tests.bench import engagements_data as data
 from tests.bench import engagements_raw, profiling, table
 from tests.support.identity import TEST_IDENTITY_SECRET, SignedAs
@@ -182,6 +184,12 @@ def measure(broker: KafkaBroker, database_url: str, loaded: data.Data, *, db: st
         )
         pid = service.process.pid
         engine = create_engine(database_url)
+        with Session(engine) as session:  # the officer the bench logs as: a person of the directory copy
+            state = UserState(
+                id=uuid.uuid5(uuid.NAMESPACE_URL, OFFICER.user), username=OFFICER.user, disabled=False, version=1
+            )
+            record_person(session=session, table=Person, state=state)
+            session.commit()
         try:
             rng = random.Random(11)
             auth = SignedAs(OFFICER, TEST_IDENTITY_SECRET)

@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.people import wait_until_known
 from tests.support.system import SERVICES, start_system, stop_system
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.processes]
@@ -100,11 +101,13 @@ def web_system(kafka_broker, pg_cluster, oidc_issuer, tmp_path_factory):
             **{name.upper(): value for name, value in oidc_issuer.gateway_settings().items()},
         },
     )
+    wait_until_known(databases["engagements"], "admin")  # named assignee by partner_data.py's follow-ups
     yield {
         "url": system["gateway"],
         "admin": system["admin"],
         "processes": system["processes"],
         "issuer": oidc_issuer.url,
+        "databases": databases,
     }
     stop_system(system)
 
@@ -116,7 +119,7 @@ def api(web_system):
 
 
 @pytest.fixture(scope="package")
-def make_user(api):
+def make_user(api, web_system):
     def make(role: str = "officer", *roles: str, username: str | None = None, display_name: str | None = None):
         all_roles = tuple(sorted({role, *roles}))
         user = WebUser(username or f"{role}-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}", all_roles)
@@ -124,6 +127,8 @@ def make_user(api):
         if display_name:
             body["display_name"] = display_name
         api.post("/users", json=body).raise_for_status()
+        # Named officer or assignee at once, they must be known to the engagements service already.
+        wait_until_known(web_system["databases"]["engagements"], user.username)
         return user
 
     return make

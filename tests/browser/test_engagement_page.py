@@ -30,7 +30,8 @@ def quebec_partner(api):
 
 @pytest.fixture
 def logged(api, quebec_partner, officer):
-    """An engagement of the officer's, with hostile notes, a contact and two follow-ups."""
+    """An engagement of the officer's, with hostile notes, a contact and two follow-ups (one owed by
+    the partner, which the officer chases)."""
     made = engagement(
         api,
         [quebec_partner["id"]],
@@ -43,7 +44,7 @@ def logged(api, quebec_partner, officer):
     )
     for body in (
         {"description": "Envoyer la note", "assignee": officer.username, "due_on": "2020-01-15"},
-        {"description": "Liste des entreprises", "assignee": "Markus Weber", "owed_by": "partner"},
+        {"description": "Liste des entreprises", "assignee": officer.username, "owed_by": "partner"},
     ):
         assert api.post(f"/engagements/{made['id']}/follow-ups", json=body).status_code == 201
     return made
@@ -87,7 +88,8 @@ def test_the_page_shows_everything_with_the_notes_inert(
     assert dialogs == []
 
 
-def test_follow_ups_complete_reassign_reopen_in_one_click(page, api, logged, officer):
+def test_follow_ups_complete_reassign_reopen_in_one_click(page, api, logged, officer, make_user):
+    colleague, someone = make_user("officer"), make_user("officer")  # assignees are people of the directory
     page.goto(f"/engagements/{logged['id']}")
     page.evaluate("window.__samePage = true")  # gone if the page reloads: htmx swaps only the item
     first = _follow_up(api, logged["id"], "Envoyer la note")
@@ -102,17 +104,17 @@ def test_follow_ups_complete_reassign_reopen_in_one_click(page, api, logged, off
     expect(item.get_by_role("button", name="Marquer comme fait")).to_be_visible()
     assert _follow_up(api, logged["id"], "Envoyer la note")["status"] == "open"
 
-    item.locator("input[name=assignee]").fill("collegue.b")
+    item.locator("input[name=assignee]").fill(colleague.username)
     item.get_by_role("button", name="Réassigner").click()
-    expect(item).to_contain_text("Confié à collegue.b")
-    assert _follow_up(api, logged["id"], "Envoyer la note")["assignee"] == "collegue.b"
+    expect(item).to_contain_text(f"Confié à {colleague.username}")
+    assert _follow_up(api, logged["id"], "Envoyer la note")["assignee"] == colleague.username
     assert page.evaluate("window.__samePage === true")
 
     # Changed meanwhile by someone else: the item shows it as it is now, and says so.
-    api.patch(f"/follow-ups/{first['id']}", json={"assignee": "quelqu.un"}, headers={"If-Match": "*"})
+    api.patch(f"/follow-ups/{first['id']}", json={"assignee": someone.username}, headers={"If-Match": "*"})
     item.get_by_role("button", name="Marquer comme fait").click()
     expect(item.locator(".field-error")).to_be_visible()
-    expect(item).to_contain_text("Confié à quelqu.un")
+    expect(item).to_contain_text(f"Confié à {someone.username}")
 
 
 def test_follow_ups_without_javascript(chromium, web_system, login_as, officer, api, logged):

@@ -59,7 +59,9 @@ def tab_to(keys: CountingKeyboard, selector: str, limit: int = 40) -> None:
     raise AssertionError(f"{selector} never took the focus with Tab; went through {seen}")
 
 
-def test_the_reference_meeting_is_logged_with_the_keyboard_only(page, api, bavaria, oif, officer, shoot):
+def test_the_reference_meeting_is_logged_with_the_keyboard_only(page, api, bavaria, oif, officer, make_user, shoot):
+    # Who chases what the partner owes: a colleague, named by username (assignees are people).
+    colleague = make_user("officer", username=f"markus.{uuid.uuid4().hex[:4]}")
     """Two partners, a contact, three thrusts and two follow-ups; no mouse."""
     title = f"Rencontre Bavière et OIF {uuid.uuid4().hex[:4]}"
     clicks = 0
@@ -110,7 +112,7 @@ def test_the_reference_meeting_is_logged_with_the_keyboard_only(page, api, bavar
     keys.press("Tab")
     keys.press("ArrowDown")  # owed by the partner
     keys.press("Tab")
-    keys.type("Markus Weber")
+    keys.type(colleague.username)
     keys.press("Tab")
     keys.type(DATE_KEYS["2027-02-01"])
     expect(page.locator("#f-fu-1-due_on")).to_have_value("2027-02-01")
@@ -130,7 +132,7 @@ def test_the_reference_meeting_is_logged_with_the_keyboard_only(page, api, bavar
     follow_ups = api.get(f"/engagements/{engagement_id}/follow-ups").json()["items"]
     assert sorted((f["description"], f["owed_by"], f["assignee"], f["due_on"]) for f in follow_ups) == [
         ("Envoyer la note sur les crédits d'impôt", "quebec", officer.username, "2027-01-15"),
-        ("Liste des entreprises intéressées", "partner", "Markus Weber", "2027-02-01"),
+        ("Liste des entreprises intéressées", "partner", colleague.username, "2027-02-01"),
     ]
     figures = (
         "Log the reference meeting (2 partners, 1 contact, 3 thrusts, 2 follow-ups), keyboard only\n"

@@ -194,7 +194,7 @@ class Load:
                 "followup.create",
                 json={
                     "description": "Envoyer le compte rendu",
-                    "assignee": "officer@example.test",
+                    "assignee": "admin",  # who the load writes as: a person of the directory (stack.py waits)
                     "due_on": "2027-01-15",
                 },
             )

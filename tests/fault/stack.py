@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from tests.support.gateway import bearer, login, start_gateway, user_headers
 from tests.support.identity import TEST_IDENTITY_SECRET
 from tests.support.kafka import KafkaBroker
+from tests.support.people import wait_until_known
 from tests.support.postgres import PostgresCluster
 from tests.support.processes import ServiceProcess
 from tests.support.webhooks import LOOPBACK_RECEIVERS, WebhookReceiver
@@ -86,6 +87,7 @@ class FaultStack:
             RATE_LIMIT_BURST="100000",
         )
         self.admin = bearer(login(self.gateway.url))
+        wait_until_known(self.databases["engagements"], "admin")  # the load names them assignee
         return self
 
     def subscribe_followers(self, count: int = 2) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from services.notifications.channels.webhook import verify
 from tests.support.gateway import user_headers
+from tests.support.people import wait_until_known
 from tests.support.smtp import SmtpSink
 from tests.support.system import SERVICES, start_system, stop_system
 from tests.support.webhooks import WebhookReceiver
@@ -51,8 +52,11 @@ def eventually(fetch, done, *, timeout: float = 20.0):
 
 
 def person(system, name: str) -> tuple[str, dict]:
+    """A new officer, once the engagements service knows them (they may be named officer or assignee)."""
     user = f"{name}-{uuid.uuid4().hex[:6]}@mrif.example"
-    return user, user_headers(system["gateway"], user, {"officer"})
+    headers = user_headers(system["gateway"], user, {"officer"})
+    wait_until_known(system["databases"]["engagements"], user)
+    return user, headers
 
 
 def follow(system, headers: dict, user: str, partner_id: str) -> str:

@@ -62,7 +62,8 @@ def start_system(
         **(directory | (gateway_settings or {})),
     )
     gateway = processes["gateway"].url
-    return {"processes": processes, "gateway": gateway, "admin": bearer(login(gateway))}
+    # `databases`: for what only a database tells (tests/support/people.py `wait_until_known`).
+    return {"processes": processes, "gateway": gateway, "admin": bearer(login(gateway)), "databases": database_urls}
 
 
 def stop_system(system: dict) -> None:
