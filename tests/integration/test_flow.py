@@ -119,7 +119,11 @@ def test_a_malformed_message_on_the_partners_topic_is_dead_lettered_and_the_flow
 
 def test_every_service_and_the_gateway_are_ready(stack):
     response = httpx.get(f"{stack['gateway'].url}/readyz")
-    assert response.json() == {"status": "ready", "services": dict.fromkeys(SERVICES, True)}
+    assert response.json() == {
+        "status": "ready",
+        "services": dict.fromkeys(SERVICES, True),
+        "database": {"ok": True, "outbox": {"failed": 0, "blocked_keys": 0, "waiting": 0}},
+    }
     for name in SERVICES:
         checks = httpx.get(f"{stack[name].url}/readyz").json()["checks"]
         assert checks["database"]["ok"] and checks["kafka"]["ok"]
