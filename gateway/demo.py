@@ -2,9 +2,9 @@
 
 `python -m gateway demo` (after `bootstrap-admin`) creates them through the gateway's own rules, with
 their directory events in the outbox, so they reach the services like any user; running it again
-changes nothing. Their ids are uuid5 of `PEOPLE_DEMO_NAMESPACE` and "user:" + username, the
-convention the engagements demo (services/engagements/demo.py) also follows; it names them as
-officers and assignees by username.
+changes nothing. Their ids are uuid5 of `PEOPLE_DEMO_NAMESPACE` and "user:" + username (teams:
+"team:" + name), the convention the engagements demo (services/engagements/demo.py) also follows; it
+names them as officers and assignees by username; the partners demo names the teams as owners.
 """
 
 from __future__ import annotations
@@ -33,12 +33,19 @@ def person_id(username: str) -> uuid.UUID:
     return uuid.uuid5(PEOPLE_DEMO_NAMESPACE, f"user:{username}")
 
 
+def team_id(name: str) -> uuid.UUID:
+    """The demo team's id, which the partners demo names as its partners' owning team."""
+    return uuid.uuid5(PEOPLE_DEMO_NAMESPACE, f"team:{name}")
+
+
 def load(session: Session, *, password: str) -> list[str]:
     """The demo's teams and officers (all with `password`), those missing only; the usernames added."""
     team_ids: dict[str, uuid.UUID] = {}
     for name in (EUROPE, FRANCOPHONIE):
         team = session.exec(select(Team).where(col(Team.name) == name)).first()
-        team_ids[name] = team.id if team else teams.create_team(session=session, data=TeamCreate(name=name)).id
+        if team is None:
+            team = teams.create_team(session=session, data=TeamCreate(name=name), team_id=team_id(name))
+        team_ids[name] = team.id
     added = []
     for username, display_name, email, their_teams in PEOPLE:
         if session.exec(select(User.id).where(col(User.username) == username)).first() is not None:

@@ -27,10 +27,11 @@ def _name_taken(session: Session, name: str, but: uuid.UUID | None = None) -> bo
     return session.exec(query).first() is not None
 
 
-def create_team(*, session: Session, data: TeamCreate) -> Team:
+def create_team(*, session: Session, data: TeamCreate, team_id: uuid.UUID | None = None) -> Team:
+    """`team_id`: a known id (the demo's teams, which other services' demo data name)."""
     if _name_taken(session, data.name):
         raise Conflict(f"A team named {data.name!r} already exists.")
-    team = Team(name=data.name)
+    team = Team(name=data.name) if team_id is None else Team(id=team_id, name=data.name)
     session.add(team)
     session.flush()
     return team
