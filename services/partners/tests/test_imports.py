@@ -228,3 +228,23 @@ def test_a_file_with_only_its_header_is_a_job_done_with_nothing(client, settings
     job = client.get(location).json()
     assert (job["status"], job["rows_done"], job["rows_created"]) == ("done", 0, 0)
     assert count(partners_engine, ImportFile) == 0
+
+
+def test_duplicates_are_judged_on_the_directory_as_it_is_when_the_batch_runs(client, settings, clock, partners_engine):
+    """The job indexes the directory's names when it starts; a partner renamed meanwhile refuses no line
+    for its old name, and one created meanwhile refuses its look-alike."""
+    renamed = client.post("/api/v1/partners", json={"kind": "state", "name_fr": "Pays 0", "country": "MX"}).json()
+    location = queue(client, "kind;name_fr;country\nstate;Pays 0;MX\nstate;Terre Neuve;IS\n")
+    sessions = client.app.state.sessions
+    lease = claim(sessions, now=clock(), lease=timedelta(seconds=30))
+    run = JobRun(sessions=sessions, lease=lease, settings=settings, clock=clock)
+    version = {"if-match": f'"{renamed["version"]}"'}
+    changed = client.patch(f"/api/v1/partners/{renamed['id']}", json={"name_fr": "Mexique"}, headers=version)
+    assert changed.status_code == 200, changed.text
+    client.post("/api/v1/partners", json={"kind": "state", "name_fr": "Terre-Neuve", "country": "IS"})
+    while run.step():
+        pass
+    job = client.get(location).json()
+    assert (job["rows_created"], job["rows_refused"]) == (1, 1), job
+    assert job["errors"][0]["line"] == 3 and "likely duplicate" in job["errors"][0]["reasons"][0]
+    assert "Pays 0" in partner_names(partners_engine)
