@@ -20,7 +20,7 @@ from services.partners import audit, search
 from services.partners.events import record_partners_created
 from services.partners.models import AuditEntry, Partner, PartnerName, PartnerThrust
 from services.partners.schemas import PartnerCreate
-from services.partners.service import display_key, editable_state
+from services.partners.service import editable_state, sort_key_for
 
 
 def create_partners(
@@ -30,10 +30,12 @@ def create_partners(
     are already validated against the taxonomy."""
     now = utcnow()  # one reading: created_at == updated_at, as for one partner
     user = caller.user if caller else None
+    # Built without validating again (six times cheaper): each row passed PartnerCreate's checks already.
+    # (A constructed table model takes no attribute set afterwards: every field is given here.)
+    stamps: dict[str, Any] = {"created_at": now, "updated_at": now, "created_by": user, "updated_by": user}
     partners = [
-        Partner.model_validate(
-            data,
-            update={"id": partner_id, "created_at": now, "updated_at": now, "created_by": user, "updated_by": user},
+        Partner.model_construct(
+            **data.model_dump(), **stamps, id=partner_id, sort_key=sort_key_for(data.name_fr, data.name_en)
         )
         for partner_id, data in items
     ]
@@ -42,7 +44,6 @@ def create_partners(
     thrusts: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
     for partner in partners:
-        partner.sort_key = display_key(partner)
         names += [
             {"partner_id": partner.id, "source": source, "name": name, "key": search.fold(name)}
             for source, name in search.names_of(partner)

@@ -60,12 +60,19 @@ def csv_file(rows: int, rng: random.Random, *, names=word) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def import_once(sessions, raw: bytes, *, batch_rows: int | None = None) -> tuple[float, ImportJob]:
+def import_once(
+    sessions, raw: bytes, *, batch_rows: int | None = None, allow_duplicates: bool = False
+) -> tuple[float, ImportJob]:
     settings = unit_settings(PartnersSettings, **({"import_batch_rows": batch_rows} if batch_rows else {}))
     started, cpu = time.perf_counter(), time.process_time()
     with contextmanager(unit_of_work)(sessions) as session:
         job = imports.start_import(
-            session=session, raw=raw, caller=BENCH_CALLER, dry_run=False, allow_duplicates=False, now=utcnow()
+            session=session,
+            raw=raw,
+            caller=BENCH_CALLER,
+            dry_run=False,
+            allow_duplicates=allow_duplicates,
+            now=utcnow(),
         )
     ImportRunner(sessions=sessions, settings=settings).run_once(job_id=job.id)
     elapsed = time.perf_counter() - started
