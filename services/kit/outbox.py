@@ -9,6 +9,8 @@ from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, Session, SQLModel
 
 from services.kit import tracing
+from services.kit.bulk import insert_rows
+from services.kit.db import table_of
 from services.kit.events import CloudEvent
 from services.kit.types import UTCDateTime, utcnow
 
@@ -74,3 +76,30 @@ def record_event(*, session: Session, event: CloudEvent, topic: str, key: str | 
     session.add(message)
     session.info[OUTBOX_PENDING_KEY] = True
     return message
+
+
+def record_events(*, session: Session, events: list[tuple[CloudEvent, str, str]]) -> None:
+    """`record_event` for many (event, topic, key) at once: one bulk insert, in the given order (the
+    relay publishes a key's rows in id order), in the session's transaction (issue 12: CSV imports)."""
+    if not events:
+        return
+    now = utcnow()
+    rows = []
+    for event, topic, key in events:
+        stamped = tracing.stamp(event)
+        rows.append(
+            {
+                "event_id": stamped.id,
+                "event_type": stamped.type,
+                "topic": topic,
+                "key": key,
+                "payload": stamped.to_json(),
+                "status": OutboxStatus.PENDING.value,
+                "available_at": now,
+                "attempts": 0,
+                "created_at": now,
+                "traceparent": tracing.traceparent_of(stamped.model_extra or {}),
+            }
+        )
+    insert_rows(session, table_of(OutboxMessage), rows)
+    session.info[OUTBOX_PENDING_KEY] = True

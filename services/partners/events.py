@@ -21,7 +21,7 @@ from services.kit.event_models import (
     RelationshipState,
 )
 from services.kit.events import new_event
-from services.kit.outbox import record_event
+from services.kit.outbox import record_event, record_events
 from services.kit.sealed import SEALED_NAME, new_key, seal
 from services.partners.models import ContactKey, Partner, Relationship
 from services.partners.schemas import ContactRead, PartnerRead, RelationshipRead
@@ -143,3 +143,18 @@ def record_contact_updated(*, session: Session, contact: ContactRead) -> None:
 def record_contact_erased(*, session: Session, contact_id: uuid.UUID, partner_id: uuid.UUID) -> None:
     # Ids only: the person's data must not outlive the erasure on a topic.
     _publish(session, CONTACT_ERASED, partner_id, ContactErased(id=contact_id, partner_id=partner_id))
+
+
+def record_partners_created(*, session: Session, partners: list[Partner]) -> None:
+    """`record_partner_created` for many partners: their outbox rows in one bulk insert (CSV imports)."""
+    record_events(
+        session=session,
+        events=[
+            (
+                new_event(type=PARTNER_CREATED, source=SOURCE, subject=str(p.id), data=partner_state(p)),
+                TOPIC,
+                str(p.id),
+            )
+            for p in partners
+        ],
+    )

@@ -50,7 +50,12 @@ class LikelyDuplicate(Conflict):
 
 
 def display_key(partner: Partner) -> str:
-    return search.fold(partner.name_fr or partner.name_en or "")[:300]
+    return sort_key_for(partner.name_fr, partner.name_en)
+
+
+def sort_key_for(name_fr: str | None, name_en: str | None) -> str:
+    """What lists are ordered by: the display name folded."""
+    return search.fold(name_fr or name_en or "")[:300]
 
 
 def editable_state(partner: Partner) -> dict[str, Any]:

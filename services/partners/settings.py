@@ -14,10 +14,10 @@ class PartnersSettings(AttachmentSettings):
     port: int = 8001
     metrics_port: int | None = Field(default=9181, ge=0, le=65535)
     database_url: str = sqlite_url("partners")
-    # CSV import jobs: rows per batch (one transaction each: on SQLite it holds the write lock,
-    # ~5 ms a row), how long a worker holds a job between two batches before another may take it
+    # CSV import jobs: rows per batch (one transaction each, written in bulk: on SQLite it holds the
+    # write lock, well under 1 ms a row), how long a worker holds a job between two batches before another may take it
     # over, how often idle workers look for queued jobs, how many failed runs before a job is failed.
-    import_batch_rows: int = Field(default=100, ge=1, le=10_000)
+    import_batch_rows: int = Field(default=1000, ge=1, le=10_000)
     import_lease_seconds: float = Field(default=60.0, gt=0)
     import_poll_seconds: float = Field(default=2.0, gt=0)
     import_max_failures: int = Field(default=3, ge=1)

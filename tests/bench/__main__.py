@@ -1,7 +1,7 @@
 """`make bench`: start a broker and a PostgreSQL cluster of its own, run the benchmarks, print figures.
 
-`python -m tests.bench [gateway] [search] [flow] [notifications] [inbox] [engagements] [web]` runs only those named;
-with none, all of them (engagements at scale loads up to 1,000,000 rows: it takes several minutes).
+`python -m tests.bench [gateway] [search] [import] [flow] [notifications] [inbox] [engagements] [web]` runs only
+those named; with none, all of them (engagements at scale loads up to 1,000,000 rows: it takes several minutes).
 `LIAISON_BENCH_QUICK=1` (`make bench-quick`): the small sizes only. `LIAISON_BENCH_SIZES=10k,100k` picks the
 engagement sizes on PostgreSQL, `LIAISON_BENCH_SQLITE_SIZE` the one on SQLite (empty: none). Every run
 ends with one table (tests/bench/table.py), also kept in var/bench/latest.json.
@@ -18,6 +18,7 @@ from tests.bench import (
     flow_latency,
     gateway_throughput,
     notifications_latency,
+    partners_import,
     partners_search,
     table,
     web_pages,
@@ -26,7 +27,7 @@ from tests.support.databases import migrate
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresCluster
 
-BENCHES = ("gateway", "search", "flow", "notifications", "inbox", "engagements", "web")
+BENCHES = ("gateway", "search", "import", "flow", "notifications", "inbox", "engagements", "web")
 
 
 def main(argv: list[str]) -> None:
@@ -49,6 +50,17 @@ def main(argv: list[str]) -> None:
                     migrate("partners", f"sqlite:///{folder}/search.db"), "SQLite", partners_search.SQLITE_PARTNERS
                 )
             partners_search.run(new_postgres("partners", "search"), "PostgreSQL", partners_search.POSTGRES_PARTNERS)
+        if "import" in chosen:
+            quick = os.environ.get("LIAISON_BENCH_QUICK") == "1"
+            postgres_sizes, sqlite_size = partners_import.sizes_from_env(quick)
+            if sqlite_size:
+                with tempfile.TemporaryDirectory() as folder:
+                    partners_import.run(
+                        lambda: migrate("partners", f"sqlite:///{folder}/import_{uuid.uuid4().hex[:6]}.db"),
+                        "SQLite",
+                        [sqlite_size],
+                    )
+            partners_import.run(lambda: new_postgres("partners", "import"), "PostgreSQL", postgres_sizes)
         if "flow" in chosen:
             with tempfile.TemporaryDirectory() as folder:
                 sqlite = {name: migrate(name, f"sqlite:///{folder}/{name}.db") for name in flow_latency.SERVICES}

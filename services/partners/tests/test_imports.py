@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from services.kit.identity import Caller
-from services.partners import service
+from services.partners import bulk
 from services.partners.app import create_app
 from services.partners.import_runner import ImportRunner, JobRun, claim
 from services.partners.models import ImportFile, ImportJob, Partner
@@ -115,15 +115,16 @@ def test_a_crash_mid_batch_leaves_nothing_of_that_batch_and_the_retry_doubles_no
     client, settings, clock, partners_engine, monkeypatch
 ):
     location = queue(client)
-    real_create, calls = service.create_partner, []
+    real_create, calls = bulk.create_partners, []
 
     def create_then_crash(**kwargs):
-        calls.append(kwargs["data"].name_fr)
-        if len(calls) == 3:
+        calls.append([data.name_fr for _, data in kwargs["items"]])
+        if len(calls) == 2:  # the second batch's rows are written, then the process dies before the commit
+            real_create(**kwargs)
             raise OSError("the process died here")
         return real_create(**kwargs)
 
-    monkeypatch.setattr(service, "create_partner", create_then_crash)
+    monkeypatch.setattr(bulk, "create_partners", create_then_crash)
     worker = runner(client, settings, clock)
     worker.run_once()
     job = job_row(partners_engine, location)
@@ -177,7 +178,7 @@ def test_a_job_that_keeps_failing_is_failed_with_its_reason(client, settings, cl
     def broken(**_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "create_partner", broken)
+    monkeypatch.setattr(bulk, "create_partners", broken)
     worker = runner(client, settings, clock)
     for _ in range(settings.import_max_failures):
         worker.run_once()
@@ -227,3 +228,23 @@ def test_a_file_with_only_its_header_is_a_job_done_with_nothing(client, settings
     job = client.get(location).json()
     assert (job["status"], job["rows_done"], job["rows_created"]) == ("done", 0, 0)
     assert count(partners_engine, ImportFile) == 0
+
+
+def test_duplicates_are_judged_on_the_directory_as_it_is_when_the_batch_runs(client, settings, clock, partners_engine):
+    """The job indexes the directory's names when it starts; a partner renamed meanwhile refuses no line
+    for its old name, and one created meanwhile refuses its look-alike."""
+    renamed = client.post("/api/v1/partners", json={"kind": "state", "name_fr": "Pays 0", "country": "MX"}).json()
+    location = queue(client, "kind;name_fr;country\nstate;Pays 0;MX\nstate;Terre Neuve;IS\n")
+    sessions = client.app.state.sessions
+    lease = claim(sessions, now=clock(), lease=timedelta(seconds=30))
+    run = JobRun(sessions=sessions, lease=lease, settings=settings, clock=clock)
+    version = {"if-match": f'"{renamed["version"]}"'}
+    changed = client.patch(f"/api/v1/partners/{renamed['id']}", json={"name_fr": "Mexique"}, headers=version)
+    assert changed.status_code == 200, changed.text
+    client.post("/api/v1/partners", json={"kind": "state", "name_fr": "Terre-Neuve", "country": "IS"})
+    while run.step():
+        pass
+    job = client.get(location).json()
+    assert (job["rows_created"], job["rows_refused"]) == (1, 1), job
+    assert job["errors"][0]["line"] == 3 and "likely duplicate" in job["errors"][0]["reasons"][0]
+    assert "Pays 0" in partner_names(partners_engine)
