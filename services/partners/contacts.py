@@ -18,6 +18,7 @@ from services.kit.preconditions import check_version
 from services.kit.problems import NotFound, Problem
 from services.kit.types import utcnow
 from services.partners import audit
+from services.partners.contact_schemas import ContactCreate, ContactRead, ContactUpdate, Mandate
 from services.partners.events import (
     CONTACT_ADDED,
     CONTACT_UPDATED,
@@ -26,7 +27,6 @@ from services.partners.events import (
     record_contact_updated,
 )
 from services.partners.models import AuditEntry, Contact, ContactKey, MandateRow, Partner
-from services.partners.schemas import ContactCreate, ContactRead, ContactUpdate, Mandate
 from services.partners.service import get_partner, live_partner
 
 PERSONAL = ("honorific", "name", "title", "email", "phone", "preferred_language", "notes", "mandates")

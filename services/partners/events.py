@@ -23,8 +23,9 @@ from services.kit.event_models import (
 from services.kit.events import new_event
 from services.kit.outbox import record_event, record_events
 from services.kit.sealed import SEALED_NAME, new_key, seal
+from services.partners.contact_schemas import ContactRead
 from services.partners.models import ContactKey, Partner, Relationship
-from services.partners.schemas import ContactRead, PartnerRead, RelationshipRead
+from services.partners.schemas import PartnerRead, RelationshipRead
 
 TOPIC = "liaison.partners.v1"
 SOURCE = "/liaison/partners"

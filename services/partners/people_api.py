@@ -17,12 +17,10 @@ from services.kit.openapi_problems import problems
 from services.kit.preconditions import etag
 from services.kit.sealed import ALGORITHM, encode_key
 from services.partners import contacts, relationships
+from services.partners.contact_schemas import ContactCreate, ContactRead, ContactUpdate
 from services.partners.deps import Editor, Limit, Reader
 from services.partners.models import Partner
 from services.partners.schemas import (
-    ContactCreate,
-    ContactRead,
-    ContactUpdate,
     Page,
     PartnerNames,
     RelationshipCreate,
