@@ -88,6 +88,7 @@ FIELDS = {
     "description_fr": _l("Description in French"),
     "description_en": _l("Description in English"),
     "owner": _l("Responsible officer"),
+    "owner_team_id": _l("Owning team"),
     "thrusts": _l("Policy thrusts"),
 }
 # What else the audit trail names (a file's addition or removal).

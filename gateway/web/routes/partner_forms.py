@@ -16,6 +16,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from gateway.web import engagement_data
 from gateway.web import partner_labels as labels
 from gateway.web.client import ApiResponse
 from gateway.web.context import Web, WebForm
@@ -24,7 +25,7 @@ from gateway.web.partner_access import may_edit, not_found, same_id, valid_id
 
 router = APIRouter()
 TEXT_FIELDS = ("name_fr", "name_en", "subdivision", "website", "description_fr", "description_en", "owner")
-CHOICE_FIELDS = ("kind", "country", "region")
+CHOICE_FIELDS = ("kind", "country", "region", "owner_team_id")
 LIST_FIELDS = ("acronyms", "aliases", "thrusts")
 EDITABLE = tuple(labels.FIELDS)
 
@@ -72,10 +73,15 @@ def field_errors(answer: ApiResponse) -> tuple[dict[str, str], list[str]]:
     return by_field, general
 
 
-def _form_page(web: Web, template: str, *, status: int = 200, **context: Any) -> Response:
+async def _form_page(web: Web, template: str, *, status: int = 200, **context: Any) -> Response:
+    team_choices = [(str(t["id"]), str(t["name"])) for t in await engagement_data.teams(web)]
+    chosen = (context.get("values") or {}).get("owner_team_id")
+    if chosen and chosen not in dict(team_choices):  # the list could not be read: keep what is there
+        team_choices.append((chosen, chosen))
     return web.render(
         template,
         status=status,
+        team_choices=team_choices,
         country_choices=labels.countries(),
         thrust_choices=labels.thrust_choices(),
         L=labels.names(),
@@ -94,7 +100,7 @@ def _refused(web: Web) -> Response:
 async def new_partner(web: Web) -> Response:
     if not may_edit(web):
         return _refused(web)
-    return _form_page(web, "partners/new.html", values=values_of({"kind": "other"}), errors={}, general=[])
+    return await _form_page(web, "partners/new.html", values=values_of({"kind": "other"}), errors={}, general=[])
 
 
 @router.post("/partners/new")
@@ -114,7 +120,7 @@ async def create_partner(web: Web, form: WebForm) -> Response:
         errors, general = {}, []
     else:
         errors, general = field_errors(answer)
-    return _form_page(
+    return await _form_page(
         web,
         "partners/new.html",
         status=409 if duplicates else 422 if answer.status in (400, 422) else answer.status,
@@ -140,7 +146,7 @@ async def edit_partner(web: Web, partner_id: str) -> Response:
     if not same_id(answer.json["id"], partner_id):
         return web.redirect(f"/partners/{answer.json['id']}/edit")
     values = values_of(answer.json)
-    return _form_page(
+    return await _form_page(
         web,
         "partners/edit.html",
         p=answer.json,
@@ -182,7 +188,7 @@ async def save_partner(web: Web, form: WebForm, partner_id: str) -> Response:
         return not_found(web, partner_id)
     errors, general = field_errors(answer)
     current = await web.api.get(f"/partners/{partner_id}")
-    return _form_page(
+    return await _form_page(
         web,
         "partners/edit.html",
         status=422 if answer.status in (400, 422) else answer.status,
@@ -212,7 +218,7 @@ async def _conflict(web: Web, partner_id: str, changes: dict[str, Any]) -> Respo
     # The new form starts from their version with this person's changes on top, and remembers
     # their version as the starting point, so saving again sends only this person's changes.
     merged = {**theirs, **changes}
-    return _form_page(
+    return await _form_page(
         web,
         "partners/conflict.html",
         status=412,

@@ -158,11 +158,13 @@ async def partner_page(
         return None
 
     # Two gathers in one: asyncio.gather is typed for six awaitables at most.
-    (relationships, contacts, attachments), history, commitments, audit, follow = await asyncio.gather(
+    team_id = partner.get("owner_team_id")
+    (relationships, contacts, attachments, team), history, commitments, audit, follow = await asyncio.gather(
         asyncio.gather(
             web.api.get(f"/partners/{partner_id}/relationships", params={"as_of": as_of_day} if as_of_day else None),
             web.api.get(f"/partners/{partner_id}/contacts", params={"limit": 100}),
             web.api.get(f"/partners/{partner_id}/attachments"),
+            web.api.get(f"/teams/{team_id}") if team_id else skip(),
         ),
         web.api.get(f"/partners/{partner_id}/history", params=history_params),
         web.api.get("/follow-ups", params={"partner_id": partner_id, "status": "open", "limit": 200}),
@@ -190,6 +192,7 @@ async def partner_page(
         as_of_error=as_of_error,
         contacts=_items(contacts),
         attachments=_items(attachments),
+        owner_team=team.json.get("name") if team is not None and team.ok else None,
         files_outcome=files_outcome(files),
         history=history_body.get("items", []),
         history_total=history_body.get("total", 0),
