@@ -40,6 +40,7 @@ COLUMNS = (
     "description_fr",
     "description_en",
     "owner",
+    "owner_team_id",
     "thrusts",
 )
 LIST_COLUMNS = frozenset({"acronyms", "aliases", "thrusts"})

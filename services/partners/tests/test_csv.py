@@ -119,3 +119,16 @@ def test_export_of_a_filtered_list_reads_back_in_excel_form(client):
 
     searched = client.get("/api/v1/partners/export.csv", params={"q": "mexique"}).content.decode("utf-8")
     assert len(searched.strip().splitlines()) == 2
+
+
+def test_the_owning_team_is_imported_refused_when_malformed_and_exported(client, partners_engine):
+    team = "5b0c2a7e-1d4f-4e7a-9c3b-2f6d8e1a0b4c"
+    body = f"kind;name_fr;country;owner_team_id\nstate;Islande;IS;{team}\nstate;Norvège;NO;direction-europe\n"
+    job = run_import(client, body.encode())
+    assert job["rows_created"] == 1
+    assert [e["line"] for e in job["errors"]] == [3]
+    assert "owner_team_id" in " ".join(job["errors"][0]["reasons"])
+
+    exported = client.get("/api/v1/partners/export.csv", params={"q": "islande"}).content.decode("utf-8")
+    (row,) = csv.DictReader(io.StringIO(exported.lstrip("\ufeff")), delimiter=";")
+    assert row["owner_team_id"] == team
