@@ -74,7 +74,9 @@ def test_the_form_refusals_follow_the_page_language(new_page, make_user, login_a
     assert already in answers[2]
 
     # A partner archived after it was chosen: the service's problem is known by its type. (The form
-    # sent by fetch left its draft in this browser: a new form starts from nothing.)
+    # sent by fetch left its draft in this browser: a new form starts from nothing. The form is left
+    # first, so that a draft save it still had pending cannot write the draft back after the clear.)
+    page.goto("/")
     page.evaluate("() => window.localStorage.clear()")
     (in_french if lang == "fr" else in_english)(page, "/engagements/new")
     fill(page, name)

@@ -85,6 +85,10 @@ class FaultStack:
             BREAKER_FAILURES="50",
             RATE_LIMIT_PER_SECOND="100000",
             RATE_LIMIT_BURST="100000",
+            # The people directory on this stack's broker: the load names `admin` as an assignee.
+            KAFKA_BOOTSTRAP=self.broker.bootstrap,
+            KAFKA_SASL_PASSWORD=self.broker.passwords["gateway"],
+            RELAY_IDLE_SECONDS="0.1",
         )
         self.admin = bearer(login(self.gateway.url))
         wait_until_known(self.databases["engagements"], "admin")  # the load names them assignee

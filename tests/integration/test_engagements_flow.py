@@ -38,6 +38,8 @@ def stack(kafka_broker, pg_cluster, tmp_path_factory):
             prefix + "ENVIRONMENT": "test",
             prefix + "IDENTITY_SECRET": TEST_IDENTITY_SECRET,
         }
+        if name == "engagements":  # contacts' sealing keys (contact events on the shared topic need them)
+            env[prefix + "PARTNERS_URL"] = processes["partners"].url
         processes[name] = ServiceProcess(name, env=env, log_dir=logs).start()
     for process in processes.values():
         process.wait_ready()

@@ -128,6 +128,8 @@ def system(kafka_broker, pg_cluster, tmp_path):
     processes = {}
     for name, service in (("a", "partners"), ("b", "partners"), ("engagements", "engagements")):
         (tmp_path / name).mkdir()
+        if service == "engagements":  # contacts' sealing keys, for contact events on the shared topic
+            env["LIAISON_ENGAGEMENTS_PARTNERS_URL"] = processes["a"].url
         processes[name] = ServiceProcess(service, env=env, log_dir=tmp_path / name).start()
     engines = {
         "partners": make_engine(env["LIAISON_PARTNERS_DATABASE_URL"]),
