@@ -23,6 +23,7 @@ import math
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -77,18 +78,7 @@ class NameIndex:
         self._add_rows([row for row in rows if row[1] not in skip])
 
     def _read_since(self, session: Session, after: int) -> list[tuple[int, uuid.UUID, str, Country, str]]:
-        statement = (
-            select(
-                col(PartnerName.id),
-                col(PartnerName.partner_id),
-                col(PartnerName.key),
-                col(Partner.country),
-                col(Partner.name_fr),
-                col(Partner.name_en),
-            )
-            .join(Partner, col(Partner.id) == col(PartnerName.partner_id))
-            .where(col(PartnerName.id) > after, col(Partner.merged_into).is_(None))
-        )
+        statement = _names_of_live_partners(col(PartnerName.id) > after)
         rows = []
         for name_id, partner_id, key, country, name_fr, name_en in session.execute(statement):
             self.watermark = max(self.watermark, name_id)
@@ -129,18 +119,7 @@ class NameIndex:
             chunk = ids[start : start + CONFIRM_CHUNK]
             for partner_id in chunk:
                 self.forget(partner_id)
-            statement = (
-                select(
-                    col(PartnerName.id),
-                    col(PartnerName.partner_id),
-                    col(PartnerName.key),
-                    col(Partner.country),
-                    col(Partner.name_fr),
-                    col(Partner.name_en),
-                )
-                .join(Partner, col(Partner.id) == col(PartnerName.partner_id))
-                .where(col(Partner.id).in_(chunk), col(Partner.merged_into).is_(None))
-            )
+            statement = _names_of_live_partners(col(Partner.id).in_(chunk))
             for _name_id, partner_id, key, country, name_fr, name_en in session.execute(statement):
                 self.add(partner_id=partner_id, key=key, country=country, display=name_fr or name_en or "")
 
@@ -198,3 +177,20 @@ class NameIndex:
             if value >= t and value > best.get(owner, -1.0):
                 best[owner] = value
         return sorted(best.items(), key=lambda item: (-item[1], str(item[0])))
+
+
+def _names_of_live_partners(condition: Any) -> Any:
+    """Each stored name with what the index keeps of its partner (country, names), for partners that
+    are not merged away and match `condition`: the one read behind both the refresh and the re-check."""
+    return (
+        select(
+            col(PartnerName.id),
+            col(PartnerName.partner_id),
+            col(PartnerName.key),
+            col(Partner.country),
+            col(Partner.name_fr),
+            col(Partner.name_en),
+        )
+        .join(Partner, col(Partner.id) == col(PartnerName.partner_id))
+        .where(condition, col(Partner.merged_into).is_(None))
+    )
